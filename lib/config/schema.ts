@@ -1,0 +1,238 @@
+/**
+ * A parameter tree whose leaves know their type, bounds, default and meaning. One tree
+ * serves three jobs: validating presets/JSON/--set at the edge (errors name the exact
+ * path), echoing the resolved tree into results, and printing `--help` that teaches.
+ */
+import { describe, InputError } from '../errors';
+
+interface LeafBase<T> {
+  readonly leaf: true;
+  readonly doc: string;
+  readonly default: T;
+  readonly unit?: string;
+  /** Human text for "expected ..." in errors and help. */
+  readonly expected: string;
+  /** Validate a value that arrived as JSON (preset, --json file, API body). */
+  check(value: unknown, path: string): T;
+  /** Parse a value that arrived as text (--set path=value). */
+  parse(raw: string, path: string): T;
+}
+export type Leaf<T> = LeafBase<T>;
+export type Schema = { readonly [key: string]: Leaf<unknown> | Schema };
+export type Infer<S> = S extends Leaf<infer T> ? T : S extends Schema ? { -readonly [K in keyof S]: Infer<S[K]> } : never;
+
+export function isLeaf(node: unknown): node is Leaf<unknown> {
+  return typeof node === 'object' && node !== null && (node as { leaf?: unknown }).leaf === true;
+}
+
+interface NumOpts {
+  default: number;
+  doc: string;
+  min?: number;
+  max?: number;
+  /** Exclusive lower bound (for rates, sizes, ceilings that must be > 0). */
+  gt?: number;
+  unit?: string;
+}
+
+function rangeText(o: NumOpts, what: string): string {
+  const parts: string[] = [];
+  if (o.gt !== undefined) parts.push(`> ${o.gt}`);
+  if (o.min !== undefined) parts.push(`>= ${o.min}`);
+  if (o.max !== undefined) parts.push(`<= ${o.max}`);
+  return parts.length ? `${what} ${parts.join(' and ')}` : what;
+}
+
+function numLeaf(o: NumOpts, integer: boolean): Leaf<number> {
+  const expected = rangeText(o, integer ? 'an integer' : 'a number');
+  const check = (value: unknown, path: string): number => {
+    const ok =
+      typeof value === 'number' &&
+      Number.isFinite(value) &&
+      (!integer || Number.isInteger(value)) &&
+      (o.gt === undefined || value > o.gt) &&
+      (o.min === undefined || value >= o.min) &&
+      (o.max === undefined || value <= o.max);
+    if (!ok) throw new InputError(path, expected, value);
+    return value as number;
+  };
+  return {
+    leaf: true,
+    doc: o.doc,
+    default: o.default,
+    ...(o.unit ? { unit: o.unit } : {}),
+    expected,
+    check,
+    parse: (raw, path) => {
+      const n = parseNumber(raw);
+      if (n === undefined) throw new InputError(path, expected, raw);
+      return check(n, path);
+    },
+  };
+}
+
+/** Accepts plain numbers and the suffixes people type for sizes and rates: 512Mi, 2Gi, 10G, 1.5e9. */
+export function parseNumber(raw: string): number | undefined {
+  const m = /^\s*(-?\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*(Ki|Mi|Gi|Ti|k|K|M|G|T)?\s*$/.exec(raw);
+  if (!m) return undefined;
+  const scale: Record<string, number> = {
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    k: 1e3,
+    K: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+  };
+  return Number(m[1]) * (m[2] ? (scale[m[2]] ?? 1) : 1);
+}
+
+export const num = (o: NumOpts): Leaf<number> => numLeaf(o, false);
+export const int = (o: NumOpts): Leaf<number> => numLeaf(o, true);
+
+export function str(o: { default: string; doc: string; pattern?: RegExp; expected?: string }): Leaf<string> {
+  const expected = o.expected ?? (o.pattern ? `a string matching ${o.pattern}` : 'a string');
+  const check = (value: unknown, path: string): string => {
+    if (typeof value !== 'string' || (o.pattern && !o.pattern.test(value))) throw new InputError(path, expected, value);
+    return value;
+  };
+  return { leaf: true, doc: o.doc, default: o.default, expected, check, parse: (raw, path) => check(raw, path) };
+}
+
+export function bool(o: { default: boolean; doc: string }): Leaf<boolean> {
+  const expected = 'true or false';
+  const check = (value: unknown, path: string): boolean => {
+    if (typeof value !== 'boolean') throw new InputError(path, expected, value);
+    return value;
+  };
+  return {
+    leaf: true,
+    doc: o.doc,
+    default: o.default,
+    expected,
+    check,
+    parse: (raw, path) => {
+      if (raw === 'true' || raw === '1' || raw === 'on') return true;
+      if (raw === 'false' || raw === '0' || raw === 'off') return false;
+      throw new InputError(path, expected, raw);
+    },
+  };
+}
+
+export function oneOf<const V extends string>(values: readonly V[], o: { default: V; doc: string }): Leaf<V> {
+  const expected = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+  const check = (value: unknown, path: string): V => {
+    if (typeof value !== 'string' || !(values as readonly string[]).includes(value))
+      throw new InputError(path, expected, value);
+    return value as V;
+  };
+  return { leaf: true, doc: o.doc, default: o.default, expected, check, parse: (raw, path) => check(raw, path) };
+}
+
+/** A list of numbers, typed on the command line as `1,2,3` (or JSON `[1,2,3]`). */
+export function numList(o: NumOpts & { default: number[]; integer?: boolean; minLength?: number }): Leaf<number[]> {
+  const item = numLeaf({ ...o, default: 0 }, o.integer ?? false);
+  const minLength = o.minLength ?? 1;
+  const expected = `a list of at least ${minLength} item(s), each ${item.expected}`;
+  const check = (value: unknown, path: string): number[] => {
+    if (!Array.isArray(value) || value.length < minLength) throw new InputError(path, expected, value);
+    return value.map((v, i) => item.check(v, `${path}[${i}]`));
+  };
+  return {
+    leaf: true,
+    doc: o.doc,
+    default: o.default,
+    ...(o.unit ? { unit: o.unit } : {}),
+    expected,
+    check,
+    parse: (raw, path) => {
+      const text = raw.trim().replace(/^\[|\]$/g, '');
+      if (text === '') throw new InputError(path, expected, raw);
+      return text.split(',').map((p, i) => item.parse(p, `${path}[${i}]`));
+    },
+  };
+}
+
+/** The defaults of a schema as a plain tree. */
+export function defaults<S extends Schema>(schema: S): Infer<S> {
+  const out: Record<string, unknown> = {};
+  for (const [k, node] of Object.entries(schema)) out[k] = isLeaf(node) ? clone(node.default) : defaults(node);
+  return out as Infer<S>;
+}
+
+function clone<T>(v: T): T {
+  return Array.isArray(v) ? (v.slice() as T) : v;
+}
+
+/**
+ * Resolve defaults <- each layer (presets, a --json file) <- `--set path=value` overrides.
+ * Unknown keys are errors: a typo must never silently fall back to a default.
+ */
+export function resolve<S extends Schema>(
+  schema: S,
+  layers: ReadonlyArray<{ source: string; tree: unknown }>,
+  sets: readonly string[] = [],
+): Infer<S> {
+  const out = defaults(schema) as Record<string, unknown>;
+  for (const layer of layers) mergeInto(schema, out, layer.tree, '', layer.source);
+  for (const assignment of sets) applySet(schema, out, assignment);
+  return out as Infer<S>;
+}
+
+/** Errors name the parameter path and, in brackets, where the bad value came from. */
+function mergeInto(schema: Schema, out: Record<string, unknown>, tree: unknown, path: string, source: string): void {
+  const field = (p: string) => `${p || '(root)'} (in ${source})`;
+  if (typeof tree !== 'object' || tree === null || Array.isArray(tree))
+    throw new InputError(field(path), 'an object of parameters', tree);
+  for (const [k, v] of Object.entries(tree)) {
+    const node = schema[k];
+    const at = path ? `${path}.${k}` : k;
+    if (node === undefined)
+      throw new InputError(field(at), `one of ${Object.keys(schema).join(', ')}`, k, 'UNKNOWN_PARAM');
+    if (isLeaf(node)) out[k] = node.check(v, field(at));
+    else mergeInto(node, out[k] as Record<string, unknown>, v, at, source);
+  }
+}
+
+export function applySet(schema: Schema, out: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new InputError('--set', 'path=value (e.g. workload.nodes=5000)', assignment);
+  const path = assignment.slice(0, eq).trim();
+  const raw = assignment.slice(eq + 1);
+  const keys = path.split('.');
+  let node: Schema | Leaf<unknown> = schema;
+  let target = out;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (isLeaf(node)) throw new InputError(`--set ${path}`, 'a path that ends at a parameter', path, 'UNKNOWN_PARAM');
+    const next: Schema | Leaf<unknown> | undefined = node[k];
+    if (next === undefined) {
+      const known = leafPaths(schema).slice(0, 12).join(', ');
+      throw new InputError(`--set ${path}`, `a known parameter path (e.g. ${known})`, path, 'UNKNOWN_PARAM');
+    }
+    if (i === keys.length - 1) {
+      if (!isLeaf(next)) throw new InputError(`--set ${path}`, `a leaf under ${path}`, path, 'UNKNOWN_PARAM');
+      target[k] = next.parse(raw, path);
+    } else {
+      target = target[k] as Record<string, unknown>;
+    }
+    node = next;
+  }
+}
+
+export function leafPaths(schema: Schema, prefix = ''): string[] {
+  return Object.entries(schema).flatMap(([k, node]) =>
+    isLeaf(node) ? [`${prefix}${k}`] : leafPaths(node, `${prefix}${k}.`),
+  );
+}
+
+/** Rows for `--help`: path, default, expected form and meaning. */
+export function helpRows(schema: Schema, prefix = ''): string[] {
+  return Object.entries(schema).flatMap(([k, node]) => {
+    if (!isLeaf(node)) return helpRows(node, `${prefix}${k}.`);
+    const unit = node.unit ? ` ${node.unit}` : '';
+    return [`  ${prefix}${k} = ${describe(node.default)}${unit}\n      ${node.doc} (${node.expected})`];
+  });
+}
