@@ -59,7 +59,8 @@ export function helpText(cmd: Command, path: string[]): string {
   if (cmd.subCommands) {
     lines.push('', 'Commands:');
     const width = Math.max(...Object.keys(cmd.subCommands).map((k) => k.length));
-    for (const [k, sub] of Object.entries(cmd.subCommands)) lines.push(`  ${k.padEnd(width)}  ${sub.summary}`);
+    for (const [k, sub] of Object.entries(cmd.subCommands))
+      lines.push(`  ${k.padEnd(width)}  ${sub.summary}`);
     lines.push('', `Run '${full} <command> --help' for a command's flags.`);
   }
   const flags = { ...(cmd.flags ?? {}), help: { type: 'boolean', description: 'show this help' } as FlagDef };
@@ -83,7 +84,12 @@ export async function runCommand(root: Command, argv: string[], io: Io = process
     while (cmd.subCommands && args.length > 0 && !args[0]?.startsWith('-')) {
       const name = args[0] as string;
       const sub = cmd.subCommands[name];
-      if (!sub) throw new InputError(`${path.join(' ')} <command>`, `one of ${Object.keys(cmd.subCommands).join(', ')}`, name);
+      if (!sub)
+        throw new InputError(
+          `${path.join(' ')} <command>`,
+          `one of ${Object.keys(cmd.subCommands).join(', ')}`,
+          name,
+        );
       cmd = sub;
       path.push(name);
       args = args.slice(1);
@@ -95,19 +101,33 @@ export async function runCommand(root: Command, argv: string[], io: Io = process
       io.out(helpText(cmd, path));
       return 0;
     }
-    if (!cmd.run) throw new InputError(`${path.join(' ')} <command>`, `one of ${Object.keys(cmd.subCommands ?? {}).join(', ')}`, own[0]);
+    if (!cmd.run)
+      throw new InputError(
+        `${path.join(' ')} <command>`,
+        `one of ${Object.keys(cmd.subCommands ?? {}).join(', ')}`,
+        own[0],
+      );
     const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
     for (const [k, f] of Object.entries(cmd.flags ?? {})) {
-      options[k] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) };
+      options[k] = {
+        type: f.type,
+        ...(f.multiple ? { multiple: true } : {}),
+        ...(f.short ? { short: f.short } : {}),
+      };
     }
     let parsed: ReturnType<typeof parseArgs>;
     try {
       parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new InputError(path.join(' '), `flags from '${path.join(' ')} --help'`, (e as Error).message.split('\n')[0]);
+      throw new InputError(
+        path.join(' '),
+        `flags from '${path.join(' ')} --help'`,
+        (e as Error).message.split('\n')[0],
+      );
     }
     const flags: Ctx['flags'] = {};
-    for (const [k, f] of Object.entries(cmd.flags ?? {})) flags[k] = (parsed.values[k] as Ctx['flags'][string]) ?? f.default;
+    for (const [k, f] of Object.entries(cmd.flags ?? {}))
+      flags[k] = (parsed.values[k] as Ctx['flags'][string]) ?? f.default;
     const code = await cmd.run({ flags, positionals: parsed.positionals, rest, io });
     return code ?? 0;
   } catch (e) {

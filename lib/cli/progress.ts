@@ -32,7 +32,10 @@ export function progress(io: Io, label: string, opts: { quietMs?: number; everyM
     },
     done(summary) {
       if (shown && io.tty) process.stderr.write('\r\x1b[2K');
-      if (shown || summary) io.err(`${label}: done in ${((Date.now() - start) / 1000).toFixed(1)}s${summary ? ` ${summary}` : ''}`);
+      if (shown || summary)
+        io.err(
+          `${label}: done in ${((Date.now() - start) / 1000).toFixed(1)}s${summary ? ` ${summary}` : ''}`,
+        );
     },
   };
 }

@@ -19,7 +19,8 @@ interface LeafBase<T> {
 }
 export type Leaf<T> = LeafBase<T>;
 export type Schema = { readonly [key: string]: Leaf<unknown> | Schema };
-export type Infer<S> = S extends Leaf<infer T> ? T : S extends Schema ? { -readonly [K in keyof S]: Infer<S[K]> } : never;
+export type Infer<S> =
+  S extends Leaf<infer T> ? T : S extends Schema ? { -readonly [K in keyof S]: Infer<S[K]> } : never;
 
 export function isLeaf(node: unknown): node is Leaf<unknown> {
   return typeof node === 'object' && node !== null && (node as { leaf?: unknown }).leaf === true;
@@ -95,10 +96,18 @@ export const int = (o: NumOpts): Leaf<number> => numLeaf(o, true);
 export function str(o: { default: string; doc: string; pattern?: RegExp; expected?: string }): Leaf<string> {
   const expected = o.expected ?? (o.pattern ? `a string matching ${o.pattern}` : 'a string');
   const check = (value: unknown, path: string): string => {
-    if (typeof value !== 'string' || (o.pattern && !o.pattern.test(value))) throw new InputError(path, expected, value);
+    if (typeof value !== 'string' || (o.pattern && !o.pattern.test(value)))
+      throw new InputError(path, expected, value);
     return value;
   };
-  return { leaf: true, doc: o.doc, default: o.default, expected, check, parse: (raw, path) => check(raw, path) };
+  return {
+    leaf: true,
+    doc: o.doc,
+    default: o.default,
+    expected,
+    check,
+    parse: (raw, path) => check(raw, path),
+  };
 }
 
 export function bool(o: { default: boolean; doc: string }): Leaf<boolean> {
@@ -128,11 +137,20 @@ export function oneOf<const V extends string>(values: readonly V[], o: { default
       throw new InputError(path, expected, value);
     return value as V;
   };
-  return { leaf: true, doc: o.doc, default: o.default, expected, check, parse: (raw, path) => check(raw, path) };
+  return {
+    leaf: true,
+    doc: o.doc,
+    default: o.default,
+    expected,
+    check,
+    parse: (raw, path) => check(raw, path),
+  };
 }
 
 /** A list of numbers, typed on the command line as `1,2,3` (or JSON `[1,2,3]`). */
-export function numList(o: NumOpts & { default: number[]; integer?: boolean; minLength?: number }): Leaf<number[]> {
+export function numList(
+  o: NumOpts & { default: number[]; integer?: boolean; minLength?: number },
+): Leaf<number[]> {
   const item = numLeaf({ ...o, default: 0 }, o.integer ?? false);
   const minLength = o.minLength ?? 1;
   const expected = `a list of at least ${minLength} item(s), each ${item.expected}`;
@@ -155,10 +173,43 @@ export function numList(o: NumOpts & { default: number[]; integer?: boolean; min
   };
 }
 
+/** A list of strings, typed on the command line as `a,b,c` (or JSON `["a","b"]`). */
+export function strList(o: {
+  default: string[];
+  doc: string;
+  pattern?: RegExp;
+  minLength?: number;
+}): Leaf<string[]> {
+  const minLength = o.minLength ?? 1;
+  const itemText = o.pattern ? `matching ${o.pattern}` : 'a string';
+  const expected = `a list of at least ${minLength} distinct item(s), each ${itemText}`;
+  const check = (value: unknown, path: string): string[] => {
+    if (!Array.isArray(value) || value.length < minLength || new Set(value).size !== value.length)
+      throw new InputError(path, expected, value);
+    return value.map((v, i) => {
+      if (typeof v !== 'string' || (o.pattern && !o.pattern.test(v)))
+        throw new InputError(`${path}[${i}]`, itemText, v);
+      return v;
+    });
+  };
+  return {
+    leaf: true,
+    doc: o.doc,
+    default: o.default,
+    expected,
+    check,
+    parse: (raw, path) => {
+      const text = raw.trim().replace(/^\[|\]$/g, '');
+      return check(text === '' ? [] : text.split(',').map((t) => t.trim().replace(/^"|"$/g, '')), path);
+    },
+  };
+}
+
 /** The defaults of a schema as a plain tree. */
 export function defaults<S extends Schema>(schema: S): Infer<S> {
   const out: Record<string, unknown> = {};
-  for (const [k, node] of Object.entries(schema)) out[k] = isLeaf(node) ? clone(node.default) : defaults(node);
+  for (const [k, node] of Object.entries(schema))
+    out[k] = isLeaf(node) ? clone(node.default) : defaults(node);
   return out as Infer<S>;
 }
 
@@ -182,7 +233,13 @@ export function resolve<S extends Schema>(
 }
 
 /** Errors name the parameter path and, in brackets, where the bad value came from. */
-function mergeInto(schema: Schema, out: Record<string, unknown>, tree: unknown, path: string, source: string): void {
+function mergeInto(
+  schema: Schema,
+  out: Record<string, unknown>,
+  tree: unknown,
+  path: string,
+  source: string,
+): void {
   const field = (p: string) => `${p || '(root)'} (in ${source})`;
   if (typeof tree !== 'object' || tree === null || Array.isArray(tree))
     throw new InputError(field(path), 'an object of parameters', tree);
@@ -206,7 +263,8 @@ export function applySet(schema: Schema, out: Record<string, unknown>, assignmen
   let target = out;
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string;
-    if (isLeaf(node)) throw new InputError(`--set ${path}`, 'a path that ends at a parameter', path, 'UNKNOWN_PARAM');
+    if (isLeaf(node))
+      throw new InputError(`--set ${path}`, 'a path that ends at a parameter', path, 'UNKNOWN_PARAM');
     const next: Schema | Leaf<unknown> | undefined = node[k];
     if (next === undefined) {
       const known = leafPaths(schema).slice(0, 12).join(', ');

@@ -43,9 +43,19 @@ export function readSummary(dir: string): Envelope {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new InputError(path, 'a stampede summary.json (JSON result envelope)', (e as Error).message, 'BAD_RUN_DIR');
+    throw new InputError(
+      path,
+      'a stampede summary.json (JSON result envelope)',
+      (e as Error).message,
+      'BAD_RUN_DIR',
+    );
   }
   if (!isEnvelope(parsed))
-    throw new InputError(path, 'a result envelope with tool "stampede", kind, name and points', parsed, 'BAD_RUN_DIR');
+    throw new InputError(
+      path,
+      'a result envelope with tool "stampede", kind, name and points',
+      parsed,
+      'BAD_RUN_DIR',
+    );
   return parsed;
 }

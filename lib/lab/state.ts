@@ -1,0 +1,73 @@
+/**
+ * The lab's live, mutable state, shared by reference between the in-process components
+ * (fronts, storage backends, replicator, DNS, API). The API and `lab fault` change it;
+ * components read it on every request, so a change applies without a restart.
+ */
+import type { LabConfig } from './config';
+import type { Topology } from './topology';
+
+export type FaultKind =
+  | 'region-down' // the region's front refuses/fails everything, deep health fails
+  | 'storage-fail' // a subset of a region's backends answer 500 (registries homed there fail over)
+  | 'storage-slow' // a subset of backends add latency / lower their ceiling
+  | 'replication-pause' // nothing replicates into (or out of) a region until cleared
+  | 'replication-lag' // extra lag added to every replication into a region
+  | 'dns-flap' // the global name alternates answers between regions
+  | 'replica-exclude' // region out of global routing (az acr replication update --global-endpoint-routing false)
+  | 'front-latency' // the region's front adds latency to every request
+  | 'front-errors' // the region's front fails a fraction of requests with 500
+  | 'registry-kill' // the region's registry process is killed (and restarted on clear)
+  | 'health-monitor-crash'; // the deep-health monitor itself breaks: it must fail open
+
+export interface Fault {
+  id: string;
+  kind: FaultKind;
+  region?: string;
+  /** Backend indexes within the region (storage-fail, storage-slow). */
+  backends?: number[];
+  /** Kind-specific numbers: latencyMs, errorRate (0..1), lagS, ceilingBps, regions for dns-flap... */
+  params: Record<string, number | string | string[]>;
+  since: number;
+}
+
+export interface RuntimeStorage {
+  copies: number;
+  ceilingBps: number;
+  selection: LabConfig['storage']['selection'];
+}
+
+export interface LabState {
+  readonly config: LabConfig;
+  readonly topology: Topology;
+  /** Copy count, ceilings and selection can change between runs without a restart. */
+  storage: RuntimeStorage;
+  faults: Map<string, Fault>;
+  /** Component health as last reported by the component itself (for `lab status`). */
+  components: Map<string, { ok: boolean; detail: string; since: number }>;
+}
+
+export function createState(config: LabConfig, topology: Topology): LabState {
+  return {
+    config,
+    topology,
+    storage: {
+      copies: config.storage.copies,
+      ceilingBps: config.storage.ceilingBps,
+      selection: config.storage.selection,
+    },
+    faults: new Map(),
+    components: new Map(),
+  };
+}
+
+export function faultsOf(state: LabState, kind: FaultKind, region?: string): Fault[] {
+  return [...state.faults.values()].filter(
+    (f) => f.kind === kind && (region === undefined || f.region === region),
+  );
+}
+
+/** Every lab component (server or worker) has this shape, so the supervisor treats them alike. */
+export interface Component {
+  readonly name: string;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,91 @@
+/**
+ * Where every lab component lives: names, loopback addresses and ports, derived purely
+ * from the config so the supervisor, the DNS server, the CLI and tests agree without
+ * asking each other. Each region gets its own 127.0.<10+r>.0/24: in the lab's network
+ * namespace (or on the host's loopback as a fallback) these are all loopback addresses.
+ */
+import { join, resolve } from 'node:path';
+import type { LabConfig } from './config';
+
+export interface BackendAddr {
+  region: string;
+  index: number;
+  /** Storage account id, e.g. eastus-b0 */
+  id: string;
+  host: string;
+  ip: string;
+  port: number;
+}
+
+export interface RegionAddr {
+  name: string;
+  index: number;
+  /** The region's front: regional, data and (as a target) global endpoints. */
+  frontIp: string;
+  /** The real registry server (docker-registry) behind the front. Internal. */
+  registryIp: string;
+  registryPort: number;
+  /** Where this region's registry POSTs its notifications (the replicator). */
+  notifyUrl: string;
+  backends: BackendAddr[];
+}
+
+export interface Topology {
+  namespace: string;
+  stateDir: string;
+  apiSocket: string;
+  dnsIp: string;
+  dnsPort: number;
+  port: number;
+  domain: string;
+  /** Identity stand-in (Azure AD's protocol): login.<domain> */
+  identityHost: string;
+  identityIp: string;
+  identityPort: number;
+  regions: RegionAddr[];
+}
+
+export const globalHost = (reg: string, domain: string) => `${reg}.${domain}`;
+export const regionalHost = (reg: string, region: string, domain: string) => `${reg}.${region}.geo.${domain}`;
+export const dataHost = (reg: string, region: string, domain: string) => `${reg}.${region}.data.${domain}`;
+export const backendHost = (id: string, domain: string) => `${id}.blob.${domain}`;
+
+/** Root of all lab state dirs: $STAMPEDE_LAB_HOME or ./.lab */
+export function labHome(): string {
+  return resolve(process.env.STAMPEDE_LAB_HOME ?? '.lab');
+}
+
+export function topology(cfg: LabConfig, opts: { netns: boolean }): Topology {
+  const stateDir = join(labHome(), cfg.lab.name);
+  const port = cfg.registry.port;
+  const domain = cfg.registry.domain;
+  return {
+    namespace: `stampede-${cfg.lab.name}`,
+    stateDir,
+    apiSocket: join(stateDir, 'api.sock'),
+    // Port 53 inside our own namespace (so a stock resolver finds it); off the
+    // privileged port on the shared host loopback, where DNS features are limited anyway.
+    dnsIp: '127.0.0.53',
+    dnsPort: opts.netns ? 53 : 5353,
+    port,
+    domain,
+    identityHost: `login.${domain}`,
+    identityIp: '127.0.9.1',
+    identityPort: 8443,
+    regions: cfg.regions.names.map((name, r) => {
+      const net = `127.0.${10 + r}`;
+      return {
+        name,
+        index: r,
+        frontIp: `${net}.1`,
+        registryIp: `${net}.2`,
+        registryPort: 5000,
+        notifyUrl: `http://127.0.9.2:9000/notifications/${name}`,
+        backends: Array.from({ length: cfg.storage.backends }, (_, b) => {
+          const id = `${name}-b${b}`;
+          return { region: name, index: b, id, host: backendHost(id, domain), ip: `${net}.${10 + b}`, port };
+        }),
+      };
+    }),
+  };
+}
