@@ -1,7 +1,7 @@
 /**
  * Where every lab component lives: names, loopback addresses and ports, derived purely
  * from the config so the supervisor, the DNS server, the CLI and tests agree without
- * asking each other. Each region gets its own 127.0.<10+r>.0/24: in the lab's network
+ * asking each other. Each region gets its own 127.<octet>.<10+r>.0/24: in the lab's network
  * namespace (or on the host's loopback as a fallback) these are all loopback addresses.
  */
 import { join, resolve } from 'node:path';
@@ -55,7 +55,12 @@ export function labHome(): string {
   return resolve(process.env.STAMPEDE_LAB_HOME ?? '.lab');
 }
 
-export function topology(cfg: LabConfig, opts: { netns: boolean }): Topology {
+/**
+ * `octet` (the second byte of every address, default 0) lets tests that run side by side
+ * on the host loopback keep out of each other's way: 127.<octet>.x.y.
+ */
+export function topology(cfg: LabConfig, opts: { netns: boolean; octet?: number }): Topology {
+  const o = opts.octet ?? 0;
   const stateDir = join(labHome(), cfg.lab.name);
   const port = cfg.registry.port;
   const domain = cfg.registry.domain;
@@ -65,22 +70,22 @@ export function topology(cfg: LabConfig, opts: { netns: boolean }): Topology {
     apiSocket: join(stateDir, 'api.sock'),
     // Port 53 inside our own namespace (so a stock resolver finds it); off the
     // privileged port on the shared host loopback, where DNS features are limited anyway.
-    dnsIp: '127.0.0.53',
+    dnsIp: `127.${o}.0.53`,
     dnsPort: opts.netns ? 53 : 5353,
     port,
     domain,
     identityHost: `login.${domain}`,
-    identityIp: '127.0.9.1',
+    identityIp: `127.${o}.9.1`,
     identityPort: 8443,
     regions: cfg.regions.names.map((name, r) => {
-      const net = `127.0.${10 + r}`;
+      const net = `127.${o}.${10 + r}`;
       return {
         name,
         index: r,
         frontIp: `${net}.1`,
         registryIp: `${net}.2`,
         registryPort: 5000,
-        notifyUrl: `http://127.0.9.2:9000/notifications/${name}`,
+        notifyUrl: `http://127.${o}.9.2:9000/notifications/${name}`,
         backends: Array.from({ length: cfg.storage.backends }, (_, b) => {
           const id = `${name}-b${b}`;
           return { region: name, index: b, id, host: backendHost(id, domain), ip: `${net}.${10 + b}`, port };
