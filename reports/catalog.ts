@@ -1,0 +1,149 @@
+/**
+ * The charts a page draws, in page order, each with the words printed under it. The CLI's
+ * `--help` lists the same entries, so help and report never disagree.
+ */
+import { backendEgressSpec } from './charts/backend-egress';
+import { compareQuantilesSpec } from './charts/compare-quantiles';
+import { compareScalarsSpec } from './charts/compare-scalars';
+import { errorsByCodeSpec } from './charts/errors-by-code';
+import { hotBackendSpec } from './charts/hot-backend';
+import { latencyQuantilesSpec } from './charts/latency-quantiles';
+import { nodeEgressSpec } from './charts/node-egress';
+import { podStartupSpec } from './charts/pod-startup';
+import { podStartupCdfSpec, pullCdfSpec } from './charts/startup-cdf';
+import { throttlingSpec } from './charts/throttling';
+import { timeSeriesSpec } from './charts/time-series';
+import type { ChartEntry, RenderedChart, ReportRun } from './types';
+
+function published(run: ReportRun): string {
+  const src = run.envelope.reference?.source;
+  return src ? ` Dashed lines and diamonds are the published values (${src}).` : '';
+}
+
+export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
+  {
+    id: 'pod-startup',
+    title: 'Pod startup P50 / P90 / P99',
+    caption: (r) =>
+      `Time from the start of the storm until a node's pod is running, per configuration (pull + unpack + start). Lower is better; watch P99, where throttling shows first.${published(r)}`,
+    build: (r) => podStartupSpec(r.envelope),
+  },
+  {
+    id: 'pod-startup-cdf',
+    title: 'Pod startup CDF',
+    caption: () =>
+      'Fraction of nodes whose pod had started by a given time, one line per configuration. A line further left is faster; a long flat tail on the right is the stragglers that set P99.',
+    build: (r) => podStartupCdfSpec(r.envelope, r.raw),
+  },
+  {
+    id: 'throttling',
+    title: 'Throttling events',
+    caption: (r) =>
+      `Requests refused by a throttle (storage 503 or registry 429), per configuration; red bars throttled. Each one costs the client a backoff, so any non-zero bar slows the tail.${r.envelope.reference ? ' Black ticks are published counts where the source gives numbers.' : ''}`,
+    build: (r) => throttlingSpec(r.envelope),
+  },
+  {
+    id: 'hot-backend',
+    title: 'Hottest backend vs its ceiling',
+    caption: () =>
+      'Peak egress of the busiest storage backend divided by its egress ceiling. Above the dashed line at 1 that backend throttles, however much headroom the others have: the hottest backend, not the average, decides.',
+    build: (r) => hotBackendSpec(r.envelope),
+  },
+  {
+    id: 'backend-egress',
+    title: 'Per-backend peak egress vs ceiling',
+    caption: () =>
+      'One panel per configuration; bars are storage backends ranked by peak egress (hottest first), black ticks their ceilings, red bars above the ceiling. A steep left edge means reads concentrate on a few backends.',
+    build: (r) => backendEgressSpec(r.envelope),
+  },
+  {
+    id: 'node-egress',
+    title: 'Per-node egress distribution',
+    caption: (r) =>
+      `Download throughput per node as quantiles (P50 to P99.9) per configuration. Rising P50/P75 means the typical node pulls faster; P99/P99.9 spikes with a falling P50 mean load fragments into bursts.${published(r)}`,
+    build: (r) => nodeEgressSpec(r.envelope),
+  },
+  {
+    id: 'pull',
+    title: 'Pull duration quantiles',
+    caption: (r) =>
+      `Time per image pull (per VU pull in k6 runs) as P50/P90/P99/max per configuration. Lower is better; the gap between P50 and P99 is the spread between lucky and unlucky pulls.${published(r)}`,
+    build: (r) => latencyQuantilesSpec(r.envelope, 'pullS'),
+  },
+  {
+    id: 'pull-cdf',
+    title: 'Pull duration CDF',
+    caption: () => 'Fraction of pulls finished within a given time, one line per configuration; further left is faster.',
+    build: (r) => pullCdfSpec(r.envelope, r.raw),
+  },
+  {
+    id: 'errors',
+    title: 'Errors by code',
+    caption: () =>
+      'Failed requests grouped by error code (OCI error codes or HTTP statuses), one bar per configuration. Throttles are counted separately above; codes here are real failures.',
+    build: (r) => errorsByCodeSpec(r.envelope),
+  },
+  {
+    id: 'replication-lag',
+    title: 'Replication lag',
+    caption: (r) =>
+      `Time from a push being accepted in its home region until the content is pullable in another replica, as P50/P90/P99/max. A cross-region pull sooner than this sees MANIFEST_UNKNOWN or BLOB_UNKNOWN.${published(r)}`,
+    build: (r) => latencyQuantilesSpec(r.envelope, 'replicationLagS'),
+  },
+  {
+    id: 'failover',
+    title: 'Failover time',
+    caption: (r) =>
+      `Time from a region going unhealthy until clients reach a healthy one (probe interval x tolerated failures + DNS TTL + client DNS cache), as P50/P90/P99/max.${published(r)}`,
+    build: (r) => latencyQuantilesSpec(r.envelope, 'failoverS'),
+  },
+  {
+    id: 'time-series',
+    title: 'Raw records over time',
+    caption: () =>
+      'Every numeric value found in raw.ndjson records that carry a time, binned: the line is the mean per bin, the shaded band reaches the max. Each series has its own y scale; only the 8 largest series are drawn.',
+    build: (r) => timeSeriesSpec(r.raw),
+  },
+];
+
+export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
+  {
+    id: 'compare-pod-startup',
+    title: 'Pod startup, run by run',
+    caption: () =>
+      'Pod-startup P50/P90/P99 per configuration, one line per run. Lines that overlap mean the runs agree; compare tails (P99) first.',
+    build: (runs) => compareQuantilesSpec(runs, 'podStartupS'),
+  },
+  {
+    id: 'compare-pull',
+    title: 'Pull duration, run by run',
+    caption: () => 'Pull-duration P50/P90/P99 per configuration, one line per run.',
+    build: (runs) => compareQuantilesSpec(runs, 'pullS'),
+  },
+  {
+    id: 'compare-replication-lag',
+    title: 'Replication lag, run by run',
+    caption: () => 'Replication-lag P50/P90/P99 per configuration, one line per run.',
+    build: (runs) => compareQuantilesSpec(runs, 'replicationLagS'),
+  },
+  {
+    id: 'compare-failover',
+    title: 'Failover time, run by run',
+    caption: () => 'Failover-time P50/P90/P99 per configuration, one line per run.',
+    build: (runs) => compareQuantilesSpec(runs, 'failoverS'),
+  },
+  {
+    id: 'compare-scalars',
+    title: 'Throttling, errors and egress, run by run',
+    caption: () =>
+      'One row per metric (each with its own scale), grouped bars per run for every configuration: throttle events, error total, hottest-backend ratio and median per-node egress.',
+    build: (runs) => compareScalarsSpec(runs),
+  },
+];
+
+export function renderCharts<In>(entries: ReadonlyArray<ChartEntry<In>>, input: In, idPrefix = ''): RenderedChart[] {
+  return entries.flatMap((e) => {
+    const spec = e.build(input);
+    return spec ? [{ id: `${idPrefix}${e.id}`, title: e.title, caption: e.caption(input), spec }] : [];
+  });
+}

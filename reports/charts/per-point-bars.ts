@@ -1,0 +1,89 @@
+/**
+ * One number per configuration as bars, coloured by whether it crosses a threshold, with
+ * published values as black ticks. Throttle counts and hot-backend ratios share this shape.
+ */
+import type { Envelope, Metrics } from '../../lib/results/envelope';
+import { isNum, labelsOf, pointsOf, referenceByLabel } from '../points';
+import type { VegaLiteSpec } from '../types';
+import { ABOVE, BELOW, INK, SCHEMA } from './common';
+
+export interface PerPointBarsOptions {
+  read: (m: Metrics | undefined) => number | undefined;
+  yTitle: string;
+  /** Values strictly above it are highlighted. */
+  threshold: number;
+  aboveLabel: string;
+  belowLabel: string;
+  /** Draw the threshold as a dashed rule with this label (a ceiling); omitted for plain counts. */
+  ruleLabel?: string;
+}
+
+export function perPointBarsSpec(envelope: Envelope, o: PerPointBarsOptions): VegaLiteSpec | null {
+  const points = pointsOf(envelope);
+  const ref = referenceByLabel(envelope);
+  const rows = points.flatMap((p) => {
+    const v = o.read(p.metrics);
+    return isNum(v) ? [{ point: p.label, value: v, status: v > o.threshold ? o.aboveLabel : o.belowLabel }] : [];
+  });
+  if (rows.length === 0) return null;
+  const refRows = points.flatMap((p) => {
+    const v = o.read(ref.get(p.label)?.metrics);
+    return isNum(v) ? [{ point: p.label, value: v }] : [];
+  });
+  const labels = labelsOf(points);
+  const x = { field: 'point', type: 'nominal', sort: labels, title: 'configuration', axis: { labelAngle: 0 } } as const;
+  // One colour scale for bars and ticks so the legend lists "published" beside the bar states.
+  const domain = refRows.length > 0 ? [o.aboveLabel, o.belowLabel, 'published'] : [o.aboveLabel, o.belowLabel];
+  const color = { scale: { domain, range: [ABOVE, BELOW, INK].slice(0, domain.length) }, title: null };
+  return {
+    $schema: SCHEMA,
+    width: Math.max(280, labels.length * 80),
+    height: 220,
+    layer: [
+      {
+        data: { values: rows },
+        mark: { type: 'bar', width: { band: 0.7 } },
+        encoding: {
+          x,
+          y: { field: 'value', type: 'quantitative', title: o.yTitle },
+          color: { field: 'status', type: 'nominal', ...color },
+          tooltip: [
+            { field: 'point', title: 'configuration' },
+            { field: 'value', title: o.yTitle },
+          ],
+        },
+      },
+      ...(refRows.length > 0
+        ? [
+            {
+              data: { values: refRows },
+              mark: { type: 'tick' as const, thickness: 3, size: 36 },
+              encoding: {
+                x,
+                y: { field: 'value', type: 'quantitative' as const },
+                color: { datum: 'published', ...color },
+                tooltip: [
+                  { field: 'point', title: 'configuration' },
+                  { field: 'value', title: `published ${o.yTitle}` },
+                ],
+              },
+            },
+          ]
+        : []),
+      ...(o.ruleLabel
+        ? [
+            {
+              data: { values: [{ threshold: o.threshold, label: o.ruleLabel }] },
+              mark: { type: 'rule' as const, strokeDash: [6, 4], color: INK },
+              encoding: { y: { field: 'threshold', type: 'quantitative' as const } },
+            },
+            {
+              data: { values: [{ threshold: o.threshold, label: o.ruleLabel }] },
+              mark: { type: 'text' as const, align: 'right' as const, baseline: 'bottom' as const, dy: -3, x: 'width' as const },
+              encoding: { y: { field: 'threshold', type: 'quantitative' as const }, text: { field: 'label' } },
+            },
+          ]
+        : []),
+    ],
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Rebuilds what it can of an envelope from raw.ndjson alone, for a run killed before it
+ * wrote summary.json. Records are grouped by their `point` label; per-record durations
+ * (podStartupS, pullS, replicationLagS, failoverS) become quantiles, `egressBps` becomes the
+ * node egress distribution, throttles and errors are counted. A leading record with
+ * `type: "meta"` (or "start") may name the run, its kind, seed and params.
+ */
+import type { Envelope, Metrics, Point } from '../lib/results/envelope';
+import { cdf, egressQuantiles, quantiles } from '../lib/results/stats';
+import { isNum } from './points';
+import type { RawRecord } from './types';
+
+const DURATIONS = ['podStartupS', 'pullS', 'replicationLagS', 'failoverS'] as const;
+
+interface Group {
+  durations: Map<string, number[]>;
+  egress: number[];
+  throttles: number;
+  sawThrottle: boolean;
+  errors: Map<string, number>;
+}
+
+function newGroup(): Group {
+  return { durations: new Map(), egress: [], throttles: 0, sawThrottle: false, errors: new Map() };
+}
+
+function addRecord(g: Group, r: RawRecord): void {
+  for (const k of DURATIONS) {
+    const v = r[k];
+    if (!isNum(v)) continue;
+    const list = g.durations.get(k) ?? [];
+    list.push(v);
+    g.durations.set(k, list);
+  }
+  if (isNum(r.egressBps)) g.egress.push(r.egressBps);
+  if (isNum(r.throttleEvents)) {
+    g.throttles += r.throttleEvents;
+    g.sawThrottle = true;
+  } else if (r.throttled === true) {
+    g.throttles += 1;
+    g.sawThrottle = true;
+  }
+  const code = typeof r.error === 'string' ? r.error : r.ok === false && typeof r.code === 'string' ? r.code : undefined;
+  if (code) g.errors.set(code, (g.errors.get(code) ?? 0) + 1);
+}
+
+function metricsOf(g: Group): Metrics {
+  const m: Metrics = {};
+  for (const [k, values] of g.durations) m[k] = quantiles(values);
+  const startup = g.durations.get('podStartupS');
+  if (startup) m.podStartupCdf = cdf(startup);
+  const pulls = g.durations.get('pullS');
+  if (pulls) m.pullCdf = cdf(pulls);
+  if (g.egress.length > 0) m.nodeEgressBps = egressQuantiles(g.egress);
+  if (g.sawThrottle) m.throttleEvents = g.throttles;
+  if (g.errors.size > 0) {
+    const byCode = Object.fromEntries(g.errors);
+    m.errors = { total: Object.values(byCode).reduce((a, b) => a + b, 0), byCode };
+  }
+  return m;
+}
+
+function isMeta(r: RawRecord): boolean {
+  return r.type === 'meta' || r.type === 'start';
+}
+
+export function envelopeFromRaw(raw: readonly RawRecord[], fallbackName: string): Envelope {
+  const meta = raw.find(isMeta) ?? {};
+  const all = newGroup();
+  const groups = new Map<string, Group>();
+  let k6Like = false;
+  for (const r of raw) {
+    if (isMeta(r)) continue;
+    if (r.type === 'Point' && typeof r.metric === 'string') k6Like = true;
+    addRecord(all, r);
+    if (typeof r.point !== 'string') continue;
+    let g = groups.get(r.point);
+    if (!g) groups.set(r.point, (g = newGroup()));
+    addRecord(g, r);
+  }
+  const points: Point[] = [...groups].map(([label, g]) => ({ label, params: {}, metrics: metricsOf(g) }));
+  const kind = meta.kind === 'sim' || meta.kind === 'k6' ? meta.kind : k6Like ? 'k6' : 'sim';
+  const params = meta.params;
+  return {
+    tool: 'stampede',
+    kind,
+    name: typeof meta.name === 'string' ? meta.name : fallbackName,
+    // NaN, not 0: an unknown seed must never read as "seed 0" (the page prints "unknown").
+    seed: isNum(meta.seed) ? meta.seed : Number.NaN,
+    params: typeof params === 'object' && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : {},
+    metrics: metricsOf(all),
+    points,
+    runtime: { wallMs: 0, events: raw.length },
+    incomplete: { reason: `summary.json missing: rebuilt from ${raw.length} raw record(s) in raw.ndjson` },
+  };
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
+import { InputError, RunError } from '../../lib/errors';
+
+function capture(): Io & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    tty: false,
+    out(t: string) {
+      io.stdout += `${t}\n`;
+    },
+    err(t: string) {
+      io.stderr += `${t}\n`;
+    },
+  };
+  return io;
+}
+
+const root = defineCommand({
+  name: 'tool',
+  summary: 'a test tool',
+  subCommands: {
+    echo: defineCommand({
+      name: 'echo',
+      summary: 'echo flags',
+      flags: { set: { type: 'string', multiple: true, description: 'assignment', hint: 'path=value' } },
+      run: (ctx) => {
+        ctx.io.out(JSON.stringify({ set: ctx.flags.set, pos: ctx.positionals, rest: ctx.rest }));
+        return 0;
+      },
+    }),
+    bad: defineCommand({
+      name: 'bad',
+      summary: 'fails on input',
+      run: () => {
+        throw new InputError('workload.nodes', 'an integer >= 1', -3);
+      },
+    }),
+    broken: defineCommand({
+      name: 'broken',
+      summary: 'fails at run time',
+      run: () => {
+        throw new RunError('K6_FAILED', 'k6 exited 107');
+      },
+    }),
+  },
+});
+
+describe('command runner', () => {
+  it('prints help for the root, a subcommand and --help', async () => {
+    const io = capture();
+    expect(await runCommand(root, [], io)).toBe(0);
+    expect(io.stdout).toMatch(/echo +echo flags/);
+    const io2 = capture();
+    expect(await runCommand(root, ['echo', '--help'], io2)).toBe(0);
+    expect(io2.stdout).toContain('--set path=value');
+    expect(io2.stdout).toContain('repeatable');
+  });
+
+  it('passes repeatable flags, positionals and everything after --', async () => {
+    const io = capture();
+    expect(
+      await runCommand(root, ['echo', 'a', '--set', 'x=1', '--set', 'y=2', '--', 'k6', '--vus', '3'], io),
+    ).toBe(0);
+    expect(JSON.parse(io.stdout)).toEqual({ set: ['x=1', 'y=2'], pos: ['a'], rest: ['k6', '--vus', '3'] });
+  });
+
+  it('exits 2 naming the field on bad input, 1 on a failed run', async () => {
+    const io = capture();
+    expect(await runCommand(root, ['bad'], io)).toBe(2);
+    expect(io.stderr).toContain('workload.nodes: expected an integer >= 1, received -3 [BAD_INPUT]');
+    const io2 = capture();
+    expect(await runCommand(root, ['broken'], io2)).toBe(1);
+    expect(io2.stderr).toContain('[K6_FAILED]');
+  });
+
+  it('exits 2 on unknown commands and flags', async () => {
+    const io = capture();
+    expect(await runCommand(root, ['nope'], io)).toBe(2);
+    expect(io.stderr).toContain('one of echo, bad, broken');
+    const io2 = capture();
+    expect(await runCommand(root, ['echo', '--frobnicate'], io2)).toBe(2);
+    expect(io2.stderr).toContain('frobnicate');
+  });
+});

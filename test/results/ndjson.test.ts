@@ -1,0 +1,38 @@
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ndjsonWriter, readNdjson } from '../../lib/results/ndjson';
+import { cdf, egressQuantiles, quantiles } from '../../lib/results/stats';
+
+describe('raw results on disk', () => {
+  it('streams records that can be read back, and survives a torn last line', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'stampede-')), 'raw.ndjson');
+    const w = ndjsonWriter(path);
+    w.write({ node: 0, podStartupS: 1.5 });
+    w.writeMany([{ node: 1 }, { node: 2 }]);
+    // No close(): a killed process never closes; the lines must already be on disk.
+    appendFileSync(path, '{"node": 3, "podSt');
+    expect(readNdjson<{ node: number }>(path).map((r) => r.node)).toEqual([0, 1, 2]);
+    w.close();
+  });
+});
+
+describe('summary statistics', () => {
+  it('computes quantiles of a known sample', () => {
+    const v = Array.from({ length: 101 }, (_, i) => i);
+    expect(quantiles(v)).toEqual({ p50: 50, p90: 90, p99: 99, max: 100 });
+    expect(egressQuantiles(v).p75).toBe(75);
+    expect(quantiles([])).toEqual({ p50: 0, p90: 0, p99: 0, max: 0 });
+  });
+
+  it('thins a CDF but keeps its end points', () => {
+    const c = cdf(
+      Array.from({ length: 10_000 }, (_, i) => 10_000 - i),
+      100,
+    );
+    expect(c.length).toBeLessThanOrEqual(102);
+    expect(c[0]).toEqual({ value: 1, fraction: 1 / 10_000 });
+    expect(c.at(-1)).toEqual({ value: 10_000, fraction: 1 });
+  });
+});
