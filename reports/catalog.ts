@@ -15,21 +15,25 @@ import { throttlingSpec } from './charts/throttling';
 import { timeSeriesSpec } from './charts/time-series';
 import type { ChartEntry, RenderedChart, ReportRun } from './types';
 
-function published(run: ReportRun): string {
-  const src = run.envelope.reference?.source;
-  return src ? ` Dashed lines and diamonds are the published values (${src}).` : '';
+/** Names the published source, only when the reference actually carries this metric. */
+function published(run: ReportRun, key: string): string {
+  const ref = run.envelope.reference;
+  if (!ref?.points.some((p) => p.metrics[key] !== undefined)) return '';
+  return ` Dashed lines and diamonds are the published values (${ref.source}).`;
 }
 
 export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
   {
     id: 'pod-startup',
+    help: 'pod-startup P50/P90/P99 per configuration, published values overlaid',
     title: 'Pod startup P50 / P90 / P99',
     caption: (r) =>
-      `Time from the start of the storm until a node's pod is running, per configuration (pull + unpack + start). Lower is better; watch P99, where throttling shows first.${published(r)}`,
+      `Time from the start of the storm until a node's pod is running, per configuration (pull + unpack + start). Lower is better; watch P99, where throttling shows first.${published(r, 'podStartupS')}`,
     build: (r) => podStartupSpec(r.envelope),
   },
   {
     id: 'pod-startup-cdf',
+    help: 'fraction of nodes started over time, one line per configuration',
     title: 'Pod startup CDF',
     caption: () =>
       'Fraction of nodes whose pod had started by a given time, one line per configuration. A line further left is faster; a long flat tail on the right is the stragglers that set P99.',
@@ -37,13 +41,15 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
   },
   {
     id: 'throttling',
+    help: 'throttled requests (503/429) per configuration',
     title: 'Throttling events',
     caption: (r) =>
-      `Requests refused by a throttle (storage 503 or registry 429), per configuration; red bars throttled. Each one costs the client a backoff, so any non-zero bar slows the tail.${r.envelope.reference ? ' Black ticks are published counts where the source gives numbers.' : ''}`,
+      `Requests refused by a throttle (storage 503 or registry 429), per configuration; red bars throttled. Each one costs the client a backoff, so any non-zero bar slows the tail.${r.envelope.reference?.points.some((p) => p.metrics.throttleEvents !== undefined) ? ' Black ticks are published counts.' : ''}`,
     build: (r) => throttlingSpec(r.envelope),
   },
   {
     id: 'hot-backend',
+    help: "hottest storage backend's peak egress / its ceiling (>1 throttles)",
     title: 'Hottest backend vs its ceiling',
     caption: () =>
       'Peak egress of the busiest storage backend divided by its egress ceiling. Above the dashed line at 1 that backend throttles, however much headroom the others have: the hottest backend, not the average, decides.',
@@ -51,6 +57,7 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
   },
   {
     id: 'backend-egress',
+    help: "every backend's peak egress vs its ceiling, hottest first, per configuration",
     title: 'Per-backend peak egress vs ceiling',
     caption: () =>
       'One panel per configuration; bars are storage backends ranked by peak egress (hottest first), black ticks their ceilings, red bars above the ceiling. A steep left edge means reads concentrate on a few backends.',
@@ -58,26 +65,31 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
   },
   {
     id: 'node-egress',
+    help: 'per-node download throughput P50..P99.9 per configuration',
     title: 'Per-node egress distribution',
     caption: (r) =>
-      `Download throughput per node as quantiles (P50 to P99.9) per configuration. Rising P50/P75 means the typical node pulls faster; P99/P99.9 spikes with a falling P50 mean load fragments into bursts.${published(r)}`,
+      `Download throughput per node as quantiles (P50 to P99.9) per configuration. Rising P50/P75 means the typical node pulls faster; P99/P99.9 spikes with a falling P50 mean load fragments into bursts.${published(r, 'nodeEgressBps')}`,
     build: (r) => nodeEgressSpec(r.envelope),
   },
   {
     id: 'pull',
+    help: 'pull duration P50/P90/P99/max (k6 runs: per VU pull)',
     title: 'Pull duration quantiles',
     caption: (r) =>
-      `Time per image pull (per VU pull in k6 runs) as P50/P90/P99/max per configuration. Lower is better; the gap between P50 and P99 is the spread between lucky and unlucky pulls.${published(r)}`,
+      `Time per image pull (per VU pull in k6 runs) as P50/P90/P99/max per configuration. Lower is better; the gap between P50 and P99 is the spread between lucky and unlucky pulls.${published(r, 'pullS')}`,
     build: (r) => latencyQuantilesSpec(r.envelope, 'pullS'),
   },
   {
     id: 'pull-cdf',
+    help: 'fraction of pulls finished over time',
     title: 'Pull duration CDF',
-    caption: () => 'Fraction of pulls finished within a given time, one line per configuration; further left is faster.',
+    caption: () =>
+      'Fraction of pulls finished within a given time, one line per configuration; further left is faster.',
     build: (r) => pullCdfSpec(r.envelope, r.raw),
   },
   {
     id: 'errors',
+    help: 'failed requests by error code',
     title: 'Errors by code',
     caption: () =>
       'Failed requests grouped by error code (OCI error codes or HTTP statuses), one bar per configuration. Throttles are counted separately above; codes here are real failures.',
@@ -85,20 +97,23 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
   },
   {
     id: 'replication-lag',
+    help: 'replication lag P50/P90/P99/max',
     title: 'Replication lag',
     caption: (r) =>
-      `Time from a push being accepted in its home region until the content is pullable in another replica, as P50/P90/P99/max. A cross-region pull sooner than this sees MANIFEST_UNKNOWN or BLOB_UNKNOWN.${published(r)}`,
+      `Time from a push being accepted in its home region until the content is pullable in another replica, as P50/P90/P99/max. A cross-region pull sooner than this sees MANIFEST_UNKNOWN or BLOB_UNKNOWN.${published(r, 'replicationLagS')}`,
     build: (r) => latencyQuantilesSpec(r.envelope, 'replicationLagS'),
   },
   {
     id: 'failover',
+    help: 'failover time P50/P90/P99/max',
     title: 'Failover time',
     caption: (r) =>
-      `Time from a region going unhealthy until clients reach a healthy one (probe interval x tolerated failures + DNS TTL + client DNS cache), as P50/P90/P99/max.${published(r)}`,
+      `Time from a region going unhealthy until clients reach a healthy one (probe interval x tolerated failures + DNS TTL + client DNS cache), as P50/P90/P99/max.${published(r, 'failoverS')}`,
     build: (r) => latencyQuantilesSpec(r.envelope, 'failoverS'),
   },
   {
     id: 'time-series',
+    help: 'numeric raw.ndjson values over time (mean line, max band)',
     title: 'Raw records over time',
     caption: () =>
       'Every numeric value found in raw.ndjson records that carry a time, binned: the line is the mean per bin, the shaded band reaches the max. Each series has its own y scale; only the 8 largest series are drawn.',
@@ -109,6 +124,7 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
 export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
   {
     id: 'compare-pod-startup',
+    help: 'pod-startup quantiles per configuration, one line per run',
     title: 'Pod startup, run by run',
     caption: () =>
       'Pod-startup P50/P90/P99 per configuration, one line per run. Lines that overlap mean the runs agree; compare tails (P99) first.',
@@ -116,24 +132,28 @@ export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
   },
   {
     id: 'compare-pull',
+    help: 'pull-duration quantiles, one line per run',
     title: 'Pull duration, run by run',
     caption: () => 'Pull-duration P50/P90/P99 per configuration, one line per run.',
     build: (runs) => compareQuantilesSpec(runs, 'pullS'),
   },
   {
     id: 'compare-replication-lag',
+    help: 'replication-lag quantiles, one line per run',
     title: 'Replication lag, run by run',
     caption: () => 'Replication-lag P50/P90/P99 per configuration, one line per run.',
     build: (runs) => compareQuantilesSpec(runs, 'replicationLagS'),
   },
   {
     id: 'compare-failover',
+    help: 'failover-time quantiles, one line per run',
     title: 'Failover time, run by run',
     caption: () => 'Failover-time P50/P90/P99 per configuration, one line per run.',
     build: (runs) => compareQuantilesSpec(runs, 'failoverS'),
   },
   {
     id: 'compare-scalars',
+    help: 'throttle events, errors, hot-backend ratio, node egress P50, bars per run',
     title: 'Throttling, errors and egress, run by run',
     caption: () =>
       'One row per metric (each with its own scale), grouped bars per run for every configuration: throttle events, error total, hottest-backend ratio and median per-node egress.',
@@ -141,7 +161,11 @@ export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
   },
 ];
 
-export function renderCharts<In>(entries: ReadonlyArray<ChartEntry<In>>, input: In, idPrefix = ''): RenderedChart[] {
+export function renderCharts<In>(
+  entries: ReadonlyArray<ChartEntry<In>>,
+  input: In,
+  idPrefix = '',
+): RenderedChart[] {
   return entries.flatMap((e) => {
     const spec = e.build(input);
     return spec ? [{ id: `${idPrefix}${e.id}`, title: e.title, caption: e.caption(input), spec }] : [];

@@ -7,7 +7,7 @@
  */
 import type { Envelope, Metrics, Point } from '../lib/results/envelope';
 import { cdf, egressQuantiles, quantiles } from '../lib/results/stats';
-import { isNum } from './points';
+import { entry, isNum } from './points';
 import type { RawRecord } from './types';
 
 const DURATIONS = ['podStartupS', 'pullS', 'replicationLagS', 'failoverS'] as const;
@@ -40,7 +40,8 @@ function addRecord(g: Group, r: RawRecord): void {
     g.throttles += 1;
     g.sawThrottle = true;
   }
-  const code = typeof r.error === 'string' ? r.error : r.ok === false && typeof r.code === 'string' ? r.code : undefined;
+  const code =
+    typeof r.error === 'string' ? r.error : r.ok === false && typeof r.code === 'string' ? r.code : undefined;
   if (code) g.errors.set(code, (g.errors.get(code) ?? 0) + 1);
 }
 
@@ -74,9 +75,7 @@ export function envelopeFromRaw(raw: readonly RawRecord[], fallbackName: string)
     if (r.type === 'Point' && typeof r.metric === 'string') k6Like = true;
     addRecord(all, r);
     if (typeof r.point !== 'string') continue;
-    let g = groups.get(r.point);
-    if (!g) groups.set(r.point, (g = newGroup()));
-    addRecord(g, r);
+    addRecord(entry(groups, r.point, newGroup), r);
   }
   const points: Point[] = [...groups].map(([label, g]) => ({ label, params: {}, metrics: metricsOf(g) }));
   const kind = meta.kind === 'sim' || meta.kind === 'k6' ? meta.kind : k6Like ? 'k6' : 'sim';
@@ -87,7 +86,10 @@ export function envelopeFromRaw(raw: readonly RawRecord[], fallbackName: string)
     name: typeof meta.name === 'string' ? meta.name : fallbackName,
     // NaN, not 0: an unknown seed must never read as "seed 0" (the page prints "unknown").
     seed: isNum(meta.seed) ? meta.seed : Number.NaN,
-    params: typeof params === 'object' && params !== null && !Array.isArray(params) ? (params as Record<string, unknown>) : {},
+    params:
+      typeof params === 'object' && params !== null && !Array.isArray(params)
+        ? (params as Record<string, unknown>)
+        : {},
     metrics: metricsOf(all),
     points,
     runtime: { wallMs: 0, events: raw.length },

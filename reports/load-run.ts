@@ -25,7 +25,12 @@ export interface LoadedRun {
 export function loadRun(dirArg: string): LoadedRun {
   const dir = resolve(dirArg);
   if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new InputError(dir, 'a run directory (holding summary.json or raw.ndjson)', 'no such directory', 'BAD_RUN_DIR');
+    throw new InputError(
+      dir,
+      'a run directory (holding summary.json or raw.ndjson)',
+      'no such directory',
+      'BAD_RUN_DIR',
+    );
   const summaryPath = join(dir, SUMMARY);
   const rawPath = join(dir, RAW);
   const raw = readNdjson<unknown>(rawPath).filter(
@@ -33,17 +38,29 @@ export function loadRun(dirArg: string): LoadedRun {
   );
   if (existsSync(summaryPath)) {
     const envelope = readSummary(dir);
-    return { dir, envelope, raw, fromRaw: false, date: runDate(envelope) ?? statSync(summaryPath).mtime.toISOString() };
+    return {
+      dir,
+      envelope,
+      raw,
+      fromRaw: false,
+      date: runDate(envelope) ?? statSync(summaryPath).mtime.toISOString(),
+    };
   }
   if (!existsSync(rawPath))
     throw new InputError(dir, `a run directory holding ${SUMMARY} or ${RAW}`, 'neither file', 'BAD_RUN_DIR');
   if (raw.length === 0)
-    throw new InputError(rawPath, 'NDJSON records (one JSON object per line)', 'no readable record', 'BAD_RUN_DIR');
+    throw new InputError(
+      rawPath,
+      'NDJSON records (one JSON object per line)',
+      'no readable record',
+      'BAD_RUN_DIR',
+    );
   const envelope = envelopeFromRaw(raw, basename(dir));
   return { dir, envelope, raw, fromRaw: true, date: statSync(rawPath).mtime.toISOString() };
 }
 
-function runDate(e: Envelope): string | undefined {
+/** The date a runner recorded in `runtime`, if any. */
+export function runDate(e: Envelope): string | undefined {
   for (const k of ['finishedAt', 'startedAt', 'date']) {
     const v = e.runtime?.[k];
     if (typeof v === 'string' && v) return v;

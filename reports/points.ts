@@ -37,3 +37,13 @@ export function quantileName(q: string): string {
   if (q === 'p999') return 'P99.9';
   return /^p\d+$/.test(q) ? q.toUpperCase() : q;
 }
+
+/** The map's entry for `key`, created by `init` on first use (grouping raw records). */
+export function entry<K, V>(map: Map<K, V>, key: K, init: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = init();
+    map.set(key, v);
+  }
+  return v;
+}

@@ -29,7 +29,10 @@ export function paramRows(params: unknown, prefix = ''): Array<[string, string]>
 
 function displayValue(v: unknown): string {
   // Arrays and leftovers are shown as JSON; the replacer redacts secrets nested inside them.
-  const s = typeof v === 'string' ? v : (JSON.stringify(v, (k, x) => (k && isSecretKey(k) ? REDACTED : x)) ?? String(v));
+  const s =
+    typeof v === 'string'
+      ? v
+      : (JSON.stringify(v, (k, x) => (k && isSecretKey(k) ? REDACTED : x)) ?? String(v));
   return redactUrlCredentials(s);
 }
 

@@ -22,6 +22,8 @@ export interface ReportRun {
 export interface ChartEntry<In> {
   id: string;
   title: string;
+  /** One line for `stampede report --help`. */
+  help: string;
   /** One or two sentences under the chart: what it shows and how to read it. */
   caption: (input: In) => string;
   build: (input: In) => VegaLiteSpec | null;

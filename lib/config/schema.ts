@@ -149,7 +149,7 @@ export function oneOf<const V extends string>(values: readonly V[], o: { default
 
 /** A list of numbers, typed on the command line as `1,2,3` (or JSON `[1,2,3]`). */
 export function numList(
-  o: NumOpts & { default: number[]; integer?: boolean; minLength?: number },
+  o: Omit<NumOpts, 'default'> & { default: number[]; integer?: boolean; minLength?: number },
 ): Leaf<number[]> {
   const item = numLeaf({ ...o, default: 0 }, o.integer ?? false);
   const minLength = o.minLength ?? 1;

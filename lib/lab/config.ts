@@ -19,6 +19,12 @@ export const labSchema = {
       default: 'auto',
       doc: 'run the lab in its own network namespace (auto: when root and `ip netns` works)',
     }),
+    octet: int({
+      default: 0,
+      min: 0,
+      max: 255,
+      doc: 'second byte of every lab address (127.<octet>.x.y): lets labs on the host loopback run side by side',
+    }),
   },
   registry: {
     names: strList({
@@ -38,6 +44,14 @@ export const labSchema = {
       min: 5,
       doc: 'lifetime of access tokens issued by /oauth2/token',
       unit: 's',
+    }),
+    adminUser: str({
+      default: 'admin',
+      doc: 'admin user name (like ACR admin user; docker login user/password)',
+    }),
+    adminPassword: str({
+      default: '',
+      doc: 'admin user password ("" = admin user disabled, the ACR default); never logged',
     }),
   },
   regions: {
@@ -73,6 +87,22 @@ export const labSchema = {
       doc: 'how a blob GET picks a copy',
     }),
     urlTtlS: int({ default: 300, min: 1, doc: 'lifetime of the signed URL a 307 points to', unit: 's' }),
+    minStreamBps: num({
+      default: 1048576,
+      gt: 0,
+      doc: 'throttling floor: a backend with a ceiling admits a new stream only while ceiling/(active+1) >= this; else 503 ServerBusy',
+      unit: 'B/s',
+    }),
+    homeBackends: int({
+      default: 1,
+      min: 1,
+      max: 64,
+      doc: "backends each registry's data is homed on per region (deep health checks these)",
+    }),
+    redirectHost: oneOf(['name', 'ip'], {
+      default: 'name',
+      doc: "307 to the backend's DNS name (needs the lab DNS) or to its IP (plain loopback clients)",
+    }),
   },
   replication: {
     baseLagS: num({
@@ -89,6 +119,12 @@ export const labSchema = {
     }),
     jitterS: num({ default: 0, min: 0, doc: 'uniform random extra lag', unit: 's' }),
     concurrency: int({ default: 2, min: 1, doc: 'copies in flight per target region (the rest queue)' }),
+    webhookUrl: str({
+      default: '',
+      pattern: /^(https?:\/\/\S+)?$/,
+      expected: 'an http(s) URL, or empty for none',
+      doc: 'where ACR-style webhooks go: one push event per replica once content lands there (empty: none)',
+    }),
   },
   dns: {
     ttlS: int({ default: 30, min: 0, doc: 'TTL of answers for the global name', unit: 's' }),
@@ -102,7 +138,7 @@ export const labSchema = {
       default: 3,
       min: 0,
       max: 9,
-      doc: 'consecutive failed probes before a region is degraded',
+      doc: 'consecutive failed probes tolerated: the next failure degrades the region (0 = the first does)',
     }),
     probeTimeoutS: num({ default: 10, gt: 0, doc: 'probe timeout', unit: 's' }),
     flapIntervalS: num({
@@ -111,12 +147,30 @@ export const labSchema = {
       doc: 'with the dns-flap fault: how often answers alternate',
       unit: 's',
     }),
+    staticTtlS: int({
+      default: 300,
+      min: 0,
+      doc: 'TTL of names that never move: regional, data, storage and identity names',
+      unit: 's',
+    }),
+    negativeTtlS: int({
+      default: 30,
+      min: 0,
+      doc: 'how long resolvers cache NXDOMAIN/no-data answers (SOA minimum, RFC 2308)',
+      unit: 's',
+    }),
   },
   health: {
     sustainS: num({
       default: 60,
       min: 0,
       doc: 'a dependency must fail this long before deep health reports unhealthy',
+      unit: 's',
+    }),
+    checkIntervalS: num({
+      default: 5,
+      gt: 0,
+      doc: "how often each front's health monitor checks registry, storage and auth",
       unit: 's',
     }),
   },

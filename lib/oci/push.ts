@@ -48,7 +48,7 @@ export async function pushBlob(
   const put = await f(url.toString(), {
     method: 'PUT',
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.byteLength) },
-    body: data,
+    body: data as Uint8Array<ArrayBuffer>,
   });
   await (await expect(put, [201], `upload ${digest} to ${repo}`)).arrayBuffer();
   return digest;

@@ -17,7 +17,10 @@ function backendsOf(v: unknown): BackendStat[] {
   if (!Array.isArray(v)) return [];
   return v.filter(
     (b): b is BackendStat =>
-      typeof b === 'object' && b !== null && isNum((b as BackendStat).peakEgressBps) && isNum((b as BackendStat).ceilingBps),
+      typeof b === 'object' &&
+      b !== null &&
+      isNum((b as BackendStat).peakEgressBps) &&
+      isNum((b as BackendStat).ceilingBps),
   );
 }
 
@@ -45,7 +48,12 @@ export function backendEgressSpec(envelope: Envelope): VegaLiteSpec | null {
     scale: { domain: [ABOVE_LABEL, BELOW_LABEL, CEILING_LABEL], range: [ABOVE, BELOW, INK] },
     title: null,
   };
-  const x = { field: 'rank', type: 'ordinal', title: 'backend (hottest first)', axis: { labelAngle: 0 } } as const;
+  const x = {
+    field: 'rank',
+    type: 'ordinal',
+    title: 'backend (hottest first)',
+    axis: { labelAngle: 0 },
+  } as const;
   return {
     $schema: SCHEMA,
     data: { values: rows },

@@ -23,7 +23,11 @@ export function unionLabels(runs: readonly ReportRun[]): string[] {
   return out;
 }
 
-export function compareQuantileRows(runs: readonly ReportRun[], key: string, quantiles: readonly string[]): CompareRow[] {
+export function compareQuantileRows(
+  runs: readonly ReportRun[],
+  key: string,
+  quantiles: readonly string[],
+): CompareRow[] {
   return runs.flatMap((r) =>
     pointsOf(r.envelope).flatMap((p) => {
       const q = quantileRecord(p.metrics, key);
@@ -31,7 +35,15 @@ export function compareQuantileRows(runs: readonly ReportRun[], key: string, qua
         const v = q?.[name];
         return v === undefined
           ? []
-          : [{ run: r.label, point: p.label, quantile: quantileName(name), value: v, display: formatSeconds(v) }];
+          : [
+              {
+                run: r.label,
+                point: p.label,
+                quantile: quantileName(name),
+                value: v,
+                display: formatSeconds(v),
+              },
+            ];
       });
     }),
   );
@@ -64,6 +76,7 @@ export function compareQuantilesSpec(
         { field: 'display', title: 'value' },
       ],
     },
-    resolve: { scale: { y: 'shared' } },
+    // P50 and P99 differ by minutes: a shared scale would flatten the P50 panel.
+    resolve: { scale: { y: 'independent' } },
   };
 }

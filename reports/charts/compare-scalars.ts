@@ -44,12 +44,23 @@ export function compareScalarsSpec(runs: readonly ReportRun[]): VegaLiteSpec | n
     width: Math.max(240, labels.length * runs.length * 18),
     height: 120,
     encoding: {
-      row: { field: 'metric', type: 'nominal', sort: metrics, title: null, header: { labelAngle: 0, labelAlign: 'left' } },
+      row: {
+        field: 'metric',
+        type: 'nominal',
+        sort: metrics,
+        title: null,
+        header: { labelAngle: 0, labelAlign: 'left' },
+      },
       x: { field: 'point', type: 'nominal', sort: labels, title: 'configuration', axis: { labelAngle: -30 } },
       xOffset: { field: 'run', type: 'nominal', sort: runs.map((r) => r.label) },
       y: { field: 'value', type: 'quantitative', title: null },
       color: { field: 'run', type: 'nominal', sort: runs.map((r) => r.label), title: 'run' },
-      tooltip: [{ field: 'run' }, { field: 'point', title: 'configuration' }, { field: 'metric' }, { field: 'value' }],
+      tooltip: [
+        { field: 'run' },
+        { field: 'point', title: 'configuration' },
+        { field: 'metric' },
+        { field: 'value' },
+      ],
     },
     resolve: { scale: { y: 'independent' } },
   };

@@ -8,7 +8,9 @@ export function errorRows(envelope: Envelope): Array<{ point: string; code: stri
   return pointsOf(envelope).flatMap((p) => {
     const byCode = (p.metrics.errors as { byCode?: unknown } | undefined)?.byCode;
     if (typeof byCode !== 'object' || byCode === null) return [];
-    return Object.entries(byCode).flatMap(([code, count]) => (isNum(count) ? [{ point: p.label, code, count }] : []));
+    return Object.entries(byCode).flatMap(([code, count]) =>
+      isNum(count) ? [{ point: p.label, code, count }] : [],
+    );
   });
 }
 

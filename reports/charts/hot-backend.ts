@@ -15,5 +15,6 @@ export function hotBackendSpec(envelope: Envelope): VegaLiteSpec | null {
     aboveLabel: 'above ceiling',
     belowLabel: 'below ceiling',
     ruleLabel: 'ceiling',
+    format: '.2f',
   });
 }

@@ -16,6 +16,8 @@ export interface PerPointBarsOptions {
   belowLabel: string;
   /** Draw the threshold as a dashed rule with this label (a ceiling); omitted for plain counts. */
   ruleLabel?: string;
+  /** d3 format of the value printed over each bar. */
+  format: string;
 }
 
 export function perPointBarsSpec(envelope: Envelope, o: PerPointBarsOptions): VegaLiteSpec | null {
@@ -23,7 +25,9 @@ export function perPointBarsSpec(envelope: Envelope, o: PerPointBarsOptions): Ve
   const ref = referenceByLabel(envelope);
   const rows = points.flatMap((p) => {
     const v = o.read(p.metrics);
-    return isNum(v) ? [{ point: p.label, value: v, status: v > o.threshold ? o.aboveLabel : o.belowLabel }] : [];
+    return isNum(v)
+      ? [{ point: p.label, value: v, status: v > o.threshold ? o.aboveLabel : o.belowLabel }]
+      : [];
   });
   if (rows.length === 0) return null;
   const refRows = points.flatMap((p) => {
@@ -31,9 +35,16 @@ export function perPointBarsSpec(envelope: Envelope, o: PerPointBarsOptions): Ve
     return isNum(v) ? [{ point: p.label, value: v }] : [];
   });
   const labels = labelsOf(points);
-  const x = { field: 'point', type: 'nominal', sort: labels, title: 'configuration', axis: { labelAngle: 0 } } as const;
+  const x = {
+    field: 'point',
+    type: 'nominal',
+    sort: labels,
+    title: 'configuration',
+    axis: { labelAngle: 0 },
+  } as const;
   // One colour scale for bars and ticks so the legend lists "published" beside the bar states.
-  const domain = refRows.length > 0 ? [o.aboveLabel, o.belowLabel, 'published'] : [o.aboveLabel, o.belowLabel];
+  const domain =
+    refRows.length > 0 ? [o.aboveLabel, o.belowLabel, 'published'] : [o.aboveLabel, o.belowLabel];
   const color = { scale: { domain, range: [ABOVE, BELOW, INK].slice(0, domain.length) }, title: null };
   return {
     $schema: SCHEMA,
@@ -51,6 +62,16 @@ export function perPointBarsSpec(envelope: Envelope, o: PerPointBarsOptions): Ve
             { field: 'point', title: 'configuration' },
             { field: 'value', title: o.yTitle },
           ],
+        },
+      },
+      {
+        // A zero bar is invisible: print every value so "0" reads as measured, not missing.
+        data: { values: rows },
+        mark: { type: 'text', baseline: 'bottom', dy: -3, fontSize: 11 },
+        encoding: {
+          x,
+          y: { field: 'value', type: 'quantitative' },
+          text: { field: 'value', format: o.format },
         },
       },
       ...(refRows.length > 0
@@ -79,8 +100,17 @@ export function perPointBarsSpec(envelope: Envelope, o: PerPointBarsOptions): Ve
             },
             {
               data: { values: [{ threshold: o.threshold, label: o.ruleLabel }] },
-              mark: { type: 'text' as const, align: 'right' as const, baseline: 'bottom' as const, dy: -3, x: 'width' as const },
-              encoding: { y: { field: 'threshold', type: 'quantitative' as const }, text: { field: 'label' } },
+              mark: {
+                // Right of the plot, where no bar label can collide with it.
+                type: 'text' as const,
+                align: 'left' as const,
+                dx: 4,
+                x: 'width' as const,
+              },
+              encoding: {
+                y: { field: 'threshold', type: 'quantitative' as const },
+                text: { field: 'label' },
+              },
             },
           ]
         : []),

@@ -4,5 +4,9 @@ import type { VegaLiteSpec } from '../types';
 import { quantileLinesSpec } from './quantile-lines';
 
 export function podStartupSpec(envelope: Envelope): VegaLiteSpec | null {
-  return quantileLinesSpec(envelope, { key: 'podStartupS', quantiles: ['p50', 'p90', 'p99'], unit: 'seconds' });
+  return quantileLinesSpec(envelope, {
+    key: 'podStartupS',
+    quantiles: ['p50', 'p90', 'p99'],
+    unit: 'seconds',
+  });
 }

@@ -34,7 +34,8 @@ export function quantileRows(envelope: Envelope, o: QuantileLinesOptions): Quant
       const v = q?.[name];
       if (v !== undefined) rows.push({ point: p.label, quantile: quantileName(name), source: own, raw: v });
       const rv = r?.[name];
-      if (rv !== undefined) rows.push({ point: p.label, quantile: quantileName(name), source: 'published', raw: rv });
+      if (rv !== undefined)
+        rows.push({ point: p.label, quantile: quantileName(name), source: 'published', raw: rv });
     }
   }
   const unit = rateUnit(Math.max(0, ...rows.map((r) => r.raw)));
@@ -81,8 +82,15 @@ export function quantileLinesSpec(envelope: Envelope, o: QuantileLinesOptions): 
           strokeDash: {
             field: 'source',
             type: 'nominal',
-            scale: { domain: sources, range: [[1, 0], [5, 4]].slice(0, sources.length) },
+            scale: {
+              domain: sources,
+              range: [
+                [1, 0],
+                [5, 4],
+              ].slice(0, sources.length),
+            },
             title: 'source',
+            ...(hasRef ? {} : { legend: null }),
           },
           detail: { field: 'source', type: 'nominal' },
         },
@@ -95,6 +103,7 @@ export function quantileLinesSpec(envelope: Envelope, o: QuantileLinesOptions): 
             type: 'nominal',
             scale: { domain: sources, range: ['circle', 'diamond'].slice(0, sources.length) },
             title: 'source',
+            ...(hasRef ? {} : { legend: null }),
           },
           tooltip: [
             { field: 'point', title: 'configuration' },

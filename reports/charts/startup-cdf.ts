@@ -5,7 +5,7 @@
  */
 import type { Envelope } from '../../lib/results/envelope';
 import { cdf } from '../../lib/results/stats';
-import { isNum, labelsOf, pointsOf } from '../points';
+import { entry, isNum, labelsOf, pointsOf } from '../points';
 import type { RawRecord, VegaLiteSpec } from '../types';
 import { SCHEMA } from './common';
 
@@ -20,6 +20,8 @@ export interface CdfOptions {
   rawKey: string;
   /** Per-point metric holding `[{value, fraction}]`, e.g. podStartupCdf. */
   cdfKey: string;
+  /** What the y axis counts, e.g. "nodes" or "pulls". */
+  of: string;
 }
 
 function cdfFromMetric(v: unknown): Array<{ value: number; fraction: number }> {
@@ -42,9 +44,7 @@ export function cdfRows(envelope: Envelope, raw: readonly RawRecord[], o: CdfOpt
     const v = r[o.rawKey];
     if (!isNum(v)) continue;
     const label = typeof r.point === 'string' ? r.point : envelope.name;
-    let g = groups.get(label);
-    if (!g) groups.set(label, (g = []));
-    g.push(v);
+    entry(groups, label, () => []).push(v);
   }
   return [...groups].flatMap(([point, values]) => cdf(values).map((c) => ({ point, ...c })));
 }
@@ -62,7 +62,12 @@ export function cdfSpec(envelope: Envelope, raw: readonly RawRecord[], o: CdfOpt
     mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
     encoding: {
       x: { field: 'value', type: 'quantitative', title: 'seconds', scale: { zero: false } },
-      y: { field: 'fraction', type: 'quantitative', title: 'fraction of nodes done', axis: { format: '%' } },
+      y: {
+        field: 'fraction',
+        type: 'quantitative',
+        title: `fraction of ${o.of} done`,
+        axis: { format: '%' },
+      },
       color: { field: 'point', type: 'nominal', sort: order, title: 'configuration' },
       tooltip: [
         { field: 'point', title: 'configuration' },
@@ -74,9 +79,9 @@ export function cdfSpec(envelope: Envelope, raw: readonly RawRecord[], o: CdfOpt
 }
 
 export function podStartupCdfSpec(envelope: Envelope, raw: readonly RawRecord[] = []): VegaLiteSpec | null {
-  return cdfSpec(envelope, raw, { rawKey: 'podStartupS', cdfKey: 'podStartupCdf' });
+  return cdfSpec(envelope, raw, { rawKey: 'podStartupS', cdfKey: 'podStartupCdf', of: 'nodes' });
 }
 
 export function pullCdfSpec(envelope: Envelope, raw: readonly RawRecord[] = []): VegaLiteSpec | null {
-  return cdfSpec(envelope, raw, { rawKey: 'pullS', cdfKey: 'pullCdf' });
+  return cdfSpec(envelope, raw, { rawKey: 'pullS', cdfKey: 'pullCdf', of: 'pulls' });
 }

@@ -11,5 +11,6 @@ export function throttlingSpec(envelope: Envelope): VegaLiteSpec | null {
     threshold: 0,
     aboveLabel: 'throttled',
     belowLabel: 'no throttling',
+    format: ',d',
   });
 }

@@ -4,7 +4,7 @@
  * (`{type: "Point", metric, data: {time, value}}`). Nothing is assumed about which
  * metrics exist; series are binned so a 100k-record run still makes a small page.
  */
-import { isNum } from '../points';
+import { entry, isNum } from '../points';
 import type { RawRecord, VegaLiteSpec } from '../types';
 import { SCHEMA } from './common';
 
@@ -32,7 +32,13 @@ export function samplesOf(raw: readonly RawRecord[]): Sample[] {
   const k6: Sample[] = [];
   for (const r of raw) {
     const data = r.data as Record<string, unknown> | undefined;
-    if (r.type === 'Point' && typeof r.metric === 'string' && data && isNum(data.value) && typeof data.time === 'string') {
+    if (
+      r.type === 'Point' &&
+      typeof r.metric === 'string' &&
+      data &&
+      isNum(data.value) &&
+      typeof data.time === 'string'
+    ) {
       const ms = Date.parse(data.time);
       if (!Number.isFinite(ms)) continue;
       k6.push({ series: r.metric, t: ms / 1000, value: data.value });
@@ -59,9 +65,7 @@ export function samplesOf(raw: readonly RawRecord[]): Sample[] {
 export function timeSeriesRows(raw: readonly RawRecord[]): TimeSeriesRow[] {
   const bySeries = new Map<string, Sample[]>();
   for (const s of samplesOf(raw)) {
-    let g = bySeries.get(s.series);
-    if (!g) bySeries.set(s.series, (g = []));
-    g.push(s);
+    entry(bySeries, s.series, () => []).push(s);
   }
   const kept = [...bySeries].sort((a, b) => b[1].length - a[1].length).slice(0, MAX_SERIES);
   const rows: TimeSeriesRow[] = [];
@@ -97,7 +101,15 @@ export function timeSeriesSpec(raw: readonly RawRecord[] = []): VegaLiteSpec | n
   return {
     $schema: SCHEMA,
     data: { values: rows },
-    facet: { row: { field: 'series', type: 'nominal', sort: series, title: null, header: { labelAngle: 0, labelAlign: 'left' } } },
+    facet: {
+      row: {
+        field: 'series',
+        type: 'nominal',
+        sort: series,
+        title: null,
+        header: { labelAngle: 0, labelAlign: 'left' },
+      },
+    },
     // Each series has its own unit (ms, bytes, counts): never share a y axis between them.
     resolve: { scale: { y: 'independent' } },
     spec: {

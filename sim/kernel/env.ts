@@ -65,7 +65,11 @@ export class Env {
    */
   run(until = Number.POSITIVE_INFINITY): void {
     if (until < this.clock) throw new RangeError(`until ${until} is before now ${this.clock}`);
-    while (this.queue.peekTime() <= until) this.step();
+    for (;;) {
+      const next = this.queue.peekTime();
+      if (next === Number.POSITIVE_INFINITY || next > until) break;
+      this.step();
+    }
     if (Number.isFinite(until)) this.clock = until;
   }
 }

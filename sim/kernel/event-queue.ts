@@ -42,6 +42,14 @@ export class EventQueue {
     if (ev.cancelled) return;
     ev.cancelled = true;
     this.live--;
+    // Mostly-dead heaps are slow heaps: rebuild once cancelled entries dominate.
+    if (this.heap.length > 4096 && this.heap.length > 3 * this.live) this.compact();
+  }
+
+  private compact(): void {
+    const h = this.heap.filter((e) => !e.cancelled);
+    for (let i = (h.length >> 1) - 1; i >= 0; i--) siftDown(h, i);
+    this.heap = h;
   }
 
   /** Time of the next live event, or Infinity. Drops cancelled entries from the top. */
@@ -88,6 +96,22 @@ export class EventQueue {
     }
     return top;
   }
+}
+
+function siftDown(h: ScheduledEvent[], i: number): void {
+  const n = h.length;
+  const item = h[i] as ScheduledEvent;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    let c = l;
+    if (l + 1 < n && before(h[l + 1] as ScheduledEvent, h[l] as ScheduledEvent)) c = l + 1;
+    const child = h[c] as ScheduledEvent;
+    if (!before(child, item)) break;
+    h[i] = child;
+    i = c;
+  }
+  h[i] = item;
 }
 
 function before(a: ScheduledEvent, b: ScheduledEvent): boolean {

@@ -127,15 +127,25 @@ export class FlowNetwork {
 
   meterBytes(meter: number): number {
     const acc = this.mAcc[meter] as number;
-    return Math.min(this.mThreshold[meter] as number, acc + (this.mRate[meter] as number) * (this.env.now - (this.mT[meter] as number)));
+    return Math.min(
+      this.mThreshold[meter] as number,
+      acc + (this.mRate[meter] as number) * (this.env.now - (this.mT[meter] as number)),
+    );
   }
 
   /**
    * Starts moving `bytes` across `links` (each at most once), at most `cap` bytes/s.
    * onDone runs at the instant the last byte arrives. Returns the flow id (recycled after).
    */
-  startFlow(links: readonly number[], bytes: number, onDone: FlowDone, cap = Number.POSITIVE_INFINITY, meter = -1): number {
-    if (links.length === 0 || links.length > MAX_PATH) throw new RangeError(`a flow crosses 1..${MAX_PATH} links`);
+  startFlow(
+    links: readonly number[],
+    bytes: number,
+    onDone: FlowDone,
+    cap = Number.POSITIVE_INFINITY,
+    meter = -1,
+  ): number {
+    if (links.length === 0 || links.length > MAX_PATH)
+      throw new RangeError(`a flow crosses 1..${MAX_PATH} links`);
     if (!(bytes >= 0)) throw new RangeError(`flow size must be >= 0, got ${bytes}`);
     if (!(cap > 0)) throw new RangeError(`flow cap must be > 0, got ${cap}`);
     const f = this.freeIds.pop() ?? this.nextId++;
@@ -179,7 +189,11 @@ export class FlowNetwork {
 
   remaining(flow: number): number {
     if (!this.fActive[flow]) return 0;
-    return Math.max(0, (this.fLeft[flow] as number) - (this.fRate[flow] as number) * (this.env.now - (this.fT[flow] as number)));
+    return Math.max(
+      0,
+      (this.fLeft[flow] as number) -
+        (this.fRate[flow] as number) * (this.env.now - (this.fT[flow] as number)),
+    );
   }
 
   private requestRecompute(): void {
@@ -319,7 +333,9 @@ export class FlowNetwork {
       this.locLink[k] = l;
       const inComp = this.lMark[l] === epoch;
       (inComp ? comp : edge).push(l);
-      this.locRem[k] = inComp ? (this.lCap[l] as number) : (this.lCap[l] as number) - (this.lUsage[l] as number);
+      this.locRem[k] = inComp
+        ? (this.lCap[l] as number)
+        : (this.lCap[l] as number) - (this.lUsage[l] as number);
       this.locN[k] = 0;
       this.locVer[k] = 0;
       return k;
@@ -363,7 +379,10 @@ export class FlowNetwork {
       }
     };
     while (unfrozen > 0) {
-      while (heap.size > 0 && (this.locVer[heap.topItem()] !== heap.topVersion() || this.locN[heap.topItem()] === 0))
+      while (
+        heap.size > 0 &&
+        (this.locVer[heap.topItem()] !== heap.topVersion() || this.locN[heap.topItem()] === 0)
+      )
         heap.pop();
       while (ci < capped.length && (this.fNew[capped[ci] as number] as number) >= 0) ci++;
       const linkLevel = heap.topKey();

@@ -1,0 +1,385 @@
+/**
+ * `stampede lab ...`: start, inspect, fault and stop the local geo-replicated registry lab.
+ * Every command but `up` talks to the running supervisor over its unix-socket API
+ * (lib/lab/lab-client.ts), so they work from the host and from inside the lab alike.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { InputError, RunError } from '../../errors';
+import { type LabConfig, labSchema, resolveLabConfig } from '../../lab/config';
+import { describeFault, FAULT_KINDS, faultFromArgs, faultHelp } from '../../lab/fault-spec';
+import { labClient, labSocketPath, labTopologyByName } from '../../lab/lab-client';
+import { decideNetns, nsExec } from '../../lab/netns';
+import type { LabStatus } from '../../lab/supervisor';
+import { type Ctx, defineCommand, flagList, flagString, type Io } from '../command';
+
+const DEFAULT_NAME = () => process.env.STAMPEDE_LAB_NAME ?? 'lab';
+
+const nameFlag = {
+  name: {
+    type: 'string' as const,
+    hint: 'NAME',
+    description: 'lab instance name (default: $STAMPEDE_LAB_NAME or "lab")',
+  },
+};
+
+function labName(ctx: Ctx): string {
+  const name = flagString(ctx, 'name') ?? DEFAULT_NAME();
+  return labSchema.lab.name.check(name, '--name');
+}
+
+const clientFor = (ctx: Ctx) => labClient(labSocketPath(labName(ctx)));
+
+/** Config from --config FILE (JSON), --set path=value and --name, validated once here. */
+export function labConfigFromFlags(ctx: Ctx): LabConfig {
+  const layers: Array<{ source: string; tree: unknown }> = [];
+  const file = flagString(ctx, 'config');
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new InputError('--config', 'a readable JSON file', file, 'CONFIG_UNREADABLE');
+    }
+    let tree: unknown;
+    try {
+      tree = JSON.parse(text);
+    } catch (e) {
+      throw new InputError('--config', `valid JSON (${(e as Error).message})`, file, 'CONFIG_INVALID');
+    }
+    layers.push({ source: file, tree });
+  }
+  const sets = flagList(ctx, 'set');
+  const name = flagString(ctx, 'name');
+  if (name !== undefined) sets.push(`lab.name=${name}`);
+  const netns = flagString(ctx, 'netns');
+  if (netns !== undefined) sets.push(`lab.netns=${netns}`);
+  return resolveLabConfig(layers, sets);
+}
+
+function printEndpoints(io: Io, s: LabStatus): void {
+  const e = s.endpoints;
+  io.out(`lab ${s.name} (supervisor pid ${s.pid})`);
+  io.out(
+    s.netns.enabled
+      ? `  namespace  ${s.netns.namespace}  (clients: stampede lab exec --name ${s.name} -- <command>)`
+      : `  namespace  none: ${s.netns.reason}`,
+  );
+  io.out(`  dns        ${e.dns}`);
+  io.out(`  identity   ${e.identity}`);
+  io.out(`  api        ${e.apiSocket}`);
+  io.out(`  global     ${e.global.map((g) => `http://${g}:${e.port}`).join('  ')}`);
+  for (const r of e.regions) {
+    io.out(`  ${r.region.padEnd(10)} front ${r.frontIp}  ${[...r.regional, ...r.data].join('  ')}`);
+    io.out(`  ${''.padEnd(10)} storage ${r.backends.join('  ')}`);
+  }
+  if (s.netns.dnsFeaturesOff.length) {
+    io.out('  DNS features off (no namespace):');
+    for (const f of s.netns.dnsFeaturesOff) io.out(`    - ${f}`);
+    io.out('  hosts (for k6 `hosts`, curl --resolve):');
+    for (const [h, ip] of Object.entries(e.hosts)) io.out(`    ${h} ${ip}`);
+  }
+}
+
+function replicationLines(rep: LabStatus['replication']): string[] {
+  return Object.values(rep?.regions ?? {}).map((r) => {
+    const b = r.backlog;
+    const bits = [
+      `backlog ${b.items} (${b.queued} queued, ${b.inFlight} copying, ${b.bytes} B)`,
+      r.paused ? 'PAUSED' : '',
+      r.extraLagS ? `extra lag ${r.extraLagS}s` : '',
+      r.lastLagS !== null ? `last lag ${r.lastLagS.toFixed(2)}s` : '',
+      r.lagS.p90 !== null ? `p90 ${r.lagS.p90.toFixed(2)}s` : '',
+      r.errors.length ? `${r.errors.length} error(s)` : '',
+    ];
+    return `  ${r.region.padEnd(12)} ${bits.filter(Boolean).join(', ')}`;
+  });
+}
+
+export function renderStatus(s: LabStatus): string {
+  const lines: string[] = [];
+  const bad = s.components.filter((c) => !c.ok);
+  lines.push(
+    `lab ${s.name}: ${s.healthy ? 'healthy' : `${bad.length} component(s) unhealthy`} (up ${s.uptimeS}s, supervisor pid ${s.pid})`,
+  );
+  lines.push(
+    s.netns.enabled
+      ? `namespace ${s.netns.namespace}; DNS ${s.endpoints.dns}`
+      : `no namespace (${s.netns.reason}); DNS ${s.endpoints.dns}; DNS features off:`,
+  );
+  for (const f of s.netns.dnsFeaturesOff) lines.push(`  - ${f}`);
+  lines.push('', 'components:');
+  for (const c of s.components) lines.push(`  ${c.ok ? 'ok  ' : 'DOWN'}  ${c.name.padEnd(24)} ${c.detail}`);
+  lines.push('', 'DNS answers (global names):');
+  for (const [name, ips] of Object.entries(s.dnsAnswers)) {
+    const a = s.dns?.answers?.[name];
+    const regions = a ? ` -> ${a.regions.join(',')} (${a.reason}, ttl ${a.ttl}s)` : '';
+    lines.push(`  ${name.padEnd(32)} ${ips.join(', ') || '(no address)'}${regions}`);
+  }
+  if (s.dns?.endpoints?.length) {
+    lines.push('', 'probes:');
+    for (const e of s.dns.endpoints) {
+      const rec = e as unknown as Record<string, unknown>;
+      const bits = Object.entries(rec)
+        .filter(
+          ([k, v]) =>
+            !['registry', 'region'].includes(k) && ['string', 'number', 'boolean'].includes(typeof v),
+        )
+        .map(([k, v]) => `${k}=${v}`);
+      lines.push(`  ${`${rec.registry}/${rec.region}`.padEnd(24)} ${bits.join(' ')}`);
+    }
+  }
+  const rep = replicationLines(s.replication);
+  if (rep.length) lines.push('', 'replication:', ...rep);
+  lines.push('', `faults: ${s.faults.length ? '' : 'none'}`);
+  for (const f of s.faults) lines.push(`  ${describeFault(f)}`);
+  lines.push(
+    '',
+    `storage: copies=${s.storage.copies} of ${s.storage.backends} backends, ceiling=${s.storage.ceilingBps || 'none'} B/s, selection=${s.storage.selection}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+const up = defineCommand({
+  name: 'up',
+  summary: 'start the lab (foreground until Ctrl-C / lab down; --detach to background it)',
+  usage: 'stampede lab up [--config FILE] [--set path=value]... [--name NAME] [--detach]',
+  help: `
+Starts one real registry (docker-registry) per region, its storage backends and front,
+the replicator, the Traffic-Manager DNS and the identity stand-in, inside the network
+namespace stampede-<name> when root (host loopback otherwise). Prints the endpoints.
+Bad config exits 2 naming the field. State and logs: .lab/<name>/ ($STAMPEDE_LAB_HOME).
+
+  stampede lab up --detach
+  stampede lab up --config lab.json --set storage.copies=3 --name sweep --detach`,
+  flags: {
+    config: { type: 'string', hint: 'FILE', description: 'lab config (JSON, same tree as --set paths)' },
+    set: { type: 'string', multiple: true, hint: 'path=value', description: 'override one config value' },
+    ...nameFlag,
+    netns: { type: 'string', hint: 'auto|on|off', description: 'shortcut for --set lab.netns=...' },
+    detach: { type: 'boolean', description: 'run in the background; returns once the lab answers' },
+    json: { type: 'boolean', description: 'print the status as JSON once up' },
+  },
+  async run(ctx) {
+    const cfg = labConfigFromFlags(ctx);
+    const decision = decideNetns(cfg.lab.netns);
+    // The supervisor's modules load only for the commands that start or stop a lab.
+    const { runGuard, startDetached } = await import('../../lab/daemon');
+    const show = async () => {
+      const s = await labClient(labSocketPath(cfg.lab.name)).status();
+      if (ctx.flags.json) ctx.io.out(JSON.stringify(s, null, 2));
+      else printEndpoints(ctx.io, s);
+    };
+    if (ctx.flags.detach) {
+      const topo = await startDetached(cfg, decision);
+      await show();
+      ctx.io.err(`logs: ${topo.stateDir}/lab.log; stop with: stampede lab down --name ${cfg.lab.name}`);
+      return 0;
+    }
+    const code = await runGuard(cfg, {
+      decision,
+      log: (l) => ctx.io.err(l),
+      onReady: async () => {
+        await show();
+        ctx.io.err('lab is up; Ctrl-C or `stampede lab down` stops it');
+      },
+    });
+    return code === 0 ? 0 : 1;
+  },
+});
+
+const down = defineCommand({
+  name: 'down',
+  summary: 'stop the lab and remove every process, namespace and mount it made (idempotent)',
+  usage: 'stampede lab down [--name NAME]',
+  flags: { ...nameFlag },
+  async run(ctx) {
+    const name = labName(ctx);
+    const { labDown } = await import('../../lab/daemon');
+    const r = await labDown(name, (l) => ctx.io.err(l));
+    ctx.io.out(r.wasRunning ? `lab ${name} is down` : `lab ${name} was not running; nothing of it is left`);
+    return 0;
+  },
+});
+
+const status = defineCommand({
+  name: 'status',
+  summary: 'health of every component, DNS answers, replication backlog, faults, storage',
+  usage: 'stampede lab status [--name NAME] [--json]',
+  help: 'Exits 1 if the lab is not running.',
+  flags: { ...nameFlag, json: { type: 'boolean', description: 'machine-readable status' } },
+  async run(ctx) {
+    const s = await clientFor(ctx).status();
+    ctx.io.out(ctx.flags.json ? JSON.stringify(s, null, 2) : renderStatus(s));
+    return 0;
+  },
+});
+
+const exec = defineCommand({
+  name: 'exec',
+  summary: "run a command inside the lab's namespace (its resolver asks the lab DNS)",
+  usage: 'stampede lab exec [--name NAME] -- <command> [args...]',
+  help: `
+The command runs in the namespace stampede-<name> with /etc/resolv.conf pointing at the
+lab's DNS, so its own resolver looks up the lab's names. It also gets STAMPEDE_LAB_NAME,
+STAMPEDE_LAB_SOCKET, STAMPEDE_LAB_DNS, STAMPEDE_LAB_HOSTS (name -> address JSON) and
+NODE_EXTRA_CA_CERTS (the lab CA, for the identity stand-in). Exits with the command's code.
+Without a namespace the command runs on the host and must use STAMPEDE_LAB_HOSTS.
+
+  stampede lab exec -- dig +short contoso.stampede.test
+  stampede lab exec -- k6 run scenarios/cold-pull.js`,
+  flags: { ...nameFlag },
+  async run(ctx) {
+    if (ctx.rest.length === 0) throw new InputError('-- <command>', 'a command after --', undefined);
+    const name = labName(ctx);
+    const client = clientFor(ctx);
+    const [{ netns, topology: topo }, s] = await Promise.all([client.config(), client.status()]);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      STAMPEDE_LAB_NAME: name,
+      STAMPEDE_LAB_SOCKET: topo.apiSocket,
+      STAMPEDE_LAB_DNS: `${topo.dnsIp}:${topo.dnsPort}`,
+      STAMPEDE_LAB_HOSTS: JSON.stringify(s.endpoints.hosts),
+    };
+    try {
+      const { readIdentityRecord } = await import('../../lab/identity');
+      env.NODE_EXTRA_CA_CERTS ??= readIdentityRecord(topo.stateDir).caCertPath;
+    } catch {
+      // no identity record: the lab's HTTPS endpoint is simply not trusted by this command
+    }
+    if (!netns) ctx.io.err(`note: lab ${name} has no namespace; names resolve only via STAMPEDE_LAB_HOSTS`);
+    const cmd = [...(netns ? nsExec(topo.namespace) : []), ...ctx.rest];
+    return await new Promise<number>((resolve, reject) => {
+      const child = spawn(cmd[0] as string, cmd.slice(1), { stdio: 'inherit', env });
+      child.once('error', (e) => reject(new RunError('EXEC_FAILED', `${ctx.rest[0]}: ${e.message}`)));
+      child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 + (sigNum[sig] ?? 15) : 1)));
+    });
+  },
+});
+
+const sigNum: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+const fault = defineCommand({
+  name: 'fault',
+  summary: 'inject, list and clear faults (also over the API: POST /faults)',
+  usage: `stampede lab fault <kind> [--region R] [--backends 0,1] [--set key=value]...
+       stampede lab fault list
+       stampede lab fault clear <id> | --all`,
+  help: `
+Kinds (values accept 200, 1.5, 50M, 2Gi):
+${faultHelp()}
+
+Bad input exits 2 naming the field. Prints the new fault's id; 'lab status' shows it.
+
+  stampede lab fault storage-fail --region eastus --backends 0,1
+  stampede lab fault front-latency --region westus --set latencyMs=300
+  stampede lab fault clear f3`,
+  flags: {
+    ...nameFlag,
+    region: { type: 'string', hint: 'REGION', description: 'region the fault applies to' },
+    backends: { type: 'string', hint: '0,1', description: 'backend indexes (storage-fail, storage-slow)' },
+    set: { type: 'string', multiple: true, hint: 'key=value', description: 'fault parameter' },
+    all: { type: 'boolean', description: 'with clear: clear every fault' },
+    json: { type: 'boolean', description: 'machine-readable output' },
+  },
+  async run(ctx) {
+    const [first, ...more] = ctx.positionals;
+    const client = clientFor(ctx);
+    if (first === 'list') {
+      const list = await client.faults();
+      if (ctx.flags.json) ctx.io.out(JSON.stringify(list, null, 2));
+      else ctx.io.out(list.length ? list.map(describeFault).join('\n') : 'no active faults');
+      return 0;
+    }
+    if (first === 'clear') {
+      if (ctx.flags.all) {
+        const n = await client.clearFaults();
+        ctx.io.out(`cleared ${n} fault(s)`);
+        return 0;
+      }
+      const id = more[0];
+      if (!id) throw new InputError('<id>', 'a fault id (stampede lab fault list) or --all', undefined);
+      await client.clearFault(id);
+      ctx.io.out(`cleared ${id}`);
+      return 0;
+    }
+    if (first === undefined)
+      throw new InputError(
+        '<kind>',
+        `one of ${FAULT_KINDS.join(', ')}, list, clear`,
+        undefined,
+        'UNKNOWN_FAULT',
+      );
+    if (more.length) throw new InputError('<kind>', 'one fault kind per call', ctx.positionals);
+    const body = faultFromArgs(first, {
+      ...(flagString(ctx, 'region') !== undefined ? { region: flagString(ctx, 'region') } : {}),
+      ...(flagString(ctx, 'backends') !== undefined ? { backends: flagString(ctx, 'backends') } : {}),
+      sets: flagList(ctx, 'set'),
+    });
+    const f = await client.addFault(body);
+    ctx.io.out(ctx.flags.json ? JSON.stringify(f) : f.id);
+    return 0;
+  },
+});
+
+const storage = defineCommand({
+  name: 'storage',
+  summary: 'show or change copies per layer, egress ceiling and copy selection at runtime',
+  usage:
+    'stampede lab storage [--copies N] [--ceiling BYTES/S] [--selection random|round-robin|least-loaded]',
+  help: `
+Changes apply to the next request; no restart (the copy-count sweep uses this between
+runs). Same rules as the config: copies <= storage.backends. Without flags, prints the
+current settings.
+
+  stampede lab storage --copies 4 --ceiling 50M --selection least-loaded`,
+  flags: {
+    ...nameFlag,
+    copies: { type: 'string', hint: 'N', description: 'copies of every layer, on distinct backends' },
+    ceiling: {
+      type: 'string',
+      hint: 'BYTES/S',
+      description: 'egress ceiling per backend (0 = none; 50M, 1Gi)',
+    },
+    selection: { type: 'string', hint: 'POLICY', description: 'random, round-robin or least-loaded' },
+    json: { type: 'boolean', description: 'machine-readable output' },
+  },
+  async run(ctx) {
+    const client = clientFor(ctx);
+    const patch: Record<string, unknown> = {};
+    const copies = flagString(ctx, 'copies');
+    const ceiling = flagString(ctx, 'ceiling');
+    const selection = flagString(ctx, 'selection');
+    if (copies !== undefined) patch.copies = labSchema.storage.copies.parse(copies, '--copies');
+    if (ceiling !== undefined) patch.ceilingBps = labSchema.storage.ceilingBps.parse(ceiling, '--ceiling');
+    if (selection !== undefined)
+      patch.selection = labSchema.storage.selection.parse(selection, '--selection');
+    const s = Object.keys(patch).length ? await client.setStorage(patch) : (await client.status()).storage;
+    ctx.io.out(
+      ctx.flags.json
+        ? JSON.stringify(s)
+        : `copies=${s.copies} ceilingBps=${s.ceilingBps || 'none'} selection=${s.selection}`,
+    );
+    return 0;
+  },
+});
+
+export const labCommand = defineCommand({
+  name: 'lab',
+  summary: 'the local geo-replicated registry lab: up, status, fault, storage, exec, down',
+  help: `
+A geo-replicated registry on this machine, built from real parts: a docker-registry per
+region, fronts speaking ACR's token flow, storage backends with egress ceilings, an async
+replicator and a Traffic-Manager DNS, all on loopback or in the namespace stampede-<name>.
+
+  stampede lab up --detach
+  stampede lab status
+  stampede lab exec -- dig +short contoso.stampede.test
+  stampede lab fault region-down --region eastus
+  stampede lab storage --copies 3
+  stampede lab down`,
+  subCommands: { up, status, exec, fault, storage, down },
+});
+
+/** For tests and scripts: the lab's topology paths by name. */
+export { labTopologyByName };

@@ -1,0 +1,50 @@
+/**
+ * `stampede report <run dir> [<run dir>...]`: (re)builds a run's report.html, or a
+ * comparison page when given several runs, from the run directories alone.
+ */
+
+import { COMPARE_CHARTS, RUN_CHARTS, writeReport } from '../../../reports/index';
+import { InputError } from '../../errors';
+import { defineCommand, flagString } from '../command';
+
+function chartList(entries: ReadonlyArray<{ id: string; help: string }>): string {
+  const width = Math.max(...entries.map((e) => e.id.length));
+  return entries.map((e) => `  ${e.id.padEnd(width)}  ${e.help}`).join('\n');
+}
+
+export const reportCommand = defineCommand({
+  name: 'report',
+  summary: 'build the HTML report of a run, or compare several runs',
+  usage: 'stampede report <run dir> [<run dir>...] [--out FILE]',
+  help: `
+Reads summary.json (and raw.ndjson when present) from each run directory and writes one
+self-contained HTML page (vega-lite inlined; opens offline). One directory writes
+<dir>/report.html; several write <first dir>/compare.html with the runs side by side and a
+table of metric deltas against the first run. A run without summary.json is rebuilt from
+raw.ndjson; an interrupted run is reported with a banner. Prints the path written.
+Parameters whose names look like secrets (token, password, secret, ...key) are redacted.
+
+Charts of one run (each drawn only when the run has the data):
+${chartList(RUN_CHARTS)}
+
+Charts of a comparison:
+${chartList(COMPARE_CHARTS)}
+
+Examples:
+  stampede report runs/copy-sweep-20260101T000000Z
+  stampede report runs/a runs/b --out /tmp/a-vs-b.html`,
+  flags: {
+    out: { type: 'string', hint: 'FILE', description: 'write the page here instead of the run directory' },
+  },
+  async run(ctx) {
+    if (ctx.positionals.length === 0)
+      throw new InputError(
+        '<run dir>',
+        'one or more run directories (holding summary.json or raw.ndjson)',
+        undefined,
+      );
+    const path = await writeReport(ctx.positionals, flagString(ctx, 'out'));
+    ctx.io.out(path);
+    return 0;
+  },
+});

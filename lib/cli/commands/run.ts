@@ -1,0 +1,241 @@
+/**
+ * `stampede run <scenario> --target lab|<registry URL>`: bundles the scenario, runs the
+ * pinned k6 on it (inside the lab's namespace when the target is a namespaced lab, so k6's
+ * own resolver asks the lab DNS), streams raw points to <out>/raw.ndjson, then writes the
+ * result envelope (<out>/summary.json, and --json FILE) and the HTML report.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { helpRows, resolve as resolveParams } from '../../config/schema';
+import { InputError, RunError } from '../../errors';
+import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
+import { k6Envelope } from '../../k6/collect';
+import { prepareLabTarget } from '../../k6/lab-target';
+import { runK6 } from '../../k6/run';
+import { type ColdPullParams, coldPullEnv, SCENARIOS } from '../../k6/scenarios';
+import { labSchema } from '../../lab/config';
+import { labClient, labSocketPath } from '../../lab/lab-client';
+import { nsExec } from '../../lab/netns';
+import type { BackendStat } from '../../results/envelope';
+import { readNdjson } from '../../results/ndjson';
+import { defaultRunDir, ensureRunDir, writeJsonAtomic, writeSummary } from '../../results/run-dir';
+import { type Ctx, defineCommand, flagList, flagString, runCommand } from '../command';
+import { progress } from '../progress';
+
+/** Set in the re-executed child that already runs inside the lab's namespace. */
+const IN_NS = 'STAMPEDE_IN_LAB_NAMESPACE';
+
+function target(raw: string | undefined): { kind: 'lab' } | { kind: 'url'; url: string } {
+  if (raw === undefined || raw === 'lab') return { kind: 'lab' };
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new InputError('--target', 'lab or a registry URL like https://myreg.azurecr.io', raw);
+  }
+  if (
+    (u.protocol !== 'http:' && u.protocol !== 'https:') ||
+    u.username ||
+    u.password ||
+    u.pathname.length > 1
+  )
+    throw new InputError('--target', 'lab or http(s)://host[:port] with no path or credentials', raw);
+  return { kind: 'url', url: `${u.protocol}//${u.host}` };
+}
+
+/** The same command, re-run inside the namespace (so Node seeding and k6 both use the lab DNS). */
+async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string): Promise<number> {
+  // This file is its own entry point (see the bottom), so the child needs nothing else of the CLI.
+  const args = [
+    ...nsExec(ns),
+    process.execPath,
+    '--import',
+    'tsx',
+    fileURLToPath(import.meta.url),
+    ...ctx.positionals,
+    '--target',
+    'lab',
+    '--out',
+    outDir,
+    ...flagList(ctx, 'set').flatMap((s) => ['--set', s]),
+    ...(flagString(ctx, 'json') ? ['--json', resolve(flagString(ctx, 'json') as string)] : []),
+    ...(flagString(ctx, 'name') ? ['--name', flagString(ctx, 'name') as string] : []),
+  ];
+  return await new Promise<number>((res, rej) => {
+    const child = spawn(args[0] as string, args.slice(1), {
+      stdio: 'inherit',
+      cwd: REPO_ROOT,
+      env: { ...process.env, [IN_NS]: ns },
+    });
+    // Ctrl-C reaches the child through the terminal's process group; just wait for it.
+    const ignore = () => {};
+    process.on('SIGINT', ignore);
+    child.once('error', (e) => rej(new RunError('EXEC_FAILED', `cannot enter ${ns}: ${e.message}`)));
+    child.once('exit', (code) => {
+      process.off('SIGINT', ignore);
+      res(code ?? 1);
+    });
+  });
+}
+
+export const runScenarioCommand = defineCommand({
+  name: 'run',
+  summary: 'run a k6 scenario against the local lab or a real registry',
+  usage:
+    'stampede run <scenario> --target lab|<registry URL> [--set path=value]... [--json FILE] [--out DIR]',
+  help: `
+Scenarios: ${Object.entries(SCENARIOS)
+    .map(([k, s]) => `\n  ${k.padEnd(10)} ${s.summary}`)
+    .join('')}
+
+With --target lab (default) the image is seeded first through the lab's token flow and
+k6 runs inside the lab's namespace, pulling through the global name with its own
+resolver; credentials come from the lab's identity stand-in. With a registry URL,
+credentials come from the environment: STAMPEDE_REFRESH_TOKEN, STAMPEDE_AAD_TOKEN,
+STAMPEDE_AAD_CLIENT_ID/_SECRET/_TENANT, or STAMPEDE_USERNAME/_PASSWORD (anonymous if none).
+
+Writes <out>/raw.ndjson (k6 points, streamed), <out>/summary.json (the result envelope,
+also to --json FILE), <out>/report.html. Exits 1 if any pull failed.
+
+Parameters (--set path=value):
+${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
+
+  stampede lab up --detach && stampede run cold-pull --target lab --set vus=50
+  STAMPEDE_REFRESH_TOKEN=... stampede run cold-pull --target https://myreg.azurecr.io --set image=app:v1`,
+  flags: {
+    target: { type: 'string', hint: 'lab|URL', description: 'the lab (default) or a registry base URL' },
+    set: { type: 'string', multiple: true, hint: 'path=value', description: 'override a scenario parameter' },
+    json: { type: 'string', hint: 'FILE', description: 'also write the result envelope to FILE' },
+    out: { type: 'string', hint: 'DIR', description: 'run directory (default runs/<scenario>-<time>)' },
+    name: {
+      type: 'string',
+      hint: 'NAME',
+      description: 'lab instance name (default: $STAMPEDE_LAB_NAME or "lab")',
+    },
+  },
+  async run(ctx) {
+    const [scenario, ...extra] = ctx.positionals;
+    if (!scenario || !SCENARIOS[scenario])
+      throw new InputError('<scenario>', `one of ${Object.keys(SCENARIOS).join(', ')}`, scenario);
+    if (extra.length) throw new InputError('<scenario>', 'exactly one scenario', ctx.positionals);
+    const def = SCENARIOS[scenario];
+    const tgt = target(flagString(ctx, 'target'));
+    const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as ColdPullParams;
+    const outDir = resolve(flagString(ctx, 'out') ?? defaultRunDir(scenario));
+    const jsonFile = flagString(ctx, 'json');
+    const labName = labSchema.lab.name.check(
+      flagString(ctx, 'name') ?? process.env.STAMPEDE_LAB_NAME ?? 'lab',
+      '--name',
+    );
+
+    let env: Record<string, string> = coldPullEnv(params);
+    let targetInfo: Record<string, unknown>;
+    const client = tgt.kind === 'lab' ? labClient(labSocketPath(labName)) : null;
+    let backendsBefore: BackendStat[] = [];
+    if (client) {
+      const [{ config, topology: topo, netns }, status] = await Promise.all([
+        client.config(),
+        client.status(),
+      ]);
+      if (netns && process.env[IN_NS] !== topo.namespace)
+        return reexecInNamespace(ctx, topo.namespace, outDir);
+      ensureRunDir(outDir);
+      const lab = await prepareLabTarget(
+        { config, topology: topo, netns, hosts: status.endpoints.hosts },
+        params,
+      );
+      if (lab.seeded)
+        ctx.io.err(
+          `seeded ${params.image} (${lab.seeded.layers.length} layers, ${lab.seeded.manifestDigest.slice(0, 19)}…) via the token flow`,
+        );
+      env = { ...env, ...lab.env };
+      targetInfo = { kind: 'lab', ...lab.describe };
+      backendsBefore = status.backends;
+    } else {
+      ensureRunDir(outDir);
+      env.STAMPEDE_REGISTRY = (tgt as { url: string }).url;
+      targetInfo = { kind: 'url', base: (tgt as { url: string }).url };
+    }
+
+    const script = await bundleScenario(scenario, outDir);
+    const total = params.vus * params.iterations;
+    const bar = progress(ctx.io, `k6 ${scenario}`);
+    const result = await runK6({
+      script,
+      runDir: outDir,
+      env,
+      timeoutMs: (params.maxDurationS + 120) * 1000,
+      onProgress: (n) => bar.update(n, total, 'pulls'),
+      onLine: (line) => {
+        if (/level=(error|warning)|pull failed/.test(line)) ctx.io.err(`k6: ${line}`);
+      },
+    });
+
+    const extraMetrics: Record<string, unknown> = {};
+    if (client) {
+      try {
+        const after = (await client.status()).backends;
+        const backends = after.map((b) => {
+          const was = backendsBefore.find((x) => x.id === b.id);
+          return {
+            id: b.id,
+            bytes: b.bytes - (was?.bytes ?? 0),
+            peakEgressBps: b.peakEgressBps,
+            ceilingBps: b.ceilingBps,
+          };
+        });
+        extraMetrics.backends = backends;
+        const hot = backends.filter((b) => b.ceilingBps > 0);
+        if (hot.length)
+          extraMetrics.hotBackendRatio = Math.max(...hot.map((b) => b.peakEgressBps / b.ceilingBps));
+      } catch {
+        // the lab went away mid-run: the k6 side of the result still stands
+      }
+    }
+    const incomplete = result.timedOut
+      ? `k6 hit the ${params.maxDurationS + 120}s timeout`
+      : result.interrupted
+        ? 'interrupted'
+        : result.exitCode !== 0
+          ? `k6 exited ${result.exitCode}: ${result.tail.slice(-3).join(' | ')}`
+          : undefined;
+    const envelope = k6Envelope({
+      name: scenario,
+      params: { ...params, target: targetInfo },
+      records: readNdjson(result.rawPath),
+      wallMs: result.wallMs,
+      extra: extraMetrics,
+      ...(incomplete ? { incomplete } : {}),
+    });
+    writeSummary(outDir, envelope);
+    if (jsonFile) writeJsonAtomic(resolve(jsonFile), envelope);
+    const m = envelope.metrics as {
+      pulls?: { ok: number; failed: number };
+      pullS?: { p50: number; p99: number };
+    };
+    bar.done(
+      `${m.pulls?.ok ?? 0} ok, ${m.pulls?.failed ?? 0} failed; pull p50 ${m.pullS?.p50.toFixed(2)}s p99 ${m.pullS?.p99.toFixed(2)}s`,
+    );
+    try {
+      const { writeReport } = await import('../../../reports/index');
+      ctx.io.out(`report: ${await writeReport([outDir])}`);
+    } catch (e) {
+      ctx.io.err(`report not written: ${(e as Error).message}`);
+    }
+    ctx.io.out(`summary: ${join(outDir, 'summary.json')}`);
+    if (incomplete) ctx.io.err(`run incomplete: ${incomplete}`);
+    return incomplete || (m.pulls?.failed ?? 0) > 0 || (m.pulls?.ok ?? 0) === 0 ? 1 : 0;
+  },
+});
+
+/** For tests and the demo: the envelope a finished run wrote. */
+export function readRunSummary(outDir: string): unknown {
+  return JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8'));
+}
+
+// Entry point for the re-exec inside the lab's namespace: `node --import tsx run.ts <args>`.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runCommand(runScenarioCommand, process.argv.slice(2));
+}

@@ -1,0 +1,186 @@
+/**
+ * k6's JSON output (one `{"type":"Point","metric":...,"data":{time,value,tags}}` per line)
+ * -> the result envelope (DESIGN.md): pullS from the scenario's pull_duration Trend,
+ * throttleEvents from its `throttled` Counter (429 + 503), errors by OCI code, and a
+ * per-second time series for the report. Pure over the records, so a report can always be
+ * rebuilt from a run dir's raw.ndjson.
+ */
+import type { Envelope, Metrics } from '../results/envelope';
+import { egressQuantiles, quantiles } from '../results/stats';
+
+export interface K6Point {
+  type: 'Point';
+  metric: string;
+  data: { time: string; value: number; tags?: Record<string, string> | null };
+}
+
+export interface SecondRow {
+  /** Seconds since the first point. */
+  t: number;
+  pullsOk: number;
+  pullsFailed: number;
+  bytes: number;
+  throttled: number;
+  errors: number;
+  httpReqs: number;
+}
+
+export interface K6Metrics extends Metrics {
+  pulls: { ok: number; failed: number };
+  layerS: { p50: number; p90: number; p99: number; max: number };
+  throttleByCode: Record<string, number>;
+  tokenRequests: number;
+  blobRedirects: number;
+  bytes: number;
+  http: { requests: number; failed: number; byStep: Record<string, number> };
+  timeSeries: SecondRow[];
+}
+
+export function isPoint(r: unknown): r is K6Point {
+  const p = r as Partial<K6Point> | null;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    p.type === 'Point' &&
+    typeof p.metric === 'string' &&
+    typeof p.data?.value === 'number' &&
+    typeof p.data.time === 'string'
+  );
+}
+
+export function collectMetrics(records: readonly unknown[]): K6Metrics {
+  const pullMs: number[] = [];
+  const layerMs: number[] = [];
+  const egress: number[] = [];
+  const byCode: Record<string, number> = {};
+  const throttleByCode: Record<string, number> = {};
+  const byStep: Record<string, number> = {};
+  let ok = 0;
+  let failed = 0;
+  let throttled = 0;
+  let tokenRequests = 0;
+  let blobRedirects = 0;
+  let bytes = 0;
+  let httpReqs = 0;
+  let httpFailed = 0;
+  const seconds = new Map<number, SecondRow>();
+  let t0 = Number.POSITIVE_INFINITY;
+  const points = records.filter(isPoint);
+  for (const p of points) t0 = Math.min(t0, Date.parse(p.data.time));
+  const row = (p: K6Point): SecondRow => {
+    const t = Math.floor((Date.parse(p.data.time) - t0) / 1000);
+    const r = seconds.get(t) ?? {
+      t,
+      pullsOk: 0,
+      pullsFailed: 0,
+      bytes: 0,
+      throttled: 0,
+      errors: 0,
+      httpReqs: 0,
+    };
+    seconds.set(t, r);
+    return r;
+  };
+
+  for (const p of points) {
+    const v = p.data.value;
+    const tags = p.data.tags ?? {};
+    switch (p.metric) {
+      case 'pull_duration':
+        pullMs.push(v);
+        break;
+      case 'layer_duration':
+        layerMs.push(v);
+        break;
+      case 'pull_bytes_per_s':
+        egress.push(v);
+        break;
+      case 'pulls':
+        if (tags.result === 'failed') {
+          failed += v;
+          row(p).pullsFailed += v;
+        } else {
+          ok += v;
+          row(p).pullsOk += v;
+        }
+        break;
+      case 'layer_bytes':
+        bytes += v;
+        row(p).bytes += v;
+        break;
+      case 'throttled': {
+        throttled += v;
+        const code = tags.code ?? 'unknown';
+        throttleByCode[code] = (throttleByCode[code] ?? 0) + v;
+        row(p).throttled += v;
+        break;
+      }
+      case 'errors': {
+        const code = tags.code ?? 'UNKNOWN';
+        byCode[code] = (byCode[code] ?? 0) + v;
+        row(p).errors += v;
+        break;
+      }
+      case 'token_requests':
+        tokenRequests += v;
+        break;
+      case 'blob_redirects':
+        blobRedirects += v;
+        break;
+      case 'http_reqs': {
+        httpReqs += v;
+        row(p).httpReqs += v;
+        const step = tags.step ?? 'other';
+        byStep[step] = (byStep[step] ?? 0) + v;
+        break;
+      }
+      case 'http_req_failed':
+        httpFailed += v;
+        break;
+    }
+  }
+  const s = (ms: number[]) => {
+    const q = quantiles(ms);
+    return { p50: q.p50 / 1000, p90: q.p90 / 1000, p99: q.p99 / 1000, max: q.max / 1000 };
+  };
+  const total = Object.values(byCode).reduce((a, b) => a + b, 0);
+  return {
+    pullS: s(pullMs),
+    layerS: s(layerMs),
+    nodeEgressBps: egressQuantiles(egress),
+    throttleEvents: throttled,
+    throttleByCode,
+    errors: { total, byCode },
+    pulls: { ok, failed },
+    tokenRequests,
+    blobRedirects,
+    bytes,
+    http: { requests: httpReqs, failed: httpFailed, byStep },
+    timeSeries: [...seconds.values()].sort((a, b) => a.t - b.t),
+  };
+}
+
+export interface CollectInput {
+  name: string;
+  params: Record<string, unknown>;
+  records: readonly unknown[];
+  wallMs: number;
+  /** Extra metrics measured outside k6 (e.g. the lab's backend stats). */
+  extra?: Partial<Metrics>;
+  incomplete?: string;
+}
+
+export function k6Envelope(i: CollectInput): Envelope {
+  const metrics: Metrics = { ...collectMetrics(i.records), ...i.extra };
+  return {
+    tool: 'stampede',
+    kind: 'k6',
+    name: i.name,
+    seed: 0,
+    params: i.params,
+    metrics,
+    points: [{ label: i.name, params: i.params, metrics }],
+    runtime: { wallMs: i.wallMs, events: i.records.filter(isPoint).length },
+    ...(i.incomplete ? { incomplete: { reason: i.incomplete } } : {}),
+  };
+}

@@ -1,0 +1,264 @@
+/**
+ * A region's front: one HTTP server on the region's front IP that owns the region's names
+ * (regional, data, and the global name as a Traffic Manager target), speaks ACR's token
+ * flow, throttles per replica, redirects blob GETs to a storage copy with a signed URL,
+ * proxies everything else to the region's registry, and serves deep health.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, Pool } from 'undici';
+import { RunError } from '../../errors';
+import type { AuthService } from '../auth';
+import type { Component, LabState } from '../state';
+import { type BackendHandle, blobUrlPath, placement, type UrlSigner } from '../storage';
+import type { RegionAddr } from '../topology';
+import { frontFaults } from './faults';
+import { startHealthMonitor } from './health';
+import { type Endpoint, parseHost } from './host';
+import { ociError } from './oci-error';
+import { catalog, type ProxyContext, proxy, upstreamPath } from './proxy';
+import { RequestBucket } from './rate-limit';
+import { actionFor, matchV2 } from './routes';
+
+export interface FrontDeps {
+  registryUrl: string;
+  auth: AuthService;
+  backends: BackendHandle[];
+  signer: UrlSigner;
+}
+
+export interface FrontHandle extends Component {
+  readonly url: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const API_VERSION = { 'docker-distribution-api-version': 'registry/2.0' };
+
+export async function startFront(state: LabState, region: RegionAddr, deps: FrontDeps): Promise<FrontHandle> {
+  const name = `front:${region.name}`;
+  const port = state.topology.port;
+  const registryOrigin = new URL(deps.registryUrl).origin;
+  // Keep-alive connections to the registry, bounded so a stampede queues here instead of
+  // opening thousands of sockets to it.
+  const pool = new Pool(registryOrigin, { connections: 256, keepAliveTimeout: 30_000, pipelining: 1 });
+  const probeAgent = new Agent({ connections: 8, keepAliveTimeout: 10_000 });
+  const limiter = new RequestBucket(
+    () => state.config.regions.requestsPerS,
+    () => state.config.regions.burst,
+  );
+  let rr = 0;
+
+  /** A healthy backend holding a copy of `digest`, by the runtime selection policy; null if none. */
+  const pickBackend = (digest: string): BackendHandle | null => {
+    const holders = new Set(placement(digest, region.backends, state.storage.copies).map((b) => b.id));
+    const live = deps.backends.filter((b) => holders.has(b.addr.id) && b.healthy());
+    if (live.length === 0) return null;
+    switch (state.storage.selection) {
+      case 'round-robin':
+        return live[rr++ % live.length]!;
+      case 'least-loaded': {
+        let best = live[0]!;
+        let bestActive = best.stats().active;
+        for (const b of live.slice(1)) {
+          const a = b.stats().active;
+          if (a < bestActive || (a === bestActive && Math.random() < 0.5)) {
+            best = b;
+            bestActive = a;
+          }
+        }
+        return best;
+      }
+      default:
+        return live[Math.floor(Math.random() * live.length)]!;
+    }
+  };
+
+  const monitor = startHealthMonitor(state, region, {
+    registryUrl: deps.registryUrl,
+    auth: deps.auth,
+    backends: deps.backends,
+    signer: deps.signer,
+    dispatcher: probeAgent,
+    onTick: () => report(),
+  });
+
+  const report = () => {
+    const f = frontFaults(state, region.name);
+    const verdicts = state.config.registry.names.map((reg) => {
+      const h = monitor.evaluate(reg);
+      return `${reg} ${h.healthy ? 'healthy' : 'UNHEALTHY'}${h.detail === 'healthy' ? '' : ` (${h.detail})`}`;
+    });
+    const ok = !f.down;
+    const detail = `${f.down ? 'region down (fault)' : `serving ${region.frontIp}:${port}`}; deep health: ${verdicts.join('; ')}`;
+    const prev = state.components.get(name);
+    state.components.set(name, { ok, detail, since: prev && prev.ok === ok ? prev.since : Date.now() });
+  };
+
+  const deepHealth = (res: ServerResponse, ep: Endpoint, down: boolean, head: boolean) => {
+    const h = down
+      ? { healthy: false, registry: ep.reg, region: region.name, detail: 'region down', dependencies: [] }
+      : monitor.evaluate(ep.reg);
+    const body = JSON.stringify({ status: h.healthy ? 'healthy' : 'unhealthy', ...h });
+    res.writeHead(h.healthy ? 200 : 503, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-store',
+    });
+    res.end(head ? undefined : body);
+  };
+
+  const blobRedirect = async (res: ServerResponse, ctx: ProxyContext, repo: string, digest: string) => {
+    // The registry decides whether the blob exists in this repository (spec: 404 BLOB_UNKNOWN).
+    let status: number;
+    try {
+      const head = await pool.request({
+        method: 'HEAD',
+        path: `/v2/${ctx.reg}/${repo}/blobs/${digest}`,
+        headersTimeout: 30_000,
+      });
+      await head.body.dump();
+      status = head.statusCode;
+    } catch (e) {
+      return ociError(res, 503, 'UNAVAILABLE', `registry unavailable: ${(e as Error).message}`);
+    }
+    if (status === 404) return ociError(res, 404, 'BLOB_UNKNOWN', `blob unknown to registry: ${digest}`);
+    if (status !== 200) return ociError(res, status, 'UNKNOWN', `registry answered ${status} for ${digest}`);
+    const b = pickBackend(digest);
+    if (!b)
+      return ociError(res, 503, 'UNAVAILABLE', `no healthy storage backend holds a copy of ${digest}`, {
+        'retry-after': '1',
+      });
+    const host = state.config.storage.redirectHost === 'ip' ? b.addr.ip : b.addr.host;
+    const path = blobUrlPath(digest);
+    const sas = deps.signer.sign('GET', host, path, state.config.storage.urlTtlS);
+    const authority = b.addr.port === 80 ? host : `${host}:${b.addr.port}`;
+    res.writeHead(307, {
+      location: `http://${authority}${path}?${sas}`,
+      'docker-content-digest': digest,
+      'content-length': 0,
+      ...API_VERSION,
+    });
+    res.end();
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const raw = req.url ?? '/';
+    const qi = raw.indexOf('?');
+    const path = qi < 0 ? raw : raw.slice(0, qi);
+    const query = qi < 0 ? '' : raw.slice(qi + 1);
+    const head = req.method === 'HEAD';
+    const f = frontFaults(state, region.name);
+    const ep = parseHost(req.headers.host, state, region);
+    if (path === '/_health/deep') {
+      if (f.latencyMs > 0) await sleep(f.latencyMs);
+      if (!ep) return ociError(res, 404, 'NAME_UNKNOWN', 'unknown registry host', {}, head);
+      return deepHealth(res, ep, f.down, head);
+    }
+    if (f.down)
+      return ociError(res, 503, 'UNAVAILABLE', `region ${region.name} is down`, { 'retry-after': '5' }, head);
+    if (f.latencyMs > 0) await sleep(f.latencyMs);
+    if (f.errorRate > 0 && Math.random() < f.errorRate)
+      return ociError(res, 500, 'UNKNOWN', 'injected front error', {}, head);
+    if (!ep)
+      return ociError(
+        res,
+        404,
+        'NAME_UNKNOWN',
+        `no registry is served at ${req.headers.host ?? '(no host)'}`,
+        {},
+        head,
+      );
+    const isApi = path.startsWith('/v2') || path.startsWith('/oauth2/');
+    if (!isApi) return ociError(res, 404, 'NOT_FOUND', `no route for ${path}`, {}, head);
+    const wait = limiter.take();
+    if (wait > 0)
+      return ociError(
+        res,
+        429,
+        'TOOMANYREQUESTS',
+        `too many requests to replica ${region.name}; retry after ${wait}s`,
+        { 'retry-after': String(wait) },
+        head,
+      );
+    if (await deps.auth.handle(req, res)) return;
+    const route = matchV2(path);
+    if (!route) return ociError(res, 404, 'NAME_INVALID', `not a distribution API path: ${path}`, {}, head);
+    const repo = route.kind === 'base' ? '' : route.kind === 'catalog' ? '_catalog' : route.repo;
+    const action = actionFor(route, req.method ?? 'GET');
+    const verdict = await deps.auth.authorize(req, ep.reg, repo, action);
+    if (!verdict.ok)
+      return ociError(
+        res,
+        401,
+        'UNAUTHORIZED',
+        'authentication required',
+        { 'www-authenticate': verdict.challenge },
+        head,
+      );
+    const ctx: ProxyContext = {
+      pool,
+      registryOrigin,
+      reg: ep.reg,
+      clientHost: req.headers.host ?? region.frontIp,
+    };
+    switch (route.kind) {
+      case 'base': {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2, ...API_VERSION });
+        return res.end(head ? undefined : '{}');
+      }
+      case 'catalog':
+        return catalog(req, res, ctx, new URLSearchParams(query));
+      case 'blob':
+        if (req.method === 'GET') return blobRedirect(res, ctx, route.repo, route.digest);
+        return proxy(req, res, ctx, upstreamPath(path, query, ep.reg));
+      case 'upload': {
+        // Cross-repository mount needs pull on the source; without it the registry starts a plain upload.
+        let q = query;
+        const from = new URLSearchParams(query).get('from');
+        if (from && !(await deps.auth.authorize(req, ep.reg, from, 'pull')).ok) {
+          const p = new URLSearchParams(query);
+          p.delete('from');
+          p.delete('mount');
+          q = p.toString();
+        }
+        return proxy(req, res, ctx, upstreamPath(path, q, ep.reg));
+      }
+      case 'tags':
+        return proxy(req, res, ctx, upstreamPath(path, query, ep.reg), { rewriteName: true });
+      default:
+        return proxy(req, res, ctx, upstreamPath(path, query, ep.reg));
+    }
+  };
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    handle(req, res).catch((e) => {
+      if (!res.headersSent) ociError(res, 500, 'UNKNOWN', `front error: ${(e as Error).message}`);
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0; // large uploads stream for as long as they need
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) =>
+      reject(new RunError('FRONT_LISTEN', `front ${region.name} on ${region.frontIp}:${port}: ${e.message}`)),
+    );
+    server.listen(port, region.frontIp, () => resolve());
+  });
+  report();
+  const reporter = setInterval(report, 1000);
+  reporter.unref();
+
+  return {
+    name,
+    url: `http://${region.frontIp}:${port}`,
+    async stop() {
+      clearInterval(reporter);
+      monitor.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.allSettled([pool.destroy(), probeAgent.destroy()]);
+      state.components.set(name, { ok: false, detail: 'stopped', since: Date.now() });
+    },
+  };
+}

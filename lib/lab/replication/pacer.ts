@@ -1,0 +1,70 @@
+/**
+ * A shared bandwidth budget (bytes/s) for every copy in flight into one region. The link
+ * keeps a model clock: each chunk reserves the next bytes/rate of link time, so N concurrent
+ * streams split the rate and one stream's bytes take bytes/rate. The clock starts when the
+ * link goes busy and runs on its own from there, so the real work between chunks (HTTP
+ * overhead, disk, a loaded machine) does not stretch the modelled time: real bytes may run
+ * up to LEAD_MS ahead of the clock, and the caller publishes (manifest, tag) once the clock
+ * says its last byte arrived. A stream that falls more than SLACK_MS behind (the machine is
+ * slower than the configured link) cannot bank that time for later chunks.
+ */
+const LEAD_MS = 200;
+const SLACK_MS = 1000;
+const HANDOFF_MS = 300;
+
+export class Pacer {
+  private next = 0;
+  private active = 0;
+  constructor(private readonly rate: () => number) {}
+
+  /**
+   * A transfer starts: an idle link starts its clock at `at` (performance.now() ms; default
+   * now, later if the transfer was started ahead of its due time), so idle time earns no credit.
+   */
+  begin(at = performance.now()): void {
+    if (this.active++ > 0) return;
+    const now = performance.now();
+    // A queued transfer taking over from one that just finished continues the link's clock
+    // (the handoff's HTTP overhead is not link time); after a real idle spell it starts fresh.
+    this.next = Math.max(at, now - this.next <= HANDOFF_MS ? this.next : now);
+  }
+
+  end(): void {
+    this.active = Math.max(0, this.active - 1);
+  }
+
+  /** Reserves link time for `bytes`; resolves near the reservation's end, returns that end (performance.now() ms). */
+  async take(bytes: number, signal?: AbortSignal): Promise<number> {
+    const bps = this.rate();
+    const now = performance.now();
+    if (bps <= 0 || bytes <= 0) return now;
+    this.next = Math.max(this.next, now - SLACK_MS) + (bytes / bps) * 1000;
+    const end = this.next;
+    if (end - LEAD_MS - now >= 1) await sleep(end - LEAD_MS - now, signal);
+    return end;
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Waits until performance.now() reaches `t`. */
+export async function until(t: number, signal?: AbortSignal): Promise<void> {
+  const ms = t - performance.now();
+  if (ms >= 1) await sleep(ms, signal);
+}
+
+/** Epoch ms (Date.now()) -> performance.now() ms. */
+export const perfTime = (epochMs: number) => performance.now() + (epochMs - Date.now());

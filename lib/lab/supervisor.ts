@@ -1,0 +1,343 @@
+/**
+ * Composes the lab: per region a real registry, its storage backends and its front; one
+ * replicator, one DNS (Traffic Manager) and one identity stand-in; all sharing one LabState.
+ * Owns the lifecycle (start in dependency order, stop in reverse), the registry watcher
+ * (a registry process that died shows as crashed) and the fault/storage operations the API
+ * exposes. Secrets are made here per start and handed to components, never logged.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, RunError } from '../errors';
+import { type AuthService, createAuth } from './auth';
+import { PID_DIR } from './cleanup';
+import { type LabConfig, labSchema } from './config';
+import { type DnsHandle, type DnsStatus, startDns } from './dns';
+import { dnsFeaturesOff, type LabEndpoints, labEndpoints } from './endpoints';
+import { checkFault, type FaultInput } from './fault-spec';
+import { startFront } from './front';
+import { type IdentityHandle, startIdentity } from './identity';
+import { type RegistryProcess, startRegistry } from './registry-process';
+import { type ReplicationStatus, type ReplicatorHandle, startReplicator } from './replication';
+import { type Component, createState, type Fault, type LabState, type RuntimeStorage } from './state';
+import { type BackendHandle, type BackendStats, createSigner, startBackend } from './storage';
+import { globalHost, type Topology, topology } from './topology';
+
+export interface ComponentHealth {
+  name: string;
+  ok: boolean;
+  detail: string;
+  since: number;
+}
+
+export interface LabStatus {
+  name: string;
+  pid: number;
+  startedAt: string;
+  uptimeS: number;
+  /** Every component ok (a fault that takes one down makes this false, on purpose). */
+  healthy: boolean;
+  netns: { enabled: boolean; namespace: string | null; reason: string; dnsFeaturesOff: string[] };
+  endpoints: LabEndpoints;
+  components: ComponentHealth[];
+  /** Global name -> addresses the DNS answers now (for a client in regions.clientRegion). */
+  dnsAnswers: Record<string, string[]>;
+  dns: DnsStatus;
+  replication: ReplicationStatus;
+  faults: Fault[];
+  storage: RuntimeStorage & { backends: number; urlTtlS: number };
+  backends: BackendStats[];
+}
+
+export interface Lab {
+  state: LabState;
+  topology: Topology;
+  registries: Record<string, RegistryProcess>;
+  backends: Record<string, BackendHandle[]>;
+  fronts: Record<string, Component>;
+  replicator: ReplicatorHandle;
+  dns: DnsHandle;
+  identity: IdentityHandle;
+  auth: AuthService;
+  /** Validate (same rules as `POST /faults`), apply and return the fault. */
+  addFault(body: unknown): Promise<Fault>;
+  /** false if no such fault. */
+  clearFault(id: string): Promise<boolean>;
+  /** Clears every fault; returns how many. */
+  clearFaults(): Promise<number>;
+  /** Partial {copies, ceilingBps, selection}, validated like config; returns the new settings. */
+  setStorage(patch: unknown): RuntimeStorage;
+  status(): Promise<LabStatus>;
+  stop(): Promise<void>;
+}
+
+export interface StartLabOptions {
+  netns: boolean;
+  /** Overrides lab.octet (tests). */
+  octet?: number;
+  log?: (line: string) => void;
+  /** Why (not) a namespace, for status. */
+  netnsReason?: string;
+  /** Registry watcher period. */
+  watchMs?: number;
+}
+
+const STORAGE_KEYS = ['copies', 'ceilingBps', 'selection'] as const;
+
+export function checkStoragePatch(patch: unknown, cfg: LabConfig, current: RuntimeStorage): RuntimeStorage {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+    throw new InputError('storage', 'an object {copies?, ceilingBps?, selection?}', patch);
+  const next: RuntimeStorage = { ...current };
+  for (const [k, v] of Object.entries(patch)) {
+    if (!(STORAGE_KEYS as readonly string[]).includes(k))
+      throw new InputError(`storage.${k}`, `one of ${STORAGE_KEYS.join(', ')}`, k, 'UNKNOWN_PARAM');
+    const key = k as (typeof STORAGE_KEYS)[number];
+    if (key === 'copies') next.copies = labSchema.storage.copies.check(v, 'storage.copies');
+    else if (key === 'ceilingBps')
+      next.ceilingBps = labSchema.storage.ceilingBps.check(v, 'storage.ceilingBps');
+    else next.selection = labSchema.storage.selection.check(v, 'storage.selection');
+  }
+  if (next.copies > cfg.storage.backends)
+    throw new InputError(
+      'storage.copies',
+      `at most storage.backends (${cfg.storage.backends}): copies live on distinct backends`,
+      next.copies,
+    );
+  return next;
+}
+
+let faultSeq = 0;
+
+export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<Lab> {
+  const log = opts.log ?? (() => {});
+  const topo = topology(cfg, { netns: opts.netns, octet: opts.octet ?? cfg.lab.octet });
+  const startedAt = Date.now();
+  mkdirSync(topo.stateDir, { recursive: true });
+  // A fresh lab every start: stale registry storage from an earlier run would make
+  // replication and copy placement disagree with the new lab's state.
+  rmSync(join(topo.stateDir, 'regions'), { recursive: true, force: true });
+  const pidDir = join(topo.stateDir, PID_DIR);
+  mkdirSync(pidDir, { recursive: true });
+  const state = createState(cfg, topo);
+  const health = (name: string, ok: boolean, detail: string) => {
+    const prev = state.components.get(name);
+    state.components.set(name, { ok, detail, since: prev && prev.ok === ok ? prev.since : Date.now() });
+  };
+
+  const started: Component[] = [];
+  const registries: Record<string, RegistryProcess> = {};
+  const backends: Record<string, BackendHandle[]> = {};
+  const fronts: Record<string, Component> = {};
+  const writePid = (file: string, pid: number | undefined) => {
+    if (pid) writeFileSync(join(pidDir, file), `${pid}\n`);
+  };
+
+  try {
+    // Secrets: fresh per start, handed to the components, never logged or written out.
+    const authSecret = randomBytes(32);
+    const signer = createSigner(randomBytes(32));
+
+    log('starting identity stand-in');
+    const identity = await startIdentity(state);
+    started.push(identity);
+    health('identity', true, `serving ${identity.url}`);
+    const auth = createAuth(state, { secret: authSecret, verifyAadToken: (jwt) => identity.verify(jwt) });
+
+    for (const region of topo.regions) {
+      log(`starting registry ${region.name} on ${region.registryIp}:${region.registryPort}`);
+      const reg = await startRegistry({
+        name: region.name,
+        ip: region.registryIp,
+        port: region.registryPort,
+        dir: join(topo.stateDir, 'regions', region.name, 'registry'),
+        notifyUrl: region.notifyUrl,
+      });
+      registries[region.name] = reg;
+      started.push({ name: `registry:${region.name}`, stop: () => reg.stop() });
+      writePid(`registry-${region.name}.pid`, reg.pid);
+      health(`registry:${region.name}`, true, `running pid ${reg.pid} at ${reg.url}`);
+    }
+
+    for (const region of topo.regions) {
+      const reg = registries[region.name] as RegistryProcess;
+      const list: BackendHandle[] = [];
+      for (const addr of region.backends) {
+        const b = await startBackend(state, addr, { registryRoot: reg.root, signer });
+        list.push(b);
+        started.push(b);
+      }
+      backends[region.name] = list;
+      log(`starting front ${region.name} on ${region.frontIp}:${topo.port}`);
+      const front = await startFront(state, region, { registryUrl: reg.url, auth, backends: list, signer });
+      fronts[region.name] = front;
+      started.push(front);
+      health(`front:${region.name}`, true, `serving ${region.frontIp}:${topo.port}`);
+    }
+
+    log('starting replicator');
+    const replicator = await startReplicator(state, {
+      registries: Object.fromEntries(
+        Object.entries(registries).map(([name, r]) => [name, { url: r.url, root: r.root }]),
+      ),
+    });
+    started.push(replicator);
+    for (const region of topo.regions)
+      if (replicator.notifyUrl(region.name) !== region.notifyUrl)
+        log(
+          `warning: replicator listens at ${replicator.notifyUrl(region.name)}, registry ${region.name} notifies ${region.notifyUrl}`,
+        );
+    if (!state.components.has('replicator')) health('replicator', true, 'running');
+
+    log(`starting DNS on ${topo.dnsIp}:${topo.dnsPort}`);
+    const dns = await startDns(state);
+    started.push(dns);
+    if (!state.components.has('dns')) health('dns', true, `serving ${topo.dnsIp}:${topo.dnsPort}`);
+
+    // The watcher: a registry that died (not by our own registry-kill fault) shows as crashed.
+    const watch = () => {
+      for (const [name, reg] of Object.entries(registries)) {
+        const killedBy = [...state.faults.values()].find(
+          (f) => f.kind === 'registry-kill' && f.region === name,
+        );
+        if (killedBy) health(`registry:${name}`, false, `killed by fault ${killedBy.id}`);
+        else if (!reg.running()) health(`registry:${name}`, false, `crashed: process ${reg.pid} exited`);
+        else health(`registry:${name}`, true, `running pid ${reg.pid} at ${reg.url}`);
+      }
+      // Backends report themselves as storage:<id>; fill in only for one that does not.
+      for (const list of Object.values(backends))
+        for (const b of list)
+          if (!state.components.has(`storage:${b.addr.id}`))
+            health(`backend:${b.addr.id}`, b.healthy(), `${b.addr.host} ${b.addr.ip}:${b.addr.port}`);
+    };
+    const timer = setInterval(watch, opts.watchMs ?? 500);
+    timer.unref();
+
+    const endpoints = labEndpoints(cfg, topo);
+    endpoints.identity = identity.url;
+    const registryNames = cfg.registry.names;
+
+    const restartRegistry = async (region: string) => {
+      const reg = registries[region];
+      if (!reg) return;
+      await reg.restart();
+      writePid(`registry-${region}.pid`, reg.pid);
+      watch();
+    };
+
+    let stopping: Promise<void> | undefined;
+    const lab: Lab = {
+      state,
+      topology: topo,
+      registries,
+      backends,
+      fronts,
+      replicator,
+      dns,
+      identity,
+      auth,
+      async addFault(body) {
+        const input: FaultInput = checkFault(body, topo, registryNames);
+        const fault: Fault = { ...input, id: `f${++faultSeq}`, since: Date.now() };
+        state.faults.set(fault.id, fault);
+        log(`fault ${fault.id} ${fault.kind}${fault.region ? ` in ${fault.region}` : ''} injected`);
+        if (fault.kind === 'registry-kill' && fault.region) {
+          await registries[fault.region]?.kill();
+          watch();
+        }
+        return fault;
+      },
+      async clearFault(id) {
+        const fault = state.faults.get(id);
+        if (!fault) return false;
+        state.faults.delete(id);
+        log(`fault ${id} ${fault.kind} cleared`);
+        const region = fault.region;
+        if (fault.kind === 'registry-kill' && region) {
+          const still = [...state.faults.values()].some(
+            (f) => f.kind === 'registry-kill' && f.region === region,
+          );
+          if (!still) await restartRegistry(region);
+        }
+        return true;
+      },
+      async clearFaults() {
+        const ids = [...state.faults.keys()];
+        for (const id of ids) await lab.clearFault(id);
+        return ids.length;
+      },
+      setStorage(patch) {
+        state.storage = checkStoragePatch(patch, cfg, state.storage);
+        log(
+          `storage: copies=${state.storage.copies} ceilingBps=${state.storage.ceilingBps} selection=${state.storage.selection}`,
+        );
+        return { ...state.storage };
+      },
+      async status() {
+        watch();
+        const components = [...state.components.entries()]
+          .map(([name, c]) => ({ name, ...c }))
+          .sort((a, b) => a.name.localeCompare(b.name));
+        const dnsAnswers: Record<string, string[]> = {};
+        for (const reg of registryNames) {
+          const name = globalHost(reg, topo.domain);
+          dnsAnswers[name] = dns.resolve(name);
+        }
+        return {
+          name: cfg.lab.name,
+          pid: process.pid,
+          startedAt: new Date(startedAt).toISOString(),
+          uptimeS: Math.round((Date.now() - startedAt) / 1000),
+          healthy: components.every((c) => c.ok),
+          netns: {
+            enabled: opts.netns,
+            namespace: opts.netns ? topo.namespace : null,
+            reason: opts.netnsReason ?? '',
+            dnsFeaturesOff: dnsFeaturesOff(opts.netns, topo),
+          },
+          endpoints,
+          components,
+          dnsAnswers,
+          dns: dns.status(),
+          replication: replicator.status(),
+          faults: [...state.faults.values()],
+          storage: { ...state.storage, backends: cfg.storage.backends, urlTtlS: cfg.storage.urlTtlS },
+          backends: Object.values(backends).flatMap((l) => l.map((b) => b.stats())),
+        };
+      },
+      stop() {
+        stopping ??= (async () => {
+          clearInterval(timer);
+          await stopAll(started, log);
+          rmSync(pidDir, { recursive: true, force: true });
+        })();
+        return stopping;
+      },
+    };
+    return lab;
+  } catch (e) {
+    log(`start failed: ${(e as Error).message}; stopping what started`);
+    await stopAll(started, log);
+    rmSync(pidDir, { recursive: true, force: true });
+    if (e instanceof RunError || e instanceof InputError) throw e;
+    throw new RunError('LAB_START', `lab ${cfg.lab.name} did not start: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** Reverse start order; one component failing to stop must not leave the others running. */
+async function stopAll(started: Component[], log: (line: string) => void): Promise<void> {
+  for (const c of started.slice().reverse()) {
+    try {
+      await Promise.race([
+        c.stop(),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('stop timed out after 10 s')), 10_000).unref(),
+        ),
+      ]);
+    } catch (e) {
+      log(`stopping ${c.name} failed: ${(e as Error).message}`);
+    }
+  }
+  started.length = 0;
+}

@@ -1,0 +1,174 @@
+/**
+ * Reports: run results -> one self-contained HTML page. Chart builders (charts/) are pure
+ * spec functions; this entry loads run directories, picks single-run or comparison layout
+ * and writes the page.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { Envelope } from '../lib/results/envelope';
+import { REPORT } from '../lib/results/run-dir';
+import { COMPARE_CHARTS, RUN_CHARTS, renderCharts } from './catalog';
+import { escapeHtml as h } from './format';
+import { renderPage } from './html/page';
+import { deltaTable, metricsTable, paramsTable } from './html/tables';
+import { loadRun, runDate } from './load-run';
+import type { RawRecord, ReportRun } from './types';
+
+export { COMPARE_CHARTS, RUN_CHARTS } from './catalog';
+export { loadRun } from './load-run';
+export type { RawRecord, ReportRun, VegaLiteSpec } from './types';
+
+export const COMPARE = 'compare.html';
+
+export interface ReportOptions {
+  /** Names of the runs in comparisons; default `<name> #<n>`. */
+  labels?: readonly string[];
+  /** Where each run came from, shown in the header. */
+  dirs?: readonly (string | undefined)[];
+  dates?: readonly (string | undefined)[];
+  /** Extra notice per run (e.g. "rebuilt from raw.ndjson"). */
+  notes?: readonly (string | undefined)[];
+}
+
+function metaLine(e: Envelope, date: string | undefined, dir: string | undefined): string {
+  const parts = [
+    `kind <b>${h(e.kind)}</b>`,
+    `seed <b>${Number.isFinite(e.seed) ? h(String(e.seed)) : 'unknown'}</b>`,
+    date ? `date <b>${h(date)}</b>` : '',
+    e.runtime?.wallMs ? `wall time <b>${h((e.runtime.wallMs / 1000).toFixed(1))} s</b>` : '',
+    dir ? `<code>${h(dir)}</code>` : '',
+  ].filter(Boolean);
+  return `<p class="meta">${parts.map((p) => `<span>${p}</span>`).join('')}</p>`;
+}
+
+function banners(e: Envelope, note: string | undefined, who = ''): string {
+  return (
+    (e.incomplete
+      ? `<div class="banner incomplete"><b>${who}Incomplete run:</b> ${h(e.incomplete.reason)}. Charts and tables show only what was measured before it stopped.</div>`
+      : '') + (note ? `<div class="banner note">${who}${h(note)}</div>` : '')
+  );
+}
+
+function singleBody(run: ReportRun, o: ReportOptions): string {
+  const e = run.envelope;
+  return `<header><h1>${h(e.name)}<span class="badge">${h(e.kind)}</span></h1>
+${metaLine(e, o.dates?.[0] ?? runDate(e), o.dirs?.[0])}</header>
+${banners(e, o.notes?.[0])}
+${paramsTable(e.params, 'Resolved parameters')}
+<h2>Metrics</h2>
+${metricsTable(e)}
+${e.reference ? `<p class="meta">Published reference overlaid where the charts say so: ${h(e.reference.source)}.</p>` : ''}`;
+}
+
+function compareBody(runs: readonly ReportRun[], o: ReportOptions): string {
+  const list = runs
+    .map(
+      (r, i) =>
+        `<tr><td class="key">${h(r.label)}</td><td>${h(r.envelope.kind)}</td><td>${
+          Number.isFinite(r.envelope.seed) ? r.envelope.seed : 'unknown'
+        }</td><td>${h(o.dates?.[i] ?? runDate(r.envelope) ?? '')}</td><td>${r.envelope.incomplete ? 'incomplete' : 'complete'}</td><td class="key">${h(
+          o.dirs?.[i] ?? '',
+        )}</td></tr>`,
+    )
+    .join('');
+  return `<header><h1>Comparison of ${runs.length} runs</h1>
+<p class="meta"><span>deltas are against <b>${h(runs[0]?.label ?? '')}</b></span></p></header>
+${runs.map((r, i) => banners(r.envelope, o.notes?.[i], `${r.label}: `)).join('')}
+<div class="table-wrap"><table><thead><tr><th class="key">run</th><th>kind</th><th>seed</th><th>date</th><th>status</th><th class="key">directory</th></tr></thead><tbody>${list}</tbody></table></div>
+${runs.map((r) => paramsTable(r.envelope.params, `Resolved parameters of ${r.label}`)).join('\n')}`;
+}
+
+/** After the charts: the table is long (every metric of every configuration). */
+function compareTail(runs: readonly ReportRun[]): string {
+  return `<h2>Metric deltas vs ${h(runs[0]?.label ?? '')}</h2>
+<details open><summary>Every metric per configuration; red is higher than the first run, green lower</summary>${deltaTable(runs)}</details>`;
+}
+
+/** Disambiguates equal labels (same run name and dir basename) by position. */
+function uniqueLabels(labels: string[]): string[] {
+  return labels.map((l, i) =>
+    labels.indexOf(l) !== i || labels.lastIndexOf(l) !== i ? `${l} #${i + 1}` : l,
+  );
+}
+
+export function buildReportHtml(
+  envelopes: readonly Envelope[],
+  raws: readonly (readonly RawRecord[] | undefined)[] = [],
+  o: ReportOptions = {},
+): string {
+  if (envelopes.length === 0) throw new TypeError('buildReportHtml needs at least one envelope');
+  const labels = uniqueLabels(envelopes.map((e, i) => o.labels?.[i] ?? `${e.name} #${i + 1}`));
+  const runs: ReportRun[] = envelopes.map((envelope, i) => ({
+    envelope,
+    raw: raws[i] ?? [],
+    label: labels[i] ?? '',
+  }));
+  const [first] = runs;
+  if (runs.length === 1 && first) {
+    return renderPage({
+      title: `stampede report: ${first.envelope.name}`,
+      body: singleBody(first, o),
+      charts: renderCharts(RUN_CHARTS, first),
+    });
+  }
+  return renderPage({
+    title: `stampede comparison: ${runs.map((r) => r.envelope.name).join(' vs ')}`,
+    body: compareBody(runs, o),
+    charts: renderCharts(COMPARE_CHARTS, runs),
+    tail: compareTail(runs),
+  });
+}
+
+/**
+ * Several different runs on one page, each with its own header and full chart set (the
+ * demo puts the lab's measured k6 pull next to the simulations). Unlike a comparison, the
+ * runs need not be of the same kind.
+ */
+export async function writeDashboard(
+  runDirs: readonly string[],
+  outFile: string,
+  intro: { title: string; html: string },
+): Promise<string> {
+  const loaded = runDirs.map(loadRun);
+  const sections = loaded.map((l, i) => {
+    const run: ReportRun = { envelope: l.envelope, raw: l.raw, label: l.envelope.name };
+    const o: ReportOptions = { dirs: [l.dir], dates: [l.date] };
+    return { body: singleBody(run, o), charts: renderCharts(RUN_CHARTS, run, `run${i}-`) };
+  });
+  const html = renderPage({
+    title: intro.title,
+    body: `<header><h1>${h(intro.title)}</h1></header>${intro.html}`,
+    charts: [],
+    sections,
+  });
+  const out = resolve(outFile);
+  const tmp = `${out}.tmp-${process.pid}`;
+  writeFileSync(tmp, html);
+  renameSync(tmp, out);
+  return out;
+}
+
+/** Builds report.html (one dir) or compare.html (several) and returns its absolute path. */
+export async function writeReport(runDirs: readonly string[], outFile?: string): Promise<string> {
+  const loaded = runDirs.map(loadRun);
+  const [first] = loaded;
+  if (!first) throw new TypeError('writeReport needs at least one run directory');
+  const html = buildReportHtml(
+    loaded.map((l) => l.envelope),
+    loaded.map((l) => l.raw),
+    {
+      labels: loaded.map((l) => `${l.envelope.name} (${basename(l.dir)})`),
+      dirs: loaded.map((l) => l.dir),
+      dates: loaded.map((l) => l.date),
+      notes: loaded.map((l) =>
+        l.fromRaw ? 'summary.json was missing: this report was rebuilt from raw.ndjson alone.' : undefined,
+      ),
+    },
+  );
+  const out = resolve(outFile ?? join(first.dir, loaded.length === 1 ? REPORT : COMPARE));
+  // Write then rename: a browser reloading the page never sees half a file.
+  const tmp = `${out}.tmp-${process.pid}`;
+  writeFileSync(tmp, html);
+  renameSync(tmp, out);
+  return out;
+}

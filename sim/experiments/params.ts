@@ -1,0 +1,159 @@
+/**
+ * The parameter tree of the cold-pull and copy-sweep experiments. Defaults are the fixed
+ * workload assumptions (sim/models/README.md says why each was chosen) plus the values
+ * the acr-copies-2026 calibration found for the free physical parameters; the preset
+ * file pins the fitted values explicitly so a run stays reproducible if defaults move.
+ */
+import { bool, type Infer, int, num, numList, oneOf, strList } from '../../lib/config/schema';
+
+const MiB = 2 ** 20;
+
+export const workloadSchema = {
+  nodes: int({
+    default: 1000,
+    min: 1,
+    max: 1_000_000,
+    doc: 'nodes pulling the image cold at the same instant',
+  }),
+  layerSizesMiB: numList({
+    // A ~17 GiB GPU training image: a small OS base, CUDA/cuDNN/framework layers of
+    // several GiB, small config layers on top. Uneven sizes are what make backends hot.
+    default: [29, 95, 210, 480, 820, 1150, 2250, 4600, 3300, 2850, 1500, 640, 310, 48, 18],
+    gt: 0,
+    unit: 'MiB',
+    doc: 'layer sizes in manifest order (the order they are fetched and unpacked)',
+  }),
+};
+
+export const clientSchema = {
+  maxConcurrentDownloads: int({
+    default: 3,
+    min: 1,
+    max: 64,
+    doc: "layers a node downloads at once (containerd's max_concurrent_downloads default is 3)",
+  }),
+  nicBps: num({ default: 1.25e9, gt: 0, unit: 'B/s', doc: 'per-node NIC bandwidth shared by its downloads' }),
+  streamBps: num({
+    default: 120 * MiB,
+    gt: 0,
+    unit: 'B/s',
+    doc: 'read rate of one HTTP stream from one warm blob copy',
+  }),
+  unpackBps: num({
+    default: 33 * MiB,
+    gt: 0,
+    unit: 'B/s',
+    doc: 'median per-node unpack rate (decompress + write)',
+  }),
+  unpackSpread: num({
+    default: 0.04,
+    min: 0,
+    max: 2,
+    doc: 'node-to-node spread of unpack rate: sigma of a log-normal around the median (disk/CPU variance)',
+  }),
+  startS: num({ default: 8, min: 0, unit: 's', doc: 'container create + start after the image is unpacked' }),
+  retryBaseS: num({
+    default: 20,
+    gt: 0,
+    unit: 's',
+    doc: 'first retry delay after a 503; doubles per attempt (kubelet starts its image-pull back-off at 10 s)',
+  }),
+  retryCapS: num({
+    default: 300,
+    gt: 0,
+    unit: 's',
+    doc: 'longest retry delay; the doubling stops here (kubelet caps image-pull back-off at 300 s)',
+  }),
+};
+
+export const storageSchema = {
+  backends: int({
+    default: 256,
+    min: 1,
+    max: 100_000,
+    doc: 'storage backends (accounts) in the pool behind the registry',
+  }),
+  copies: int({
+    default: 8,
+    min: 1,
+    doc: 'copies of every layer, each on a distinct backend (cold-pull only)',
+  }),
+  ceilingBps: num({
+    default: 9 * 2 ** 30,
+    gt: 0,
+    unit: 'B/s',
+    doc: 'per-backend egress ceiling: above it new reads are throttled (503 ServerBusy)',
+  }),
+  burstFactor: num({
+    default: 1.3,
+    min: 1,
+    doc: 'physical egress capacity as a multiple of the ceiling (served egress can exceed the ceiling)',
+  }),
+  throttling: bool({ default: true, doc: 'admission control at the ceiling; false = never 503 (ablation)' }),
+  copyChoice: oneOf(['random', 'round-robin'], {
+    default: 'random',
+    doc: 'how a read (and each retry) picks one of the layer copies',
+  }),
+  fanOutCost: bool({
+    default: true,
+    doc: 'per-copy cache warm-up: a cold copy serves reads at coldReadBps until it has served warmBytes (false = ablation)',
+  }),
+  coldReadBps: num({
+    default: 16 * MiB,
+    gt: 0,
+    unit: 'B/s',
+    doc: 'per-stream read rate from a copy that is still cold',
+  }),
+  warmBytes: num({
+    default: 12 * 2 ** 30,
+    min: 0,
+    unit: 'B',
+    doc: 'bytes a copy must serve before its reads run warm',
+  }),
+};
+
+export const sweepSchema = {
+  copies: numList({
+    default: [2, 4, 8, 16, 96],
+    integer: true,
+    min: 1,
+    doc: 'copies per layer of each configuration (the only thing that changes between points)',
+  }),
+  labels: strList({
+    default: ['Baseline', 'Low', 'Mid', 'Higher', 'Very high'],
+    doc: 'point labels, one per entry of sweep.copies',
+  }),
+};
+
+export const runSchema = {
+  sampleS: num({
+    default: 1,
+    gt: 0,
+    unit: 's',
+    doc: 'how often backend egress is sampled for the windowed peak',
+  }),
+  peakWindowS: num({
+    default: 60,
+    gt: 0,
+    unit: 's',
+    doc: 'peak per-backend egress = highest average over this window (Azure Monitor reports 1-minute egress)',
+  }),
+  horizonS: num({
+    default: 7200,
+    gt: 0,
+    unit: 's',
+    doc: 'simulated time limit; nodes not ready by then count as errors',
+  }),
+};
+
+export const coldPullSchema = {
+  workload: workloadSchema,
+  client: clientSchema,
+  storage: storageSchema,
+  run: runSchema,
+};
+
+export const copySweepSchema = { ...coldPullSchema, sweep: sweepSchema };
+
+export type ColdPullParams = Infer<typeof coldPullSchema>;
+export type CopySweepParams = Infer<typeof copySweepSchema>;

@@ -1,0 +1,1 @@
+export { type FlowDone, FlowNetwork } from './flow-network';

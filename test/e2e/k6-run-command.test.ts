@@ -1,0 +1,88 @@
+/**
+ * `stampede run cold-pull --target lab` end to end: it re-enters the lab's namespace,
+ * seeds the image, runs k6 there, and leaves summary.json (the result envelope), the raw
+ * k6 points and a report in the run dir, with no credential in any of them.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Io, runCommand } from '../../lib/cli/command';
+import { labCommand } from '../../lib/cli/commands/lab';
+import { runScenarioCommand } from '../../lib/cli/commands/run';
+import { K6_BIN } from '../../lib/k6/run';
+import { readIdentityRecord } from '../../lib/lab/identity';
+import { labClient, labSocketPath } from '../../lib/lab/lab-client';
+import type { Envelope } from '../../lib/results/envelope';
+
+const LAB = 'k6run';
+const canRun = process.getuid?.() === 0 && existsSync(K6_BIN);
+let home: string;
+let out: string;
+let code: number;
+const lines: string[] = [];
+const io: Io = { out: (t) => lines.push(t), err: (t) => lines.push(t), tty: false };
+
+beforeAll(async () => {
+  if (!canRun) return;
+  home = mkdtempSync(join(tmpdir(), 'stampede-k6cli-'));
+  out = join(home, 'run');
+  process.env.STAMPEDE_LAB_HOME = home;
+  const up = await runCommand(
+    labCommand,
+    ['up', '--detach', '--name', LAB, '--set', 'lab.octet=5', '--set', 'regions.names=eastus,westus'],
+    io,
+  );
+  expect(up).toBe(0);
+  code = await runCommand(
+    runScenarioCommand,
+    [
+      'cold-pull',
+      '--target',
+      'lab',
+      '--name',
+      LAB,
+      '--out',
+      out,
+      '--set',
+      'vus=2',
+      '--set',
+      'layers=100000,250000',
+      '--set',
+      'image=cli/app:v1',
+    ],
+    io,
+  );
+}, 180_000);
+
+afterAll(async () => {
+  if (!canRun) return;
+  await runCommand(labCommand, ['down', '--name', LAB], io);
+  rmSync(home, { recursive: true, force: true });
+}, 60_000);
+
+describe.runIf(canRun)('stampede run cold-pull --target lab', () => {
+  it('exits 0 and writes the k6 result envelope', () => {
+    expect(code, lines.join('\n')).toBe(0);
+    const env = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Envelope;
+    expect(env).toMatchObject({ tool: 'stampede', kind: 'k6', name: 'cold-pull' });
+    expect(env.params).toMatchObject({ vus: 2, layers: [100000, 250000], target: { kind: 'lab', lab: LAB } });
+    expect(env.metrics.pulls).toEqual({ ok: 2, failed: 0 });
+    expect(env.metrics.errors).toEqual({ total: 0, byCode: {} });
+    expect(env.metrics.pullS?.p50).toBeGreaterThan(0);
+    const backends = env.metrics.backends ?? [];
+    expect(backends.length).toBeGreaterThan(0);
+    expect(backends.reduce((a, b) => a + b.bytes, 0)).toBeGreaterThanOrEqual(2 * 350_000);
+    expect(readdirSync(out)).toEqual(expect.arrayContaining(['raw.ndjson', 'summary.json']));
+  });
+
+  it('keeps every secret out of the run dir', async () => {
+    const { topology } = await labClient(labSocketPath(LAB)).config();
+    const secrets = readIdentityRecord(topology.stateDir).clients.map((c) => c.clientSecret);
+    for (const f of readdirSync(out)) {
+      const text = readFileSync(join(out, f), 'utf8');
+      for (const s of secrets) expect(text.includes(s), `${f} holds a client secret`).toBe(false);
+    }
+    for (const l of lines) for (const s of secrets) expect(l.includes(s)).toBe(false);
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * Replication lag against the configured model, measured from outside: push to one region's
+ * real registry, then poll the other region's registry every 50 ms until the manifest is
+ * there. baseLagS 2 s + 5 MB at 5 MB/s = 3 s expected, within ±10%. With concurrency 1 a
+ * second image queues behind the first and lands one transfer time after it.
+ * Own addresses (127.4.3x.2, notifications on 127.4.9.3) so it can run beside the basics file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveLabConfig } from '../../lib/lab/config';
+import { type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
+import { type ReplicatorHandle, startReplicator } from '../../lib/lab/replication';
+import { createState, type LabState } from '../../lib/lab/state';
+import { topology } from '../../lib/lab/topology';
+import { randomLayer } from '../../lib/oci/digest';
+import { MANIFEST_ACCEPT } from '../../lib/oci/media-types';
+import { pushImage } from '../../lib/oci/push';
+
+const BASE_LAG_S = 2;
+const BANDWIDTH = 5_000_000;
+const IMAGE = 5_000_000;
+const EXPECTED_S = BASE_LAG_S + IMAGE / BANDWIDTH; // 3 s
+
+let dir: string;
+let state: LabState;
+let repl: ReplicatorHandle;
+const regs: Record<string, RegistryProcess> = {};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function present(region: string, repo: string, tag: string): Promise<boolean> {
+  const res = await fetch(`${regs[region]?.url}/v2/${repo}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { accept: MANIFEST_ACCEPT },
+  });
+  await res.arrayBuffer();
+  return res.status === 200;
+}
+
+/** performance.now() when it first appeared, polling every 50 ms, at most timeoutMs. */
+async function landedAt(region: string, repo: string, tag: string, timeoutMs = 10_000): Promise<number> {
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    if (await present(region, repo, tag)) return performance.now();
+    await sleep(50);
+  }
+  throw new Error(`${repo}:${tag} never reached ${region}`);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'stampede-repl-timing-'));
+  const cfg = resolveLabConfig([
+    {
+      source: 'test',
+      tree: {
+        lab: { name: 'repltiming' },
+        regions: { names: ['eastus', 'westus'], clientRegion: 'eastus' },
+        replication: { baseLagS: BASE_LAG_S, bandwidthBps: BANDWIDTH, jitterS: 0, concurrency: 1 },
+      },
+    },
+  ]);
+  const base = topology(cfg, { netns: false, octet: 4 });
+  const topo = {
+    ...base,
+    regions: base.regions.map((r, i) => ({
+      ...r,
+      registryIp: `127.4.${30 + i}.2`,
+      notifyUrl: `http://127.4.9.3:9000/notifications/${r.name}`,
+    })),
+  };
+  state = createState(cfg, topo);
+  await Promise.all(
+    topo.regions.map(async (r) => {
+      regs[r.name] = await startRegistry({
+        name: r.name,
+        ip: r.registryIp,
+        port: r.registryPort,
+        dir: join(dir, r.name),
+        notifyUrl: r.notifyUrl,
+      });
+    }),
+  );
+  repl = await startReplicator(state, {
+    registries: Object.fromEntries(Object.entries(regs).map(([k, v]) => [k, { url: v.url, root: v.root }])),
+  });
+});
+
+afterAll(async () => {
+  await repl?.stop();
+  await Promise.all(Object.values(regs).map((r) => r.stop()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('replication lag', () => {
+  it('matches base + bytes/bandwidth within ±10% (2 s + 5 MB at 5 MB/s = 3 s)', async () => {
+    await pushImage(regs.eastus?.url as string, 'contoso/lag', 'v1', [randomLayer(IMAGE)]);
+    const pushed = performance.now();
+    const measuredS = ((await landedAt('westus', 'contoso/lag', 'v1')) - pushed) / 1000;
+    console.log(`replication lag: expected ${EXPECTED_S} s, measured ${measuredS.toFixed(3)} s`);
+    expect(Math.abs(measuredS - EXPECTED_S)).toBeLessThanOrEqual(EXPECTED_S * 0.1);
+    const st = repl.status().regions.westus;
+    console.log(`replicator's own figure (from the registry event): ${st?.lastLagS} s`);
+    expect(Math.abs((st?.lastLagS ?? 0) - EXPECTED_S)).toBeLessThanOrEqual(EXPECTED_S * 0.1);
+    expect(st?.lagS.count).toBe(1);
+    expect(st?.lagS.p50).toBe(st?.lastLagS);
+    expect(st?.backlog).toEqual({ queued: 0, inFlight: 0, items: 0, bytes: 0 });
+  });
+
+  it('queues with concurrency 1: the second image lands one transfer time after the first', async () => {
+    const t0 = performance.now();
+    await pushImage(regs.eastus?.url as string, 'contoso/q1', 'v1', [randomLayer(IMAGE)]);
+    const p1 = performance.now();
+    await pushImage(regs.eastus?.url as string, 'contoso/q2', 'v1', [randomLayer(IMAGE)]);
+    const p2 = performance.now();
+    // While the first copies, the second waits for the single slot.
+    const l1p = landedAt('westus', 'contoso/q1', 'v1');
+    const l2p = landedAt('westus', 'contoso/q2', 'v1');
+    await sleep(Math.max(0, t0 + (BASE_LAG_S + 0.5) * 1000 - performance.now()));
+    const mid = repl.status().regions.westus?.backlog;
+    expect(mid?.inFlight).toBe(1);
+    expect(mid?.queued).toBe(1);
+    expect(mid?.bytes).toBeGreaterThan(IMAGE);
+    const [l1, l2] = await Promise.all([l1p, l2p]);
+    const first = (l1 - p1) / 1000;
+    const gap = (l2 - l1) / 1000;
+    const transfer = IMAGE / BANDWIDTH;
+    console.log(
+      `queue: push gap ${((p2 - p1) / 1000).toFixed(3)} s, first lands after ${first.toFixed(3)} s, second ${gap.toFixed(3)} s later (transfer ${transfer} s)`,
+    );
+    expect(Math.abs(first - EXPECTED_S)).toBeLessThanOrEqual(EXPECTED_S * 0.1);
+    expect(Math.abs(gap - transfer)).toBeLessThanOrEqual(transfer * 0.15);
+    // The replicator records the landing right after its tag PUT returns, which the poller may beat.
+    for (let i = 0; i < 40 && repl.status().regions.westus?.lagS.count !== 3; i++) await sleep(25);
+    expect(repl.status().regions.westus?.lagS.count).toBe(3);
+  });
+});

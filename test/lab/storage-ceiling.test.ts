@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { blobUrlPath, placement } from '../../lib/lab/storage';
+import { randomLayer } from '../../lib/oci/digest';
+import { pushImage } from '../../lib/oci/push';
+import { curlGet, type RegionFixture, startRegionFixture } from './helpers/region-fixture';
+
+const CEILING = 20_000_000; // 20 MB/s
+const FLOOR = 2_000_000; // => at most 10 concurrent streams per backend
+const SIZE = 6 * 1024 * 1024;
+
+describe('egress ceiling and ServerBusy throttling', () => {
+  let lab: RegionFixture;
+  let url: () => string;
+  let backendId: string;
+  let digest: string;
+  let resolve: Record<string, string>;
+  beforeAll(async () => {
+    lab = await startRegionFixture({
+      slot: 3,
+      tree: {
+        registry: { adminPassword: 'pw' },
+        storage: { backends: 2, copies: 1, ceilingBps: CEILING, minStreamBps: FLOOR },
+      },
+    });
+    const img = await pushImage(
+      lab.base(lab.host.global()),
+      'big',
+      'v1',
+      [randomLayer(SIZE)],
+      lab.authFetch({ admin: true }),
+    );
+    digest = img.layers[0]!.digest;
+    const b = placement(digest, lab.topology.regions[0]!.backends, 1)[0]!;
+    backendId = b.id;
+    resolve = { [b.host]: b.ip };
+    const path = blobUrlPath(digest);
+    url = () => `http://${b.host}:${b.port}${path}?${lab.signer.sign('GET', b.host, path, 120)}`;
+  });
+  afterAll(() => lab?.stop());
+
+  const handle = () => lab.backends.eastus!.find((b) => b.addr.id === backendId)!;
+
+  /** n concurrent curl downloads of the blob; aggregate bytes/s over the wall time. */
+  const burst = async (n: number) => {
+    const t0 = performance.now();
+    const res = await Promise.all(Array.from({ length: n }, () => curlGet(url(), { resolve })));
+    const s = (performance.now() - t0) / 1000;
+    expect(res.map((r) => r.status)).toEqual(res.map(() => 200));
+    expect(res.every((r) => r.bytes === SIZE)).toBe(true);
+    return (n * SIZE) / s;
+  };
+
+  it('a saturated backend delivers its ceiling within ±10%', async () => {
+    const rate = await burst(8);
+    expect(rate).toBeGreaterThan(CEILING * 0.9);
+    expect(rate).toBeLessThan(CEILING * 1.1);
+    const st = handle().stats();
+    expect(st.peakEgressBps).toBeGreaterThan(CEILING * 0.9);
+    expect(st.peakEgressBps).toBeLessThan(CEILING * 1.1);
+    expect(st.throttled).toBe(0);
+  });
+
+  it('beyond the ceiling new requests get 503 ServerBusy (ceiling / (active+1) < floor)', async () => {
+    const before = handle().stats().throttled;
+    const max = CEILING / FLOOR; // 10 streams
+    const open = await Promise.all(Array.from({ length: max }, () => lab.fetch(url())));
+    expect(open.every((r) => r.status === 200)).toBe(true);
+    expect(handle().stats().active).toBe(max);
+    const extra = await lab.fetch(url());
+    expect(extra.status).toBe(503);
+    expect(extra.headers.get('x-ms-error-code')).toBe('ServerBusy');
+    expect(extra.headers.get('retry-after')).toBe('1');
+    expect(await extra.text()).toContain('<Code>ServerBusy</Code>');
+    // through the front as well: the 307 is followed into the busy backend
+    const token = await lab.token(lab.host.global(), 'repository:big:pull', { roles: ['AcrPull'] });
+    const viaFront = await lab.fetch(`${lab.base(lab.host.global())}/v2/big/blobs/${digest}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(viaFront.status).toBe(503);
+    await viaFront.arrayBuffer();
+    expect(handle().stats().throttled).toBe(before + 2);
+    await Promise.all(open.map((r) => r.arrayBuffer()));
+    // demand back under the ceiling: admitted again
+    const after = await lab.fetch(url());
+    expect(after.status).toBe(200);
+    await after.arrayBuffer();
+  });
+
+  it('the ceiling changes at runtime without a restart', async () => {
+    lab.state.storage.ceilingBps = 40_000_000;
+    try {
+      const rate = await burst(8);
+      expect(rate).toBeGreaterThan(40_000_000 * 0.9);
+      expect(rate).toBeLessThan(40_000_000 * 1.1);
+    } finally {
+      lab.state.storage.ceilingBps = CEILING;
+    }
+  });
+});

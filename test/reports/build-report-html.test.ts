@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { buildReportHtml } from '../../reports/index';
+import { copySweepEnvelope, k6Envelope, k6Raw } from '../fixtures/reports/envelopes';
+
+function specsOf(html: string): Array<{ id: string }> {
+  const m = /<script type="application\/json" id="stampede-specs">([\s\S]*?)<\/script>/.exec(html);
+  if (!m?.[1]) throw new Error('no spec island');
+  return JSON.parse(m[1]) as Array<{ id: string }>;
+}
+
+describe('buildReportHtml', () => {
+  it('is self-contained: libraries inlined, nothing fetched', () => {
+    const html = buildReportHtml([copySweepEnvelope()]);
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toMatch(/<link[^>]+href=/);
+    expect(html).toContain('vegaEmbed');
+    expect(html.length).toBeGreaterThan(500_000);
+    expect(html).toContain('window.__stampedeRendered');
+  });
+
+  it('has the header, params, metrics and one captioned section per chart', () => {
+    const html = buildReportHtml([copySweepEnvelope()]);
+    expect(html).toContain('<h1>copy-sweep<span class="badge">sim</span></h1>');
+    expect(html).toContain('seed <b>42</b>');
+    expect(html).toContain('date <b>2026-01-15T09:30:00Z</b>');
+    expect(html).toContain('<summary>Resolved parameters (9)</summary>');
+    expect(html).toContain('podStartupS.p99');
+    expect(specsOf(html).map((s) => s.id)).toEqual([
+      'pod-startup',
+      'pod-startup-cdf',
+      'throttling',
+      'hot-backend',
+      'backend-egress',
+      'node-egress',
+    ]);
+    expect(html.match(/<p class="caption">/g)).toHaveLength(6);
+    expect(html).toContain('published values (ACR blog');
+  });
+
+  it('shows an incomplete run with a banner and what it has', () => {
+    const e = k6Envelope();
+    e.incomplete = { reason: 'interrupted by SIGINT after 31 s' };
+    const html = buildReportHtml([e], [k6Raw()]);
+    expect(html).toContain('class="banner incomplete"');
+    expect(html).toContain('interrupted by SIGINT after 31 s');
+    expect(specsOf(html).map((s) => s.id)).toEqual([
+      'throttling',
+      'pull',
+      'pull-cdf',
+      'errors',
+      'time-series',
+    ]);
+  });
+
+  it('escapes names and keeps data from closing the spec script', () => {
+    const e = copySweepEnvelope();
+    e.name = '<img src=x onerror=alert(1)>';
+    e.points[0]!.label = '</script><script>alert(1)</script>';
+    const html = buildReportHtml([e]);
+    expect(html).not.toContain('<img src=x');
+    expect(html).not.toContain('</script><script>alert(1)');
+    expect(specsOf(html).length).toBeGreaterThan(0);
+  });
+
+  it('compares runs: comparison charts and a delta table against the first run', () => {
+    const b = copySweepEnvelope();
+    b.points[0]!.metrics.throttleEvents = 2105;
+    const html = buildReportHtml([copySweepEnvelope(), b], [], {
+      labels: ['copy-sweep (a)', 'copy-sweep (b)'],
+    });
+    expect(html).toContain('Comparison of 2 runs');
+    expect(specsOf(html).map((s) => s.id)).toEqual(['compare-pod-startup', 'compare-scalars']);
+    expect(html).toContain('Metric deltas vs copy-sweep (a)');
+    // Baseline throttles 4,210 -> 2,105: -2,105, -50.0%.
+    expect(html).toMatch(/<td>2,105<\/td><td class="down">-2,105<\/td><td class="down">-50.0%<\/td>/);
+  });
+});

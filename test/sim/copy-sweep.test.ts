@@ -1,0 +1,103 @@
+/**
+ * The published findings, asserted on the experiment's own envelope under the calibrated
+ * preset (1,000 nodes, as in the post). One full sweep plus the two ablations, each run
+ * only at the points the ablation is about, keep this file to a few seconds.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolve } from '../../lib/config/schema';
+import type { Envelope, Point } from '../../lib/results/envelope';
+import { copySweepSchema } from '../../sim/experiments/params';
+import { loadPreset } from '../../sim/experiments/presets';
+import { runModel } from '../../sim/experiments/run-model';
+import { readTargetTable } from '../../sim/experiments/target-table';
+
+const preset = () => [{ source: 'preset acr-copies-2026', tree: loadPreset('acr-copies-2026').params }];
+const run = (sets: string[] = []) => runModel('copy-sweep', resolve(copySweepSchema, preset(), sets), 1);
+const at = (env: Envelope, label: string): Point => {
+  const p = env.points.find((x) => x.label === label);
+  if (!p) throw new Error(`no point ${label}`);
+  return p;
+};
+const peak = (p: Point) => Math.max(...(p.metrics.backends ?? []).map((b) => b.peakEgressBps));
+const above = (p: Point) => (p.metrics.backends ?? []).filter((b) => b.peakEgressBps > b.ceilingBps).length;
+
+describe('copy-sweep under the acr-copies-2026 preset', () => {
+  let env: Envelope;
+  beforeAll(() => {
+    env = run();
+  });
+
+  it('reproduces all 15 published pod-startup figures within 5%', () => {
+    const table = readTargetTable();
+    for (const t of table.points) {
+      const q = at(env, t.label).metrics.podStartupS;
+      for (const f of ['p50', 'p90', 'p99'] as const) {
+        const err = Math.abs((q?.[f] ?? 0) - t.podStartupS[f]) / t.podStartupS[f];
+        expect(
+          err,
+          `${t.label} ${f}: simulated ${q?.[f]} vs published ${t.podStartupS[f]}`,
+        ).toBeLessThanOrEqual(0.05);
+      }
+    }
+  });
+
+  it('throttles at Baseline and Low, never from Mid on', () => {
+    expect(at(env, 'Baseline').metrics.throttleEvents).toBeGreaterThan(0);
+    expect(at(env, 'Low').metrics.throttleEvents).toBeGreaterThan(0);
+    for (const l of ['Mid', 'Higher', 'Very high']) expect(at(env, l).metrics.throttleEvents, l).toBe(0);
+  });
+
+  it('has several backends above the ceiling at Baseline, exactly one at Low, none from Mid on', () => {
+    expect(above(at(env, 'Baseline'))).toBeGreaterThanOrEqual(2);
+    expect(above(at(env, 'Low'))).toBe(1);
+    for (const l of ['Mid', 'Higher', 'Very high']) expect(above(at(env, l)), l).toBe(0);
+  });
+
+  it('peak per-backend egress falls from Baseline to Very high', () => {
+    expect(peak(at(env, 'Very high'))).toBeLessThan(peak(at(env, 'Baseline')));
+  });
+
+  it('raises P50 per-node egress at Mid to at least 3x Baseline', () => {
+    const mid = at(env, 'Mid').metrics.nodeEgressBps?.p50 ?? 0;
+    const base = at(env, 'Baseline').metrics.nodeEgressBps?.p50 ?? 1;
+    expect(mid / base).toBeGreaterThanOrEqual(3);
+  });
+
+  it('carries the published table as reference and a startup CDF per point', () => {
+    expect(env.reference?.source).toMatch(/How Many Copies/);
+    expect(env.reference?.points).toHaveLength(5);
+    for (const p of env.points) expect((p.metrics.podStartupCdf as unknown[]).length).toBeGreaterThan(10);
+  });
+
+  it('ablation: without the fan-out cost the Very-high regression disappears', () => {
+    const off = run(['storage.fanOutCost=false', 'sweep.copies=16,96', 'sweep.labels=Higher,Very high']);
+    const higher = at(env, 'Higher').metrics.podStartupS?.p99 ?? 0;
+    const vh = at(off, 'Very high').metrics.podStartupS?.p99 ?? 0;
+    expect(at(env, 'Very high').metrics.podStartupS?.p99 ?? 0).toBeGreaterThan(higher * 1.15);
+    expect(vh).toBeLessThan(higher * 1.05);
+  });
+
+  it('ablation: without throttling the Baseline tail disappears', () => {
+    const off = run(['storage.throttling=false', 'sweep.copies=2,8', 'sweep.labels=Baseline,Mid']);
+    const mid = at(env, 'Mid').metrics.podStartupS?.p99 ?? 0;
+    expect(at(env, 'Baseline').metrics.podStartupS?.p99 ?? 0).toBeGreaterThan(mid * 1.15);
+    expect(at(off, 'Baseline').metrics.podStartupS?.p99 ?? 0).toBeLessThan(mid * 1.05);
+    expect(at(off, 'Baseline').metrics.throttleEvents).toBe(0);
+  });
+});
+
+describe('determinism', () => {
+  it('same seed gives byte-identical envelopes (wall time aside)', () => {
+    const p = resolve(copySweepSchema, preset(), [
+      'workload.nodes=150',
+      'sweep.copies=2,96',
+      'sweep.labels=a,b',
+    ]);
+    const strip = (e: Envelope) => JSON.stringify({ ...e, runtime: { ...e.runtime, wallMs: 0 } });
+    const a = runModel('copy-sweep', p, 9);
+    const b = runModel('copy-sweep', p, 9);
+    const c = runModel('copy-sweep', p, 10);
+    expect(strip(a)).toBe(strip(b));
+    expect(strip(c)).not.toBe(strip(a));
+  });
+});

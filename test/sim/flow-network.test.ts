@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { createRng, Env } from '../../sim/kernel';
+import { FlowNetwork } from '../../sim/net';
+
+function setup() {
+  const env = new Env();
+  return { env, net: new FlowNetwork(env) };
+}
+
+describe('flow network (max-min fair sharing)', () => {
+  it('N equal flows on one link finish together at N*S/B', () => {
+    const { env, net } = setup();
+    const B = 100;
+    const S = 50;
+    const N = 8;
+    const link = net.addLink(B);
+    const done: number[] = [];
+    for (let i = 0; i < N; i++) net.startFlow([link], S, () => done.push(env.now));
+    env.run();
+    expect(done).toHaveLength(N);
+    for (const t of done) expect(t).toBeCloseTo((N * S) / B, 9);
+    expect(net.linkPeak(link)).toBeCloseTo(B, 9);
+  });
+
+  it('a finishing flow frees bandwidth: staggered sizes give closed-form times', () => {
+    const { env, net } = setup();
+    // Sizes 3,6,9 on capacity 3: all run at 1 B/s until t=3 (first done), then 1.5 each:
+    // the second's last 3 bytes take 2 s (t=5), the third's last 3 bytes run at 3 B/s (t=6).
+    const link = net.addLink(3);
+    const at: Record<number, number> = {};
+    for (const s of [1, 2, 3]) net.startFlow([link], s * 3, () => (at[s] = env.now));
+    env.run();
+    expect(at[1]).toBeCloseTo(3, 9);
+    expect(at[2]).toBeCloseTo(3 + 3 / 1.5, 9);
+    expect(at[3]).toBeCloseTo(5 + 3 / 3, 9);
+  });
+
+  it('two links: the classic parking-lot allocation', () => {
+    const { env, net } = setup();
+    // Long flow crosses A (cap 10) and B (cap 4); short1 on A, short2 on B.
+    // Max-min: B splits 2/2, so long=2, short2=2, short1 takes A's rest = 8.
+    const a = net.addLink(10);
+    const b = net.addLink(4);
+    const long = net.startFlow([a, b], 1000, () => {});
+    const s1 = net.startFlow([a], 1000, () => {});
+    const s2 = net.startFlow([b], 1000, () => {});
+    env.run(0);
+    expect(net.rate(long)).toBeCloseTo(2, 9);
+    expect(net.rate(s2)).toBeCloseTo(2, 9);
+    expect(net.rate(s1)).toBeCloseTo(8, 9);
+    expect(net.linkUsage(a)).toBeCloseTo(10, 9);
+  });
+
+  it('caps bind before the link and leave the rest to others', () => {
+    const { env, net } = setup();
+    const link = net.addLink(10);
+    const capped = net.startFlow([link], 100, () => {}, 1);
+    const free = net.startFlow([link], 100, () => {});
+    env.run(0);
+    expect(net.rate(capped)).toBeCloseTo(1, 9);
+    expect(net.rate(free)).toBeCloseTo(9, 9);
+    // Lifting the cap splits the link evenly from then on.
+    net.setCap(capped, Number.POSITIVE_INFINITY);
+    env.run(0);
+    expect(net.rate(capped)).toBeCloseTo(5, 9);
+  });
+
+  it('a cap change mid-flight gives the closed-form finish time', () => {
+    const { env, net } = setup();
+    const link = net.addLink(10);
+    let end = 0;
+    const f = net.startFlow([link], 30, () => (end = env.now), 2);
+    env.schedule(5, () => net.setCap(f, 10));
+    env.run();
+    // 10 bytes in 5 s at 2 B/s, then 20 bytes at 10 B/s.
+    expect(end).toBeCloseTo(7, 9);
+  });
+
+  it('a flow joining an unsaturated edge link that it fills pulls outside flows in', () => {
+    const { env, net } = setup();
+    // nic1 (cap 6) carries f1 to backend (cap 10); f2 arrives on nic2 (cap 100) -> backend
+    // saturates, shares 5/5 (f1 is below its nic cap of 6).
+    const nic1 = net.addLink(6);
+    const nic2 = net.addLink(100);
+    const backend = net.addLink(10);
+    const f1 = net.startFlow([nic1, backend], 1e6, () => {});
+    env.run(0);
+    expect(net.rate(f1)).toBeCloseTo(6, 9);
+    const f2 = net.startFlow([nic2, backend], 1e6, () => {});
+    env.run(0);
+    expect(net.rate(f1)).toBeCloseTo(5, 9);
+    expect(net.rate(f2)).toBeCloseTo(5, 9);
+  });
+
+  it('meters fire when the flows attached to them have delivered the threshold', () => {
+    const { env, net } = setup();
+    const link = net.addLink(4);
+    let firedAt = -1;
+    const m = net.addMeter(10, () => (firedAt = env.now));
+    net.startFlow([link], 100, () => {}, Number.POSITIVE_INFINITY, m);
+    net.startFlow([link], 100, () => {}, Number.POSITIVE_INFINITY, m);
+    env.run();
+    // Two flows at 2 B/s each deliver 10 bytes in 2.5 s.
+    expect(firedAt).toBeCloseTo(2.5, 9);
+  });
+
+  it('matches a from-scratch max-min solve after random churn', () => {
+    const { env, net } = setup();
+    const rng = createRng(11);
+    const nics = Array.from({ length: 30 }, () => net.addLink(rng.uniform(5, 20)));
+    const backs = Array.from({ length: 5 }, () => net.addLink(rng.uniform(20, 60)));
+    const flows: Array<{ id: number; links: number[]; cap: number; live: boolean }> = [];
+    const start = () => {
+      const links = [rng.choice(nics), rng.choice(backs)];
+      const cap = rng.next() < 0.3 ? rng.uniform(1, 8) : Number.POSITIVE_INFINITY;
+      const rec = { id: -1, links, cap, live: true };
+      rec.id = net.startFlow(links, rng.uniform(10, 200), () => (rec.live = false), cap);
+      flows.push(rec);
+    };
+    for (let i = 0; i < 80; i++) start();
+    for (let t = 1; t <= 12; t++) {
+      env.run(t);
+      for (let i = 0; i < 5; i++) start();
+      env.run(t);
+      const live = flows.filter((f) => f.live);
+      const expected = maxMin(live, (l) => net.linkCapacity(l));
+      live.forEach((f, i) => {
+        expect(net.rate(f.id)).toBeCloseTo(expected[i] as number, 6);
+      });
+    }
+  });
+});
+
+/** Textbook progressive filling, O(n^2): the oracle for the incremental solver. */
+function maxMin(flows: Array<{ links: number[]; cap: number }>, capOf: (l: number) => number): number[] {
+  const rate = flows.map(() => 0);
+  const frozen = flows.map(() => false);
+  const rem = new Map<number, number>();
+  for (const f of flows) for (const l of f.links) rem.set(l, capOf(l));
+  for (;;) {
+    const active = flows.map((_, i) => i).filter((i) => !frozen[i]);
+    if (active.length === 0) return rate;
+    let inc = Number.POSITIVE_INFINITY;
+    for (const [l, r] of rem) {
+      const n = active.filter((i) => flows[i]?.links.includes(l)).length;
+      if (n > 0) inc = Math.min(inc, r / n);
+    }
+    for (const i of active) inc = Math.min(inc, (flows[i]?.cap ?? 0) - (rate[i] ?? 0));
+    for (const i of active) {
+      rate[i] = (rate[i] ?? 0) + inc;
+      for (const l of flows[i]?.links ?? []) rem.set(l, (rem.get(l) ?? 0) - inc);
+    }
+    for (const i of active) {
+      const f = flows[i];
+      if (!f) continue;
+      if ((rate[i] ?? 0) >= f.cap - 1e-9 || f.links.some((l) => (rem.get(l) ?? 0) <= 1e-9)) frozen[i] = true;
+    }
+  }
+}
