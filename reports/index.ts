@@ -3,10 +3,9 @@
  * spec functions; this entry loads run directories, picks single-run or comparison layout
  * and writes the page.
  */
-import { renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Envelope } from '../lib/results/envelope';
-import { REPORT } from '../lib/results/run-dir';
+import { REPORT, writeFileAtomic } from '../lib/results/run-dir';
 import { COMPARE_CHARTS, RUN_CHARTS, renderCharts } from './catalog';
 import { escapeHtml as h } from './format';
 import { renderPage } from './html/page';
@@ -142,9 +141,7 @@ export async function writeDashboard(
     sections,
   });
   const out = resolve(outFile);
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, out);
+  writeFileAtomic(out, html);
   return out;
 }
 
@@ -166,9 +163,6 @@ export async function writeReport(runDirs: readonly string[], outFile?: string):
     },
   );
   const out = resolve(outFile ?? join(first.dir, loaded.length === 1 ? REPORT : COMPARE));
-  // Write then rename: a browser reloading the page never sees half a file.
-  const tmp = `${out}.tmp-${process.pid}`;
-  writeFileSync(tmp, html);
-  renameSync(tmp, out);
+  writeFileAtomic(out, html);
   return out;
 }

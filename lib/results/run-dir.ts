@@ -24,11 +24,15 @@ export function ensureRunDir(dir: string): string {
   return dir;
 }
 
-/** Atomic write: a reader never sees half a summary. */
-export function writeJsonAtomic(path: string, value: unknown): void {
+/** Write then rename: a reader (or a browser reloading a report) never sees half a file. */
+export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  writeFileSync(tmp, text);
   renameSync(tmp, path);
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function writeSummary(dir: string, envelope: Envelope): string {

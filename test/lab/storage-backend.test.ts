@@ -204,8 +204,8 @@ describe('storage backends: signed URLs, copies, faults', () => {
       const body = await r.arrayBuffer();
       const s = (performance.now() - t0) / 1000;
       expect(sha(body)).toBe(digest());
-      // 300 ms latency + 256 KiB at 1 MB/s (minus a 64 KiB burst) ≈ 0.5 s
-      expect(s).toBeGreaterThan(0.45);
+      // 300 ms latency + 256 KiB at 1 MB/s, minus the first chunk and a 64 KiB burst ≈ 0.43 s
+      expect(s).toBeGreaterThan(0.4);
       lab.state.faults.delete('s1');
       expect(handle.stats().ceilingBps).toBe(0);
       const t1 = performance.now();

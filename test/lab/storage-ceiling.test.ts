@@ -41,13 +41,20 @@ describe('egress ceiling and ServerBusy throttling', () => {
   const handle = () => lab.backends.eastus!.find((b) => b.addr.id === backendId)!;
 
   /** n concurrent curl downloads of the blob; aggregate bytes/s over the wall time. */
+  // The window is measured by the clients themselves (curl's own clock from its start to
+  // its last byte), so process spawn time on a loaded machine doesn't count as slowness.
   const burst = async (n: number) => {
-    const t0 = performance.now();
-    const res = await Promise.all(Array.from({ length: n }, () => curlGet(url(), { resolve })));
-    const s = (performance.now() - t0) / 1000;
+    const res = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const r = await curlGet(url(), { resolve });
+        return { ...r, end: performance.now() };
+      }),
+    );
     expect(res.map((r) => r.status)).toEqual(res.map(() => 200));
     expect(res.every((r) => r.bytes === SIZE)).toBe(true);
-    return (n * SIZE) / s;
+    const start = Math.min(...res.map((r) => r.end - r.seconds * 1000));
+    const end = Math.max(...res.map((r) => r.end));
+    return (n * SIZE) / ((end - start) / 1000);
   };
 
   it('a saturated backend delivers its ceiling within ±10%', async () => {
@@ -87,11 +94,11 @@ describe('egress ceiling and ServerBusy throttling', () => {
   });
 
   it('the ceiling changes at runtime without a restart', async () => {
-    lab.state.storage.ceilingBps = 40_000_000;
+    lab.state.storage.ceilingBps = 10_000_000;
     try {
-      const rate = await burst(8);
-      expect(rate).toBeGreaterThan(40_000_000 * 0.9);
-      expect(rate).toBeLessThan(40_000_000 * 1.1);
+      const rate = await burst(3);
+      expect(rate).toBeGreaterThan(10_000_000 * 0.9);
+      expect(rate).toBeLessThan(10_000_000 * 1.1);
     } finally {
       lab.state.storage.ceilingBps = CEILING;
     }

@@ -28,7 +28,7 @@ export const DEMO_LAB_SETS = [
 ];
 
 async function step(io: Io, title: string, argv: string[], cmd: Parameters<typeof runCommand>[0]) {
-  io.err(`\n== ${title}: stampede ${argv.join(' ')}`);
+  io.err(`\n== ${title}: stampede ${cmd.name} ${argv.join(' ')}`);
   const code = await runCommand(cmd, argv, io);
   if (code !== 0) throw new RunError('DEMO_STEP_FAILED', `${title} failed (exit ${code})`);
 }
@@ -46,7 +46,11 @@ export const demoCommand = defineCommand({
 
 Needs root for the lab's network namespace (it falls back to plain loopback otherwise).`,
   flags: {
-    out: { type: 'string', hint: 'DIR', description: 'where the runs and the page go (default runs/demo-<time>)' },
+    out: {
+      type: 'string',
+      hint: 'DIR',
+      description: 'where the runs and the page go (default runs/demo-<time>)',
+    },
     vus: { type: 'string', hint: 'N', description: 'k6 virtual users pulling at once', default: '20' },
     'skip-lab': { type: 'boolean', description: 'simulation only (no lab, no k6)' },
   },

@@ -241,7 +241,8 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     server.once('error', (e) =>
       reject(new RunError('FRONT_LISTEN', `front ${region.name} on ${region.frontIp}:${port}: ${e.message}`)),
     );
-    server.listen(port, region.frontIp, () => resolve());
+    // a stampede connects all at once: a deep accept queue instead of SYN retries
+    server.listen({ port, host: region.frontIp, backlog: 4096 }, () => resolve());
   });
   report();
   const reporter = setInterval(report, 1000);

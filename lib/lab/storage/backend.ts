@@ -218,7 +218,7 @@ export async function startBackend(
     server.once('error', (e) =>
       reject(new RunError('BACKEND_LISTEN', `storage ${addr.id} on ${addr.ip}:${addr.port}: ${e.message}`)),
     );
-    server.listen(addr.port, addr.ip, () => resolve());
+    server.listen({ port: addr.port, host: addr.ip, backlog: 4096 }, () => resolve());
   });
 
   const stats = (): BackendStats => ({
