@@ -5,7 +5,8 @@
  *   GET /health          {ok, name, pid}
  *   GET /status          LabStatus
  *   GET /config          {config, topology, netns}
- *   PUT /storage         {copies?, ceilingBps?, selection?} -> the new storage settings
+ *   PUT /storage         {backends?, copies?, ceilingBps?, selection?} -> the new storage settings
+ *                        (backends = active M, 1..storage.backends; copies <= backends)
  *   GET /faults          Fault[]
  *   POST /faults         a fault spec -> 201 Fault (with its id)
  *   DELETE /faults/:id   {cleared: id}    (404 if unknown)

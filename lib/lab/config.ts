@@ -38,6 +38,12 @@ export const labSchema = {
       doc: 'DNS suffix (RFC 2606 .test) under which every lab name lives',
     }),
     port: int({ default: 8080, min: 1, max: 65535, doc: 'HTTP port of every front and storage backend' }),
+    tlsPort: int({
+      default: 8443,
+      min: 1,
+      max: 65535,
+      doc: "HTTPS port of every front (certificate from the lab CA for all of the region's names)",
+    }),
     anonymousPull: bool({ default: false, doc: 'allow pulls without a token (like ACR anonymous pull)' }),
     tokenTtlS: int({
       default: 3600,

@@ -31,6 +31,8 @@ export interface Fault {
 }
 
 export interface RuntimeStorage {
+  /** Active backends per region (M, 1..storage.backends): placement uses the first M of them. */
+  backends: number;
   copies: number;
   ceilingBps: number;
   selection: LabConfig['storage']['selection'];
@@ -51,6 +53,7 @@ export function createState(config: LabConfig, topology: Topology): LabState {
     config,
     topology,
     storage: {
+      backends: config.storage.backends,
       copies: config.storage.copies,
       ceilingBps: config.storage.ceilingBps,
       selection: config.storage.selection,
@@ -58,6 +61,11 @@ export function createState(config: LabConfig, topology: Topology): LabState {
     faults: new Map(),
     components: new Map(),
   };
+}
+
+/** The backends placement may use now: the first `storage.backends` (runtime M) of the region's. */
+export function activeBackends<T>(state: LabState, backends: readonly T[]): T[] {
+  return backends.slice(0, Math.max(1, Math.min(state.storage.backends, backends.length)));
 }
 
 export function faultsOf(state: LabState, kind: FaultKind, region?: string): Fault[] {

@@ -16,12 +16,12 @@ import { type DnsHandle, type DnsStatus, startDns } from './dns';
 import { dnsFeaturesOff, type LabEndpoints, labEndpoints } from './endpoints';
 import { checkFault, type FaultInput } from './fault-spec';
 import { startFront } from './front';
-import { type IdentityHandle, startIdentity } from './identity';
+import { ensureLabCa, type IdentityHandle, issueCert, startIdentity } from './identity';
 import { type RegistryProcess, startRegistry } from './registry-process';
 import { type ReplicationStatus, type ReplicatorHandle, startReplicator } from './replication';
 import { type Component, createState, type Fault, type LabState, type RuntimeStorage } from './state';
 import { type BackendHandle, type BackendStats, createSigner, startBackend } from './storage';
-import { globalHost, type Topology, topology } from './topology';
+import { dataHost, globalHost, type RegionAddr, regionalHost, type Topology, topology } from './topology';
 
 export interface ComponentHealth {
   name: string;
@@ -39,13 +39,16 @@ export interface LabStatus {
   healthy: boolean;
   netns: { enabled: boolean; namespace: string | null; reason: string; dnsFeaturesOff: string[] };
   endpoints: LabEndpoints;
+  /** HTTPS port of every front (registry.tlsPort); certificates from the lab CA. */
+  tlsPort: number;
   components: ComponentHealth[];
   /** Global name -> addresses the DNS answers now (for a client in regions.clientRegion). */
   dnsAnswers: Record<string, string[]>;
   dns: DnsStatus;
   replication: ReplicationStatus;
   faults: Fault[];
-  storage: RuntimeStorage & { backends: number; urlTtlS: number };
+  /** Runtime settings (`backends` = active M) plus the backends started per region and the URL TTL. */
+  storage: RuntimeStorage & { configuredBackends: number; urlTtlS: number };
   backends: BackendStats[];
 }
 
@@ -65,7 +68,7 @@ export interface Lab {
   clearFault(id: string): Promise<boolean>;
   /** Clears every fault; returns how many. */
   clearFaults(): Promise<number>;
-  /** Partial {copies, ceilingBps, selection}, validated like config; returns the new settings. */
+  /** Partial {backends, copies, ceilingBps, selection}, validated like config; returns the new settings. */
   setStorage(patch: unknown): RuntimeStorage;
   status(): Promise<LabStatus>;
   stop(): Promise<void>;
@@ -82,27 +85,44 @@ export interface StartLabOptions {
   watchMs?: number;
 }
 
-const STORAGE_KEYS = ['copies', 'ceilingBps', 'selection'] as const;
+const STORAGE_KEYS = ['backends', 'copies', 'ceilingBps', 'selection'] as const;
 
+/**
+ * Validates a runtime storage change. `backends` (M) activates the first M of the
+ * storage.backends started per region (1..storage.backends); copies live on distinct
+ * active backends, so copies <= backends after the change.
+ */
 export function checkStoragePatch(patch: unknown, cfg: LabConfig, current: RuntimeStorage): RuntimeStorage {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
-    throw new InputError('storage', 'an object {copies?, ceilingBps?, selection?}', patch);
+    throw new InputError('storage', 'an object {backends?, copies?, ceilingBps?, selection?}', patch);
   const next: RuntimeStorage = { ...current };
   for (const [k, v] of Object.entries(patch)) {
     if (!(STORAGE_KEYS as readonly string[]).includes(k))
       throw new InputError(`storage.${k}`, `one of ${STORAGE_KEYS.join(', ')}`, k, 'UNKNOWN_PARAM');
     const key = k as (typeof STORAGE_KEYS)[number];
-    if (key === 'copies') next.copies = labSchema.storage.copies.check(v, 'storage.copies');
+    if (key === 'backends') {
+      next.backends = labSchema.storage.backends.check(v, 'storage.backends');
+      if (next.backends > cfg.storage.backends)
+        throw new InputError(
+          'storage.backends',
+          `1..${cfg.storage.backends} (the backends started per region; more need a restart with --set storage.backends=N)`,
+          next.backends,
+        );
+    } else if (key === 'copies') next.copies = labSchema.storage.copies.check(v, 'storage.copies');
     else if (key === 'ceilingBps')
       next.ceilingBps = labSchema.storage.ceilingBps.check(v, 'storage.ceilingBps');
     else next.selection = labSchema.storage.selection.check(v, 'storage.selection');
   }
-  if (next.copies > cfg.storage.backends)
+  if (next.copies > next.backends) {
+    const field = 'copies' in patch ? 'storage.copies' : 'storage.backends';
     throw new InputError(
-      'storage.copies',
-      `at most storage.backends (${cfg.storage.backends}): copies live on distinct backends`,
-      next.copies,
+      field,
+      field === 'storage.copies'
+        ? `at most the active backends (${next.backends}): copies live on distinct backends`
+        : `at least storage.copies (${next.copies}): copies live on distinct backends`,
+      field === 'storage.copies' ? next.copies : next.backends,
     );
+  }
   return next;
 }
 
@@ -136,6 +156,18 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
     // Secrets: fresh per start, handed to the components, never logged or written out.
     const authSecret = randomBytes(32);
     const signer = createSigner(randomBytes(32));
+    // One lab CA (shared with the identity stand-in); each front gets a certificate for all
+    // of its region's names, so SDK clients reach https://<reg>.<domain>:<tlsPort> directly.
+    const labCa = ensureLabCa(join(topo.stateDir, 'ca'));
+    const frontCert = (region: RegionAddr) =>
+      issueCert(labCa, `front-${region.name}`, [
+        ...cfg.registry.names.flatMap((reg) => [
+          globalHost(reg, topo.domain),
+          regionalHost(reg, region.name, topo.domain),
+          dataHost(reg, region.name, topo.domain),
+        ]),
+        region.frontIp,
+      ]);
 
     log('starting identity stand-in');
     const identity = await startIdentity(state);
@@ -168,7 +200,14 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
       }
       backends[region.name] = list;
       log(`starting front ${region.name} on ${region.frontIp}:${topo.port}`);
-      const front = await startFront(state, region, { registryUrl: reg.url, auth, backends: list, signer });
+      const front = await startFront(state, region, {
+        registryUrl: reg.url,
+        registryRoot: reg.root,
+        auth,
+        backends: list,
+        signer,
+        tls: frontCert(region),
+      });
       fronts[region.name] = front;
       started.push(front);
       health(`front:${region.name}`, true, `serving ${region.frontIp}:${topo.port}`);
@@ -268,7 +307,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
       setStorage(patch) {
         state.storage = checkStoragePatch(patch, cfg, state.storage);
         log(
-          `storage: copies=${state.storage.copies} ceilingBps=${state.storage.ceilingBps} selection=${state.storage.selection}`,
+          `storage: backends=${state.storage.backends} copies=${state.storage.copies} ceilingBps=${state.storage.ceilingBps} selection=${state.storage.selection}`,
         );
         return { ...state.storage };
       },
@@ -295,12 +334,17 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
             dnsFeaturesOff: dnsFeaturesOff(opts.netns, topo),
           },
           endpoints,
+          tlsPort: cfg.registry.tlsPort,
           components,
           dnsAnswers,
           dns: dns.status(),
           replication: replicator.status(),
           faults: [...state.faults.values()],
-          storage: { ...state.storage, backends: cfg.storage.backends, urlTtlS: cfg.storage.urlTtlS },
+          storage: {
+            ...state.storage,
+            configuredBackends: cfg.storage.backends,
+            urlTtlS: cfg.storage.urlTtlS,
+          },
           backends: Object.values(backends).flatMap((l) => l.map((b) => b.stats())),
         };
       },

@@ -4,7 +4,7 @@
  */
 import type { BackendStat, Metrics } from '../../lib/results/envelope';
 import { cdf, egressQuantiles, quantiles } from '../../lib/results/stats';
-import { createRng, Env, Priority } from '../kernel';
+import { createRng, Env } from '../kernel';
 import { createStoragePool, type NodeResults, startClients } from '../models';
 import { FlowNetwork } from '../net';
 import type { ColdPullParams } from './params';
@@ -30,9 +30,18 @@ export function runColdPull(params: ColdPullParams, seed: number): ColdPullRun {
   const traitRng = root.fork(STREAM.traits);
   const rng = root.fork(STREAM.events);
   const sizes = params.workload.layerSizesMiB.map((m) => m * MiB);
-  const pool = createStoragePool(env, net, params.storage, sizes, params.client.streamBps, placementRng, rng);
+  const pool = createStoragePool(
+    env,
+    net,
+    params.storage,
+    sizes,
+    params.client.streamBps,
+    placementRng,
+    rng,
+    params.run.sampleS,
+  );
   const nodes = startClients(env, net, pool, params.client, params.workload.nodes, sizes, traitRng, rng);
-  const peaks = sampleWindowPeaks(env, net, pool.links, params.run.sampleS, params.run.peakWindowS);
+  const peaks = pool.peakEgress;
   env.run(params.run.horizonS);
 
   const ready = finite(nodes.podStartupS);
@@ -59,44 +68,6 @@ export function runColdPull(params: ColdPullParams, seed: number): ColdPullRun {
     podStartupCdf: cdf(ready),
   };
   return { metrics, nodes, events: env.processed, net: { ...net.stats } };
-}
-
-/**
- * Peak egress the way storage monitoring reports it: the highest average over a window
- * (Azure Monitor's Egress metric has 1-minute grain), from usage sampled every sampleS.
- * Instantaneous peaks are kept beside it: a burst of lucky admissions lasting a second is
- * not what "peak per-backend egress" means in the published table.
- */
-function sampleWindowPeaks(
-  env: Env,
-  net: FlowNetwork,
-  links: readonly number[],
-  sampleS: number,
-  windowS: number,
-): Float64Array {
-  const n = links.length;
-  const per = Math.max(1, Math.round(windowS / sampleS));
-  const ring = new Float64Array(n * per);
-  const sum = new Float64Array(n);
-  const peak = new Float64Array(n);
-  let k = 0;
-  const tick = () => {
-    const slot = k % per;
-    for (let b = 0; b < n; b++) {
-      const u = net.linkUsage(links[b] as number);
-      const i = b * per + slot;
-      sum[b] = (sum[b] as number) + u - (ring[i] as number);
-      ring[i] = u;
-      // Until a full window has passed, average over what was seen (a short run still has a peak).
-      const avg = (sum[b] as number) / Math.min(k + 1, per);
-      if (avg > (peak[b] as number)) peak[b] = avg;
-    }
-    k++;
-    // Stop sampling when nothing else is left to happen.
-    if (env.pending > 0) env.schedule(sampleS, tick, Priority.LATE);
-  };
-  env.schedule(sampleS, tick, Priority.LATE);
-  return peak;
 }
 
 function finite(a: Float64Array): number[] {

@@ -64,6 +64,12 @@ export const clientSchema = {
     unit: 's',
     doc: 'longest retry delay; the doubling stops here (kubelet caps image-pull back-off at 300 s)',
   }),
+  chunkBytes: num({
+    default: 256 * MiB,
+    gt: 0,
+    unit: 'B',
+    doc: 'bytes per range request; each request is a storage request that can be throttled',
+  }),
 };
 
 export const storageSchema = {
@@ -82,21 +88,30 @@ export const storageSchema = {
     default: 10.9 * 2 ** 30,
     gt: 0,
     unit: 'B/s',
-    doc: 'per-backend egress ceiling: above it new reads are throttled (503 ServerBusy)',
+    doc: 'per-backend egress ceiling: while the windowed egress is above it new requests are throttled (503 ServerBusy)',
+  }),
+  meterWindowS: num({
+    default: 60,
+    gt: 0,
+    unit: 's',
+    doc: 'window of the per-backend egress meter that throttling (and the reported peak) uses',
   }),
   burstFactor: num({
     default: 1.22,
     min: 1,
     doc: 'physical egress capacity as a multiple of the ceiling (served egress can exceed the ceiling)',
   }),
-  throttling: bool({ default: true, doc: 'admission control at the ceiling; false = never 503 (ablation)' }),
+  throttling: bool({
+    default: true,
+    doc: '503 new requests while windowed egress is above the ceiling; false = never 503 (ablation)',
+  }),
   copyChoice: oneOf(['random', 'round-robin'], {
     default: 'random',
     doc: 'how a read (and each retry) picks one of the layer copies',
   }),
   fanOutCost: bool({
     default: true,
-    doc: 'per-copy cache warm-up: a cold copy serves reads at coldReadBps until it has served warmBytes (false = ablation)',
+    doc: 'per-copy cache warm-up: a cold copy serves reads at coldReadBps until it has served warmPasses x its layer (false = ablation)',
   }),
   coldReadBps: num({
     default: 14.7 * MiB,
@@ -104,11 +119,10 @@ export const storageSchema = {
     unit: 'B/s',
     doc: 'per-stream read rate from a copy that is still cold',
   }),
-  warmBytes: num({
-    default: 11.3 * 2 ** 30,
+  warmPasses: num({
+    default: 3,
     min: 0,
-    unit: 'B',
-    doc: 'bytes a copy must serve before its reads run warm',
+    doc: 'a copy runs warm once it has served this many times its layer size (cache admission after repeated reads)',
   }),
 };
 
@@ -130,13 +144,7 @@ export const runSchema = {
     default: 1,
     gt: 0,
     unit: 's',
-    doc: 'how often backend egress is sampled for the windowed peak',
-  }),
-  peakWindowS: num({
-    default: 60,
-    gt: 0,
-    unit: 's',
-    doc: 'peak per-backend egress = highest average over this window (Azure Monitor reports 1-minute egress)',
+    doc: 'how often backend egress is sampled (the throttling meter and the reported peak)',
   }),
   horizonS: num({
     default: 7200,

@@ -23,6 +23,8 @@ export interface ClientParams {
   startS: number;
   retryBaseS: number;
   retryCapS: number;
+  /** Bytes per range request: every request is a storage request that can be throttled. */
+  chunkBytes: number;
 }
 
 /** Per-node outcomes; NaN where a node had not finished when the run stopped. */
@@ -79,21 +81,35 @@ export function startClients(
     });
   };
 
-  const request = (n: number, layer: number, attempt: number) => {
+  // A layer is read as range requests of chunkBytes from the copy the registry redirected
+  // to. A 503 fails the request; the client backs off and asks the registry again (a new
+  // redirect, so possibly another copy) for the rest of the layer. The back-off counter is
+  // per node and never resets during the pull, like kubelet's image-pull back-off: a node
+  // throttled again waits twice as long.
+  const attempts = new Int32Array(nodes);
+  const request = (n: number, layer: number, offset: number) => {
     const copy = pool.pickCopy(layer);
+    readChunk(n, layer, copy, offset);
+  };
+  const readChunk = (n: number, layer: number, copy: number, offset: number) => {
     const size = layerSizes[layer] as number;
-    const ok = pool.read(copy, nic[n] as number, size, () => {
-      downloaded[n * L + layer] = 1;
+    const len = Math.min(p.chunkBytes, size - offset);
+    const ok = pool.read(copy, nic[n] as number, len, () => {
+      bytes[n] = (bytes[n] as number) + len;
       lastByte[n] = env.now;
-      bytes[n] = (bytes[n] as number) + size;
+      if (offset + len < size) {
+        readChunk(n, layer, copy, offset + len);
+        return;
+      }
+      downloaded[n * L + layer] = 1;
       tryUnpack(n);
       fetchNext(n);
     });
     if (!ok) {
       res.throttled[n] = (res.throttled[n] as number) + 1;
-      env.schedule(backoffDelay(attempt, p.retryBaseS, p.retryCapS, rng), () =>
-        request(n, layer, attempt + 1),
-      );
+      const a = attempts[n] as number;
+      attempts[n] = a + 1;
+      env.schedule(backoffDelay(a, p.retryBaseS, p.retryCapS, rng), () => request(n, layer, offset));
     }
   };
 

@@ -2,25 +2,28 @@
  * The storage pool behind a registry: M backends (storage accounts), each with an egress
  * ceiling, and C copies of every layer on C distinct backends.
  *
- * Throttling (Azure Storage style admission control): a backend's demand is the sum of
- * the stream rates its admitted reads ask for (streamBps each; what the client asks, not
- * what a cold copy manages to deliver). A new read arriving when demand + its own ask exceeds the ceiling is answered
- * 503 ServerBusy with probability 1 - ceiling / (demand + ask); admitted reads are then
- * served by max-min sharing of the backend's physical capacity, ceiling x burstFactor, so
- * served egress can exceed the ceiling and the peak shows it. The hottest backend decides
- * throttling: demand that is fine on average is not fine on the backend holding copies of
- * the largest layers.
+ * Throttling on served egress (Azure Storage style): each backend carries an egress meter,
+ * the moving average of the bytes it served over the last meterWindowS, sampled every
+ * sampleS. While that average E exceeds the ceiling, a new request is answered 503
+ * ServerBusy with probability 1 - ceiling / E; below the ceiling nothing is throttled. The
+ * backend's physical capacity is ceiling x burstFactor, so served egress can exceed the
+ * ceiling, and the same windowed meter is what `peakEgress` reports. "Throttles" and
+ * "a backend above the ceiling" are therefore one condition seen from two sides. A burst
+ * shorter than the window (the whole fleet reading the small first layers at t = 0) cannot
+ * lift the average over the ceiling; a backend that serves more than ceiling x window bytes
+ * within one window (a copy of a big layer read by many nodes, or two big layers colliding
+ * on one backend) does. The hottest backend, not the average, decides.
  *
- * Fan-out cost (why too many copies regresses): every copy starts cold (its bytes are not
- * in the backend's read cache / its partition is not yet split and hot). While cold, each
- * stream reading it runs at most coldReadBps (disk-bound). A copy turns warm once it has
- * served warmBytes in total, and its active streams are lifted to streamBps. The warm-up is
- * paid once per copy and shared by that copy's readers, so with N readers spread over C
- * copies each reader pays ~warmBytes * C / N of cold bytes: negligible at few copies,
- * dominant when copies are many and readers per copy few. Reads fragment into slow,
- * uneven bursts and the slowest nodes fall behind their unpack pipeline.
+ * Fan-out cost (why too many copies regresses): a storage front end admits a blob's
+ * extents to its read cache only after they were read repeatedly (frequency-based cache
+ * admission), so every copy starts cold: streams reading it run at most coldReadBps
+ * (disk-bound) until the copy has served warmPasses x its layer's size, then they are
+ * lifted to streamBps. The warm-up is paid once per copy and shared by its readers: with
+ * k readers each reads about warmPasses / k of its layer cold. At few copies k is in the
+ * hundreds and the cost vanishes; at very many copies k is small, and the copies random
+ * choice leaves with only a few readers stay cold for most of their read.
  */
-import type { Env, Rng } from '../kernel';
+import { type Env, Priority, type Rng } from '../kernel';
 import type { FlowNetwork } from '../net';
 
 export interface StorageParams {
@@ -28,46 +31,50 @@ export interface StorageParams {
   copies: number;
   ceilingBps: number;
   burstFactor: number;
+  meterWindowS: number;
   throttling: boolean;
   copyChoice: 'random' | 'round-robin';
   fanOutCost: boolean;
   coldReadBps: number;
-  warmBytes: number;
+  warmPasses: number;
 }
 
 export interface StoragePool {
-  /** Backend link of each backend (for peaks and usage). */
+  /** Backend link of each backend (for usage). */
   readonly links: readonly number[];
-  /** Picks a copy of `layer` for one request. */
+  /** Picks a copy of `layer` for one request (the registry's redirect). */
   pickCopy(layer: number): number;
   /**
-   * Asks the copy's backend to serve a read. Returns false when throttled (503); otherwise
-   * the read runs over [clientLink, backend] and onDone fires when its last byte arrives.
+   * Asks the copy's backend to serve one request of `bytes`. Returns false when throttled
+   * (503); otherwise the read runs over [clientLink, backend] and onDone fires when its
+   * last byte arrives.
    */
   read(copy: number, clientLink: number, bytes: number, onDone: () => void): boolean;
   /** Backend of each copy: copies of layer l are l*C .. l*C+C-1. */
   backendOf(copy: number): number;
   readonly throttles: number;
   readonly bytesServed: Float64Array;
-  /** Reads admitted while their copy was still cold. */
+  /** Highest windowed egress each backend reached (the throttling meter). */
+  readonly peakEgress: Float64Array;
+  /** Requests admitted while their copy was still cold. */
   readonly coldReads: number;
 }
 
 export function createStoragePool(
-  _env: Env,
+  env: Env,
   net: FlowNetwork,
   p: StorageParams,
   layerSizes: readonly number[],
   streamBps: number,
   placementRng: Rng,
   rng: Rng,
+  sampleS = 1,
 ): StoragePool {
   const M = p.backends;
   const C = p.copies;
   if (C > M)
     throw new RangeError(`copies (${C}) cannot exceed backends (${M}): copies sit on distinct backends`);
   const links = Array.from({ length: M }, () => net.addLink(p.ceilingBps * p.burstFactor));
-  const demand = new Float64Array(M);
   const bytesServed = new Float64Array(M);
   const L = layerSizes.length;
   // Placement: per layer a seeded shuffle of the backends, first C taken. Each layer has
@@ -91,8 +98,13 @@ export function createStoragePool(
     for (const f of readers[copy] as Set<number>) net.setCap(f, streamBps);
   };
   if (p.fanOutCost) {
-    for (let c = 0; c < L * C; c++) meters[c] = net.addMeter(p.warmBytes, () => warmUp(c));
+    for (let c = 0; c < L * C; c++) {
+      const size = layerSizes[Math.floor(c / C)] as number;
+      meters[c] = net.addMeter(p.warmPasses * size, () => warmUp(c));
+    }
   }
+
+  const egress = windowedEgress(env, net, links, sampleS, p.meterWindowS);
 
   return {
     links,
@@ -107,15 +119,14 @@ export function createStoragePool(
     },
     read(copy, clientLink, bytes, onDone) {
       const b = copyBackend[copy] as number;
-      const want = streamBps;
       if (p.throttling) {
-        const wanted = (demand[b] as number) + want;
-        if (wanted > p.ceilingBps && rng.next() >= p.ceilingBps / wanted) {
+        const e = egress.now[b] as number;
+        if (e > p.ceilingBps && rng.next() >= p.ceilingBps / e) {
           throttles++;
           return false;
         }
       }
-      demand[b] = (demand[b] as number) + want;
+      egress.wake();
       if (!warm[copy]) coldReads++;
       const set = readers[copy] as Set<number>;
       let flow = -1;
@@ -124,7 +135,6 @@ export function createStoragePool(
         bytes,
         () => {
           set.delete(flow);
-          demand[b] = Math.max(0, (demand[b] as number) - want);
           bytesServed[b] = (bytesServed[b] as number) + bytes;
           onDone();
         },
@@ -138,8 +148,65 @@ export function createStoragePool(
       return throttles;
     },
     bytesServed,
+    peakEgress: egress.peak,
     get coldReads() {
       return coldReads;
+    },
+  };
+}
+
+/**
+ * Each backend's egress averaged over the last windowS, from usage sampled every sampleS
+ * (storage monitoring's 1-second samples rolled into a window). Until a full window has
+ * passed the average is over the whole window still (a burst at t = 0 does not count
+ * double). Sampling stops while nothing is flowing and resumes on the next read, so an
+ * idle tail costs nothing.
+ */
+function windowedEgress(
+  env: Env,
+  net: FlowNetwork,
+  links: readonly number[],
+  sampleS: number,
+  windowS: number,
+): { now: Float64Array; peak: Float64Array; wake(): void } {
+  const n = links.length;
+  const per = Math.max(1, Math.round(windowS / sampleS));
+  const ring = new Float64Array(n * per);
+  const sum = new Float64Array(n);
+  const now = new Float64Array(n);
+  const peak = new Float64Array(n);
+  let k = 0;
+  let running = false;
+  let idleTicks = 0;
+  const tick = () => {
+    const slot = k % per;
+    let busy = false;
+    let carried = false;
+    for (let b = 0; b < n; b++) {
+      const u = net.linkUsage(links[b] as number);
+      if (u > 0) busy = true;
+      const i = b * per + slot;
+      const s = (sum[b] as number) + u - (ring[i] as number);
+      sum[b] = s > 0 ? s : 0;
+      ring[i] = u;
+      const avg = (sum[b] as number) / per;
+      now[b] = avg;
+      if (avg > 0) carried = true;
+      if (avg > (peak[b] as number)) peak[b] = avg;
+    }
+    k++;
+    idleTicks = busy ? 0 : idleTicks + 1;
+    // Keep sampling while bytes flow or the window still remembers some; then sleep.
+    if ((busy || carried) && idleTicks <= per) env.schedule(sampleS, tick, Priority.LATE);
+    else running = false;
+  };
+  return {
+    now,
+    peak,
+    wake() {
+      if (running) return;
+      running = true;
+      env.schedule(sampleS, tick, Priority.LATE);
     },
   };
 }

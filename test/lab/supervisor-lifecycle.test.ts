@@ -151,6 +151,7 @@ describe('supervisor: a small lab on the host loopback', () => {
 
   it('changes storage at runtime and rejects bad values with the field named', async () => {
     expect(await client.setStorage({ copies: 2, ceilingBps: 50e6 })).toEqual({
+      backends: 2,
       copies: 2,
       ceilingBps: 50e6,
       selection: 'random',
@@ -161,7 +162,7 @@ describe('supervisor: a small lab on the host loopback', () => {
     expect((tooMany as InputError).field).toBe('storage.copies');
     const badSel = await client.setStorage({ selection: 'fastest' as 'random' }).catch((e) => e);
     expect((badSel as InputError).field).toBe('storage.selection');
-    expect(lab.state.storage).toEqual({ copies: 2, ceilingBps: 50e6, selection: 'random' });
+    expect(lab.state.storage).toEqual({ backends: 2, copies: 2, ceilingBps: 50e6, selection: 'random' });
   });
 
   it('injects, lists and clears faults; bad faults answer 400 naming the field', async () => {

@@ -69,6 +69,9 @@ function printEndpoints(io: Io, s: LabStatus): void {
   io.out(`  identity   ${e.identity}`);
   io.out(`  api        ${e.apiSocket}`);
   io.out(`  global     ${e.global.map((g) => `http://${g}:${e.port}`).join('  ')}`);
+  io.out(
+    `  https      ${e.global.map((g) => `https://${g}:${s.tlsPort}`).join('  ')}  (lab CA: NODE_EXTRA_CA_CERTS, set by lab exec)`,
+  );
   for (const r of e.regions) {
     io.out(`  ${r.region.padEnd(10)} front ${r.frontIp}  ${[...r.regional, ...r.data].join('  ')}`);
     io.out(`  ${''.padEnd(10)} storage ${r.backends.join('  ')}`);
@@ -135,7 +138,7 @@ export function renderStatus(s: LabStatus): string {
   for (const f of s.faults) lines.push(`  ${describeFault(f)}`);
   lines.push(
     '',
-    `storage: copies=${s.storage.copies} of ${s.storage.backends} backends, ceiling=${s.storage.ceilingBps || 'none'} B/s, selection=${s.storage.selection}`,
+    `storage: backends=${s.storage.backends} active of ${s.storage.configuredBackends} per region, copies=${s.storage.copies}, ceiling=${s.storage.ceilingBps || 'none'} B/s, selection=${s.storage.selection}`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -324,17 +327,24 @@ Bad input exits 2 naming the field. Prints the new fault's id; 'lab status' show
 
 const storage = defineCommand({
   name: 'storage',
-  summary: 'show or change copies per layer, egress ceiling and copy selection at runtime',
+  summary: 'show or change active backends (M), copies per layer (C), egress ceiling and copy selection at runtime',
   usage:
-    'stampede lab storage [--copies N] [--ceiling BYTES/S] [--selection random|round-robin|least-loaded]',
+    'stampede lab storage [--backends M] [--copies N] [--ceiling BYTES/S] [--selection random|round-robin|least-loaded]',
   help: `
 Changes apply to the next request; no restart (the copy-count sweep uses this between
-runs). Same rules as the config: copies <= storage.backends. Without flags, prints the
-current settings.
+runs). --backends activates the first M of the storage.backends started per region
+(1..storage.backends); copies live on distinct active backends, so copies <= backends.
+Without flags, prints the current settings. Bad values exit 2 naming the field.
 
+  stampede lab storage --backends 3 --copies 2
   stampede lab storage --copies 4 --ceiling 50M --selection least-loaded`,
   flags: {
     ...nameFlag,
+    backends: {
+      type: 'string',
+      hint: 'M',
+      description: 'storage backends per region that hold copies (1..storage.backends)',
+    },
     copies: { type: 'string', hint: 'N', description: 'copies of every layer, on distinct backends' },
     ceiling: {
       type: 'string',
@@ -347,6 +357,8 @@ current settings.
   async run(ctx) {
     const client = clientFor(ctx);
     const patch: Record<string, unknown> = {};
+    const backends = flagString(ctx, 'backends');
+    if (backends !== undefined) patch.backends = labSchema.storage.backends.parse(backends, '--backends');
     const copies = flagString(ctx, 'copies');
     const ceiling = flagString(ctx, 'ceiling');
     const selection = flagString(ctx, 'selection');
@@ -358,7 +370,7 @@ current settings.
     ctx.io.out(
       ctx.flags.json
         ? JSON.stringify(s)
-        : `copies=${s.copies} ceilingBps=${s.ceilingBps || 'none'} selection=${s.selection}`,
+        : `backends=${s.backends} copies=${s.copies} ceilingBps=${s.ceilingBps || 'none'} selection=${s.selection}`,
     );
     return 0;
   },

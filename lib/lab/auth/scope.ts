@@ -2,8 +2,9 @@
  * Docker token scopes (`repository:<name>:<actions>`, `registry:catalog:*`) and the
  * role -> action mapping ACR applies: the granted access is requested scope ∩ role.
  */
-export type Action = 'pull' | 'push' | 'delete';
-export const ALL_ACTIONS: readonly Action[] = ['pull', 'push', 'delete'];
+/** Docker's pull/push/delete plus ACR's metadata actions (its /acr/v1/ API). */
+export type Action = 'pull' | 'push' | 'delete' | 'metadata_read' | 'metadata_write';
+export const ALL_ACTIONS: readonly Action[] = ['pull', 'push', 'delete', 'metadata_read', 'metadata_write'];
 
 export interface Access {
   type: 'repository' | 'registry';
@@ -35,15 +36,24 @@ export function parseScopes(values: string[]): Access[] {
   return out;
 }
 
-/** Azure built-in roles as ACR maps them to repository actions. */
+/**
+ * Azure built-in roles as ACR maps them to repository actions: reading metadata (listing
+ * tags and manifests, properties) goes with pull, changing it with push, deleting with
+ * AcrDelete.
+ */
 export function actionsForRoles(roles: readonly string[]): Set<Action> {
   const out = new Set<Action>();
   for (const r of roles) {
     const role = r.toLowerCase();
-    if (role === 'acrpull' || role === 'reader') out.add('pull');
+    if (role === 'acrpull' || role === 'reader') {
+      out.add('pull');
+      out.add('metadata_read');
+    }
     if (role === 'acrpush') {
       out.add('pull');
       out.add('push');
+      out.add('metadata_read');
+      out.add('metadata_write');
     }
     if (role === 'acrdelete') out.add('delete');
     if (role === 'owner' || role === 'contributor' || role === 'admin')

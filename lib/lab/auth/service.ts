@@ -214,7 +214,9 @@ export function createAuth(state: LabState, opts: AuthOptions): AuthService {
 
   const challenge = (req: IncomingMessage, service: string, repo: string, action: Action, error?: string) => {
     const host = req.headers.host ?? service;
-    let c = `Bearer realm="http://${host}/oauth2/token",service="${service}"`;
+    // the realm is the endpoint the client called, in the scheme it called it with
+    const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    let c = `Bearer realm="${scheme}://${host}/oauth2/token",service="${service}"`;
     if (repo) c += `,scope="${challengeScope(repo, action)}"`;
     if (error) c += `,error="${error}"`;
     return c;

@@ -12,7 +12,7 @@
  */
 import { type Dispatcher, request } from 'undici';
 import type { AuthService } from '../auth';
-import type { LabState } from '../state';
+import { activeBackends, type LabState } from '../state';
 import { type BackendHandle, HEALTH_PATH, homeBackends, type UrlSigner } from '../storage';
 import type { RegionAddr } from '../topology';
 import { frontFaults } from './faults';
@@ -132,7 +132,7 @@ export function startHealthMonitor(
       const names = [
         'registry',
         'auth',
-        ...homeBackends(reg, region.backends, state.config.storage.homeBackends).map(
+        ...homeBackends(reg, activeBackends(state, region.backends), state.config.storage.homeBackends).map(
           (b) => `storage:${b.id}`,
         ),
       ];

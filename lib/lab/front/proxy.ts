@@ -35,7 +35,7 @@ export interface ProxyContext {
   pool: Pool;
   registryOrigin: string;
   reg: string;
-  /** Host the client called, for absolute Location headers. */
+  /** Host the client called. */
   clientHost: string;
 }
 
@@ -51,7 +51,9 @@ export function rewriteLocation(loc: string, ctx: ProxyContext): string {
   if (u.origin !== ctx.registryOrigin) return loc;
   const prefix = `/v2/${ctx.reg}/`;
   const path = u.pathname.startsWith(prefix) ? `/v2/${u.pathname.slice(prefix.length)}` : u.pathname;
-  return `http://${ctx.clientHost}${path}${u.search}`;
+  // Relative, as ACR sends it: the client resolves it against the endpoint it called, so
+  // the same answer is right over http and https and on every name of the registry.
+  return `${path}${u.search}`;
 }
 
 function responseHeaders(h: Record<string, string | string[] | undefined>, ctx: ProxyContext) {

@@ -4,13 +4,15 @@
  * flow, throttles per replica, redirects blob GETs to a storage copy with a signed URL,
  * proxies everything else to the region's registry, and serves deep health.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { Agent, Pool } from 'undici';
 import { RunError } from '../../errors';
 import type { AuthService } from '../auth';
-import type { Component, LabState } from '../state';
+import { activeBackends, type Component, type LabState } from '../state';
 import { type BackendHandle, blobUrlPath, placement, type UrlSigner } from '../storage';
-import type { RegionAddr } from '../topology';
+import { globalHost, type RegionAddr } from '../topology';
+import { AcrMetadata, acrActionFor, matchAcr, serveAcr } from './acr-v1';
 import { frontFaults } from './faults';
 import { startHealthMonitor } from './health';
 import { type Endpoint, parseHost } from './host';
@@ -24,10 +26,16 @@ export interface FrontDeps {
   auth: AuthService;
   backends: BackendHandle[];
   signer: UrlSigner;
+  /** Filesystem root of the region's registry: what the /acr/v1/ API reads (absent: /acr/v1/ answers 501). */
+  registryRoot?: string;
+  /** Server certificate (lab CA) for the HTTPS listener on registry.tlsPort; absent: HTTP only. */
+  tls?: { cert: string; key: string };
 }
 
 export interface FrontHandle extends Component {
   readonly url: string;
+  /** https://<frontIp>:<tlsPort> when the front has a certificate. */
+  readonly tlsUrl?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,7 +57,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
 
   /** A healthy backend holding a copy of `digest`, by the runtime selection policy; null if none. */
   const pickBackend = (digest: string): BackendHandle | null => {
-    const holders = new Set(placement(digest, region.backends, state.storage.copies).map((b) => b.id));
+    const holders = new Set(placement(digest, activeBackends(state, region.backends), state.storage.copies).map((b) => b.id));
     const live = deps.backends.filter((b) => holders.has(b.addr.id) && b.healthy());
     if (live.length === 0) return null;
     switch (state.storage.selection) {
@@ -88,7 +96,8 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
       return `${reg} ${h.healthy ? 'healthy' : 'UNHEALTHY'}${h.detail === 'healthy' ? '' : ` (${h.detail})`}`;
     });
     const ok = !f.down;
-    const detail = `${f.down ? 'region down (fault)' : `serving ${region.frontIp}:${port}`}; deep health: ${verdicts.join('; ')}`;
+    const serving = `serving ${region.frontIp}:${port}${deps.tls ? ` (https :${state.config.registry.tlsPort})` : ''}`;
+    const detail = `${f.down ? 'region down (fault)' : serving}; deep health: ${verdicts.join('; ')}`;
     const prev = state.components.get(name);
     state.components.set(name, { ok, detail, since: prev && prev.ok === ok ? prev.since : Date.now() });
   };
@@ -140,12 +149,21 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     res.end();
   };
 
+  const acrMeta = new AcrMetadata();
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const raw = req.url ?? '/';
     const qi = raw.indexOf('?');
-    const path = qi < 0 ? raw : raw.slice(0, qi);
     const query = qi < 0 ? '' : raw.slice(qi + 1);
     const head = req.method === 'HEAD';
+    // Clients percent-encode path segments (the Azure SDK sends /v2/a%2Fb/manifests/sha256%3A...):
+    // route on the decoded path; the registry behind gets it decoded too.
+    let path: string;
+    try {
+      path = decodeURIComponent(qi < 0 ? raw : raw.slice(0, qi));
+    } catch {
+      return ociError(res, 400, 'NAME_INVALID', 'malformed percent-encoding in the path', {}, head);
+    }
     const f = frontFaults(state, region.name);
     const ep = parseHost(req.headers.host, state, region);
     if (path === '/_health/deep') {
@@ -167,7 +185,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
         {},
         head,
       );
-    const isApi = path.startsWith('/v2') || path.startsWith('/oauth2/');
+    const isApi = path.startsWith('/v2') || path.startsWith('/oauth2/') || path.startsWith('/acr/');
     if (!isApi) return ociError(res, 404, 'NOT_FOUND', `no route for ${path}`, {}, head);
     const wait = limiter.take();
     if (wait > 0)
@@ -180,6 +198,36 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
         head,
       );
     if (await deps.auth.handle(req, res)) return;
+    if (path.startsWith('/acr/')) {
+      const acr = matchAcr(path);
+      if (!acr) return ociError(res, 404, 'NAME_INVALID', `not an /acr/v1 API path: ${path}`, {}, head);
+      const repo = acr.kind === 'catalog' ? '_catalog' : acr.repo;
+      const v = await deps.auth.authorize(req, ep.reg, repo, acrActionFor(req.method ?? 'GET'));
+      if (!v.ok)
+        return ociError(
+          res,
+          401,
+          'UNAUTHORIZED',
+          'authentication required',
+          { 'www-authenticate': v.challenge },
+          head,
+        );
+      if (!deps.registryRoot)
+        return ociError(res, 501, 'UNSUPPORTED', 'this front has no registry storage to answer /acr/v1');
+      return serveAcr(
+        req,
+        res,
+        acr,
+        {
+          pool,
+          registryRoot: deps.registryRoot,
+          reg: ep.reg,
+          loginServer: globalHost(ep.reg, state.config.registry.domain),
+          meta: acrMeta,
+        },
+        new URLSearchParams(query),
+      );
+    }
     const route = matchV2(path);
     if (!route) return ociError(res, 404, 'NAME_INVALID', `not a distribution API path: ${path}`, {}, head);
     const repo = route.kind === 'base' ? '' : route.kind === 'catalog' ? '_catalog' : route.repo;
@@ -229,21 +277,43 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     }
   };
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e) => {
       if (!res.headersSent) ociError(res, 500, 'UNKNOWN', `front error: ${(e as Error).message}`);
       else res.destroy();
     });
-  });
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0; // large uploads stream for as long as they need
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) =>
-      reject(new RunError('FRONT_LISTEN', `front ${region.name} on ${region.frontIp}:${port}: ${e.message}`)),
-    );
-    // a stampede connects all at once: a deep accept queue instead of SYN retries
-    server.listen({ port, host: region.frontIp, backlog: 4096 }, () => resolve());
-  });
+  };
+  const listen = async (srv: Server, p: number) => {
+    srv.headersTimeout = 66_000;
+    srv.requestTimeout = 0; // large uploads stream for as long as they need
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', (e) =>
+        reject(new RunError('FRONT_LISTEN', `front ${region.name} on ${region.frontIp}:${p}: ${e.message}`)),
+      );
+      // a stampede connects all at once: a deep accept queue instead of SYN retries
+      srv.listen({ port: p, host: region.frontIp, backlog: 4096 }, () => resolve());
+    });
+  };
+  const server = createServer({ keepAliveTimeout: 65_000 }, onRequest);
+  await listen(server, port);
+  // The same handler over TLS (what the Azure SDK needs: it sends bearer tokens only over https).
+  const tlsPort = state.config.registry.tlsPort;
+  let tlsServer: Server | undefined;
+  if (deps.tls) {
+    tlsServer = createTlsServer(
+      { keepAliveTimeout: 65_000, cert: deps.tls.cert, key: deps.tls.key },
+      onRequest,
+    ) as unknown as Server;
+    tlsServer.on('tlsClientError', () => {
+      // a client that does not trust the lab CA: its own error
+    });
+    try {
+      await listen(tlsServer, tlsPort);
+    } catch (e) {
+      await new Promise<void>((r) => server.close(() => r()));
+      throw e;
+    }
+  }
   report();
   const reporter = setInterval(report, 1000);
   reporter.unref();
@@ -251,13 +321,20 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
   return {
     name,
     url: `http://${region.frontIp}:${port}`,
+    ...(tlsServer ? { tlsUrl: `https://${region.frontIp}:${tlsPort}` } : {}),
     async stop() {
       clearInterval(reporter);
       monitor.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await Promise.all(
+        [server, tlsServer].map(
+          (srv) =>
+            srv &&
+            new Promise<void>((resolve) => {
+              srv.close(() => resolve());
+              srv.closeAllConnections();
+            }),
+        ),
+      );
       await Promise.allSettled([pool.destroy(), probeAgent.destroy()]);
       state.components.set(name, { ok: false, detail: 'stopped', since: Date.now() });
     },

@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { pipeline, Transform } from 'node:stream';
 import { RunError } from '../../errors';
 import { blobDataPath } from '../registry-process';
-import type { Component, LabState } from '../state';
+import { activeBackends, type Component, type LabState } from '../state';
 import type { BackendAddr } from '../topology';
 import { azureError } from './azure-error';
 import { ByteBucket } from './byte-bucket';
@@ -131,7 +131,7 @@ export async function startBackend(
     const m = BLOB_PATH.exec(url.pathname);
     if (!m || m[1] !== m[2]!.slice(0, 2)) return azureError(res, 404, 'BlobNotFound', { head });
     const digest = `sha256:${m[2]}`;
-    if (!placement(digest, peers, state.storage.copies).some((b) => b.id === addr.id))
+    if (!placement(digest, activeBackends(state, peers), state.storage.copies).some((b) => b.id === addr.id))
       return azureError(res, 404, 'BlobNotFound', { detail: `no copy of ${digest} on ${addr.id}`, head });
     const path = blobDataPath(deps.registryRoot, digest);
     let size: number;

@@ -16,6 +16,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { type AadClaims, type AuthService, createAuth, signJwt, verifyJwt } from '../../../lib/lab/auth';
 import { resolveLabConfig } from '../../../lib/lab/config';
 import { type FrontHandle, startFront } from '../../../lib/lab/front';
+import { ensureLabCa, issueCert } from '../../../lib/lab/identity/ca';
 import { type RegistryProcess, startRegistry } from '../../../lib/lab/registry-process';
 import { createState, type LabState } from '../../../lib/lab/state';
 import { type BackendHandle, createSigner, startBackend, type UrlSigner } from '../../../lib/lab/storage';
@@ -55,6 +56,11 @@ export interface RegionFixture {
   fetch: FetchLike;
   dispatcher: Agent;
   port: number;
+  /** HTTPS port of the fronts (registry.tlsPort) and the lab CA (PEM) their certificates chain to. */
+  tlsPort: number;
+  ca: string;
+  /** The fixture's name -> address lookup (for https agents, dns.lookup-compatible). */
+  lookup: typeof dnsLookup;
   host: {
     global(reg?: string): string;
     regional(region?: string, reg?: string): string;
@@ -62,6 +68,8 @@ export interface RegionFixture {
   };
   /** http://<host>:<port> */
   base(host: string): string;
+  /** https://<host>:<tlsPort> */
+  tlsBase(host: string): string;
   /** An Azure AD access token for the stand-in verifier. */
   aadToken(claims: { roles?: string[]; oid?: string; tid?: string; ttlS?: number }): string;
   /** The whole ACR flow for one scope against `host`: exchange (AAD) or Basic (admin) or anonymous. */
@@ -170,6 +178,7 @@ export async function startRegionFixture(o: RegionFixtureOptions): Promise<Regio
   const labFetch: FetchLike = (url, init) =>
     undiciFetch(url, { ...(init as object), dispatcher } as never) as unknown as Promise<Response>;
 
+  const labCa = ensureLabCa(join(dir, 'ca'));
   try {
     await Promise.all(
       topo.regions.map(async (r) => {
@@ -185,9 +194,18 @@ export async function startRegionFixture(o: RegionFixtureOptions): Promise<Regio
         );
         fronts[r.name] = await startFront(state, r, {
           registryUrl: reg.url,
+          registryRoot: reg.root,
           auth,
           backends: backends[r.name]!,
           signer,
+          tls: issueCert(labCa, `front-${r.name}`, [
+            ...names.flatMap((n) => [
+              globalHost(n, cfg.registry.domain),
+              regionalHost(n, r.name, cfg.registry.domain),
+              dataHost(n, r.name, cfg.registry.domain),
+            ]),
+            r.frontIp,
+          ]),
         });
       }),
     );
@@ -282,12 +300,16 @@ export async function startRegionFixture(o: RegionFixtureOptions): Promise<Regio
     fetch: labFetch,
     dispatcher,
     port,
+    tlsPort: cfg.registry.tlsPort,
+    ca: labCa.certPem,
+    lookup: lookup as unknown as typeof dnsLookup,
     host: {
       global: (reg = names[0]!) => globalHost(reg, cfg.registry.domain),
       regional: (region = regions[0]!, reg = names[0]!) => regionalHost(reg, region, cfg.registry.domain),
       data: (region = regions[0]!, reg = names[0]!) => dataHost(reg, region, cfg.registry.domain),
     },
     base,
+    tlsBase: (host: string) => `https://${host}:${cfg.registry.tlsPort}`,
     aadToken,
     token,
     authFetch,
