@@ -14,7 +14,7 @@
  *
  *   npx tsx bench/lab-capacity.ts [--vus 1000] [--blob-mib 1] [--blobs 8] [--per-vu 1]
  *     [--ceiling 32Mi] [--ceiling-retries 30] [--tp-blob-mib 64] [--tp-blobs 4] [--tp-vus 4]
- *     [--tp-rounds 3] [--name benchcap] [--out DIR] [--skip concurrency,throughput]
+ *     [--tp-rounds 5] [--name benchcap] [--out DIR] [--skip concurrency,throughput]
  *
  * Prints a table, writes the result envelope (kind k6, name lab-capacity) to
  * <out>/summary.json (default runs/lab-capacity-<time>; `stampede report <out>` renders it),
@@ -59,7 +59,7 @@ const { values: a } = parseArgs({
     'tp-blob-mib': { type: 'string', default: '64' },
     'tp-blobs': { type: 'string', default: '4' },
     'tp-vus': { type: 'string', default: '4' },
-    'tp-rounds': { type: 'string', default: '3' },
+    'tp-rounds': { type: 'string', default: '5' },
     name: { type: 'string', default: 'benchcap' },
     out: { type: 'string' },
     skip: { type: 'string', default: '' },
@@ -131,6 +131,19 @@ const netnsOf = (pid: number) => {
     return undefined;
   }
 };
+/** utime + stime in clock ticks (USER_HZ, 100 on Linux). */
+const cpuTicks = (pid: number) => {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+};
+/** Busy CPU ticks of the whole box (all cores): /proc/stat minus idle and iowait. */
+const boxBusyTicks = () => {
+  const f = (read('/proc/stat') ?? '').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  if (f.length < 5) return undefined;
+  return f.slice(0, 8).reduce((a, b) => a + b, 0) - (f[3] ?? 0) - (f[4] ?? 0);
+};
 const fdCount = (pid: number) => {
   try {
     return readdirSync(`/proc/${pid}/fd`).length;
@@ -192,6 +205,16 @@ function memorySampler(stateDir: string, raw: ReturnType<typeof ndjsonWriter>) {
   const peakByRole: Record<string, number> = {};
   const peakByPhase: Record<string, number> = {};
   const k6Peak: Record<string, number> = {};
+  /** CPU seconds used since the previous tick, per role (k6 and the whole box included). */
+  const cpu: Array<{ at: number; s: Record<string, number> }> = [];
+  const lastTicks = new Map<number, number>();
+  let cur: Record<string, number> = {};
+  const addCpu = (key: number, role: string, ticks: number | undefined) => {
+    if (ticks === undefined) return;
+    const prev = lastTicks.get(key);
+    lastTicks.set(key, ticks);
+    if (prev !== undefined) cur[role] = (cur[role] ?? 0) + (ticks - prev) / 100;
+  };
   const tick = () => {
     const now = Date.now();
     if (now - lastScan >= 1000 || procs.length === 0) {
@@ -204,6 +227,7 @@ function memorySampler(stateDir: string, raw: ReturnType<typeof ndjsonWriter>) {
       const r = rssOf(p.pid);
       byRole[p.role] = (byRole[p.role] ?? 0) + r;
       total += r;
+      addCpu(p.pid, p.role, cpuTicks(p.pid));
     }
     // k6 inside this lab's namespace only (other labs on the box run their own k6).
     const sup = procs.find((p) => p.role === 'supervisor');
@@ -211,8 +235,17 @@ function memorySampler(stateDir: string, raw: ReturnType<typeof ndjsonWriter>) {
     let k6 = 0;
     if (ns)
       for (const name of readdirSync('/proc'))
-        if (/^\d+$/.test(name) && read(`/proc/${name}/comm`)?.trim() === 'k6' && netnsOf(Number(name)) === ns)
+        if (
+          /^\d+$/.test(name) &&
+          read(`/proc/${name}/comm`)?.trim() === 'k6' &&
+          netnsOf(Number(name)) === ns
+        ) {
           k6 += rssOf(Number(name));
+          addCpu(Number(name), 'k6', cpuTicks(Number(name)));
+        }
+    addCpu(-1, 'box', boxBusyTicks());
+    cpu.push({ at: now, s: cur });
+    cur = {};
     for (const [k, v] of Object.entries(byRole)) peakByRole[k] = Math.max(peakByRole[k] ?? 0, v);
     peakByPhase[phase] = Math.max(peakByPhase[phase] ?? 0, total);
     k6Peak[phase] = Math.max(k6Peak[phase] ?? 0, k6);
@@ -234,6 +267,21 @@ function memorySampler(stateDir: string, raw: ReturnType<typeof ndjsonWriter>) {
     peakByRole,
     peakByPhase,
     k6Peak,
+    /** % of one core per role between two epoch-ms instants; `other` = box minus lab and k6. */
+    cpuBetween(from: number, to: number): Record<string, number> {
+      const sum: Record<string, number> = {};
+      for (const c of cpu)
+        if (c.at > from && c.at <= to + 200)
+          for (const [k, v] of Object.entries(c.s)) sum[k] = (sum[k] ?? 0) + v;
+      const span = Math.max(0.2, (to + 200 - from) / 1000);
+      const box = sum.box ?? 0;
+      delete sum.box;
+      const mine = Object.values(sum).reduce((x, y) => x + y, 0);
+      const out: Record<string, number> = {};
+      for (const [k, v] of Object.entries(sum)) if (v > 0) out[k] = Math.round((100 * v) / span);
+      out.other = Math.max(0, Math.round((100 * (box - mine)) / span));
+      return out;
+    },
     peakTotal: () => Math.max(0, ...samples.map((s) => s.total)),
   };
 }
@@ -317,6 +365,11 @@ interface PhaseResult {
   redirects: number;
   /** First send to last answer over the phase (s). */
   windowS: number;
+  /** Epoch ms of the first send and the last answer. */
+  from: number;
+  to: number;
+  /** % of one core per lab process (and k6, and `other` = the rest of the box) over [from, to]. */
+  cpu: Record<string, number>;
   throughputBps: number;
   peakInFlight: number;
   blobS: number[];
@@ -343,7 +396,7 @@ function sweepPeak(starts: number[], ends: number[]): number {
 function summarise(
   label: string,
   points: K6Point[],
-): Omit<PhaseResult, 'backends' | 'peakBackendActive' | 'k6Exit'> {
+): Omit<PhaseResult, 'backends' | 'peakBackendActive' | 'k6Exit' | 'cpu'> {
   const r = {
     label,
     ok: 0,
@@ -355,6 +408,8 @@ function summarise(
     bytes: 0,
     redirects: 0,
     windowS: 0,
+    from: 0,
+    to: 0,
     throughputBps: 0,
     peakInFlight: 0,
     blobS: [] as number[],
@@ -399,7 +454,9 @@ function summarise(
     }
   }
   if (t0.length && t1.length) {
-    r.windowS = (Math.max(...t1) - Math.min(...t0)) / 1000;
+    r.from = Math.min(...t0);
+    r.to = Math.max(...t1);
+    r.windowS = (r.to - r.from) / 1000;
     r.throughputBps = r.windowS > 0 ? r.bytes / r.windowS : 0;
     r.peakInFlight = sweepPeak(t0, t1);
   }
@@ -505,7 +562,20 @@ async function runPhase(
     `  ${s.label}: ${r.ok} ok, ${r.failedThrottled} gave up throttled, ${r.failedError} errors, ${r.throttled} throttled answers, ${fmt(mib(r.bytes), 0)} MiB in ${fmt(r.windowS, 2)} s (${fmt(r.throughputBps / 1e6)} MB/s), ${Math.round((Date.now() - started) / 1000)} s wall`,
   );
   if (incomplete) log(`  ${s.label}: ${incomplete}`);
-  return { ...r, backends, peakBackendActive, k6Exit: res.exitCode, ...(incomplete ? { incomplete } : {}) };
+  const cpu = r.to > r.from ? ctx.mem.cpuBetween(r.from, r.to) : {};
+  log(
+    `  ${s.label}: CPU % of a core over the ${fmt(r.windowS, 2)} s window: ${Object.entries(cpu)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  return {
+    ...r,
+    cpu,
+    backends,
+    peakBackendActive,
+    k6Exit: res.exitCode,
+    ...(incomplete ? { incomplete } : {}),
+  };
 }
 
 // ---------------------------------------------------------------- main
@@ -660,7 +730,16 @@ const agg = (rs: PhaseResult[]) => {
 };
 const tpDirect = agg(throughput.direct);
 const tpFront = agg(throughput.front);
-const ratio = tpDirect.bps > 0 ? tpFront.bps / tpDirect.bps : 0;
+const aggRatio = tpDirect.bps > 0 ? tpFront.bps / tpDirect.bps : 0;
+// Round k's direct and front runs ran back to back: their ratio cancels slow drifts of the
+// box; the median of those ratios is the verdict (one disturbed run cannot swing it).
+const pairRatios = throughput.front
+  .map((f, k) => {
+    const d = throughput.direct[k];
+    return d && d.throughputBps > 0 ? f.throughputBps / d.throughputBps : Number.NaN;
+  })
+  .filter(Number.isFinite);
+const ratio = pairRatios.length ? quantiles(pairRatios).p50 : 0;
 const peakMem = mem?.peakTotal() ?? 0;
 const expected = opt.vus * opt.perVu;
 const noCeil = phases[0];
@@ -740,7 +819,15 @@ const lines = [
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${k} ${fmt(mib(v), 0)}`)
     .join(', ')} MiB`,
-  `throughput: direct ${fmt(tpDirect.bps / 1e6)} MB/s, front ${fmt(tpFront.bps / 1e6)} MB/s, ratio ${fmt(ratio * 100)}% (target >= 80%): ${verdict(targets.throughput)}`,
+  'CPU during each download window, % of one core (2 cores = 200%; other = rest of the box):',
+  ...[...phases, ...throughput.direct, ...throughput.front].map(
+    (p) =>
+      `  ${p.label.padEnd(30)} ${Object.entries(p.cpu)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+  ),
+  `throughput: direct ${fmt(tpDirect.bps / 1e6)} MB/s, front ${fmt(tpFront.bps / 1e6)} MB/s (all rounds: ${fmt(aggRatio * 100)}%); median of paired rounds ${fmt(ratio * 100)}% (target >= 80%): ${verdict(targets.throughput)}`,
+  `  paired ratios: ${pairRatios.map((x) => `${fmt(x * 100)}%`).join(' / ')}`,
   `  per round direct ${tpDirect.runs.map((x) => fmt(x / 1e6)).join(' / ')}; front ${tpFront.runs.map((x) => fmt(x / 1e6)).join(' / ')} MB/s`,
   `concurrency: ${noCeil ? `${noCeil.ok}/${expected} ok with no ceiling (${noCeil.failedError} errors, ${noCeil.throttled} throttled)` : 'not run'}; ${withCeil ? `${withCeil.ok} ok + ${withCeil.failedThrottled} gave up throttled, ${withCeil.failedError} other errors, ${withCeil.throttled} 503 answers with the ceiling` : ''}: ${verdict(targets.concurrency)}`,
   `supervisor fds: ${fds ? `${fds.supervisorBefore} before, ${fds.supervisorAfter} after` : '-'}; replication of the seeds took ${fmt(replicationMs / 1000)} s`,
@@ -769,6 +856,7 @@ const point = (p: PhaseResult, extra: Record<string, unknown> = {}): Point => {
     peakBackendActive: p.peakBackendActive,
     labPeakRssBytes: mem?.peakByPhase[p.label] ?? 0,
     barrierLateMs: quantiles(p.lateMs),
+    cpuPctOfCore: p.cpu,
     ...extra,
   };
   const hot = p.backends.filter((b) => b.ceilingBps > 0);
@@ -817,6 +905,8 @@ const envelope: Envelope = {
       directBps: tpDirect.bps,
       frontBps: tpFront.bps,
       ratio,
+      aggregateRatio: aggRatio,
+      pairRatios,
       directRoundsBps: tpDirect.runs,
       frontRoundsBps: tpFront.runs,
     },

@@ -2,7 +2,8 @@
  * Set-up and clean-up of a registry through the official SDK (@azure/container-registry):
  * seeding an image with ContainerRegistryContentClient (the OCI /v2/ API: works against any
  * ACR and the lab) and deleting what a run created. Listing and deleting repositories use
- * ACR's own /acr/v1 API (ContainerRegistryClient), which only a real ACR serves.
+ * ACR's own /acr/v1 API (ContainerRegistryClient), which a real ACR and the lab's fronts
+ * serve (in the lab: https on registry.tlsPort, trusting the lab CA through `tlsOptions`).
  */
 import { Readable } from 'node:stream';
 import {

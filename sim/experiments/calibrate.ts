@@ -15,6 +15,7 @@
  */
 import { InputError } from '../../lib/errors';
 import type { Metrics } from '../../lib/results/envelope';
+import { createRng } from '../kernel';
 import { runCopySweep, type SweepPoint } from './copy-sweep';
 import { nelderMead } from './nelder-mead';
 import type { CopySweepParams } from './params';
@@ -36,11 +37,25 @@ export const FREE_PARAMS: FreeParam[] = [
   leaf('client.unpackBps', 4 * MiB, 400 * MiB),
   leaf('client.unpackSpread', 0.002, 0.6),
   leaf('client.streamBps', 10 * MiB, 1000 * MiB),
-  leaf('client.retryBaseS', 0.2, 120),
+  leaf('client.retryBaseS', 1, 120),
   leaf('storage.ceilingBps', 0.5 * GiB, 500 * GiB),
-  leaf('storage.burstFactor', 1.001, 4),
+  leaf('storage.burstFactor', 1.01, 4),
+  leaf('storage.meterWindowS', 2, 300),
   leaf('storage.coldReadBps', 0.5 * MiB, 500 * MiB),
-  leaf('storage.warmBytes', 16 * MiB, 500 * GiB),
+  leaf('storage.cacheAdmitBps', 1 * MiB, 50 * GiB),
+];
+
+/**
+ * Copy counts per configuration are not published ("Baseline", "Low", ...), so the ladder is
+ * an assumption chosen from this small set: each is Baseline 2, then modest, meaningful and
+ * further steps, and a Very high well above Higher. The calibrator fits every candidate and
+ * keeps the best (the choice is written into the preset).
+ */
+export const LADDERS: number[][] = [
+  [2, 4, 8, 16, 96],
+  [2, 3, 6, 12, 64],
+  [2, 5, 10, 20, 96],
+  [2, 6, 12, 24, 96],
 ];
 
 function leaf(path: string, lo: number, hi: number): FreeParam {
@@ -101,7 +116,7 @@ export function evaluate(points: SweepPoint[], table: TargetTable): Evaluation {
 /** The post's qualitative findings as soft constraints; 0 when satisfied. */
 export function qualitativePenalties(m: Metrics[]): Record<string, number> {
   const pen: Record<string, number> = {};
-  const w = 0.05;
+  const w = 0.2;
   const thr = m.map((x) => x.throttleEvents ?? 0);
   const above = m.map((x) => Number(x.backendsAboveCeiling ?? 0));
   const peak = m.map((x) => Math.max(0, ...(x.backends ?? []).map((b) => b.peakEgressBps)));
@@ -124,12 +139,22 @@ export function qualitativePenalties(m: Metrics[]): Record<string, number> {
 
 export interface CalibrationResult {
   params: CopySweepParams;
-  fitted: Record<string, number>;
+  fitted: Record<string, number | number[]>;
   evaluation: Evaluation;
   evaluations: number;
   iterations: number;
+  /** Score of each candidate ladder after its screening and fit. */
+  ladders: Array<{ copies: number[]; score: number }>;
+  optimizer: Record<string, unknown>;
 }
 
+/**
+ * Screening + local search. For every candidate ladder: a small Latin hypercube of starts
+ * around the base point (+-halfWidth in log space, seeded, so the design is reproducible)
+ * plus the base point itself; Nelder-Mead from the best start, restarted from its optimum
+ * with half the step while the budget lasts. The best ladder's fit wins. Every objective
+ * evaluation is one full sweep with the same seed (common random numbers).
+ */
 export function calibrate(
   base: CopySweepParams,
   table: TargetTable,
@@ -137,6 +162,9 @@ export function calibrate(
     seed: number;
     maxEvaluations: number;
     step?: number;
+    starts?: number;
+    halfWidth?: number;
+    ladders?: number[][];
     onProgress?: (evals: number, best: number) => void;
   },
 ): CalibrationResult {
@@ -151,9 +179,17 @@ export function calibrate(
     ...base,
     sweep: { ...base.sweep, labels: table.points.map((p) => p.label) },
   };
+  const ladders = (opts.ladders ?? (table.points.length === 5 ? LADDERS : [base.sweep.copies])).filter(
+    (l) => l.length === table.points.length && Math.max(...l) <= base.storage.backends,
+  );
+  if (ladders.length === 0) ladders.push(base.sweep.copies);
+  const step = opts.step ?? 0.25;
+  const starts = opts.starts ?? 6;
+  const halfWidth = opts.halfWidth ?? 0.35;
   const toX = (p: CopySweepParams) => FREE_PARAMS.map((fp) => Math.log(clamp(fp.get(p), fp.lo, fp.hi)));
-  const fromX = (x: number[]): CopySweepParams => {
+  const fromX = (x: number[], copies: number[]): CopySweepParams => {
     const p = structuredClone(withLabels);
+    p.sweep.copies = copies.slice();
     FREE_PARAMS.forEach((fp, i) => {
       fp.set(p, clamp(Math.exp(x[i] as number), fp.lo, fp.hi));
     });
@@ -161,21 +197,81 @@ export function calibrate(
   };
   let best = Number.POSITIVE_INFINITY;
   let count = 0;
-  const objective = (x: number[]) => {
-    const e = evaluate(runCopySweep(fromX(x), opts.seed), table);
-    count++;
-    if (e.score < best) best = e.score;
-    opts.onProgress?.(count, best);
-    return e.score;
-  };
-  const r = nelderMead(objective, toX(withLabels), {
-    step: opts.step ?? 0.25,
-    maxEvaluations: opts.maxEvaluations,
-  });
-  const params = fromX(r.x);
+  const budgetPer = Math.max(1, Math.floor(opts.maxEvaluations / ladders.length));
+  const x0 = toX(withLabels);
+  const lhs = latinHypercube(starts, x0.length, opts.seed).map((u) =>
+    u.map((v, i) => (x0[i] as number) + (2 * v - 1) * halfWidth),
+  );
+  let iterations = 0;
+  const results: Array<{ copies: number[]; x: number[]; f: number }> = [];
+  for (const copies of ladders) {
+    let used = 0;
+    const objective = (x: number[]) => {
+      const e = evaluate(runCopySweep(fromX(x, copies), opts.seed), table);
+      count++;
+      used++;
+      if (e.score < best) best = e.score;
+      opts.onProgress?.(count, best);
+      return e.score;
+    };
+    let bx = x0;
+    let bf = objective(x0);
+    for (const x of lhs) {
+      if (used >= budgetPer) break;
+      const f = objective(x);
+      if (f < bf) {
+        bf = f;
+        bx = x;
+      }
+    }
+    let s = step;
+    while (budgetPer - used > x0.length + 1) {
+      const r = nelderMead(objective, bx, { step: s, maxEvaluations: budgetPer - used });
+      iterations += r.iterations;
+      const improved = r.f < bf - 1e-9;
+      if (r.f <= bf) {
+        bf = r.f;
+        bx = r.x;
+      }
+      s = improved ? s : s / 2;
+      if (s < 0.01) break;
+    }
+    results.push({ copies, x: bx, f: bf });
+  }
+  results.sort((a, b) => a.f - b.f);
+  const top = results[0] as { copies: number[]; x: number[]; f: number };
+  const params = fromX(top.x, top.copies);
   const evaluation = evaluate(runCopySweep(params, opts.seed), table);
-  const fitted = Object.fromEntries(FREE_PARAMS.map((fp) => [fp.path, fp.get(params)]));
-  return { params, fitted, evaluation, evaluations: r.evaluations, iterations: r.iterations };
+  const fitted: Record<string, number | number[]> = Object.fromEntries(
+    FREE_PARAMS.map((fp) => [fp.path, fp.get(params)]),
+  );
+  if (ladders.length > 1) fitted['sweep.copies'] = top.copies.slice();
+  return {
+    params,
+    fitted,
+    evaluation,
+    evaluations: count,
+    iterations,
+    ladders: results.map((r) => ({ copies: r.copies, score: r.f })),
+    optimizer: {
+      method:
+        'per candidate ladder: Latin-hypercube screening around the start point, then Nelder-Mead in log-parameter space (bounds clamped) restarted from its optimum with half the step',
+      ladders: results.map((r) => ({ copies: r.copies, score: r.f })),
+      starts,
+      halfWidthLog: halfWidth,
+      initialStep: step,
+      evaluationsPerLadder: budgetPer,
+    },
+  };
+}
+
+/** n points in [0,1)^d, one per stratum in every dimension (seeded shuffles). */
+function latinHypercube(n: number, d: number, seed: number): number[][] {
+  const rng = createRng(seed).fork(0x1a7);
+  const cols = Array.from({ length: d }, (_, j) =>
+    rng.fork(j).shuffle(Array.from({ length: n }, (_, i) => (i + rng.next()) / n)),
+  );
+  return Array.from({ length: n }, (_, i) => cols.map((c) => c[i] as number));
 }
 
 function clamp(v: number, lo: number, hi: number): number {

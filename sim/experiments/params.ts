@@ -34,26 +34,26 @@ export const clientSchema = {
   }),
   nicBps: num({ default: 1.25e9, gt: 0, unit: 'B/s', doc: 'per-node NIC bandwidth shared by its downloads' }),
   streamBps: num({
-    default: 133 * MiB,
+    default: 80 * MiB,
     gt: 0,
     unit: 'B/s',
     doc: 'read rate of one HTTP stream from one warm blob copy',
   }),
   unpackBps: num({
-    default: 31.8 * MiB,
+    default: 33 * MiB,
     gt: 0,
     unit: 'B/s',
     doc: 'median per-node unpack rate (decompress + write)',
   }),
   unpackSpread: num({
-    default: 0.068,
+    default: 0.035,
     min: 0,
     max: 2,
     doc: 'node-to-node spread of unpack rate: sigma of a log-normal around the median (disk/CPU variance)',
   }),
   startS: num({ default: 8, min: 0, unit: 's', doc: 'container create + start after the image is unpacked' }),
   retryBaseS: num({
-    default: 18.6,
+    default: 45,
     gt: 0,
     unit: 's',
     doc: 'first retry delay after a 503; doubles per attempt (kubelet starts its image-pull back-off at 10 s)',
@@ -85,19 +85,19 @@ export const storageSchema = {
     doc: 'copies of every layer, each on a distinct backend (cold-pull only)',
   }),
   ceilingBps: num({
-    default: 10.9 * 2 ** 30,
+    default: 15 * 2 ** 30,
     gt: 0,
     unit: 'B/s',
     doc: 'per-backend egress ceiling: while the windowed egress is above it new requests are throttled (503 ServerBusy)',
   }),
   meterWindowS: num({
-    default: 60,
+    default: 20,
     gt: 0,
     unit: 's',
     doc: 'window of the per-backend egress meter that throttling (and the reported peak) uses',
   }),
   burstFactor: num({
-    default: 1.22,
+    default: 1.3,
     min: 1,
     doc: 'physical egress capacity as a multiple of the ceiling (served egress can exceed the ceiling)',
   }),
@@ -111,24 +111,25 @@ export const storageSchema = {
   }),
   fanOutCost: bool({
     default: true,
-    doc: 'per-copy cache warm-up: a cold copy serves reads at coldReadBps until it has served warmPasses x its layer (false = ablation)',
+    doc: 'per-copy cache promotion: a cold copy serves reads at coldReadBps until its windowed egress reaches cacheAdmitBps (false = ablation)',
   }),
   coldReadBps: num({
-    default: 14.7 * MiB,
+    default: 15 * MiB,
     gt: 0,
     unit: 'B/s',
     doc: 'per-stream read rate from a copy that is still cold',
   }),
-  warmPasses: num({
-    default: 3,
-    min: 0,
-    doc: 'a copy runs warm once it has served this many times its layer size (cache admission after repeated reads)',
+  cacheAdmitBps: num({
+    default: 90 * MiB,
+    gt: 0,
+    unit: 'B/s',
+    doc: 'a cold copy is cached (runs warm) once its windowed egress reaches this rate',
   }),
 };
 
 export const sweepSchema = {
   copies: numList({
-    default: [2, 4, 8, 16, 96],
+    default: [2, 6, 12, 24, 96],
     integer: true,
     min: 1,
     doc: 'copies per layer of each configuration (the only thing that changes between points)',

@@ -36,6 +36,17 @@ export class Env {
     return this.queue.push(time, priority, fn);
   }
 
+  /**
+   * Moves a scheduled (or fired, or cancelled) event to `delay` seconds from now, in place:
+   * the same order as cancel() then schedule() with the same fn, without allocating.
+   * Meant for events a model moves often (a flow's completion); the handle is reused, so
+   * nobody else should hold it.
+   */
+  reschedule(handle: EventHandle, delay: number, priority: number = handle.priority): EventHandle {
+    if (!(delay >= 0)) throw new RangeError(`negative or NaN delay: ${delay}`);
+    return this.queue.reschedule(handle, this.clock + delay, priority);
+  }
+
   cancel(handle: EventHandle | undefined): void {
     if (handle) this.queue.cancel(handle);
   }

@@ -14,14 +14,15 @@
  * within one window (a copy of a big layer read by many nodes, or two big layers colliding
  * on one backend) does. The hottest backend, not the average, decides.
  *
- * Fan-out cost (why too many copies regresses): a storage front end admits a blob's
- * extents to its read cache only after they were read repeatedly (frequency-based cache
- * admission), so every copy starts cold: streams reading it run at most coldReadBps
- * (disk-bound) until the copy has served warmPasses x its layer's size, then they are
- * lifted to streamBps. The warm-up is paid once per copy and shared by its readers: with
- * k readers each reads about warmPasses / k of its layer cold. At few copies k is in the
- * hundreds and the cost vanishes; at very many copies k is small, and the copies random
- * choice leaves with only a few readers stay cold for most of their read.
+ * Fan-out cost (why too many copies regresses): a storage front end caches (promotes) a
+ * blob only when it looks hot, i.e. when its measured egress, on the same windowed meter,
+ * reaches cacheAdmitBps. Until then the copy is cold and each stream reading it runs at most
+ * coldReadBps (disk-bound). A copy read by k nodes in step reaches the threshold after
+ * cacheAdmitBps x window / (k x coldReadBps) seconds, and never if k x coldReadBps is below
+ * it: those readers read the whole layer cold. At few copies k is in the hundreds and the
+ * copy is promoted within seconds; at very many copies k is small, and the copies random
+ * choice leaves with only a few readers never look hot: load fragments into small, slow,
+ * uneven reads, and the nodes on them fall behind their unpack pipeline (a tail effect).
  */
 import { type Env, Priority, type Rng } from '../kernel';
 import type { FlowNetwork } from '../net';
@@ -36,7 +37,7 @@ export interface StorageParams {
   copyChoice: 'random' | 'round-robin';
   fanOutCost: boolean;
   coldReadBps: number;
-  warmPasses: number;
+  cacheAdmitBps: number;
 }
 
 export interface StoragePool {
@@ -58,6 +59,8 @@ export interface StoragePool {
   readonly peakEgress: Float64Array;
   /** Requests admitted while their copy was still cold. */
   readonly coldReads: number;
+  /** Copies promoted to warm during the run. */
+  readonly promotions: number;
 }
 
 export function createStoragePool(
@@ -87,24 +90,27 @@ export function createStoragePool(
   }
   const warm = new Uint8Array(L * C).fill(p.fanOutCost ? 0 : 1);
   const readers: Array<Set<number>> = Array.from({ length: L * C }, () => new Set());
-  const meters = new Int32Array(L * C).fill(-1);
   const rr = new Int32Array(L);
   let throttles = 0;
   let coldReads = 0;
+  let promotions = 0;
   const coldCap = Math.min(streamBps, p.coldReadBps);
-
   const warmUp = (copy: number) => {
     warm[copy] = 1;
+    promotions++;
     for (const f of readers[copy] as Set<number>) net.setCap(f, streamBps);
   };
-  if (p.fanOutCost) {
-    for (let c = 0; c < L * C; c++) {
-      const size = layerSizes[Math.floor(c / C)] as number;
-      meters[c] = net.addMeter(p.warmPasses * size, () => warmUp(c));
-    }
-  }
 
-  const egress = windowedEgress(env, net, links, sampleS, p.meterWindowS);
+  const meter = windowedEgress(env, net, links, sampleS, p.meterWindowS, L * C, (copy) => {
+    if (warm[copy]) return -1;
+    let r = 0;
+    for (const f of readers[copy] as Set<number>) r += net.rate(f);
+    return r;
+  });
+  const promote = (copy: number, avg: number) => {
+    if (!warm[copy] && avg >= p.cacheAdmitBps) warmUp(copy);
+  };
+  meter.onCopy = promote;
 
   return {
     links,
@@ -120,13 +126,13 @@ export function createStoragePool(
     read(copy, clientLink, bytes, onDone) {
       const b = copyBackend[copy] as number;
       if (p.throttling) {
-        const e = egress.now[b] as number;
+        const e = meter.now[b] as number;
         if (e > p.ceilingBps && rng.next() >= p.ceilingBps / e) {
           throttles++;
           return false;
         }
       }
-      egress.wake();
+      meter.wake();
       if (!warm[copy]) coldReads++;
       const set = readers[copy] as Set<number>;
       let flow = -1;
@@ -139,7 +145,6 @@ export function createStoragePool(
           onDone();
         },
         warm[copy] ? streamBps : coldCap,
-        meters[copy] as number,
       );
       set.add(flow);
       return true;
@@ -148,19 +153,23 @@ export function createStoragePool(
       return throttles;
     },
     bytesServed,
-    peakEgress: egress.peak,
+    peakEgress: meter.peak,
     get coldReads() {
       return coldReads;
+    },
+    get promotions() {
+      return promotions;
     },
   };
 }
 
 /**
- * Each backend's egress averaged over the last windowS, from usage sampled every sampleS
- * (storage monitoring's 1-second samples rolled into a window). Until a full window has
- * passed the average is over the whole window still (a burst at t = 0 does not count
- * double). Sampling stops while nothing is flowing and resumes on the next read, so an
- * idle tail costs nothing.
+ * Egress averaged over the last windowS, from usage sampled every sampleS (storage
+ * monitoring's 1-second samples rolled into a window), for every backend and for every
+ * copy that is still cold (`copyRate` returns -1 once a copy no longer needs metering).
+ * The average is always over the whole window, so a burst shorter than the window counts
+ * only for its share. Sampling stops while nothing is flowing and resumes on the next read,
+ * so an idle tail costs nothing.
  */
 function windowedEgress(
   env: Env,
@@ -168,16 +177,34 @@ function windowedEgress(
   links: readonly number[],
   sampleS: number,
   windowS: number,
-): { now: Float64Array; peak: Float64Array; wake(): void } {
+  copies: number,
+  copyRate: (copy: number) => number,
+): {
+  now: Float64Array;
+  peak: Float64Array;
+  wake(): void;
+  onCopy: (copy: number, avg: number) => void;
+} {
   const n = links.length;
   const per = Math.max(1, Math.round(windowS / sampleS));
   const ring = new Float64Array(n * per);
   const sum = new Float64Array(n);
-  const now = new Float64Array(n);
-  const peak = new Float64Array(n);
+  const cRing = new Float64Array(copies * per);
+  const cSum = new Float64Array(copies);
+  const cDone = new Uint8Array(copies);
   let k = 0;
   let running = false;
   let idleTicks = 0;
+  const out = {
+    now: new Float64Array(n),
+    peak: new Float64Array(n),
+    onCopy: (_copy: number, _avg: number) => {},
+    wake() {
+      if (running) return;
+      running = true;
+      env.schedule(sampleS, tick, Priority.LATE);
+    },
+  };
   const tick = () => {
     const slot = k % per;
     let busy = false;
@@ -190,9 +217,22 @@ function windowedEgress(
       sum[b] = s > 0 ? s : 0;
       ring[i] = u;
       const avg = (sum[b] as number) / per;
-      now[b] = avg;
+      out.now[b] = avg;
       if (avg > 0) carried = true;
-      if (avg > (peak[b] as number)) peak[b] = avg;
+      if (avg > (out.peak[b] as number)) out.peak[b] = avg;
+    }
+    for (let c = 0; c < copies; c++) {
+      if (cDone[c]) continue;
+      const u = copyRate(c);
+      if (u < 0) {
+        cDone[c] = 1;
+        continue;
+      }
+      const i = c * per + slot;
+      const s = (cSum[c] as number) + u - (cRing[i] as number);
+      cSum[c] = s > 0 ? s : 0;
+      cRing[i] = u;
+      if (u > 0) out.onCopy(c, (cSum[c] as number) / per);
     }
     k++;
     idleTicks = busy ? 0 : idleTicks + 1;
@@ -200,13 +240,5 @@ function windowedEgress(
     if ((busy || carried) && idleTicks <= per) env.schedule(sampleS, tick, Priority.LATE);
     else running = false;
   };
-  return {
-    now,
-    peak,
-    wake() {
-      if (running) return;
-      running = true;
-      env.schedule(sampleS, tick, Priority.LATE);
-    },
-  };
+  return out;
 }

@@ -36,6 +36,7 @@ export class FlowNetwork {
   private lSat = new Uint8Array(16);
   private lMark = new Int32Array(16);
   private lLoc = new Int32Array(16);
+  private lLocEpoch = new Int32Array(16);
   private lFlows: number[][] = [];
 
   // Flows (ids recycled through `freeIds`)
@@ -51,33 +52,57 @@ export class FlowNetwork {
   private fMark = new Int32Array(0);
   private fNew = new Float64Array(0);
   private fActive = new Uint8Array(0);
+  /** 1 while the flow's completion event is queued (the old `fEvent[f] !== undefined`). */
+  private fQueued = new Uint8Array(0);
+  /** One completion event and callback per flow id, kept and moved for the id's lifetime. */
   private fEvent: Array<EventHandle | undefined> = [];
+  private fFire: Array<(() => void) | undefined> = [];
   private fDone: Array<FlowDone | undefined> = [];
   private freeIds: number[] = [];
   private nextId = 0;
   private live = 0;
 
   // Meters
-  private mThreshold: number[] = [];
-  private mAcc: number[] = [];
-  private mRate: number[] = [];
-  private mT: number[] = [];
-  private mFired: boolean[] = [];
+  private nMeters = 0;
+  private mThreshold = new Float64Array(16);
+  private mAcc = new Float64Array(16);
+  private mRate = new Float64Array(16);
+  private mT = new Float64Array(16);
+  private mFired = new Uint8Array(16);
+  /** Apply pass that last touched the meter, and the order of that touch within it. */
+  private mApply = new Int32Array(16);
+  private mLast = new Int32Array(16);
   private mEvent: Array<EventHandle | undefined> = [];
+  private mFire: Array<() => void> = [];
   private mOnReach: Array<() => void> = [];
 
-  // Recompute bookkeeping
+  // Recompute bookkeeping (scratch buffers reused across recomputes)
   private dirtyLinks: number[] = [];
   private dirtyFlows: number[] = [];
   private scheduled = false;
+  private recomputeEvent: EventHandle | undefined;
+  private readonly recomputeFn = (): void => this.recompute();
   private epoch = 0;
+  private applyPass = 0;
   private heap = new KeyedMinHeap();
-  private locRem = new Float64Array(64);
-  private locN = new Int32Array(64);
-  private locVer = new Int32Array(64);
-  private locLink = new Int32Array(64);
+  private compBuf = new Int32Array(1024);
+  private nComp = 0;
+  private queueBuf = new Int32Array(64);
+  private nQueue = 0;
+  private capBuf = new Int32Array(1024);
+  private capKey = new Float64Array(1024);
+  private capVals = new Float64Array(8);
+  private compLinks = new Int32Array(16);
+  private nCompLinks = 0;
+  private edgeLinks = new Int32Array(16);
+  private nEdgeLinks = 0;
+  private touchedMeters: number[] = [];
+  private locRem = new Float64Array(16);
+  private locN = new Int32Array(16);
+  private locVer = new Int32Array(16);
+  private locLink = new Int32Array(16);
   /** Recomputations run and flows they visited: the cost of the hot path, for benchmarks. */
-  readonly stats = { recomputes: 0, flowsVisited: 0, extensions: 0 };
+  readonly stats = { recomputes: 0, flowsVisited: 0, extensions: 0, rescheduled: 0 };
 
   constructor(env: Env) {
     this.env = env;
@@ -113,13 +138,15 @@ export class FlowNetwork {
 
   /** A byte counter over the flows attached to it; onReach runs once when `threshold` bytes were delivered. */
   addMeter(threshold: number, onReach: () => void): number {
-    const id = this.mThreshold.length;
-    this.mThreshold.push(threshold);
-    this.mAcc.push(0);
-    this.mRate.push(0);
-    this.mT.push(this.env.now);
-    this.mFired.push(threshold <= 0);
+    const id = this.nMeters++;
+    if (id >= this.mThreshold.length) this.growMeters(id * 2);
+    this.mThreshold[id] = threshold;
+    this.mAcc[id] = 0;
+    this.mRate[id] = 0;
+    this.mT[id] = this.env.now;
+    this.mFired[id] = threshold <= 0 ? 1 : 0;
     this.mEvent.push(undefined);
+    this.mFire.push(() => this.fireMeter(id));
     this.mOnReach.push(onReach);
     if (threshold <= 0) this.env.schedule(0, onReach, Priority.URGENT);
     return id;
@@ -148,6 +175,10 @@ export class FlowNetwork {
       throw new RangeError(`a flow crosses 1..${MAX_PATH} links`);
     if (!(bytes >= 0)) throw new RangeError(`flow size must be >= 0, got ${bytes}`);
     if (!(cap > 0)) throw new RangeError(`flow cap must be > 0, got ${cap}`);
+    for (let j = 0; j < links.length; j++) {
+      const l = links[j] as number;
+      if (!(l >= 0 && l < this.nLinks)) throw new RangeError(`unknown link ${l}`);
+    }
     const f = this.freeIds.pop() ?? this.nextId++;
     if (f >= this.fCapacity) this.growFlows(this.fCapacity * 2);
     this.live++;
@@ -155,7 +186,6 @@ export class FlowNetwork {
     this.fNLinks[f] = links.length;
     for (let j = 0; j < links.length; j++) {
       const l = links[j] as number;
-      if (!(l >= 0 && l < this.nLinks)) throw new RangeError(`unknown link ${l}`);
       const list = this.lFlows[l] as number[];
       this.fLinks[f * MAX_PATH + j] = l;
       this.fPos[f * MAX_PATH + j] = list.length;
@@ -167,7 +197,7 @@ export class FlowNetwork {
     this.fCap[f] = cap;
     this.fMeter[f] = meter;
     this.fDone[f] = onDone;
-    this.fEvent[f] = undefined;
+    this.fQueued[f] = 0;
     this.dirtyFlows.push(f);
     this.requestRecompute();
     return f;
@@ -199,7 +229,10 @@ export class FlowNetwork {
   private requestRecompute(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.env.schedule(0, () => this.recompute(), Priority.LATE);
+    // One event object reused for every recompute (it has always fired when we get here).
+    if (this.recomputeEvent === undefined)
+      this.recomputeEvent = this.env.schedule(0, this.recomputeFn, Priority.LATE);
+    else this.env.reschedule(this.recomputeEvent, 0, Priority.LATE);
   }
 
   private complete(f: number): void {
@@ -213,11 +246,14 @@ export class FlowNetwork {
       if (this.lSat[l]) this.dirtyLinks.push(l);
     }
     const m = this.fMeter[f] as number;
-    if (m >= 0) this.adjustMeter(m, -rate);
+    if (m >= 0 && !this.mFired[m]) {
+      this.meterDelta(m, -rate);
+      this.scheduleMeter(m);
+    }
     const done = this.fDone[f];
     this.fActive[f] = 0;
     this.fRate[f] = 0;
-    this.fEvent[f] = undefined;
+    this.fQueued[f] = 0;
     this.fDone[f] = undefined;
     this.freeIds.push(f);
     this.live--;
@@ -246,210 +282,403 @@ export class FlowNetwork {
     this.scheduled = false;
     this.stats.recomputes++;
     const epoch = ++this.epoch;
-    const compFlows: number[] = [];
-    const queue: number[] = [];
-    const addFlow = (f: number) => {
-      if (this.fMark[f] === epoch || !this.fActive[f]) return;
-      this.fMark[f] = epoch;
-      compFlows.push(f);
-    };
-    for (const l of this.dirtyLinks) {
-      if (this.lMark[l] !== epoch && this.lSat[l]) {
-        this.lMark[l] = epoch;
-        queue.push(l);
+    const lMark = this.lMark;
+    const lSat = this.lSat;
+    const fMark = this.fMark;
+    const fActive = this.fActive;
+    this.nQueue = 0;
+    this.nComp = 0;
+    const dl = this.dirtyLinks;
+    for (let i = 0; i < dl.length; i++) {
+      const l = dl[i] as number;
+      if (lMark[l] !== epoch && lSat[l]) {
+        lMark[l] = epoch;
+        this.pushQueue(l);
       }
     }
-    for (const f of this.dirtyFlows) addFlow(f);
-    this.dirtyLinks.length = 0;
-    this.dirtyFlows.length = 0;
+    const df = this.dirtyFlows;
+    for (let i = 0; i < df.length; i++) {
+      const f = df[i] as number;
+      if (fMark[f] === epoch || !fActive[f]) continue;
+      fMark[f] = epoch;
+      this.pushComp(f);
+    }
+    dl.length = 0;
+    df.length = 0;
 
     // Grow the component through saturated links, fill, and grow again if the fill
     // saturated an edge link (then flows outside may be affected too).
-    let compLinks: number[] = [];
-    let edgeLinks: number[] = [];
     let scanned = 0;
     for (;;) {
       // Members already scanned have had their saturated links queued; only scan new ones.
-      this.explore(queue, compFlows, epoch, scanned);
-      scanned = compFlows.length;
-      const extra = this.fill(compFlows, epoch);
-      compLinks = extra.comp;
-      edgeLinks = extra.edge;
-      if (extra.grow.length === 0) break;
+      this.explore(epoch, scanned);
+      scanned = this.nComp;
+      const grow = this.fill(epoch);
+      if (grow < 0) break;
       this.stats.extensions++;
-      for (const l of extra.grow) {
-        this.lMark[l] = epoch;
-        queue.push(l);
-      }
+      lMark[grow] = epoch;
+      this.pushQueue(grow);
     }
-    this.stats.flowsVisited += compFlows.length;
-    this.apply(compFlows, compLinks, edgeLinks);
+    this.stats.flowsVisited += this.nComp;
+    this.apply();
+  }
+
+  private pushQueue(l: number): void {
+    if (this.nQueue === this.queueBuf.length) {
+      const b = new Int32Array(this.queueBuf.length * 2);
+      b.set(this.queueBuf);
+      this.queueBuf = b;
+    }
+    this.queueBuf[this.nQueue++] = l;
+  }
+
+  private pushComp(f: number): void {
+    if (this.nComp === this.compBuf.length) {
+      const b = new Int32Array(this.compBuf.length * 2);
+      b.set(this.compBuf);
+      this.compBuf = b;
+    }
+    this.compBuf[this.nComp++] = f;
   }
 
   /** BFS: every flow on a queued link joins; every saturated link of a member joins the queue. */
-  private explore(queue: number[], compFlows: number[], epoch: number, from: number): void {
+  private explore(epoch: number, from: number): void {
+    const fMark = this.fMark;
+    const lMark = this.lMark;
+    const lSat = this.lSat;
+    const fLinks = this.fLinks;
+    const fNLinks = this.fNLinks;
     let qi = 0;
     let fi = from;
-    while (qi < queue.length || fi < compFlows.length) {
-      while (qi < queue.length) {
-        const list = this.lFlows[queue[qi++] as number] as number[];
-        for (const f of list) {
-          if (this.fMark[f] !== epoch) {
-            this.fMark[f] = epoch;
-            compFlows.push(f);
+    while (qi < this.nQueue || fi < this.nComp) {
+      while (qi < this.nQueue) {
+        const list = this.lFlows[this.queueBuf[qi++] as number] as number[];
+        for (let i = 0; i < list.length; i++) {
+          const f = list[i] as number;
+          if (fMark[f] !== epoch) {
+            fMark[f] = epoch;
+            this.pushComp(f);
           }
         }
       }
-      while (fi < compFlows.length) {
-        const f = compFlows[fi++] as number;
-        const n = this.fNLinks[f] as number;
+      while (fi < this.nComp) {
+        const f = this.compBuf[fi++] as number;
+        const n = fNLinks[f] as number;
         for (let j = 0; j < n; j++) {
-          const l = this.fLinks[f * MAX_PATH + j] as number;
-          if (this.lMark[l] !== epoch && this.lSat[l]) {
-            this.lMark[l] = epoch;
-            queue.push(l);
+          const l = fLinks[f * MAX_PATH + j] as number;
+          if (lMark[l] !== epoch && lSat[l]) {
+            lMark[l] = epoch;
+            this.pushQueue(l);
           }
         }
       }
     }
-    queue.length = 0;
+    this.nQueue = 0;
   }
 
   /**
    * Progressive filling over the component. Component links (lMark === epoch) carry only
    * component flows; edge links enter with capacity minus what outside flows use.
-   * New rates land in fNew. Returns the edge links the fill saturated (to grow into).
+   * New rates land in fNew; the component's and edge links land in compLinks/edgeLinks.
+   * Returns an edge link the fill saturated (to grow into), or -1.
    */
-  private fill(compFlows: number[], epoch: number): { comp: number[]; edge: number[]; grow: number[] } {
-    const comp: number[] = [];
-    const edge: number[] = [];
+  private fill(epoch: number): number {
+    const fLinks = this.fLinks;
+    const fNLinks = this.fNLinks;
+    const fRate = this.fRate;
+    const fNew = this.fNew;
+    const fCap = this.fCap;
+    const fMark = this.fMark;
+    const lMark = this.lMark;
+    const lLoc = this.lLoc;
+    const lLocEpoch = this.lLocEpoch;
+    const lCap = this.lCap;
+    const lUsage = this.lUsage;
+    const locRem = this.locRem;
+    const locN = this.locN;
+    const locVer = this.locVer;
+    const locLink = this.locLink;
+    const compLinks = this.compLinks;
+    const edgeLinks = this.edgeLinks;
+    const comp = this.compBuf;
+    const nComp = this.nComp;
+    let nCL = 0;
+    let nEL = 0;
     let nLoc = 0;
-    const touch = (l: number): number => {
-      if (this.lLocEpoch[l] === epoch) return this.lLoc[l] as number;
-      this.lLocEpoch[l] = epoch;
-      const k = nLoc++;
-      if (k >= this.locRem.length) this.growLoc(k * 2);
-      this.lLoc[l] = k;
-      this.locLink[k] = l;
-      const inComp = this.lMark[l] === epoch;
-      (inComp ? comp : edge).push(l);
-      this.locRem[k] = inComp
-        ? (this.lCap[l] as number)
-        : (this.lCap[l] as number) - (this.lUsage[l] as number);
-      this.locN[k] = 0;
-      this.locVer[k] = 0;
-      return k;
-    };
-    for (const f of compFlows) {
-      const n = this.fNLinks[f] as number;
-      for (let j = 0; j < n; j++) {
-        const l = this.fLinks[f * MAX_PATH + j] as number;
-        const k = touch(l);
-        this.locN[k] = (this.locN[k] as number) + 1;
-        // Edge links: give back what this component flow currently uses.
-        if (this.lMark[l] !== epoch) this.locRem[k] = (this.locRem[k] as number) + (this.fRate[f] as number);
-      }
-      this.fNew[f] = -1;
+    let nCapped = 0;
+    if (this.capBuf.length < nComp) {
+      this.capBuf = new Int32Array(this.compBuf.length);
+      this.capKey = new Float64Array(this.compBuf.length);
     }
+    const capBuf = this.capBuf;
+    for (let i = 0; i < nComp; i++) {
+      const f = comp[i] as number;
+      const n = fNLinks[f] as number;
+      for (let j = 0; j < n; j++) {
+        const l = fLinks[f * MAX_PATH + j] as number;
+        let k: number;
+        const inComp = lMark[l] === epoch;
+        if (lLocEpoch[l] === epoch) k = lLoc[l] as number;
+        else {
+          // First sight of this link in this fill: give it a local index (locals are
+          // sized to the link count, a component never has more).
+          lLocEpoch[l] = epoch;
+          k = nLoc++;
+          lLoc[l] = k;
+          locLink[k] = l;
+          if (inComp) {
+            compLinks[nCL++] = l;
+            locRem[k] = lCap[l] as number;
+          } else {
+            edgeLinks[nEL++] = l;
+            locRem[k] = (lCap[l] as number) - (lUsage[l] as number);
+          }
+          locN[k] = 0;
+          locVer[k] = 0;
+        }
+        locN[k] = (locN[k] as number) + 1;
+        // Edge links: give back what this component flow currently uses.
+        if (!inComp) locRem[k] = (locRem[k] as number) + (fRate[f] as number);
+      }
+      fNew[f] = -1;
+      if ((fCap[f] as number) < Number.POSITIVE_INFINITY) capBuf[nCapped++] = f;
+    }
+    this.nCompLinks = nCL;
+    this.nEdgeLinks = nEL;
     const heap = this.heap;
     heap.clear();
     for (let k = 0; k < nLoc; k++) {
-      const rem = Math.max(0, this.locRem[k] as number);
-      this.locRem[k] = rem;
-      heap.push(rem / (this.locN[k] as number), k, 0);
+      const rem = Math.max(0, locRem[k] as number);
+      locRem[k] = rem;
+      heap.push(rem / (locN[k] as number), k, 0);
     }
-    // Flows with a finite cap, smallest first.
-    const capped = compFlows.filter((f) => Number.isFinite(this.fCap[f] as number));
-    capped.sort((a, b) => (this.fCap[a] as number) - (this.fCap[b] as number) || a - b);
+    // Flows with a finite cap, smallest first (ties by id).
+    this.sortCapped(nCapped);
     let ci = 0;
-    let unfrozen = compFlows.length;
-    const grow: number[] = [];
-    const freeze = (f: number, rate: number) => {
-      this.fNew[f] = rate;
-      unfrozen--;
-      const n = this.fNLinks[f] as number;
-      for (let j = 0; j < n; j++) {
-        const k = this.lLoc[this.fLinks[f * MAX_PATH + j] as number] as number;
-        const left = (this.locN[k] as number) - 1;
-        this.locN[k] = left;
-        this.locRem[k] = Math.max(0, (this.locRem[k] as number) - rate);
-        const ver = (this.locVer[k] as number) + 1;
-        this.locVer[k] = ver;
-        if (left > 0) heap.push((this.locRem[k] as number) / left, k, ver);
-      }
-    };
+    let unfrozen = nComp;
+    let grow = -1;
     while (unfrozen > 0) {
-      while (
-        heap.size > 0 &&
-        (this.locVer[heap.topItem()] !== heap.topVersion() || this.locN[heap.topItem()] === 0)
-      )
+      while (heap.size > 0) {
+        const top = heap.topItem();
+        if (locVer[top] === heap.topVersion() && locN[top] !== 0) break;
         heap.pop();
-      while (ci < capped.length && (this.fNew[capped[ci] as number] as number) >= 0) ci++;
+      }
+      while (ci < nCapped && (fNew[capBuf[ci] as number] as number) >= 0) ci++;
       const linkLevel = heap.topKey();
-      const capFlow = ci < capped.length ? (capped[ci] as number) : -1;
-      const capLevel = capFlow >= 0 ? (this.fCap[capFlow] as number) : Number.POSITIVE_INFINITY;
+      const capFlow = ci < nCapped ? (capBuf[ci] as number) : -1;
+      const capLevel = capFlow >= 0 ? (fCap[capFlow] as number) : Number.POSITIVE_INFINITY;
       if (capFlow < 0 && heap.size === 0) throw new Error('flow with no finite constraint');
       if (capLevel <= linkLevel) {
-        freeze(capFlow, capLevel);
+        this.freeze(capFlow, capLevel);
+        unfrozen--;
         continue;
       }
       const k = heap.topItem();
       heap.pop();
-      const l = this.locLink[k] as number;
-      if (this.lMark[l] !== epoch) {
+      const l = locLink[k] as number;
+      if (lMark[l] !== epoch) {
         // An edge link filled up: outside flows on it may now have to give way. Stop here;
         // the caller grows the component and fills again.
-        grow.push(l);
+        grow = l;
         break;
       }
-      for (const f of this.lFlows[l] as number[]) {
-        if (this.fMark[f] === epoch && (this.fNew[f] as number) < 0) freeze(f, linkLevel);
+      const list = this.lFlows[l] as number[];
+      for (let i = 0; i < list.length; i++) {
+        const f = list[i] as number;
+        if (fMark[f] === epoch && (fNew[f] as number) < 0) {
+          this.freeze(f, linkLevel);
+          unfrozen--;
+        }
       }
     }
-    if (grow.length > 0) {
+    if (grow >= 0) {
       // Invalidate local indices so the next fill starts clean.
-      for (let k = 0; k < nLoc; k++) this.lLocEpoch[this.locLink[k] as number] = 0;
+      for (let k = 0; k < nLoc; k++) lLocEpoch[locLink[k] as number] = 0;
     }
-    return { comp, edge, grow };
+    return grow;
   }
 
-  private lLocEpoch = new Int32Array(16);
+  /** Fixes flow f at `rate` and takes it out of its links' shares. */
+  private freeze(f: number, rate: number): void {
+    this.fNew[f] = rate;
+    const n = this.fNLinks[f] as number;
+    const locRem = this.locRem;
+    const locN = this.locN;
+    const locVer = this.locVer;
+    for (let j = 0; j < n; j++) {
+      const k = this.lLoc[this.fLinks[f * MAX_PATH + j] as number] as number;
+      const left = (locN[k] as number) - 1;
+      locN[k] = left;
+      const rem = Math.max(0, (locRem[k] as number) - rate);
+      locRem[k] = rem;
+      const ver = (locVer[k] as number) + 1;
+      locVer[k] = ver;
+      if (left > 0) this.heap.push(rem / left, k, ver);
+    }
+  }
+
+  /**
+   * Sorts capBuf[0..n) by (cap, flow id). The order is total, so any correct sort gives
+   * the same sequence; caps take a handful of values (a model's stream rates), so flows
+   * are ranked by cap value and sorted natively as numbers.
+   */
+  private sortCapped(n: number): void {
+    if (n < 2) return;
+    const capBuf = this.capBuf;
+    const fCap = this.fCap;
+    if (n <= 12) {
+      for (let i = 1; i < n; i++) {
+        const f = capBuf[i] as number;
+        const c = fCap[f] as number;
+        let j = i - 1;
+        while (j >= 0) {
+          const g = capBuf[j] as number;
+          const cg = fCap[g] as number;
+          if (cg < c || (cg === c && g < f)) break;
+          capBuf[j + 1] = g;
+          j--;
+        }
+        capBuf[j + 1] = f;
+      }
+      return;
+    }
+    const vals = this.capVals;
+    let d = 0;
+    for (let i = 0; i < n; i++) {
+      const c = fCap[capBuf[i] as number] as number;
+      let r = 0;
+      while (r < d && vals[r] !== c) r++;
+      if (r === d) {
+        if (d === vals.length) {
+          this.sortCappedGeneric(n);
+          return;
+        }
+        vals[d++] = c;
+      }
+    }
+    if (d === 1) {
+      capBuf.subarray(0, n).sort();
+      return;
+    }
+    // Rank the distinct caps, then sort rank * 2^31 + id (exact in a double).
+    for (let i = 1; i < d; i++) {
+      const v = vals[i] as number;
+      let j = i - 1;
+      while (j >= 0 && (vals[j] as number) > v) {
+        vals[j + 1] = vals[j] as number;
+        j--;
+      }
+      vals[j + 1] = v;
+    }
+    const key = this.capKey;
+    const SHIFT = 2147483648;
+    for (let i = 0; i < n; i++) {
+      const f = capBuf[i] as number;
+      const c = fCap[f] as number;
+      let r = 0;
+      while (vals[r] !== c) r++;
+      key[i] = r * SHIFT + f;
+    }
+    key.subarray(0, n).sort();
+    for (let i = 0; i < n; i++) capBuf[i] = (key[i] as number) % SHIFT;
+  }
+
+  private sortCappedGeneric(n: number): void {
+    const fCap = this.fCap;
+    const a = Array.from(this.capBuf.subarray(0, n));
+    a.sort((x, y) => (fCap[x] as number) - (fCap[y] as number) || x - y);
+    for (let i = 0; i < n; i++) this.capBuf[i] = a[i] as number;
+  }
 
   /** Commits the fill: settle progress, reschedule completions, update usage, peaks and meters. */
-  private apply(compFlows: number[], compLinks: number[], edgeLinks: number[]): void {
+  private apply(): void {
     const now = this.env.now;
-    for (const f of compFlows) {
-      const old = this.fRate[f] as number;
-      const next = this.fNew[f] as number;
+    const comp = this.compBuf;
+    const nComp = this.nComp;
+    const fRate = this.fRate;
+    const fNew = this.fNew;
+    const fLeft = this.fLeft;
+    const fT = this.fT;
+    const fLinks = this.fLinks;
+    const fNLinks = this.fNLinks;
+    const fMeter = this.fMeter;
+    const fQueued = this.fQueued;
+    const lUsage = this.lUsage;
+    const pass = ++this.applyPass;
+    let touchOrder = 0;
+    const touched = this.touchedMeters;
+    for (let i = 0; i < nComp; i++) {
+      const f = comp[i] as number;
+      const old = fRate[f] as number;
+      const next = fNew[f] as number;
       const changed = Math.abs(next - old) > EPS * Math.max(old, next);
-      const fresh = this.fEvent[f] === undefined;
-      if (!changed && !fresh) continue;
-      const left = Math.max(0, (this.fLeft[f] as number) - old * (now - (this.fT[f] as number)));
-      this.fLeft[f] = left;
-      this.fT[f] = now;
-      this.fRate[f] = next;
-      const n = this.fNLinks[f] as number;
+      if (!changed && fQueued[f]) continue;
+      const left = Math.max(0, (fLeft[f] as number) - old * (now - (fT[f] as number)));
+      fLeft[f] = left;
+      fT[f] = now;
+      fRate[f] = next;
+      const n = fNLinks[f] as number;
       for (let j = 0; j < n; j++) {
-        const l = this.fLinks[f * MAX_PATH + j] as number;
-        this.lUsage[l] = (this.lUsage[l] as number) + (next - old);
+        const l = fLinks[f * MAX_PATH + j] as number;
+        lUsage[l] = (lUsage[l] as number) + (next - old);
       }
-      const m = this.fMeter[f] as number;
-      if (m >= 0 && next !== old) this.adjustMeter(m, next - old);
-      this.env.cancel(this.fEvent[f]);
+      const m = fMeter[f] as number;
+      if (m >= 0 && next !== old && !this.mFired[m]) {
+        // Meter events are moved once per pass, after all its flows are settled, in the
+        // order of each meter's last change (the order separate moves would have left).
+        this.meterDelta(m, next - old);
+        if (this.mApply[m] !== pass) {
+          this.mApply[m] = pass;
+          touched.push(m);
+        }
+        this.mLast[m] = touchOrder++;
+      }
+      this.stats.rescheduled++;
       if (next > 0) {
-        this.fEvent[f] = this.env.schedule(left / next, () => this.complete(f), Priority.NORMAL);
-      } else {
-        this.fEvent[f] = undefined;
+        const ev = this.fEvent[f];
+        if (ev === undefined) {
+          let fire = this.fFire[f];
+          if (fire === undefined) {
+            fire = () => this.complete(f);
+            this.fFire[f] = fire;
+          }
+          this.fEvent[f] = this.env.schedule(left / next, fire, Priority.NORMAL);
+        } else {
+          this.env.reschedule(ev, left / next, Priority.NORMAL);
+        }
+        fQueued[f] = 1;
+      } else if (fQueued[f]) {
+        this.env.cancel(this.fEvent[f]);
+        fQueued[f] = 0;
       }
     }
     // Component links carry only component flows: recompute usage exactly (no drift).
-    for (const l of compLinks) {
+    for (let i = 0; i < this.nCompLinks; i++) {
+      const l = this.compLinks[i] as number;
+      const list = this.lFlows[l] as number[];
       let u = 0;
-      for (const f of this.lFlows[l] as number[]) u += this.fRate[f] as number;
-      this.lUsage[l] = u;
+      for (let j = 0; j < list.length; j++) u += fRate[list[j] as number] as number;
+      lUsage[l] = u;
       this.touchLink(l);
     }
-    for (const l of edgeLinks) this.touchLink(l);
+    for (let i = 0; i < this.nEdgeLinks; i++) this.touchLink(this.edgeLinks[i] as number);
+    if (touched.length > 0) {
+      if (touched.length > 1) {
+        const mLast = this.mLast;
+        for (let i = 1; i < touched.length; i++) {
+          const m = touched[i] as number;
+          const o = mLast[m] as number;
+          let j = i - 1;
+          while (j >= 0 && (mLast[touched[j] as number] as number) > o) {
+            touched[j + 1] = touched[j] as number;
+            j--;
+          }
+          touched[j + 1] = m;
+        }
+      }
+      for (let i = 0; i < touched.length; i++) this.scheduleMeter(touched[i] as number);
+      touched.length = 0;
+    }
   }
 
   private touchLink(l: number): void {
@@ -458,24 +687,30 @@ export class FlowNetwork {
     this.lSat[l] = u >= (this.lCap[l] as number) * (1 - EPS) ? 1 : 0;
   }
 
-  private adjustMeter(m: number, delta: number): void {
-    if (this.mFired[m]) return;
+  /** Settles the meter's bytes up to now and changes its rate (the meter is not fired). */
+  private meterDelta(m: number, delta: number): void {
     const now = this.env.now;
     this.mAcc[m] = (this.mAcc[m] as number) + (this.mRate[m] as number) * (now - (this.mT[m] as number));
     this.mT[m] = now;
-    const rate = Math.max(0, (this.mRate[m] as number) + delta);
-    this.mRate[m] = rate;
-    this.env.cancel(this.mEvent[m]);
-    this.mEvent[m] = undefined;
+    this.mRate[m] = Math.max(0, (this.mRate[m] as number) + delta);
+  }
+
+  /** (Re)schedules the meter's threshold event for its current rate, or drops it at rate 0. */
+  private scheduleMeter(m: number): void {
+    const rate = this.mRate[m] as number;
+    const ev = this.mEvent[m];
     if (rate > EPS) {
       const wait = Math.max(0, ((this.mThreshold[m] as number) - (this.mAcc[m] as number)) / rate);
-      this.mEvent[m] = this.env.schedule(wait, () => this.fireMeter(m), Priority.URGENT);
+      if (ev === undefined) this.mEvent[m] = this.env.schedule(wait, this.mFire[m] as () => void, Priority.URGENT);
+      else this.env.reschedule(ev, wait, Priority.URGENT);
+    } else if (ev !== undefined) {
+      this.env.cancel(ev);
     }
   }
 
   private fireMeter(m: number): void {
     if (this.mFired[m]) return;
-    this.mFired[m] = true;
+    this.mFired[m] = 1;
     this.mAcc[m] = this.mThreshold[m] as number;
     this.mEvent[m] = undefined;
     (this.mOnReach[m] as () => void)();
@@ -501,6 +736,35 @@ export class FlowNetwork {
     this.lMark = i32(this.lMark);
     this.lLoc = i32(this.lLoc);
     this.lLocEpoch = i32(this.lLocEpoch);
+    // Per-fill locals and link lists: a component never touches more links than exist.
+    this.locRem = new Float64Array(n);
+    this.locN = new Int32Array(n);
+    this.locVer = new Int32Array(n);
+    this.locLink = new Int32Array(n);
+    this.compLinks = new Int32Array(n);
+    this.edgeLinks = new Int32Array(n);
+  }
+
+  private growMeters(n: number): void {
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.mThreshold = f64(this.mThreshold);
+    this.mAcc = f64(this.mAcc);
+    this.mRate = f64(this.mRate);
+    this.mT = f64(this.mT);
+    const fired = new Uint8Array(n);
+    fired.set(this.mFired);
+    this.mFired = fired;
+    this.mApply = i32(this.mApply);
+    this.mLast = i32(this.mLast);
   }
 
   private growFlows(n: number): void {
@@ -530,21 +794,7 @@ export class FlowNetwork {
     this.fMark = i32(this.fMark, n);
     this.fNew = f64(this.fNew, n);
     this.fActive = u8(this.fActive, n);
+    this.fQueued = u8(this.fQueued, n);
     this.fCapacity = n;
-  }
-
-  private growLoc(n: number): void {
-    const rem = new Float64Array(n);
-    rem.set(this.locRem);
-    this.locRem = rem;
-    const cnt = new Int32Array(n);
-    cnt.set(this.locN);
-    this.locN = cnt;
-    const ver = new Int32Array(n);
-    ver.set(this.locVer);
-    this.locVer = ver;
-    const link = new Int32Array(n);
-    link.set(this.locLink);
-    this.locLink = link;
   }
 }

@@ -163,6 +163,11 @@ describe('supervisor: a small lab on the host loopback', () => {
     const badSel = await client.setStorage({ selection: 'fastest' as 'random' }).catch((e) => e);
     expect((badSel as InputError).field).toBe('storage.selection');
     expect(lab.state.storage).toEqual({ backends: 2, copies: 2, ceilingBps: 50e6, selection: 'random' });
+    // runtime M: fewer active backends than copies is refused naming the field; status shows it
+    const fewer = await client.setStorage({ backends: 1 }).catch((e) => e);
+    expect((fewer as InputError).field).toBe('storage.backends');
+    expect((await client.setStorage({ backends: 2 })).backends).toBe(2);
+    expect((await client.status()).storage).toMatchObject({ backends: 2, configuredBackends: 2 });
   });
 
   it('injects, lists and clears faults; bad faults answer 400 naming the field', async () => {

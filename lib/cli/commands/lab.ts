@@ -327,7 +327,8 @@ Bad input exits 2 naming the field. Prints the new fault's id; 'lab status' show
 
 const storage = defineCommand({
   name: 'storage',
-  summary: 'show or change active backends (M), copies per layer (C), egress ceiling and copy selection at runtime',
+  summary:
+    'show or change active backends (M), copies per layer (C), egress ceiling and copy selection at runtime',
   usage:
     'stampede lab storage [--backends M] [--copies N] [--ceiling BYTES/S] [--selection random|round-robin|least-loaded]',
   help: `

@@ -243,13 +243,12 @@ Default target: ${PUBLISHED_TABLE}
           residuals: result.evaluation.residuals,
         },
         optimizer: {
-          method: 'Nelder-Mead in log-parameter space, bounds clamped',
+          ...result.optimizer,
           objective: 'RMS + max relative error over P50/P90/P99, plus qualitative penalties',
           seed,
           maxEvaluations: iterations,
           evaluations: result.evaluations,
           iterations: result.iterations,
-          initialStep: 0.25,
           wallS: Math.round((Date.now() - started) / 1000),
           bounds: Object.fromEntries(FREE_PARAMS.map((p) => [p.path, [p.lo, p.hi]])),
         },
@@ -261,12 +260,12 @@ Default target: ${PUBLISHED_TABLE}
   },
 });
 
-function nest(flat: Record<string, number>): Record<string, Record<string, number>> {
-  const out: Record<string, Record<string, number>> = {};
+function nest(flat: Record<string, unknown>): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
   for (const [path, v] of Object.entries(flat)) {
     const [group, key] = path.split('.') as [string, string];
     out[group] ??= {};
-    (out[group] as Record<string, number>)[key] = v;
+    (out[group] as Record<string, unknown>)[key] = v;
   }
   return out;
 }

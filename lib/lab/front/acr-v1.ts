@@ -101,7 +101,8 @@ export class AcrMetadata {
     return next;
   }
   forget(prefix: string): void {
-    for (const k of [...this.flags.keys()]) if (k === prefix || k.startsWith(`${prefix}:`) || k.startsWith(`${prefix}@`)) this.flags.delete(k);
+    for (const k of [...this.flags.keys()])
+      if (k === prefix || k.startsWith(`${prefix}:`) || k.startsWith(`${prefix}@`)) this.flags.delete(k);
   }
 }
 
@@ -176,11 +177,7 @@ async function listTags(ctx: AcrContext, repo: string): Promise<TagInfo[]> {
   for (const name of names) {
     try {
       const link = join(dir, name, 'current/link');
-      const [digest, s, d] = await Promise.all([
-        readFile(link, 'utf8'),
-        stat(link),
-        stat(join(dir, name)),
-      ]);
+      const [digest, s, d] = await Promise.all([readFile(link, 'utf8'), stat(link), stat(join(dir, name))]);
       out.push({
         name,
         digest: digest.trim(),
@@ -445,12 +442,18 @@ export async function serveAcr(
       );
       const items = [];
       for (const m of p.items) items.push(await manifestJson(m, tags));
-      return sendJson(res, 200, { registry, imageName: repo, manifests: items }, p.link ? { link: p.link } : {});
+      return sendJson(
+        res,
+        200,
+        { registry, imageName: repo, manifests: items },
+        p.link ? { link: p.link } : {},
+      );
     }
     case 'manifest': {
       const [manifests, tags] = await Promise.all([listManifests(ctx, repo), listTags(ctx, repo)]);
       const m = manifests.find((x) => x.digest === route.digest);
-      if (!m) return ociError(res, 404, 'MANIFEST_UNKNOWN', `manifest ${route.digest} is not known in ${repo}`);
+      if (!m)
+        return ociError(res, 404, 'MANIFEST_UNKNOWN', `manifest ${route.digest} is not known in ${repo}`);
       if (method === 'PATCH') ctx.meta.patch(`${key}@${m.digest}`, await readBody(req));
       else if (method !== 'GET') return notAllowed();
       return sendJson(res, 200, { registry, imageName: repo, manifest: await manifestJson(m, tags) });

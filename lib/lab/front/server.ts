@@ -57,7 +57,9 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
 
   /** A healthy backend holding a copy of `digest`, by the runtime selection policy; null if none. */
   const pickBackend = (digest: string): BackendHandle | null => {
-    const holders = new Set(placement(digest, activeBackends(state, region.backends), state.storage.copies).map((b) => b.id));
+    const holders = new Set(
+      placement(digest, activeBackends(state, region.backends), state.storage.copies).map((b) => b.id),
+    );
     const live = deps.backends.filter((b) => holders.has(b.addr.id) && b.healthy());
     if (live.length === 0) return null;
     switch (state.storage.selection) {
