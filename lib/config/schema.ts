@@ -26,6 +26,30 @@ export function isLeaf(node: unknown): node is Leaf<unknown> {
   return typeof node === 'object' && node !== null && (node as { leaf?: unknown }).leaf === true;
 }
 
+/** Every leaf kind is one rule applied to JSON input (check) and to text input (parse). */
+function leaf<T>(
+  o: { doc: string; default: T; unit?: string },
+  expected: string,
+  check: (value: unknown, path: string) => T,
+  parse: (raw: string, path: string) => T = check,
+): Leaf<T> {
+  return {
+    leaf: true,
+    doc: o.doc,
+    default: o.default,
+    ...(o.unit ? { unit: o.unit } : {}),
+    expected,
+    check,
+    parse,
+  };
+}
+
+/** `a,b,c` or `[a,b,c]` as typed after --set; empty text is an empty list. */
+function splitList(raw: string): string[] {
+  const text = raw.trim().replace(/^\[|\]$/g, '');
+  return text === '' ? [] : text.split(',').map((t) => t.trim());
+}
+
 interface NumOpts {
   default: number;
   doc: string;
@@ -57,19 +81,11 @@ function numLeaf(o: NumOpts, integer: boolean): Leaf<number> {
     if (!ok) throw new InputError(path, expected, value);
     return value as number;
   };
-  return {
-    leaf: true,
-    doc: o.doc,
-    default: o.default,
-    ...(o.unit ? { unit: o.unit } : {}),
-    expected,
-    check,
-    parse: (raw, path) => {
-      const n = parseNumber(raw);
-      if (n === undefined) throw new InputError(path, expected, raw);
-      return check(n, path);
-    },
-  };
+  return leaf(o, expected, check, (raw, path) => {
+    const n = parseNumber(raw);
+    if (n === undefined) throw new InputError(path, expected, raw);
+    return check(n, path);
+  });
 }
 
 /** Accepts plain numbers and the suffixes people type for sizes and rates: 512Mi, 2Gi, 10G, 1.5e9. */
@@ -95,56 +111,45 @@ export const int = (o: NumOpts): Leaf<number> => numLeaf(o, true);
 
 export function str(o: { default: string; doc: string; pattern?: RegExp; expected?: string }): Leaf<string> {
   const expected = o.expected ?? (o.pattern ? `a string matching ${o.pattern}` : 'a string');
-  const check = (value: unknown, path: string): string => {
+  return leaf(o, expected, (value, path) => {
     if (typeof value !== 'string' || (o.pattern && !o.pattern.test(value)))
       throw new InputError(path, expected, value);
     return value;
-  };
-  return {
-    leaf: true,
-    doc: o.doc,
-    default: o.default,
-    expected,
-    check,
-    parse: (raw, path) => check(raw, path),
-  };
+  });
 }
 
 export function bool(o: { default: boolean; doc: string }): Leaf<boolean> {
   const expected = 'true or false';
-  const check = (value: unknown, path: string): boolean => {
-    if (typeof value !== 'boolean') throw new InputError(path, expected, value);
-    return value;
+  const words: Record<string, boolean> = {
+    true: true,
+    '1': true,
+    on: true,
+    false: false,
+    '0': false,
+    off: false,
   };
-  return {
-    leaf: true,
-    doc: o.doc,
-    default: o.default,
+  return leaf(
+    o,
     expected,
-    check,
-    parse: (raw, path) => {
-      if (raw === 'true' || raw === '1' || raw === 'on') return true;
-      if (raw === 'false' || raw === '0' || raw === 'off') return false;
-      throw new InputError(path, expected, raw);
+    (value, path) => {
+      if (typeof value !== 'boolean') throw new InputError(path, expected, value);
+      return value;
     },
-  };
+    (raw, path) => {
+      const v = words[raw];
+      if (v === undefined) throw new InputError(path, expected, raw);
+      return v;
+    },
+  );
 }
 
 export function oneOf<const V extends string>(values: readonly V[], o: { default: V; doc: string }): Leaf<V> {
   const expected = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
-  const check = (value: unknown, path: string): V => {
+  return leaf(o, expected, (value, path) => {
     if (typeof value !== 'string' || !(values as readonly string[]).includes(value))
       throw new InputError(path, expected, value);
     return value as V;
-  };
-  return {
-    leaf: true,
-    doc: o.doc,
-    default: o.default,
-    expected,
-    check,
-    parse: (raw, path) => check(raw, path),
-  };
+  });
 }
 
 /** A list of numbers, typed on the command line as `1,2,3` (or JSON `[1,2,3]`). */
@@ -154,26 +159,26 @@ export function numList(
   const item = numLeaf({ ...o, default: 0 }, o.integer ?? false);
   const minLength = o.minLength ?? 1;
   const expected = `a list of at least ${minLength} item(s), each ${item.expected}`;
-  const check = (value: unknown, path: string): number[] => {
-    if (!Array.isArray(value) || value.length < minLength) throw new InputError(path, expected, value);
-    return value.map((v, i) => item.check(v, `${path}[${i}]`));
+  const length = (n: number, path: string, received: unknown) => {
+    if (n < minLength) throw new InputError(path, expected, received);
   };
-  return {
-    leaf: true,
-    doc: o.doc,
-    default: o.default,
-    ...(o.unit ? { unit: o.unit } : {}),
+  return leaf(
+    o,
     expected,
-    check,
-    parse: (raw, path) => {
-      const text = raw.trim().replace(/^\[|\]$/g, '');
-      if (text === '') throw new InputError(path, expected, raw);
-      return text.split(',').map((p, i) => item.parse(p, `${path}[${i}]`));
+    (value, path) => {
+      if (!Array.isArray(value)) throw new InputError(path, expected, value);
+      length(value.length, path, value);
+      return value.map((v, i) => item.check(v, `${path}[${i}]`));
     },
-  };
+    (raw, path) => {
+      const parts = splitList(raw);
+      length(parts.length, path, raw);
+      return parts.map((p, i) => item.parse(p, `${path}[${i}]`));
+    },
+  );
 }
 
-/** A list of strings, typed on the command line as `a,b,c` (or JSON `["a","b"]`). */
+/** A list of distinct strings, typed on the command line as `a,b,c` (or JSON `["a","b"]`). */
 export function strList(o: {
   default: string[];
   doc: string;
@@ -192,17 +197,12 @@ export function strList(o: {
       return v;
     });
   };
-  return {
-    leaf: true,
-    doc: o.doc,
-    default: o.default,
-    expected,
-    check,
-    parse: (raw, path) => {
-      const text = raw.trim().replace(/^\[|\]$/g, '');
-      return check(text === '' ? [] : text.split(',').map((t) => t.trim().replace(/^"|"$/g, '')), path);
-    },
-  };
+  return leaf(o, expected, check, (raw, path) =>
+    check(
+      splitList(raw).map((t) => t.replace(/^"|"$/g, '')),
+      path,
+    ),
+  );
 }
 
 /** The defaults of a schema as a plain tree. */
