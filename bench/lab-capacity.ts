@@ -37,7 +37,7 @@ import { labSchema } from '../lib/lab/config';
 import { labClient, labSocketPath, labTopologyByName } from '../lib/lab/lab-client';
 import { nsExec } from '../lib/lab/netns';
 import type { LabStatus } from '../lib/lab/supervisor';
-import type { BackendStat, Envelope, Metrics, Point } from '../lib/results/envelope';
+import type { BackendStat, Envelope, Metrics, Point, Quantiles } from '../lib/results/envelope';
 import { ndjsonWriter, readNdjson } from '../lib/results/ndjson';
 import { defaultRunDir, ensureRunDir, writeSummary } from '../lib/results/run-dir';
 import { egressQuantiles, quantiles } from '../lib/results/stats';
@@ -374,10 +374,28 @@ interface PhaseResult {
   peakInFlight: number;
   blobS: number[];
   lateMs: number[];
-  backends: Array<BackendStat & { throttled: number; requests: number }>;
+  backends: Array<BackendStat & { throttled: number; requests: number; lifetimePeakEgressBps: number }>;
+  /** k6's per-hop timings of blob requests (ms): front = the 307, storage = the backend, registry = direct. */
+  hops: Record<string, { n: number; waitingMs: Quantiles; receivingMs: Quantiles; blockedMs: Quantiles }>;
   peakBackendActive: number;
   k6Exit: number | null;
   incomplete?: string;
+}
+
+/** Highest rate over windows of >= 1 s between byte-count samples of one backend. */
+function phasePeak(samples: Array<{ at: number; bytes: Record<string, number> }>, id: string): number {
+  let peak = 0;
+  let j = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const a = samples[i]!;
+    if (j <= i) j = i + 1;
+    while (j < samples.length && samples[j]!.at - a.at < 1000) j++;
+    const b = samples[j];
+    if (!b) break;
+    const rate = (((b.bytes[id] ?? 0) - (a.bytes[id] ?? 0)) * 1000) / (b.at - a.at);
+    if (rate > peak) peak = rate;
+  }
+  return peak;
 }
 
 function sweepPeak(starts: number[], ends: number[]): number {
@@ -417,9 +435,21 @@ function summarise(
   };
   const t0: number[] = [];
   const t1: number[] = [];
+  const hop: Record<string, Record<string, number[]>> = {};
   for (const p of points) {
     const v = p.data.value;
     const tags = p.data.tags ?? {};
+    if (tags.step === 'blob' && /^http_req_(waiting|receiving|blocked)$/.test(p.metric)) {
+      const url = tags.url ?? '';
+      const h = url.includes('.blob.') ? 'storage' : /:5000\//.test(url) ? 'registry' : 'front';
+      const m = p.metric.slice('http_req_'.length);
+      const byMetric = hop[h] ?? {};
+      hop[h] = byMetric;
+      const list = byMetric[m] ?? [];
+      byMetric[m] = list;
+      list.push(v);
+      continue;
+    }
     switch (p.metric) {
       case 'blob_ok':
         r.ok += v;
@@ -460,7 +490,15 @@ function summarise(
     r.throughputBps = r.windowS > 0 ? r.bytes / r.windowS : 0;
     r.peakInFlight = sweepPeak(t0, t1);
   }
-  return r;
+  const hops: PhaseResult['hops'] = {};
+  for (const [h, m] of Object.entries(hop))
+    hops[h] = {
+      n: m.waiting?.length ?? 0,
+      waitingMs: quantiles(m.waiting ?? []),
+      receivingMs: quantiles(m.receiving ?? []),
+      blockedMs: quantiles(m.blocked ?? []),
+    };
+  return { ...r, hops };
 }
 
 interface PhaseSpec {
@@ -504,6 +542,7 @@ async function runPhase(
     : Object.fromEntries(Object.entries(ctx.labEnv).filter(([k]) => !k.startsWith('STAMPEDE_AAD_')));
   // Active streams on the backends, sampled from the lab while k6 runs (no overlapping calls).
   let peakBackendActive = 0;
+  const byteSamples: Array<{ at: number; bytes: Record<string, number> }> = [];
   let busy = false;
   let sampling = true;
   const activeSampler = (async () => {
@@ -512,6 +551,10 @@ async function runPhase(
         busy = true;
         try {
           const st = await client.status();
+          byteSamples.push({
+            at: Date.now(),
+            bytes: Object.fromEntries(st.backends.map((b) => [b.id, b.bytes])),
+          });
           peakBackendActive = Math.max(
             peakBackendActive,
             st.backends.reduce((n, b) => n + b.active, 0),
@@ -547,7 +590,9 @@ async function runPhase(
     return {
       id: b.id,
       bytes: b.bytes - (was?.bytes ?? 0),
-      peakEgressBps: b.peakEgressBps,
+      // The backend's own peak is over its lifetime; this is this phase's (>= 1 s windows).
+      peakEgressBps: phasePeak(byteSamples, b.id),
+      lifetimePeakEgressBps: b.peakEgressBps,
       ceilingBps: b.ceilingBps,
       throttled: b.throttled - (was?.throttled ?? 0),
       requests: b.requests - (was?.requests ?? 0),
@@ -591,6 +636,7 @@ const notes: string[] = [];
 let statusAfter: LabStatus | undefined;
 let fds: { supervisorBefore: number; supervisorAfter: number } | undefined;
 let replicationMs = 0;
+let directRole = 'registry:eastus';
 
 try {
   log(`lab ${LAB}: up (3 regions x 4 backends, copies 2); results in ${outDir}`);
@@ -636,6 +682,7 @@ try {
     topology.regions.find((r) => r.name === config.regions.clientRegion) ?? topology.regions[0]!;
   const reg = config.registry.names[0] as string;
   const direct = `http://${client1.registryIp}:${client1.registryPort}`;
+  directRole = `registry:${client1.name}`;
 
   if (!opt.skip.has('throughput')) {
     const tp = (label: string, dir: string, viaFront: boolean, verify: boolean): PhaseSpec => ({
@@ -740,6 +787,12 @@ const pairRatios = throughput.front
   })
   .filter(Number.isFinite);
 const ratio = pairRatios.length ? quantiles(pairRatios).p50 : 0;
+/** CPU seconds the serving process spent per GiB delivered, over a set of rounds. */
+const serverCpu = (rs: PhaseResult[], role: string) => {
+  const cpuS = rs.reduce((s, r) => s + ((r.cpu[role] ?? 0) / 100) * r.windowS, 0);
+  const bytes = rs.reduce((s, r) => s + r.bytes, 0);
+  return bytes > 0 ? cpuS / (bytes / GiB) : Number.NaN;
+};
 const peakMem = mem?.peakTotal() ?? 0;
 const expected = opt.vus * opt.perVu;
 const noCeil = phases[0];
@@ -764,6 +817,12 @@ const targets = {
 };
 if (withCeil && withCeil.throttled === 0)
   notes.push('the ceiling run saw no 503: the ceiling was not low enough to throttle');
+if (withCeil)
+  for (const b of withCeil.backends)
+    if (b.ceilingBps > 0 && b.peakEgressBps > 1.1 * b.ceilingBps)
+      notes.push(
+        `${b.id} delivered ${fmt(b.peakEgressBps / 1e6)} MB/s over its ${fmt(b.ceilingBps / 1e6)} MB/s ceiling`,
+      );
 if (fds && fds.supervisorAfter > fds.supervisorBefore + 20)
   notes.push(`supervisor fds grew from ${fds.supervisorBefore} to ${fds.supervisorAfter} over the runs`);
 const unhealthy = statusAfter?.components.filter((c) => !c.ok) ?? [];
@@ -819,6 +878,27 @@ const lines = [
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${k} ${fmt(mib(v), 0)}`)
     .join(', ')} MiB`,
+  'k6 timings of blob requests per hop, p50/p90 ms (front = the 307, storage = the backend):',
+  ...[...phases, ...throughput.direct.slice(0, 1), ...throughput.front.slice(0, 1)].map(
+    (p) =>
+      `  ${p.label.padEnd(30)} ${Object.entries(p.hops)
+        .map(
+          ([h, t]) =>
+            `${h} wait ${fmt(t.waitingMs.p50, 0)}/${fmt(t.waitingMs.p90, 0)} recv ${fmt(t.receivingMs.p50, 0)}/${fmt(t.receivingMs.p90, 0)}`,
+        )
+        .join('; ')}`,
+  ),
+  'per-backend bytes and peak egress in the phase (MB/s over >= 1 s):',
+  ...phases.map(
+    (p) =>
+      `  ${p.label.padEnd(30)} ${p.backends
+        .filter((b) => b.bytes > 0 || b.throttled > 0)
+        .map(
+          (b) =>
+            `${b.id} ${fmt(mib(b.bytes), 0)} MiB peak ${fmt(b.peakEgressBps / 1e6)} (503 x${b.throttled})`,
+        )
+        .join(', ')}`,
+  ),
   'CPU during each download window, % of one core (2 cores = 200%; other = rest of the box):',
   ...[...phases, ...throughput.direct, ...throughput.front].map(
     (p) =>
@@ -828,6 +908,7 @@ const lines = [
   ),
   `throughput: direct ${fmt(tpDirect.bps / 1e6)} MB/s, front ${fmt(tpFront.bps / 1e6)} MB/s (all rounds: ${fmt(aggRatio * 100)}%); median of paired rounds ${fmt(ratio * 100)}% (target >= 80%): ${verdict(targets.throughput)}`,
   `  paired ratios: ${pairRatios.map((x) => `${fmt(x * 100)}%`).join(' / ')}`,
+  `  serving process CPU per GiB delivered: registry ${fmt(serverCpu(throughput.direct, directRole), 2)} s, supervisor (front + backends) ${fmt(serverCpu(throughput.front, 'supervisor'), 2)} s`,
   `  per round direct ${tpDirect.runs.map((x) => fmt(x / 1e6)).join(' / ')}; front ${tpFront.runs.map((x) => fmt(x / 1e6)).join(' / ')} MB/s`,
   `concurrency: ${noCeil ? `${noCeil.ok}/${expected} ok with no ceiling (${noCeil.failedError} errors, ${noCeil.throttled} throttled)` : 'not run'}; ${withCeil ? `${withCeil.ok} ok + ${withCeil.failedThrottled} gave up throttled, ${withCeil.failedError} other errors, ${withCeil.throttled} 503 answers with the ceiling` : ''}: ${verdict(targets.concurrency)}`,
   `supervisor fds: ${fds ? `${fds.supervisorBefore} before, ${fds.supervisorAfter} after` : '-'}; replication of the seeds took ${fmt(replicationMs / 1000)} s`,
@@ -857,6 +938,7 @@ const point = (p: PhaseResult, extra: Record<string, unknown> = {}): Point => {
     labPeakRssBytes: mem?.peakByPhase[p.label] ?? 0,
     barrierLateMs: quantiles(p.lateMs),
     cpuPctOfCore: p.cpu,
+    hops: p.hops,
     ...extra,
   };
   const hot = p.backends.filter((b) => b.ceilingBps > 0);
@@ -907,6 +989,10 @@ const envelope: Envelope = {
       ratio,
       aggregateRatio: aggRatio,
       pairRatios,
+      serverCpuSecondsPerGiB: {
+        registry: serverCpu(throughput.direct, directRole),
+        supervisor: serverCpu(throughput.front, 'supervisor'),
+      },
       directRoundsBps: tpDirect.runs,
       frontRoundsBps: tpFront.runs,
     },

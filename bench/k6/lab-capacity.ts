@@ -9,7 +9,8 @@
  *   CAP_MODE         concurrency: VU v downloads CAP_PER_VU blobs starting at blob v-1, all at once
  *                    throughput:  VU v downloads every blob once, one after another, from blob v-1
  *   CAP_VUS, CAP_PER_VU, CAP_BARRIER_S (downloads start this long after setup ends)
- *   CAP_MAX_RETRIES  retries of a 429/503 (Retry-After honoured, jittered), then the blob is given up
+ *   CAP_MAX_RETRIES  retries of a 429 or 503 ServerBusy (Retry-After honoured, jittered), then the
+ *                    blob is given up (counted as throttled, not as an error)
  *   CAP_VERIFY       1: sha256 every body against its digest (sizes are always checked)
  *   CAP_MAX_DURATION_S
  *   STAMPEDE_AAD_*   the lab's AcrPull client (front only; absent = no auth, the registry server)
@@ -105,7 +106,7 @@ export function setup(): SetupData {
   return { ...(refreshToken ? { refreshToken } : {}), startAt: Date.now() + BARRIER_S * 1000 };
 }
 
-/** The VU's pull token: GET /v2/ -> 401 challenge -> POST /oauth2/token (retried on 429/503). */
+/** The VU's pull token: GET /v2/ -> 401 challenge -> POST /oauth2/token (retried on 429). */
 function pullToken(refreshToken: string | undefined): Record<string, string> {
   if (!refreshToken) return {};
   for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
@@ -119,14 +120,23 @@ function pullToken(refreshToken: string | undefined): Record<string, string> {
       });
       const parsed = res.status === 200 ? parseTokenResponse(String(res.body)) : null;
       if (parsed) return { authorization: `Bearer ${parsed.token}` };
-      if (res.status !== 429 && res.status !== 503) throw new Error(`token: HTTP ${res.status}`);
+      if (res.status !== 429) throw new Error(`token: HTTP ${res.status}`);
       throttled.add(1, { code: String(res.status), what: 'token' });
-    } else if (ping.status === 429 || ping.status === 503) {
+    } else if (ping.status === 429) {
       throttled.add(1, { code: String(ping.status), what: 'ping' });
     } else throw new Error(`GET /v2/: HTTP ${ping.status} without a Bearer challenge`);
     sleep(0.5 + Math.random());
   }
   throw new Error('token: still throttled after retries');
+}
+
+/**
+ * Configured throttling, and nothing else: the front's per-replica rate limit (429
+ * TOOMANYREQUESTS) or a storage backend over its egress ceiling (503 ServerBusy). Any other
+ * 503 (e.g. the front's UNAVAILABLE) is an error.
+ */
+function isThrottle(res: RefinedResponse<'binary'>): boolean {
+  return res.status === 429 || (res.status === 503 && res.headers['X-Ms-Error-Code'] === 'ServerBusy');
 }
 
 /** The failure's code: Azure Storage's x-ms-error-code, the OCI error code, or the HTTP status. */
@@ -161,7 +171,7 @@ function download(list: Array<{ digest: string; size: number }>, auth: Record<st
       t0s.add(sent);
       t1s.add(done);
       if (res.url !== `${BASE}/v2/${REPO}/blobs/${p.blob.digest}`) redirects.add(1);
-      if (res.status === 429 || res.status === 503) {
+      if (isThrottle(res)) {
         throttled.add(1, { code: String(res.status), what: 'blob' });
         if (p.attempt < MAX_RETRIES) {
           const ra = Number(res.headers['Retry-After']);

@@ -1,8 +1,10 @@
 /**
  * The parameter tree of the cold-pull and copy-sweep experiments. Defaults are the fixed
  * workload assumptions (sim/models/README.md says why each was chosen) plus the values
- * the acr-copies-2026 calibration found for the free physical parameters; the preset
- * file pins the fitted values explicitly so a run stays reproducible if defaults move.
+ * the acr-copies-2026 calibration found for the free physical parameters (copied exactly
+ * from sim/experiments/presets/acr-copies-2026.json), and sweep.copies is the ladder that
+ * calibration chose; the preset pins the fitted values explicitly so a run stays
+ * reproducible if defaults move.
  */
 import { bool, type Infer, int, num, numList, oneOf, strList } from '../../lib/config/schema';
 
@@ -34,26 +36,26 @@ export const clientSchema = {
   }),
   nicBps: num({ default: 1.25e9, gt: 0, unit: 'B/s', doc: 'per-node NIC bandwidth shared by its downloads' }),
   streamBps: num({
-    default: 80 * MiB,
+    default: 121117058.64334321,
     gt: 0,
     unit: 'B/s',
     doc: 'read rate of one HTTP stream from one warm blob copy',
   }),
   unpackBps: num({
-    default: 33 * MiB,
+    default: 34571999.61584672,
     gt: 0,
     unit: 'B/s',
     doc: 'median per-node unpack rate (decompress + write)',
   }),
   unpackSpread: num({
-    default: 0.035,
+    default: 0.04232930715081197,
     min: 0,
     max: 2,
     doc: 'node-to-node spread of unpack rate: sigma of a log-normal around the median (disk/CPU variance)',
   }),
   startS: num({ default: 8, min: 0, unit: 's', doc: 'container create + start after the image is unpacked' }),
   retryBaseS: num({
-    default: 45,
+    default: 104.2971915783202,
     gt: 0,
     unit: 's',
     doc: 'first retry delay after a 503; doubles per attempt (kubelet starts its image-pull back-off at 10 s)',
@@ -65,7 +67,7 @@ export const clientSchema = {
     doc: 'longest retry delay; the doubling stops here (kubelet caps image-pull back-off at 300 s)',
   }),
   chunkBytes: num({
-    default: 256 * MiB,
+    default: 512 * MiB,
     gt: 0,
     unit: 'B',
     doc: 'bytes per range request; each request is a storage request that can be throttled',
@@ -85,19 +87,19 @@ export const storageSchema = {
     doc: 'copies of every layer, each on a distinct backend (cold-pull only)',
   }),
   ceilingBps: num({
-    default: 15 * 2 ** 30,
+    default: 24230592246.300285,
     gt: 0,
     unit: 'B/s',
     doc: 'per-backend egress ceiling: while the windowed egress is above it new requests are throttled (503 ServerBusy)',
   }),
   meterWindowS: num({
-    default: 20,
+    default: 34.144560249164776,
     gt: 0,
     unit: 's',
     doc: 'window of the per-backend egress meter that throttling (and the reported peak) uses',
   }),
   burstFactor: num({
-    default: 1.3,
+    default: 2.586409463738685,
     min: 1,
     doc: 'physical egress capacity as a multiple of the ceiling (served egress can exceed the ceiling)',
   }),
@@ -105,22 +107,22 @@ export const storageSchema = {
     default: true,
     doc: '503 new requests while windowed egress is above the ceiling; false = never 503 (ablation)',
   }),
-  copyChoice: oneOf(['random', 'round-robin'], {
+  copyChoice: oneOf(['random', 'round-robin', 'sticky'], {
     default: 'random',
-    doc: 'how a read (and each retry) picks one of the layer copies',
+    doc: 'how the registry redirects a read (and each retry) to a copy: random, round-robin, or sticky (hash of client and layer, so a retry meets the same copy)',
   }),
   fanOutCost: bool({
     default: true,
     doc: 'per-copy cache promotion: a cold copy serves reads at coldReadBps until its windowed egress reaches cacheAdmitBps (false = ablation)',
   }),
   coldReadBps: num({
-    default: 15 * MiB,
+    default: 12774443.858812343,
     gt: 0,
     unit: 'B/s',
     doc: 'per-stream read rate from a copy that is still cold',
   }),
   cacheAdmitBps: num({
-    default: 90 * MiB,
+    default: 82618426.42562626,
     gt: 0,
     unit: 'B/s',
     doc: 'a cold copy is cached (runs warm) once its windowed egress reaches this rate',

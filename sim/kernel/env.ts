@@ -47,6 +47,29 @@ export class Env {
     return this.queue.reschedule(handle, this.clock + delay, priority);
   }
 
+  /**
+   * A reusable, allocation-free event for something that is moved over and over (a flow's
+   * completion): reserve it once with its callback, then setTimer() queues or moves it
+   * (ordered as a fresh schedule() would be) and clearTimer() unqueues it. Returns its id.
+   */
+  reserveTimer(fn: () => void): number {
+    return this.queue.reserveTimer(fn);
+  }
+
+  /** Queues timer `timer` to run `delay` seconds from now, or moves it there. */
+  setTimer(timer: number, delay: number, priority: number = Priority.NORMAL): void {
+    if (!(delay >= 0)) throw new RangeError(`negative or NaN delay: ${delay}`);
+    this.queue.setTimer(timer, this.clock + delay, priority);
+  }
+
+  clearTimer(timer: number): void {
+    this.queue.clearTimer(timer);
+  }
+
+  timerQueued(timer: number): boolean {
+    return this.queue.timerQueued(timer);
+  }
+
   cancel(handle: EventHandle | undefined): void {
     if (handle) this.queue.cancel(handle);
   }
@@ -62,11 +85,12 @@ export class Env {
 
   /** Processes the next event; false when the queue is empty. */
   step(): boolean {
-    const ev = this.queue.pop();
-    if (!ev) return false;
-    this.clock = ev.time;
+    const q = this.queue;
+    const fn = q.popNext();
+    if (fn === undefined) return false;
+    this.clock = q.poppedTime;
     this.processed++;
-    ev.fn();
+    fn();
     return true;
   }
 

@@ -3,14 +3,21 @@
  * SimPy's core. The sequence number makes ties FIFO, which is what makes a run
  * deterministic.
  *
- * The heap is indexed: keys live in typed arrays (no pointer chasing while sifting) and
- * every live event knows its heap position, so cancel() removes the entry at once and
- * reschedule() moves a live event to a new time in place (O(log n), no allocation). The
+ * The heap is 4-ary and indexed: each entry is one 32-byte record (time, priority, seq,
+ * slot) in a Float64Array (no pointer chasing while sifting; a node's four children share
+ * two cache lines, and the tree is half as deep as a binary one), and every queued event
+ * knows its heap position through its slot, so cancel() removes the entry at once and
+ * reschedule() moves a queued event to a new time in place (O(log n), no allocation). The
  * network model moves completion events constantly; with lazy deletion most of the heap
  * was dead entries that still had to be sifted past and compacted away.
  *
  * reschedule() takes a fresh sequence number, exactly as cancel() followed by push()
  * would, so the pop order is the same as with a cancel-and-push.
+ *
+ * Timers are the allocation-free form for code that moves one event over and over (a
+ * flow's completion): reserveTimer(fn) pins a slot with its callback once, setTimer()
+ * queues or moves it (fresh sequence number, like reschedule), clearTimer() unqueues it.
+ * No event object is involved, so moving one touches only the heap and the slot table.
  */
 export interface ScheduledEvent {
   readonly time: number;
@@ -33,19 +40,20 @@ class Ev implements ScheduledEvent {
 }
 
 export class EventQueue {
-  // Heap order, parallel arrays: key (time, priority, seq) and the slot of the event.
-  private hTime = new Float64Array(1024);
-  private hPrio = new Float64Array(1024);
-  private hSeq = new Float64Array(1024);
-  private hSlot = new Int32Array(1024);
+  /** Heap records in heap order: [time, priority, seq, slot] per entry. */
+  private h = new Float64Array(4 * 1024);
   private n = 0;
-  // Slots: stable small integers for queued events (recycled), with their heap position.
-  private slotPos = new Int32Array(1024);
+  // Slots: small integers naming queued events (recycled) and timers (pinned), with their
+  // heap position (-1: not queued), callback and, for push()ed events, the event object.
+  private slotPos = new Int32Array(1024).fill(-1);
+  private slotFn: Array<(() => void) | undefined> = [];
   private slotEv: Array<Ev | undefined> = [];
   private freeSlots = new Int32Array(1024);
   private nFree = 0;
   private nextSlot = 0;
   private seq = 0;
+  /** Time of the entry the last popNext() took. */
+  poppedTime = 0;
 
   get size(): number {
     return this.n;
@@ -53,7 +61,11 @@ export class EventQueue {
 
   push(time: number, priority: number, fn: () => void): ScheduledEvent {
     const ev = new Ev(time, priority, 0, fn, false, -1);
-    this.insert(ev);
+    const slot = this.takeSlot();
+    ev.slot = slot;
+    this.slotEv[slot] = ev;
+    this.slotFn[slot] = fn;
+    ev.seq = this.insert(slot, time, priority);
     return ev;
   }
 
@@ -64,26 +76,16 @@ export class EventQueue {
    */
   reschedule(event: ScheduledEvent, time: number, priority: number = event.priority): ScheduledEvent {
     const ev = event as Ev;
-    if (ev.slot < 0) {
-      ev.time = time;
-      ev.priority = priority;
-      ev.cancelled = false;
-      this.insert(ev);
-      return ev;
-    }
-    const seq = this.seq++;
-    const oldT = ev.time;
-    const oldP = ev.priority;
     ev.time = time;
     ev.priority = priority;
-    ev.seq = seq;
-    const i = this.slotPos[ev.slot] as number;
-    this.hTime[i] = time;
-    this.hPrio[i] = priority;
-    this.hSeq[i] = seq;
-    // The new key is later than the old one unless time or priority went down.
-    if (time < oldT || (time === oldT && priority < oldP)) this.siftUp(i);
-    else this.siftDown(i);
+    ev.cancelled = false;
+    if (ev.slot < 0) {
+      const slot = this.takeSlot();
+      ev.slot = slot;
+      this.slotEv[slot] = ev;
+      this.slotFn[slot] = ev.fn;
+    }
+    ev.seq = this.place(ev.slot, time, priority);
     return ev;
   }
 
@@ -94,174 +96,216 @@ export class EventQueue {
     if (ev.slot >= 0) this.removeAt(this.slotPos[ev.slot] as number);
   }
 
+  /** A pinned slot that runs fn whenever it comes due; not queued until setTimer(). */
+  reserveTimer(fn: () => void): number {
+    const slot = this.takeSlot();
+    this.slotFn[slot] = fn;
+    this.slotEv[slot] = undefined;
+    this.slotPos[slot] = -1;
+    return slot;
+  }
+
+  /** Queues the timer at `time` or moves it there, with a fresh sequence number. */
+  setTimer(timer: number, time: number, priority: number): void {
+    this.place(timer, time, priority);
+  }
+
+  clearTimer(timer: number): void {
+    const i = this.slotPos[timer] as number;
+    if (i >= 0) this.removeAt(i);
+  }
+
+  timerQueued(timer: number): boolean {
+    return (this.slotPos[timer] as number) >= 0;
+  }
+
   /** Time of the next event, or Infinity. */
   peekTime(): number {
-    return this.n > 0 ? (this.hTime[0] as number) : Number.POSITIVE_INFINITY;
+    return this.n > 0 ? (this.h[0] as number) : Number.POSITIVE_INFINITY;
   }
 
   pop(): ScheduledEvent | undefined {
     if (this.n === 0) return undefined;
-    const ev = this.slotEv[this.hSlot[0] as number] as Ev;
+    const h = this.h;
+    const slot = h[3] as number;
+    let ev = this.slotEv[slot];
+    // A timer has no event object: describe it in a fresh one.
+    if (ev === undefined)
+      ev = new Ev(h[0] as number, h[1] as number, h[2] as number, this.slotFn[slot] as () => void, false, -1);
     this.removeAt(0);
     // Marked so a later cancel() of a fired event is a no-op.
     ev.cancelled = true;
     return ev;
   }
 
-  private insert(ev: Ev): void {
-    let slot: number;
-    if (this.nFree > 0) slot = this.freeSlots[--this.nFree] as number;
-    else {
-      slot = this.nextSlot++;
-      if (slot >= this.slotPos.length) this.growSlots();
-      this.slotEv.push(undefined);
-    }
-    ev.slot = slot;
-    ev.seq = this.seq++;
-    this.slotEv[slot] = ev;
-    if (this.n === this.hTime.length) this.growHeap();
-    const i = this.n++;
-    this.hTime[i] = ev.time;
-    this.hPrio[i] = ev.priority;
-    this.hSeq[i] = ev.seq;
-    this.hSlot[i] = slot;
-    this.slotPos[slot] = i;
-    this.siftUp(i);
+  /** Takes the next entry off and returns its callback (time in poppedTime); for Env. */
+  popNext(): (() => void) | undefined {
+    if (this.n === 0) return undefined;
+    const h = this.h;
+    const slot = h[3] as number;
+    this.poppedTime = h[0] as number;
+    const fn = this.slotFn[slot];
+    const ev = this.slotEv[slot];
+    this.removeAt(0);
+    if (ev !== undefined) ev.cancelled = true;
+    return fn;
   }
 
-  /** Takes the entry at heap index i out and frees its slot. */
+  private takeSlot(): number {
+    if (this.nFree > 0) return this.freeSlots[--this.nFree] as number;
+    const slot = this.nextSlot++;
+    if (slot >= this.slotPos.length) this.growSlots();
+    this.slotEv.push(undefined);
+    this.slotFn.push(undefined);
+    return slot;
+  }
+
+  /** Queues the (unqueued) slot; returns its sequence number. */
+  private insert(slot: number, time: number, priority: number): number {
+    const seq = this.seq++;
+    if (4 * (this.n + 1) > this.h.length) this.growHeap();
+    this.siftUp(this.n++, time, priority, seq, slot);
+    return seq;
+  }
+
+  /** Queues the slot or moves it if queued; returns its new sequence number. */
+  private place(slot: number, time: number, priority: number): number {
+    const i = this.slotPos[slot] as number;
+    if (i < 0) return this.insert(slot, time, priority);
+    const seq = this.seq++;
+    const h = this.h;
+    const o = 4 * i;
+    const oldT = h[o] as number;
+    // The new key is later than the old one (fresh seq) unless time or priority went down.
+    if (time < oldT || (time === oldT && priority < (h[o + 1] as number)))
+      this.siftUp(i, time, priority, seq, slot);
+    else this.siftDown(i, time, priority, seq, slot);
+    return seq;
+  }
+
+  /** Takes the entry at heap index i out; frees its slot unless it is a timer. */
   private removeAt(i: number): void {
-    const slot = this.hSlot[i] as number;
-    const ev = this.slotEv[slot] as Ev;
-    ev.slot = -1;
-    this.slotEv[slot] = undefined;
-    this.freeSlots[this.nFree++] = slot;
+    const h = this.h;
+    const slot = h[4 * i + 3] as number;
+    this.slotPos[slot] = -1;
+    const ev = this.slotEv[slot];
+    if (ev !== undefined) {
+      ev.slot = -1;
+      this.slotEv[slot] = undefined;
+      this.slotFn[slot] = undefined;
+      this.freeSlots[this.nFree++] = slot;
+    }
     const last = --this.n;
     if (i === last) return;
     // Move the last entry into the hole, then restore order in whichever direction.
-    const t = this.hTime[last] as number;
-    const p = this.hPrio[last] as number;
-    const s = this.hSeq[last] as number;
-    const ls = this.hSlot[last] as number;
-    this.hTime[i] = t;
-    this.hPrio[i] = p;
-    this.hSeq[i] = s;
-    this.hSlot[i] = ls;
-    this.slotPos[ls] = i;
-    if (i > 0 && this.less(i, (i - 1) >> 1)) this.siftUp(i);
-    else this.siftDown(i);
+    const o = 4 * last;
+    const t = h[o] as number;
+    const p = h[o + 1] as number;
+    const s = h[o + 2] as number;
+    const ls = h[o + 3] as number;
+    if (i > 0) {
+      const u = 4 * ((i - 1) >> 2);
+      const tu = h[u] as number;
+      if (
+        tu > t ||
+        (tu === t && ((h[u + 1] as number) > p || ((h[u + 1] as number) === p && (h[u + 2] as number) > s)))
+      ) {
+        this.siftUp(i, t, p, s, ls);
+        return;
+      }
+    }
+    this.siftDown(i, t, p, s, ls);
   }
-
-  private less(a: number, b: number): boolean {
-    const ta = this.hTime[a] as number;
-    const tb = this.hTime[b] as number;
-    if (ta !== tb) return ta < tb;
-    const pa = this.hPrio[a] as number;
-    const pb = this.hPrio[b] as number;
-    if (pa !== pb) return pa < pb;
-    return (this.hSeq[a] as number) < (this.hSeq[b] as number);
-  }
-
-  private siftUp(i: number): void {
-    const hTime = this.hTime;
-    const hPrio = this.hPrio;
-    const hSeq = this.hSeq;
-    const hSlot = this.hSlot;
+  /** Places (t, p, s, slot) at hole i or above. */
+  private siftUp(i: number, t: number, p: number, s: number, slot: number): void {
+    const h = this.h;
     const slotPos = this.slotPos;
-    const t = hTime[i] as number;
-    const p = hPrio[i] as number;
-    const s = hSeq[i] as number;
-    const sl = hSlot[i] as number;
     while (i > 0) {
-      const up = (i - 1) >> 1;
-      const tu = hTime[up] as number;
+      const up = (i - 1) >> 2;
+      const u = 4 * up;
+      const tu = h[u] as number;
       if (tu < t) break;
       if (tu === t) {
-        const pu = hPrio[up] as number;
-        if (pu < p || (pu === p && (hSeq[up] as number) < s)) break;
+        const pu = h[u + 1] as number;
+        if (pu < p || (pu === p && (h[u + 2] as number) < s)) break;
       }
-      hTime[i] = tu;
-      hPrio[i] = hPrio[up] as number;
-      hSeq[i] = hSeq[up] as number;
-      const su = hSlot[up] as number;
-      hSlot[i] = su;
+      const o = 4 * i;
+      h[o] = tu;
+      h[o + 1] = h[u + 1] as number;
+      h[o + 2] = h[u + 2] as number;
+      const su = h[u + 3] as number;
+      h[o + 3] = su;
       slotPos[su] = i;
       i = up;
     }
-    hTime[i] = t;
-    hPrio[i] = p;
-    hSeq[i] = s;
-    hSlot[i] = sl;
-    slotPos[sl] = i;
+    const o = 4 * i;
+    h[o] = t;
+    h[o + 1] = p;
+    h[o + 2] = s;
+    h[o + 3] = slot;
+    slotPos[slot] = i;
   }
 
-  private siftDown(i: number): void {
-    const hTime = this.hTime;
-    const hPrio = this.hPrio;
-    const hSeq = this.hSeq;
-    const hSlot = this.hSlot;
+  /** Places (t, p, s, slot) at hole i or below. */
+  private siftDown(i: number, t: number, p: number, s: number, slot: number): void {
+    const h = this.h;
     const slotPos = this.slotPos;
     const n = this.n;
-    const t = hTime[i] as number;
-    const p = hPrio[i] as number;
-    const s = hSeq[i] as number;
-    const sl = hSlot[i] as number;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      let c = l;
-      const r = l + 1;
-      if (r < n) {
-        const tr = hTime[r] as number;
-        const tl = hTime[l] as number;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      // Smallest of up to four children.
+      let c = first;
+      let cb = 4 * c;
+      let tc = h[cb] as number;
+      const end = Math.min(first + 4, n);
+      for (let k = first + 1; k < end; k++) {
+        const kb = 4 * k;
+        const tk = h[kb] as number;
         if (
-          tr < tl ||
-          (tr === tl &&
-            ((hPrio[r] as number) < (hPrio[l] as number) ||
-              ((hPrio[r] as number) === (hPrio[l] as number) && (hSeq[r] as number) < (hSeq[l] as number))))
-        )
-          c = r;
+          tk < tc ||
+          (tk === tc &&
+            ((h[kb + 1] as number) < (h[cb + 1] as number) ||
+              ((h[kb + 1] as number) === (h[cb + 1] as number) &&
+                (h[kb + 2] as number) < (h[cb + 2] as number))))
+        ) {
+          c = k;
+          cb = kb;
+          tc = tk;
+        }
       }
-      const tc = hTime[c] as number;
       if (tc > t) break;
       if (tc === t) {
-        const pc = hPrio[c] as number;
-        if (pc > p || (pc === p && (hSeq[c] as number) > s)) break;
+        const pc = h[cb + 1] as number;
+        if (pc > p || (pc === p && (h[cb + 2] as number) > s)) break;
       }
-      hTime[i] = tc;
-      hPrio[i] = hPrio[c] as number;
-      hSeq[i] = hSeq[c] as number;
-      const sc = hSlot[c] as number;
-      hSlot[i] = sc;
+      const o = 4 * i;
+      h[o] = tc;
+      h[o + 1] = h[cb + 1] as number;
+      h[o + 2] = h[cb + 2] as number;
+      const sc = h[cb + 3] as number;
+      h[o + 3] = sc;
       slotPos[sc] = i;
       i = c;
     }
-    hTime[i] = t;
-    hPrio[i] = p;
-    hSeq[i] = s;
-    hSlot[i] = sl;
-    slotPos[sl] = i;
+    const o = 4 * i;
+    h[o] = t;
+    h[o + 1] = p;
+    h[o + 2] = s;
+    h[o + 3] = slot;
+    slotPos[slot] = i;
   }
 
   private growHeap(): void {
-    const size = this.hTime.length * 2;
-    const t = new Float64Array(size);
-    t.set(this.hTime);
-    this.hTime = t;
-    const p = new Float64Array(size);
-    p.set(this.hPrio);
-    this.hPrio = p;
-    const s = new Float64Array(size);
-    s.set(this.hSeq);
-    this.hSeq = s;
-    const sl = new Int32Array(size);
-    sl.set(this.hSlot);
-    this.hSlot = sl;
+    const h = new Float64Array(this.h.length * 2);
+    h.set(this.h);
+    this.h = h;
   }
 
   private growSlots(): void {
     const size = this.slotPos.length * 2;
     const pos = new Int32Array(size);
+    pos.fill(-1);
     pos.set(this.slotPos);
     this.slotPos = pos;
     const free = new Int32Array(size);

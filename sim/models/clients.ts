@@ -10,7 +10,7 @@
  * unpack needs the bytes (P50 barely moves), and only nodes stalled past their unpack
  * slack show it in startup time (the tail).
  */
-import type { Env, EventHandle, Rng } from '../kernel';
+import type { Env, Rng } from '../kernel';
 import type { FlowNetwork } from '../net';
 import { backoffDelay } from './backoff';
 import type { StoragePool } from './storage-pool';
@@ -63,13 +63,11 @@ export function startClients(
   const lastByte = new Float64Array(nodes);
   const bytes = new Float64Array(nodes);
 
-  const paused = new Uint8Array(nodes);
-  const unpackEvent: Array<EventHandle | undefined> = new Array(nodes);
   const tryUnpack = (n: number) => {
     const i = unpackNext[n] as number;
-    if (unpacking[n] || paused[n] || i >= L || !downloaded[n * L + i]) return;
+    if (unpacking[n] || i >= L || !downloaded[n * L + i]) return;
     unpacking[n] = 1;
-    unpackEvent[n] = env.schedule((layerSizes[i] as number) / (unpackRate[n] as number), () => {
+    env.schedule((layerSizes[i] as number) / (unpackRate[n] as number), () => {
       unpacking[n] = 0;
       unpackNext[n] = i + 1;
       if (i + 1 === L) {
@@ -84,36 +82,16 @@ export function startClients(
   };
 
   // A layer is read as range requests of chunkBytes from the copy the registry redirected
-  // to. A 503 fails the pull, as containerd's CRI pull does (fetch and unpack share one
-  // context): the node stops issuing requests (reads in flight finish, their bytes stay in
-  // the content store), the layer being applied is aborted, and after a back-off the pull
-  // starts again: applied layers are kept, the aborted one is applied from its start, and
-  // every unfinished layer is asked for again through the registry (a new redirect, so
-  // possibly another copy), resuming at the byte it reached. The back-off counter is per node and never resets during the pull, like
-  // kubelet's image-pull back-off: a node throttled again waits twice as long.
+  // to. A 503 fails that request only: the layer's stream backs off and then asks the
+  // registry again (a new redirect, so possibly another copy), resuming at the byte it
+  // reached; the node's other downloads and its unpack go on. The back-off grows with every
+  // 503 the node has met (a per-node counter that never resets during the pull, like
+  // kubelet's image-pull back-off): a node throttled again waits twice as long.
   const attempts = new Int32Array(nodes);
-  const parked: Array<number[] | undefined> = new Array(nodes);
-  const park = (n: number, layer: number, offset: number) => {
-    const list = parked[n] ?? [];
-    list.push(layer, offset);
-    parked[n] = list;
-  };
-  const resume = (n: number) => {
-    paused[n] = 0;
-    tryUnpack(n);
-    const list = parked[n] ?? [];
-    parked[n] = undefined;
-    for (let k = 0; k < list.length; k += 2) request(n, list[k] as number, list[k + 1] as number);
-  };
   const request = (n: number, layer: number, offset: number) => {
-    if (paused[n]) park(n, layer, offset);
-    else readChunk(n, layer, pool.pickCopy(layer), offset);
+    readChunk(n, layer, pool.pickCopy(layer, n), offset);
   };
   const readChunk = (n: number, layer: number, copy: number, offset: number) => {
-    if (paused[n]) {
-      park(n, layer, offset);
-      return;
-    }
     const size = layerSizes[layer] as number;
     const len = Math.min(p.chunkBytes, size - offset);
     const ok = pool.read(copy, nic[n] as number, len, () => {
@@ -129,17 +107,9 @@ export function startClients(
     });
     if (!ok) {
       res.throttled[n] = (res.throttled[n] as number) + 1;
-      park(n, layer, offset);
-      if (paused[n]) return;
-      paused[n] = 1;
-      if (unpacking[n]) {
-        // The failed pull aborts the layer being applied; it is applied again from the start.
-        env.cancel(unpackEvent[n]);
-        unpacking[n] = 0;
-      }
       const a = attempts[n] as number;
       attempts[n] = a + 1;
-      env.schedule(backoffDelay(a, p.retryBaseS, p.retryCapS, rng), () => resume(n));
+      env.schedule(backoffDelay(a, p.retryBaseS, p.retryCapS, rng), () => request(n, layer, offset));
     }
   };
 

@@ -34,7 +34,7 @@ export interface StorageParams {
   burstFactor: number;
   meterWindowS: number;
   throttling: boolean;
-  copyChoice: 'random' | 'round-robin';
+  copyChoice: 'random' | 'round-robin' | 'sticky';
   fanOutCost: boolean;
   coldReadBps: number;
   cacheAdmitBps: number;
@@ -43,8 +43,8 @@ export interface StorageParams {
 export interface StoragePool {
   /** Backend link of each backend (for usage). */
   readonly links: readonly number[];
-  /** Picks a copy of `layer` for one request (the registry's redirect). */
-  pickCopy(layer: number): number;
+  /** Picks a copy of `layer` for one request of `client` (the registry's redirect). */
+  pickCopy(layer: number, client: number): number;
   /**
    * Asks the copy's backend to serve one request of `bytes`. Returns false when throttled
    * (503); otherwise the read runs over [clientLink, backend] and onDone fires when its
@@ -91,6 +91,8 @@ export function createStoragePool(
   const warm = new Uint8Array(L * C).fill(p.fanOutCost ? 0 : 1);
   const readers: Array<Set<number>> = Array.from({ length: L * C }, () => new Set());
   const rr = new Int32Array(L);
+  // Sticky redirects hash (client, layer) with a salt drawn from the placement stream.
+  const stickySalt = placementRng.fork(0x571c).int(0x7fffffff);
   let throttles = 0;
   let coldReads = 0;
   let promotions = 0;
@@ -101,21 +103,35 @@ export function createStoragePool(
     for (const f of readers[copy] as Set<number>) net.setCap(f, streamBps);
   };
 
-  const meter = windowedEgress(env, net, links, sampleS, p.meterWindowS, L * C, (copy) => {
-    if (warm[copy]) return -1;
-    let r = 0;
-    for (const f of readers[copy] as Set<number>) r += net.rate(f);
-    return r;
-  });
+  // Bytes each copy has delivered: finished reads plus the delivered part of reads in flight.
+  const doneBytes = new Float64Array(L * C);
+  const flowBytes = new Map<number, number>();
+  const delivered = (copy: number): number => {
+    let d = doneBytes[copy] as number;
+    for (const f of readers[copy] as Set<number>) d += (flowBytes.get(f) as number) - net.remaining(f);
+    return d;
+  };
+  const meter = windowedEgress(
+    env,
+    M,
+    copyBackend,
+    sampleS,
+    p.meterWindowS,
+    delivered,
+    (copy) => (readers[copy] as Set<number>).size > 0,
+  );
   const promote = (copy: number, avg: number) => {
     if (!warm[copy] && avg >= p.cacheAdmitBps) warmUp(copy);
   };
-  meter.onCopy = promote;
+  meter.onCopy = (copy, avg) => {
+    if (p.fanOutCost) promote(copy, avg);
+  };
 
   return {
     links,
     backendOf: (copy) => copyBackend[copy] as number,
-    pickCopy(layer) {
+    pickCopy(layer, client) {
+      if (p.copyChoice === 'sticky') return layer * C + (mix(stickySalt, client, layer) % C);
       if (p.copyChoice === 'round-robin') {
         const j = rr[layer] as number;
         rr[layer] = (j + 1) % C;
@@ -141,12 +157,15 @@ export function createStoragePool(
         bytes,
         () => {
           set.delete(flow);
+          flowBytes.delete(flow);
+          doneBytes[copy] = (doneBytes[copy] as number) + bytes;
           bytesServed[b] = (bytesServed[b] as number) + bytes;
           onDone();
         },
         warm[copy] ? streamBps : coldCap,
       );
       set.add(flow);
+      flowBytes.set(flow, bytes);
       return true;
     },
     get throttles() {
@@ -163,81 +182,89 @@ export function createStoragePool(
   };
 }
 
+/** A 32-bit integer hash of (salt, a, b) (murmur3 finaliser), non-negative. */
+function mix(salt: number, a: number, b: number): number {
+  let h = (salt ^ Math.imul(a + 1, 0x9e3779b1) ^ Math.imul(b + 1, 0x85ebca77)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /**
- * Egress averaged over the last windowS, from usage sampled every sampleS (storage
- * monitoring's 1-second samples rolled into a window), for every backend and for every
- * copy that is still cold (`copyRate` returns -1 once a copy no longer needs metering).
- * The average is always over the whole window, so a burst shorter than the window counts
- * only for its share. Sampling stops while nothing is flowing and resumes on the next read,
- * so an idle tail costs nothing.
+ * Egress averaged over the last windowS, for every backend and every copy: the bytes
+ * delivered in the window (read from cumulative counters every sampleS, as storage
+ * monitoring rolls its counters up) divided by the window. The average is always over the
+ * whole window, so a burst shorter than the window counts only for its share. Sampling
+ * stops once nothing is flowing and the window is empty, and resumes on the next read.
  */
 function windowedEgress(
   env: Env,
-  net: FlowNetwork,
-  links: readonly number[],
+  backends: number,
+  copyBackend: Int32Array,
   sampleS: number,
   windowS: number,
-  copies: number,
-  copyRate: (copy: number) => number,
+  delivered: (copy: number) => number,
+  active: (copy: number) => boolean,
 ): {
   now: Float64Array;
   peak: Float64Array;
   wake(): void;
   onCopy: (copy: number, avg: number) => void;
 } {
-  const n = links.length;
+  const copies = copyBackend.length;
   const per = Math.max(1, Math.round(windowS / sampleS));
-  const ring = new Float64Array(n * per);
-  const sum = new Float64Array(n);
+  const span = per * sampleS;
+  const bRing = new Float64Array(backends * per);
+  const bCum = new Float64Array(backends);
   const cRing = new Float64Array(copies * per);
-  const cSum = new Float64Array(copies);
-  const cDone = new Uint8Array(copies);
+  const cCum = new Float64Array(copies);
+  const wasActive = new Uint8Array(copies);
   let k = 0;
   let running = false;
-  let idleTicks = 0;
+  let quiet = 0;
   const out = {
-    now: new Float64Array(n),
-    peak: new Float64Array(n),
+    now: new Float64Array(backends),
+    peak: new Float64Array(backends),
     onCopy: (_copy: number, _avg: number) => {},
     wake() {
       if (running) return;
       running = true;
+      quiet = 0;
       env.schedule(sampleS, tick, Priority.LATE);
     },
   };
   const tick = () => {
     const slot = k % per;
+    bCum.fill(0);
     let busy = false;
-    let carried = false;
-    for (let b = 0; b < n; b++) {
-      const u = net.linkUsage(links[b] as number);
-      if (u > 0) busy = true;
+    for (let c = 0; c < copies; c++) {
+      // Counters move only while a copy has reads in flight (and once more when they end).
+      const a = active(c);
+      if (a) busy = true;
+      if (a || wasActive[c]) cCum[c] = delivered(c);
+      wasActive[c] = a ? 1 : 0;
+      const cum = cCum[c] as number;
+      const i = c * per + slot;
+      // Until a full window has passed, the oldest sample is the zero at t = 0.
+      const old = k >= per ? (cRing[i] as number) : 0;
+      cRing[i] = cum;
+      const b = copyBackend[c] as number;
+      bCum[b] = (bCum[b] as number) + cum;
+      if (cum > old) out.onCopy(c, (cum - old) / span);
+    }
+    let moving = false;
+    for (let b = 0; b < backends; b++) {
       const i = b * per + slot;
-      const s = (sum[b] as number) + u - (ring[i] as number);
-      sum[b] = s > 0 ? s : 0;
-      ring[i] = u;
-      const avg = (sum[b] as number) / per;
+      const old = k >= per ? (bRing[i] as number) : 0;
+      const avg = ((bCum[b] as number) - old) / span;
+      bRing[i] = bCum[b] as number;
       out.now[b] = avg;
-      if (avg > 0) carried = true;
+      if (avg > 0) moving = true;
       if (avg > (out.peak[b] as number)) out.peak[b] = avg;
     }
-    for (let c = 0; c < copies; c++) {
-      if (cDone[c]) continue;
-      const u = copyRate(c);
-      if (u < 0) {
-        cDone[c] = 1;
-        continue;
-      }
-      const i = c * per + slot;
-      const s = (cSum[c] as number) + u - (cRing[i] as number);
-      cSum[c] = s > 0 ? s : 0;
-      cRing[i] = u;
-      if (u > 0) out.onCopy(c, (cSum[c] as number) / per);
-    }
     k++;
-    idleTicks = busy ? 0 : idleTicks + 1;
-    // Keep sampling while bytes flow or the window still remembers some; then sleep.
-    if ((busy || carried) && idleTicks <= per) env.schedule(sampleS, tick, Priority.LATE);
+    quiet = busy ? 0 : quiet + 1;
+    if (busy || (moving && quiet <= per)) env.schedule(sampleS, tick, Priority.LATE);
     else running = false;
   };
   return out;

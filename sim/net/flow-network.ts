@@ -15,7 +15,7 @@
  * Meters count bytes delivered by a set of flows and fire once when a threshold is
  * reached (the storage model uses them for per-copy cache warm-up).
  */
-import { type Env, type EventHandle, Priority } from '../kernel';
+import { type Env, Priority } from '../kernel';
 import { KeyedMinHeap } from './min-heap';
 
 /** Links per flow at most (NIC + backend + spare for richer topologies). */
@@ -30,33 +30,22 @@ export class FlowNetwork {
 
   // Links
   private nLinks = 0;
-  private lCap = new Float64Array(16);
-  private lUsage = new Float64Array(16);
-  private lPeak = new Float64Array(16);
-  private lSat = new Uint8Array(16);
-  private lMark = new Int32Array(16);
-  private lLoc = new Int32Array(16);
-  private lLocEpoch = new Int32Array(16);
+  // One 64-byte record per link (a flow's visit touches most of these fields, so they
+  // share a cache line): doubles [cap, usage, peak] at LD[8l..], then ints at LI[16l+6..]
+  // [mark, loc, locEpoch, sat] (views of the same buffer).
+  private linkBuf = new ArrayBuffer(16 * 64);
+  private LD = new Float64Array(this.linkBuf);
+  private LI = new Int32Array(this.linkBuf);
   private lFlows: number[][] = [];
 
   // Flows (ids recycled through `freeIds`)
   private fCapacity = 0;
-  private fLinks = new Int32Array(0);
-  private fPos = new Int32Array(0);
-  private fNLinks = new Uint8Array(0);
-  private fRate = new Float64Array(0);
-  private fLeft = new Float64Array(0);
-  private fT = new Float64Array(0);
-  private fCap = new Float64Array(0);
-  private fMeter = new Int32Array(0);
-  private fMark = new Int32Array(0);
-  private fNew = new Float64Array(0);
-  private fActive = new Uint8Array(0);
-  /** 1 while the flow's completion event is queued (the old `fEvent[f] !== undefined`). */
-  private fQueued = new Uint8Array(0);
-  /** One completion event and callback per flow id, kept and moved for the id's lifetime. */
-  private fEvent: Array<EventHandle | undefined> = [];
-  private fFire: Array<(() => void) | undefined> = [];
+  // One 128-byte record per flow id: what a visit reads sits in the first 64 bytes.
+  // Doubles at FD[16f..]: [rate, new, left, t, cap]; ints at FI[32f+10..]: [mark, timer,
+  // meter, nLinks, links x4, active, -, pos x4] (pos: the flow's index in each link's list).
+  private flowBuf = new ArrayBuffer(0);
+  private FD = new Float64Array(0);
+  private FI = new Int32Array(0);
   private fDone: Array<FlowDone | undefined> = [];
   private freeIds: number[] = [];
   private nextId = 0;
@@ -72,16 +61,14 @@ export class FlowNetwork {
   /** Apply pass that last touched the meter, and the order of that touch within it. */
   private mApply = new Int32Array(16);
   private mLast = new Int32Array(16);
-  private mEvent: Array<EventHandle | undefined> = [];
-  private mFire: Array<() => void> = [];
+  private mTimer = new Int32Array(16);
   private mOnReach: Array<() => void> = [];
 
   // Recompute bookkeeping (scratch buffers reused across recomputes)
   private dirtyLinks: number[] = [];
   private dirtyFlows: number[] = [];
   private scheduled = false;
-  private recomputeEvent: EventHandle | undefined;
-  private readonly recomputeFn = (): void => this.recompute();
+  private readonly recomputeTimer: number;
   private epoch = 0;
   private applyPass = 0;
   private heap = new KeyedMinHeap();
@@ -106,28 +93,29 @@ export class FlowNetwork {
 
   constructor(env: Env) {
     this.env = env;
+    this.recomputeTimer = env.reserveTimer(() => this.recompute());
     this.growFlows(1024);
   }
 
   addLink(capacity: number): number {
     if (!(capacity > 0)) throw new RangeError(`link capacity must be > 0, got ${capacity}`);
     const id = this.nLinks++;
-    if (id >= this.lCap.length) this.growLinks(id * 2);
-    this.lCap[id] = capacity;
+    if (id >= this.linkBuf.byteLength / 64) this.growLinks(id * 2);
+    this.LD[8 * id + 0] = capacity;
     this.lFlows.push([]);
     return id;
   }
 
   linkCapacity(link: number): number {
-    return this.lCap[link] as number;
+    return this.LD[8 * link + 0] as number;
   }
   /** Sum of the current rates of the flows on the link. */
   linkUsage(link: number): number {
-    return this.lUsage[link] as number;
+    return this.LD[8 * link + 1] as number;
   }
   /** Highest usage the link has carried so far. */
   linkPeak(link: number): number {
-    return this.lPeak[link] as number;
+    return this.LD[8 * link + 2] as number;
   }
   linkFlowCount(link: number): number {
     return (this.lFlows[link] as number[]).length;
@@ -145,8 +133,7 @@ export class FlowNetwork {
     this.mRate[id] = 0;
     this.mT[id] = this.env.now;
     this.mFired[id] = threshold <= 0 ? 1 : 0;
-    this.mEvent.push(undefined);
-    this.mFire.push(() => this.fireMeter(id));
+    this.mTimer[id] = this.env.reserveTimer(() => this.fireMeter(id));
     this.mOnReach.push(onReach);
     if (threshold <= 0) this.env.schedule(0, onReach, Priority.URGENT);
     return id;
@@ -182,22 +169,21 @@ export class FlowNetwork {
     const f = this.freeIds.pop() ?? this.nextId++;
     if (f >= this.fCapacity) this.growFlows(this.fCapacity * 2);
     this.live++;
-    this.fActive[f] = 1;
-    this.fNLinks[f] = links.length;
+    this.FI[32 * f + 18] = 1;
+    this.FI[32 * f + 13] = links.length;
     for (let j = 0; j < links.length; j++) {
       const l = links[j] as number;
       const list = this.lFlows[l] as number[];
-      this.fLinks[f * MAX_PATH + j] = l;
-      this.fPos[f * MAX_PATH + j] = list.length;
+      this.FI[32 * f + 14 + j] = l;
+      this.FI[32 * f + 20 + j] = list.length;
       list.push(f);
     }
-    this.fRate[f] = 0;
-    this.fLeft[f] = bytes;
-    this.fT[f] = this.env.now;
-    this.fCap[f] = cap;
-    this.fMeter[f] = meter;
+    this.FD[16 * f + 0] = 0;
+    this.FD[16 * f + 2] = bytes;
+    this.FD[16 * f + 3] = this.env.now;
+    this.FD[16 * f + 4] = cap;
+    this.FI[32 * f + 12] = meter;
     this.fDone[f] = onDone;
-    this.fQueued[f] = 0;
     this.dirtyFlows.push(f);
     this.requestRecompute();
     return f;
@@ -205,55 +191,51 @@ export class FlowNetwork {
 
   /** Changes a flow's rate cap (Infinity removes it). */
   setCap(flow: number, cap: number): void {
-    if (!this.fActive[flow]) throw new RangeError(`flow ${flow} is not active`);
+    if (!this.FI[32 * flow + 18]) throw new RangeError(`flow ${flow} is not active`);
     if (!(cap > 0)) throw new RangeError(`flow cap must be > 0, got ${cap}`);
-    if (this.fCap[flow] === cap) return;
-    this.fCap[flow] = cap;
+    if (this.FD[16 * flow + 4] === cap) return;
+    this.FD[16 * flow + 4] = cap;
     this.dirtyFlows.push(flow);
     this.requestRecompute();
   }
 
   rate(flow: number): number {
-    return this.fActive[flow] ? (this.fRate[flow] as number) : 0;
+    return this.FI[32 * flow + 18] ? (this.FD[16 * flow + 0] as number) : 0;
   }
 
   remaining(flow: number): number {
-    if (!this.fActive[flow]) return 0;
+    if (!this.FI[32 * flow + 18]) return 0;
     return Math.max(
       0,
-      (this.fLeft[flow] as number) -
-        (this.fRate[flow] as number) * (this.env.now - (this.fT[flow] as number)),
+      (this.FD[16 * flow + 2] as number) -
+        (this.FD[16 * flow + 0] as number) * (this.env.now - (this.FD[16 * flow + 3] as number)),
     );
   }
 
   private requestRecompute(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // One event object reused for every recompute (it has always fired when we get here).
-    if (this.recomputeEvent === undefined)
-      this.recomputeEvent = this.env.schedule(0, this.recomputeFn, Priority.LATE);
-    else this.env.reschedule(this.recomputeEvent, 0, Priority.LATE);
+    this.env.setTimer(this.recomputeTimer, 0, Priority.LATE);
   }
 
   private complete(f: number): void {
-    const rate = this.fRate[f] as number;
-    const n = this.fNLinks[f] as number;
+    const rate = this.FD[16 * f + 0] as number;
+    const n = this.FI[32 * f + 13] as number;
     for (let j = 0; j < n; j++) {
-      const l = this.fLinks[f * MAX_PATH + j] as number;
-      this.removeFromLink(l, f * MAX_PATH + j);
-      this.lUsage[l] = Math.max(0, (this.lUsage[l] as number) - rate);
+      const l = this.FI[32 * f + 14 + j] as number;
+      this.removeFromLink(l, f, j);
+      this.LD[8 * l + 1] = Math.max(0, (this.LD[8 * l + 1] as number) - rate);
       // Only a saturated link passes the freed bandwidth on to other flows.
-      if (this.lSat[l]) this.dirtyLinks.push(l);
+      if (this.LI[16 * l + 9]) this.dirtyLinks.push(l);
     }
-    const m = this.fMeter[f] as number;
+    const m = this.FI[32 * f + 12] as number;
     if (m >= 0 && !this.mFired[m]) {
       this.meterDelta(m, -rate);
       this.scheduleMeter(m);
     }
     const done = this.fDone[f];
-    this.fActive[f] = 0;
-    this.fRate[f] = 0;
-    this.fQueued[f] = 0;
+    this.FI[32 * f + 18] = 0;
+    this.FD[16 * f + 0] = 0;
     this.fDone[f] = undefined;
     this.freeIds.push(f);
     this.live--;
@@ -261,17 +243,17 @@ export class FlowNetwork {
     done?.(f);
   }
 
-  private removeFromLink(l: number, slot: number): void {
+  private removeFromLink(l: number, f: number, slot: number): void {
     const list = this.lFlows[l] as number[];
-    const pos = this.fPos[slot] as number;
+    const pos = this.FI[32 * f + 20 + slot] as number;
     const last = list.pop() as number;
     if (pos < list.length) {
       list[pos] = last;
       // Find which of `last`'s path entries points at this link, and fix its position.
-      const n = this.fNLinks[last] as number;
+      const n = this.FI[32 * last + 13] as number;
       for (let j = 0; j < n; j++) {
-        if (this.fLinks[last * MAX_PATH + j] === l) {
-          this.fPos[last * MAX_PATH + j] = pos;
+        if (this.FI[32 * last + 14 + j] === l) {
+          this.FI[32 * last + 20 + j] = pos;
           break;
         }
       }
@@ -282,25 +264,23 @@ export class FlowNetwork {
     this.scheduled = false;
     this.stats.recomputes++;
     const epoch = ++this.epoch;
-    const lMark = this.lMark;
-    const lSat = this.lSat;
-    const fMark = this.fMark;
-    const fActive = this.fActive;
+    const LI = this.LI;
+    const FI = this.FI;
     this.nQueue = 0;
     this.nComp = 0;
     const dl = this.dirtyLinks;
     for (let i = 0; i < dl.length; i++) {
       const l = dl[i] as number;
-      if (lMark[l] !== epoch && lSat[l]) {
-        lMark[l] = epoch;
+      if (LI[16 * l + 6] !== epoch && LI[16 * l + 9]) {
+        LI[16 * l + 6] = epoch;
         this.pushQueue(l);
       }
     }
     const df = this.dirtyFlows;
     for (let i = 0; i < df.length; i++) {
       const f = df[i] as number;
-      if (fMark[f] === epoch || !fActive[f]) continue;
-      fMark[f] = epoch;
+      if (FI[32 * f + 10] === epoch || !FI[32 * f + 18]) continue;
+      FI[32 * f + 10] = epoch;
       this.pushComp(f);
     }
     dl.length = 0;
@@ -316,7 +296,7 @@ export class FlowNetwork {
       const grow = this.fill(epoch);
       if (grow < 0) break;
       this.stats.extensions++;
-      lMark[grow] = epoch;
+      LI[16 * grow + 6] = epoch;
       this.pushQueue(grow);
     }
     this.stats.flowsVisited += this.nComp;
@@ -343,11 +323,8 @@ export class FlowNetwork {
 
   /** BFS: every flow on a queued link joins; every saturated link of a member joins the queue. */
   private explore(epoch: number, from: number): void {
-    const fMark = this.fMark;
-    const lMark = this.lMark;
-    const lSat = this.lSat;
-    const fLinks = this.fLinks;
-    const fNLinks = this.fNLinks;
+    const FI = this.FI;
+    const LI = this.LI;
     let qi = 0;
     let fi = from;
     while (qi < this.nQueue || fi < this.nComp) {
@@ -355,19 +332,19 @@ export class FlowNetwork {
         const list = this.lFlows[this.queueBuf[qi++] as number] as number[];
         for (let i = 0; i < list.length; i++) {
           const f = list[i] as number;
-          if (fMark[f] !== epoch) {
-            fMark[f] = epoch;
+          if (FI[32 * f + 10] !== epoch) {
+            FI[32 * f + 10] = epoch;
             this.pushComp(f);
           }
         }
       }
       while (fi < this.nComp) {
         const f = this.compBuf[fi++] as number;
-        const n = fNLinks[f] as number;
+        const n = FI[32 * f + 13] as number;
         for (let j = 0; j < n; j++) {
-          const l = fLinks[f * MAX_PATH + j] as number;
-          if (lMark[l] !== epoch && lSat[l]) {
-            lMark[l] = epoch;
+          const l = FI[32 * f + 14 + j] as number;
+          if (LI[16 * l + 6] !== epoch && LI[16 * l + 9]) {
+            LI[16 * l + 6] = epoch;
             this.pushQueue(l);
           }
         }
@@ -377,23 +354,16 @@ export class FlowNetwork {
   }
 
   /**
-   * Progressive filling over the component. Component links (lMark === epoch) carry only
+   * Progressive filling over the component. Component links (mark === epoch) carry only
    * component flows; edge links enter with capacity minus what outside flows use.
    * New rates land in fNew; the component's and edge links land in compLinks/edgeLinks.
    * Returns an edge link the fill saturated (to grow into), or -1.
    */
   private fill(epoch: number): number {
-    const fLinks = this.fLinks;
-    const fNLinks = this.fNLinks;
-    const fRate = this.fRate;
-    const fNew = this.fNew;
-    const fCap = this.fCap;
-    const fMark = this.fMark;
-    const lMark = this.lMark;
-    const lLoc = this.lLoc;
-    const lLocEpoch = this.lLocEpoch;
-    const lCap = this.lCap;
-    const lUsage = this.lUsage;
+    const FI = this.FI;
+    const FD = this.FD;
+    const LI = this.LI;
+    const LD = this.LD;
     const locRem = this.locRem;
     const locN = this.locN;
     const locVer = this.locVer;
@@ -413,35 +383,35 @@ export class FlowNetwork {
     const capBuf = this.capBuf;
     for (let i = 0; i < nComp; i++) {
       const f = comp[i] as number;
-      const n = fNLinks[f] as number;
+      const n = FI[32 * f + 13] as number;
       for (let j = 0; j < n; j++) {
-        const l = fLinks[f * MAX_PATH + j] as number;
+        const l = FI[32 * f + 14 + j] as number;
         let k: number;
-        const inComp = lMark[l] === epoch;
-        if (lLocEpoch[l] === epoch) k = lLoc[l] as number;
+        const inComp = LI[16 * l + 6] === epoch;
+        if (LI[16 * l + 8] === epoch) k = LI[16 * l + 7] as number;
         else {
           // First sight of this link in this fill: give it a local index (locals are
           // sized to the link count, a component never has more).
-          lLocEpoch[l] = epoch;
+          LI[16 * l + 8] = epoch;
           k = nLoc++;
-          lLoc[l] = k;
+          LI[16 * l + 7] = k;
           locLink[k] = l;
           if (inComp) {
             compLinks[nCL++] = l;
-            locRem[k] = lCap[l] as number;
+            locRem[k] = LD[8 * l + 0] as number;
           } else {
             edgeLinks[nEL++] = l;
-            locRem[k] = (lCap[l] as number) - (lUsage[l] as number);
+            locRem[k] = (LD[8 * l + 0] as number) - (LD[8 * l + 1] as number);
           }
           locN[k] = 0;
           locVer[k] = 0;
         }
         locN[k] = (locN[k] as number) + 1;
         // Edge links: give back what this component flow currently uses.
-        if (!inComp) locRem[k] = (locRem[k] as number) + (fRate[f] as number);
+        if (!inComp) locRem[k] = (locRem[k] as number) + (FD[16 * f + 0] as number);
       }
-      fNew[f] = -1;
-      if ((fCap[f] as number) < Number.POSITIVE_INFINITY) capBuf[nCapped++] = f;
+      FD[16 * f + 1] = -1;
+      if ((FD[16 * f + 4] as number) < Number.POSITIVE_INFINITY) capBuf[nCapped++] = f;
     }
     this.nCompLinks = nCL;
     this.nEdgeLinks = nEL;
@@ -463,10 +433,10 @@ export class FlowNetwork {
         if (locVer[top] === heap.topVersion() && locN[top] !== 0) break;
         heap.pop();
       }
-      while (ci < nCapped && (fNew[capBuf[ci] as number] as number) >= 0) ci++;
+      while (ci < nCapped && (FD[16 * (capBuf[ci] as number) + 1] as number) >= 0) ci++;
       const linkLevel = heap.topKey();
       const capFlow = ci < nCapped ? (capBuf[ci] as number) : -1;
-      const capLevel = capFlow >= 0 ? (fCap[capFlow] as number) : Number.POSITIVE_INFINITY;
+      const capLevel = capFlow >= 0 ? (FD[16 * capFlow + 4] as number) : Number.POSITIVE_INFINITY;
       if (capFlow < 0 && heap.size === 0) throw new Error('flow with no finite constraint');
       if (capLevel <= linkLevel) {
         this.freeze(capFlow, capLevel);
@@ -476,7 +446,7 @@ export class FlowNetwork {
       const k = heap.topItem();
       heap.pop();
       const l = locLink[k] as number;
-      if (lMark[l] !== epoch) {
+      if (LI[16 * l + 6] !== epoch) {
         // An edge link filled up: outside flows on it may now have to give way. Stop here;
         // the caller grows the component and fills again.
         grow = l;
@@ -485,7 +455,7 @@ export class FlowNetwork {
       const list = this.lFlows[l] as number[];
       for (let i = 0; i < list.length; i++) {
         const f = list[i] as number;
-        if (fMark[f] === epoch && (fNew[f] as number) < 0) {
+        if (FI[32 * f + 10] === epoch && (FD[16 * f + 1] as number) < 0) {
           this.freeze(f, linkLevel);
           unfrozen--;
         }
@@ -493,20 +463,21 @@ export class FlowNetwork {
     }
     if (grow >= 0) {
       // Invalidate local indices so the next fill starts clean.
-      for (let k = 0; k < nLoc; k++) lLocEpoch[locLink[k] as number] = 0;
+      for (let k = 0; k < nLoc; k++) LI[16 * (locLink[k] as number) + 8] = 0;
     }
     return grow;
   }
 
   /** Fixes flow f at `rate` and takes it out of its links' shares. */
   private freeze(f: number, rate: number): void {
-    this.fNew[f] = rate;
-    const n = this.fNLinks[f] as number;
+    this.FD[16 * f + 1] = rate;
+    const n = this.FI[32 * f + 13] as number;
     const locRem = this.locRem;
     const locN = this.locN;
     const locVer = this.locVer;
     for (let j = 0; j < n; j++) {
-      const k = this.lLoc[this.fLinks[f * MAX_PATH + j] as number] as number;
+      const l = this.FI[32 * f + 14 + j] as number;
+      const k = this.LI[16 * l + 7] as number;
       const left = (locN[k] as number) - 1;
       locN[k] = left;
       const rem = Math.max(0, (locRem[k] as number) - rate);
@@ -525,15 +496,15 @@ export class FlowNetwork {
   private sortCapped(n: number): void {
     if (n < 2) return;
     const capBuf = this.capBuf;
-    const fCap = this.fCap;
+    const FD = this.FD;
     if (n <= 12) {
       for (let i = 1; i < n; i++) {
         const f = capBuf[i] as number;
-        const c = fCap[f] as number;
+        const c = FD[16 * f + 4] as number;
         let j = i - 1;
         while (j >= 0) {
           const g = capBuf[j] as number;
-          const cg = fCap[g] as number;
+          const cg = FD[16 * g + 4] as number;
           if (cg < c || (cg === c && g < f)) break;
           capBuf[j + 1] = g;
           j--;
@@ -545,7 +516,7 @@ export class FlowNetwork {
     const vals = this.capVals;
     let d = 0;
     for (let i = 0; i < n; i++) {
-      const c = fCap[capBuf[i] as number] as number;
+      const c = FD[16 * (capBuf[i] as number) + 4] as number;
       let r = 0;
       while (r < d && vals[r] !== c) r++;
       if (r === d) {
@@ -574,7 +545,7 @@ export class FlowNetwork {
     const SHIFT = 2147483648;
     for (let i = 0; i < n; i++) {
       const f = capBuf[i] as number;
-      const c = fCap[f] as number;
+      const c = FD[16 * f + 4] as number;
       let r = 0;
       while (vals[r] !== c) r++;
       key[i] = r * SHIFT + f;
@@ -584,9 +555,9 @@ export class FlowNetwork {
   }
 
   private sortCappedGeneric(n: number): void {
-    const fCap = this.fCap;
+    const FD = this.FD;
     const a = Array.from(this.capBuf.subarray(0, n));
-    a.sort((x, y) => (fCap[x] as number) - (fCap[y] as number) || x - y);
+    a.sort((x, y) => (FD[16 * x + 4] as number) - (FD[16 * y + 4] as number) || x - y);
     for (let i = 0; i < n; i++) this.capBuf[i] = a[i] as number;
   }
 
@@ -595,34 +566,31 @@ export class FlowNetwork {
     const now = this.env.now;
     const comp = this.compBuf;
     const nComp = this.nComp;
-    const fRate = this.fRate;
-    const fNew = this.fNew;
-    const fLeft = this.fLeft;
-    const fT = this.fT;
-    const fLinks = this.fLinks;
-    const fNLinks = this.fNLinks;
-    const fMeter = this.fMeter;
-    const fQueued = this.fQueued;
-    const lUsage = this.lUsage;
+    const FD = this.FD;
+    const FI = this.FI;
+    const LD = this.LD;
     const pass = ++this.applyPass;
     let touchOrder = 0;
     const touched = this.touchedMeters;
     for (let i = 0; i < nComp; i++) {
       const f = comp[i] as number;
-      const old = fRate[f] as number;
-      const next = fNew[f] as number;
+      const old = FD[16 * f + 0] as number;
+      const next = FD[16 * f + 1] as number;
       const changed = Math.abs(next - old) > EPS * Math.max(old, next);
-      if (!changed && fQueued[f]) continue;
-      const left = Math.max(0, (fLeft[f] as number) - old * (now - (fT[f] as number)));
-      fLeft[f] = left;
-      fT[f] = now;
-      fRate[f] = next;
-      const n = fNLinks[f] as number;
+      // Unchanged and already scheduled: nothing to do. (A flow's timer is queued from its
+      // first apply until it fires, unless its rate is 0.)
+      const timer0 = FI[32 * f + 11] as number;
+      if (!changed && timer0 >= 0 && this.env.timerQueued(timer0)) continue;
+      const left = Math.max(0, (FD[16 * f + 2] as number) - old * (now - (FD[16 * f + 3] as number)));
+      FD[16 * f + 2] = left;
+      FD[16 * f + 3] = now;
+      FD[16 * f + 0] = next;
+      const n = FI[32 * f + 13] as number;
       for (let j = 0; j < n; j++) {
-        const l = fLinks[f * MAX_PATH + j] as number;
-        lUsage[l] = (lUsage[l] as number) + (next - old);
+        const l = FI[32 * f + 14 + j] as number;
+        LD[8 * l + 1] = (LD[8 * l + 1] as number) + (next - old);
       }
-      const m = fMeter[f] as number;
+      const m = FI[32 * f + 12] as number;
       if (m >= 0 && next !== old && !this.mFired[m]) {
         // Meter events are moved once per pass, after all its flows are settled, in the
         // order of each meter's last change (the order separate moves would have left).
@@ -635,21 +603,14 @@ export class FlowNetwork {
       }
       this.stats.rescheduled++;
       if (next > 0) {
-        const ev = this.fEvent[f];
-        if (ev === undefined) {
-          let fire = this.fFire[f];
-          if (fire === undefined) {
-            fire = () => this.complete(f);
-            this.fFire[f] = fire;
-          }
-          this.fEvent[f] = this.env.schedule(left / next, fire, Priority.NORMAL);
-        } else {
-          this.env.reschedule(ev, left / next, Priority.NORMAL);
+        let timer = timer0;
+        if (timer < 0) {
+          timer = this.env.reserveTimer(() => this.complete(f));
+          FI[32 * f + 11] = timer;
         }
-        fQueued[f] = 1;
-      } else if (fQueued[f]) {
-        this.env.cancel(this.fEvent[f]);
-        fQueued[f] = 0;
+        this.env.setTimer(timer, left / next, Priority.NORMAL);
+      } else if (timer0 >= 0) {
+        this.env.clearTimer(timer0);
       }
     }
     // Component links carry only component flows: recompute usage exactly (no drift).
@@ -657,8 +618,8 @@ export class FlowNetwork {
       const l = this.compLinks[i] as number;
       const list = this.lFlows[l] as number[];
       let u = 0;
-      for (let j = 0; j < list.length; j++) u += fRate[list[j] as number] as number;
-      lUsage[l] = u;
+      for (let j = 0; j < list.length; j++) u += FD[16 * (list[j] as number)] as number;
+      LD[8 * l + 1] = u;
       this.touchLink(l);
     }
     for (let i = 0; i < this.nEdgeLinks; i++) this.touchLink(this.edgeLinks[i] as number);
@@ -682,9 +643,9 @@ export class FlowNetwork {
   }
 
   private touchLink(l: number): void {
-    const u = this.lUsage[l] as number;
-    if (u > (this.lPeak[l] as number)) this.lPeak[l] = u;
-    this.lSat[l] = u >= (this.lCap[l] as number) * (1 - EPS) ? 1 : 0;
+    const u = this.LD[8 * l + 1] as number;
+    if (u > (this.LD[8 * l + 2] as number)) this.LD[8 * l + 2] = u;
+    this.LI[16 * l + 9] = u >= (this.LD[8 * l + 0] as number) * (1 - EPS) ? 1 : 0;
   }
 
   /** Settles the meter's bytes up to now and changes its rate (the meter is not fired). */
@@ -698,13 +659,11 @@ export class FlowNetwork {
   /** (Re)schedules the meter's threshold event for its current rate, or drops it at rate 0. */
   private scheduleMeter(m: number): void {
     const rate = this.mRate[m] as number;
-    const ev = this.mEvent[m];
     if (rate > EPS) {
       const wait = Math.max(0, ((this.mThreshold[m] as number) - (this.mAcc[m] as number)) / rate);
-      if (ev === undefined) this.mEvent[m] = this.env.schedule(wait, this.mFire[m] as () => void, Priority.URGENT);
-      else this.env.reschedule(ev, wait, Priority.URGENT);
-    } else if (ev !== undefined) {
-      this.env.cancel(ev);
+      this.env.setTimer(this.mTimer[m] as number, wait, Priority.URGENT);
+    } else {
+      this.env.clearTimer(this.mTimer[m] as number);
     }
   }
 
@@ -712,30 +671,15 @@ export class FlowNetwork {
     if (this.mFired[m]) return;
     this.mFired[m] = 1;
     this.mAcc[m] = this.mThreshold[m] as number;
-    this.mEvent[m] = undefined;
     (this.mOnReach[m] as () => void)();
   }
 
   private growLinks(n: number): void {
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.lCap = f64(this.lCap);
-    this.lUsage = f64(this.lUsage);
-    this.lPeak = f64(this.lPeak);
-    const sat = new Uint8Array(n);
-    sat.set(this.lSat);
-    this.lSat = sat;
-    this.lMark = i32(this.lMark);
-    this.lLoc = i32(this.lLoc);
-    this.lLocEpoch = i32(this.lLocEpoch);
+    const buf = new ArrayBuffer(n * 64);
+    new Uint8Array(buf).set(new Uint8Array(this.linkBuf));
+    this.linkBuf = buf;
+    this.LD = new Float64Array(buf);
+    this.LI = new Int32Array(buf);
     // Per-fill locals and link lists: a component never touches more links than exist.
     this.locRem = new Float64Array(n);
     this.locN = new Int32Array(n);
@@ -764,37 +708,19 @@ export class FlowNetwork {
     fired.set(this.mFired);
     this.mFired = fired;
     this.mApply = i32(this.mApply);
+    this.mTimer = i32(this.mTimer);
     this.mLast = i32(this.mLast);
   }
 
   private growFlows(n: number): void {
-    const f64 = (a: Float64Array, size: number) => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array, size: number) => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array, size: number) => {
-      const b = new Uint8Array(size);
-      b.set(a);
-      return b;
-    };
-    this.fLinks = i32(this.fLinks, n * MAX_PATH);
-    this.fPos = i32(this.fPos, n * MAX_PATH);
-    this.fNLinks = u8(this.fNLinks, n);
-    this.fRate = f64(this.fRate, n);
-    this.fLeft = f64(this.fLeft, n);
-    this.fT = f64(this.fT, n);
-    this.fCap = f64(this.fCap, n);
-    this.fMeter = i32(this.fMeter, n);
-    this.fMark = i32(this.fMark, n);
-    this.fNew = f64(this.fNew, n);
-    this.fActive = u8(this.fActive, n);
-    this.fQueued = u8(this.fQueued, n);
+    const buf = new ArrayBuffer(n * 128);
+    new Uint8Array(buf).set(new Uint8Array(this.flowBuf));
+    const old = this.fCapacity;
+    this.flowBuf = buf;
+    this.FD = new Float64Array(buf);
+    this.FI = new Int32Array(buf);
+    // No completion timer reserved yet for the new ids.
+    for (let f = old; f < n; f++) this.FI[32 * f + 11] = -1;
     this.fCapacity = n;
   }
 }

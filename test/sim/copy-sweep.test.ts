@@ -18,6 +18,7 @@ const at = (env: Envelope, label: string): Point => {
   if (!p) throw new Error(`no point ${label}`);
   return p;
 };
+const copiesAt = (env: Envelope, label: string) => at(env, label).params['storage.copies'] as number;
 const peak = (p: Point) => Math.max(...(p.metrics.backends ?? []).map((b) => b.peakEgressBps));
 const above = (p: Point) => (p.metrics.backends ?? []).filter((b) => b.peakEgressBps > b.ceilingBps).length;
 
@@ -70,7 +71,11 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
   });
 
   it('ablation: without the fan-out cost the Very-high regression disappears', () => {
-    const off = run(['storage.fanOutCost=false', 'sweep.copies=16,96', 'sweep.labels=Higher,Very high']);
+    const off = run([
+      'storage.fanOutCost=false',
+      `sweep.copies=${copiesAt(env, 'Higher')},${copiesAt(env, 'Very high')}`,
+      'sweep.labels=Higher,Very high',
+    ]);
     const higher = at(env, 'Higher').metrics.podStartupS?.p99 ?? 0;
     const vh = at(off, 'Very high').metrics.podStartupS?.p99 ?? 0;
     expect(at(env, 'Very high').metrics.podStartupS?.p99 ?? 0).toBeGreaterThan(higher * 1.15);
@@ -78,7 +83,11 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
   });
 
   it('ablation: without throttling the Baseline tail disappears', () => {
-    const off = run(['storage.throttling=false', 'sweep.copies=2,8', 'sweep.labels=Baseline,Mid']);
+    const off = run([
+      'storage.throttling=false',
+      `sweep.copies=${copiesAt(env, 'Baseline')},${copiesAt(env, 'Mid')}`,
+      'sweep.labels=Baseline,Mid',
+    ]);
     const mid = at(env, 'Mid').metrics.podStartupS?.p99 ?? 0;
     expect(at(env, 'Baseline').metrics.podStartupS?.p99 ?? 0).toBeGreaterThan(mid * 1.15);
     expect(at(off, 'Baseline').metrics.podStartupS?.p99 ?? 0).toBeLessThan(mid * 1.05);

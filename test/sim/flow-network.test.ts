@@ -129,6 +129,47 @@ describe('flow network (max-min fair sharing)', () => {
       });
     }
   });
+
+  it('matches a from-scratch solve with paths of 1..4 links, cap changes and saturated chains', () => {
+    const { env, net } = setup();
+    const rng = createRng(23);
+    const links = Array.from({ length: 12 }, () => net.addLink(rng.uniform(5, 40)));
+    const flows: Array<{ id: number; links: number[]; cap: number; live: boolean }> = [];
+    const start = () => {
+      const path = rng.shuffle([...links]).slice(0, 1 + rng.int(4));
+      const cap = rng.next() < 0.4 ? rng.uniform(0.5, 6) : Number.POSITIVE_INFINITY;
+      const rec = { id: -1, links: path, cap, live: true };
+      rec.id = net.startFlow(path, rng.uniform(5, 120), () => (rec.live = false), cap);
+      flows.push(rec);
+    };
+    for (let i = 0; i < 60; i++) start();
+    for (let t = 1; t <= 15; t++) {
+      env.run(t);
+      for (let i = 0; i < 4; i++) start();
+      const live = flows.filter((f) => f.live);
+      for (let i = 0; i < 3 && live.length > 0; i++) {
+        const f = rng.choice(live);
+        f.cap = rng.next() < 0.5 ? rng.uniform(0.5, 6) : Number.POSITIVE_INFINITY;
+        net.setCap(f.id, f.cap);
+      }
+      env.run(t);
+      const expected = maxMin(live, (l) => net.linkCapacity(l));
+      live.forEach((f, i) => {
+        expect(net.rate(f.id)).toBeCloseTo(expected[i] as number, 6);
+      });
+      for (const l of links) {
+        const onLink = live.filter((f) => f.links.includes(l));
+        expect(net.linkFlowCount(l)).toBe(onLink.length);
+        expect(net.linkUsage(l)).toBeCloseTo(
+          onLink.reduce((s, f) => s + net.rate(f.id), 0),
+          6,
+        );
+      }
+    }
+    env.run();
+    expect(flows.every((f) => !f.live)).toBe(true);
+    expect(net.activeFlows).toBe(0);
+  });
 });
 
 /** Textbook progressive filling, O(n^2): the oracle for the incremental solver. */

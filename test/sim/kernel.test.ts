@@ -29,6 +29,101 @@ describe('event queue', () => {
   });
 });
 
+describe('event queue: in-place moves', () => {
+  /** A naive future-event list with the same (time, priority, seq) order, as the oracle. */
+  class Naive {
+    items: Array<{ t: number; p: number; s: number; id: number }> = [];
+    seq = 0;
+    set(id: number, t: number, p: number) {
+      this.del(id);
+      this.items.push({ t, p, s: this.seq++, id });
+    }
+    del(id: number) {
+      this.items = this.items.filter((x) => x.id !== id);
+    }
+    pop(): number | undefined {
+      if (this.items.length === 0) return undefined;
+      let b = 0;
+      this.items.forEach((x, i) => {
+        const y = this.items[b] as { t: number; p: number; s: number };
+        if (x.t < y.t || (x.t === y.t && (x.p < y.p || (x.p === y.p && x.s < y.s)))) b = i;
+      });
+      const [x] = this.items.splice(b, 1);
+      return x?.id;
+    }
+  }
+
+  it('reschedule, cancel and timers pop in the same order as cancel-then-push', () => {
+    const q = new EventQueue();
+    const ref = new Naive();
+    const rng = createRng(5);
+    const popped: number[] = [];
+    // ids 0..39 are push()ed events (moved with reschedule), 40..79 timers.
+    const handles = new Map<number, ReturnType<EventQueue['push']>>();
+    const timers = new Map<number, number>();
+    for (let id = 40; id < 80; id++)
+      timers.set(
+        id,
+        q.reserveTimer(() => popped.push(id)),
+      );
+    const expected: number[] = [];
+    for (let step = 0; step < 5000; step++) {
+      const id = rng.int(80);
+      const t = rng.int(50);
+      const p = rng.int(3);
+      const op = rng.next();
+      if (op < 0.15) {
+        const got = q.pop();
+        const want = ref.pop();
+        expect(got === undefined).toBe(want === undefined);
+        if (got) got.fn();
+        if (want !== undefined) expected.push(want);
+      } else if (op < 0.3) {
+        if (id < 40) {
+          const h = handles.get(id);
+          if (h) q.cancel(h);
+        } else q.clearTimer(timers.get(id) as number);
+        ref.del(id);
+      } else if (id < 40) {
+        const h = handles.get(id);
+        if (h) q.reschedule(h, t, p);
+        else
+          handles.set(
+            id,
+            q.push(t, p, () => popped.push(id)),
+          );
+        ref.set(id, t, p);
+      } else {
+        q.setTimer(timers.get(id) as number, t, p);
+        ref.set(id, t, p);
+      }
+      expect(q.size).toBe(ref.items.length);
+    }
+    for (let ev = q.pop(); ev; ev = q.pop()) ev.fn();
+    for (let id = ref.pop(); id !== undefined; id = ref.pop()) expected.push(id);
+    expect(popped).toEqual(expected);
+  });
+
+  it('a fired or cancelled event can be rescheduled; a fired one cannot be cancelled', () => {
+    const env = new Env();
+    const seen: number[] = [];
+    const h = env.schedule(1, () => seen.push(env.now));
+    env.run();
+    env.cancel(h);
+    env.reschedule(h, 2);
+    expect(env.pending).toBe(1);
+    env.run();
+    expect(seen).toEqual([1, 3]);
+    const timer = env.reserveTimer(() => seen.push(-env.now));
+    env.setTimer(timer, 5);
+    env.setTimer(timer, 1);
+    expect(env.timerQueued(timer)).toBe(true);
+    env.run();
+    expect(seen).toEqual([1, 3, -4]);
+    expect(env.timerQueued(timer)).toBe(false);
+  });
+});
+
 describe('env', () => {
   it('advances the clock and stops at until', () => {
     const env = new Env();

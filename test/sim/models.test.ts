@@ -3,7 +3,7 @@ import { defaults } from '../../lib/config/schema';
 import { runColdPull } from '../../sim/experiments/cold-pull';
 import { coldPullSchema } from '../../sim/experiments/params';
 import { createRng, Env } from '../../sim/kernel';
-import { backoffDelay, createStoragePool, startClients } from '../../sim/models';
+import { backoffDelay, createStoragePool, type StoragePool, startClients } from '../../sim/models';
 import { FlowNetwork } from '../../sim/net';
 
 const MiB = 2 ** 20;
@@ -60,6 +60,46 @@ describe('clients: sequential unpack critical path', () => {
   });
 });
 
+describe('clients: range requests and back-off', () => {
+  it('reads a layer as chunkBytes requests, backs off with a per-node doubling, resumes at the byte reached', () => {
+    const env = new Env();
+    const net = new FlowNetwork(env);
+    const backend = net.addLink(1e12);
+    const asked: number[] = [];
+    let refusals = 2;
+    const pool: StoragePool = {
+      links: [backend],
+      pickCopy: (layer) => layer,
+      backendOf: () => 0,
+      read(_copy, client, bytes, onDone) {
+        asked.push(bytes);
+        // The second request (bytes 100..200) is refused twice.
+        if (asked.length >= 2 && refusals > 0) {
+          refusals--;
+          return false;
+        }
+        net.startFlow([client, backend], bytes, () => onDone(), 100);
+        return true;
+      },
+      throttles: 0,
+      bytesServed: new Float64Array(1),
+      peakEgress: new Float64Array(1),
+      coldReads: 0,
+      promotions: 0,
+    };
+    const p = { ...smallParams().client, chunkBytes: 100, retryBaseS: 2, retryCapS: 100, unpackBps: 1e12 };
+    const res = startClients(env, net, pool, p, 1, [250], createRng(3), createRng(4));
+    env.run();
+    // Bytes 0..100, then 100..200 refused twice (back-off in [1,2) then [2,4)), then
+    // 100..200 and 200..250.
+    expect(asked).toEqual([100, 100, 100, 100, 50]);
+    expect(res.throttled[0]).toBe(2);
+    const pull = res.pullS[0] as number;
+    expect(pull).toBeGreaterThanOrEqual(1 + 1 + 2 + 1.5);
+    expect(pull).toBeLessThan(1 + 2 + 4 + 1.5);
+  });
+});
+
 describe('storage pool', () => {
   it('places C copies of each layer on C distinct backends', () => {
     const env = new Env();
@@ -72,19 +112,55 @@ describe('storage pool', () => {
     }
   });
 
-  it('throttles with probability 1 - ceiling/demand once demand passes the ceiling', () => {
+  it('throttles only while windowed egress is above the ceiling, with probability 1 - ceiling/E', () => {
     const env = new Env();
     const net = new FlowNetwork(env);
-    const p = { ...defaults(coldPullSchema).storage, backends: 1, copies: 1, ceilingBps: 10, burstFactor: 1 };
-    const pool = createStoragePool(env, net, p, [1e9], 1, createRng(1), createRng(7));
-    const nic = net.addLink(1e9);
+    const p = {
+      ...defaults(coldPullSchema).storage,
+      backends: 1,
+      copies: 1,
+      ceilingBps: 100,
+      burstFactor: 2,
+      meterWindowS: 10,
+      fanOutCost: false,
+    };
+    const pool = createStoragePool(env, net, p, [1e9], 1e9, createRng(1), createRng(7));
+    const nic = net.addLink(1e12);
+    // A fresh backend admits everything: the meter has seen nothing yet.
+    for (let i = 0; i < 50; i++) expect(pool.read(0, nic, 1e9, () => {})).toBe(true);
+    // Served at 200 B/s (burst capacity) for 6 s: the 10 s average is 120 > 100.
+    env.run(6);
+    expect(pool.peakEgress[0]).toBeCloseTo(120, 6);
     let admitted = 0;
-    for (let i = 0; i < 4000; i++) if (pool.read(0, nic, 1e9, () => {})) admitted++;
-    // The first 10 streams (demand <= ceiling) always pass; after that each is admitted
-    // with p = 10/(demand+1), so admissions grow like sqrt(2*10*tries).
-    expect(admitted).toBeGreaterThan(10);
-    expect(pool.throttles).toBe(4000 - admitted);
-    expect(admitted).toBeLessThan(4 * Math.sqrt(2 * 10 * 4000));
+    const tries = 20000;
+    for (let i = 0; i < tries; i++) if (pool.read(0, nic, 1e9, () => {})) admitted++;
+    expect(pool.throttles).toBe(tries - admitted);
+    expect(admitted / tries).toBeGreaterThan(100 / 120 - 0.02);
+    expect(admitted / tries).toBeLessThan(100 / 120 + 0.02);
+  });
+
+  it('lets a burst shorter than the window pass without throttling', () => {
+    const env = new Env();
+    const net = new FlowNetwork(env);
+    const p = {
+      ...defaults(coldPullSchema).storage,
+      backends: 1,
+      copies: 1,
+      ceilingBps: 100,
+      burstFactor: 2,
+      meterWindowS: 10,
+      fanOutCost: false,
+    };
+    const pool = createStoragePool(env, net, p, [400], 1e9, createRng(1), createRng(7));
+    const nic = net.addLink(1e12);
+    // 800 bytes at 200 B/s: 4 s of burst, a 10 s average of 80 at most.
+    pool.read(0, nic, 400, () => {});
+    pool.read(0, nic, 400, () => {});
+    env.run();
+    expect(pool.peakEgress[0]).toBeCloseTo(80, 6);
+    expect(net.linkPeak(pool.links[0] as number)).toBeCloseTo(200, 6);
+    expect(pool.read(0, nic, 1, () => {})).toBe(true);
+    expect(pool.throttles).toBe(0);
   });
 
   it('lets served egress exceed the ceiling up to the burst capacity', () => {
@@ -105,25 +181,36 @@ describe('storage pool', () => {
     expect(net.linkPeak(pool.links[0] as number)).toBeLessThanOrEqual(15 + 1e-9);
   });
 
-  it('cold copies run at coldReadBps until warmBytes were served, then at streamBps', () => {
-    const env = new Env();
-    const net = new FlowNetwork(env);
-    const p = {
-      ...defaults(coldPullSchema).storage,
-      backends: 1,
-      copies: 1,
-      ceilingBps: 1e9,
-      fanOutCost: true,
-      coldReadBps: 2,
-      warmBytes: 10,
+  it('keeps a copy cold (coldReadBps) until its windowed egress reaches cacheAdmitBps', () => {
+    const run = (readers: number) => {
+      const env = new Env();
+      const net = new FlowNetwork(env);
+      const p = {
+        ...defaults(coldPullSchema).storage,
+        backends: 1,
+        copies: 1,
+        ceilingBps: 1e9,
+        meterWindowS: 10,
+        fanOutCost: true,
+        coldReadBps: 2,
+        cacheAdmitBps: 6,
+      };
+      const pool = createStoragePool(env, net, p, [1000], 20, createRng(1), createRng(7));
+      const nic = net.addLink(1e9);
+      let end = 0;
+      for (let i = 0; i < readers; i++) pool.read(0, nic, 100, () => (end = env.now));
+      env.run();
+      return { end, promotions: pool.promotions };
     };
-    const pool = createStoragePool(env, net, p, [100], 20, createRng(1), createRng(7));
-    const nic = net.addLink(1e9);
-    let end = 0;
-    pool.read(0, nic, 100, () => (end = env.now));
-    env.run();
-    // 10 bytes cold at 2 B/s (5 s), then 90 bytes at 20 B/s (4.5 s).
-    expect(end).toBeCloseTo(9.5, 9);
+    // 6 readers at 2 B/s: the 10 s average reaches 6 after 5 s (10 bytes cold each), then
+    // the other 90 bytes at 20 B/s.
+    const hot = run(6);
+    expect(hot.promotions).toBe(1);
+    expect(hot.end).toBeCloseTo(5 + 90 / 20, 6);
+    // 2 readers never make the copy look hot: the whole read runs cold.
+    const thin = run(2);
+    expect(thin.promotions).toBe(0);
+    expect(thin.end).toBeCloseTo(100 / 2, 6);
   });
 
   it('uses the clients model with a shared storage pool (smoke)', () => {

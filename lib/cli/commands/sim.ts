@@ -244,7 +244,6 @@ Default target: ${PUBLISHED_TABLE}
         },
         optimizer: {
           ...result.optimizer,
-          objective: 'RMS + max relative error over P50/P90/P99, plus qualitative penalties',
           seed,
           maxEvaluations: iterations,
           evaluations: result.evaluations,
