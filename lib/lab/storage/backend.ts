@@ -193,8 +193,17 @@ export async function startBackend(
       res.destroy();
       return;
     }
-    const chunk = ceiling > 0 ? 64 * 1024 : 256 * 1024;
-    const rs = createReadStream(path, { fd, start, end, autoClose: false, highWaterMark: chunk });
+    const release = () => fds.release(path);
+    if (ceiling <= 0) {
+      // No ceiling: stream straight to the socket in large reads. Fewer, bigger buffers
+      // keep the collector out of the way of a backend that must keep up with the registry.
+      const rs = createReadStream(path, { fd, start, end, autoClose: false, highWaterMark: 1024 * 1024 });
+      rs.on('data', (data) => meter.add(data.length));
+      pipeline(rs, res, release);
+      return;
+    }
+    // Under a ceiling, small chunks through the shared bucket keep pacing smooth.
+    const rs = createReadStream(path, { fd, start, end, autoClose: false, highWaterMark: 64 * 1024 });
     const pacer = new Transform({
       transform(data: Buffer, _enc, cb) {
         bucket.take(data.length, () => {
@@ -203,7 +212,7 @@ export async function startBackend(
         });
       },
     });
-    pipeline(rs, pacer, res, () => fds.release(path));
+    pipeline(rs, pacer, res, release);
   };
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
