@@ -21,6 +21,8 @@ export interface K6RunOptions {
   runDir: string;
   /** Added to the child's environment (k6 reads it as __ENV). */
   env?: Record<string, string>;
+  /** Removed from the inherited environment (secrets a refresh token already stands in for). */
+  dropEnv?: readonly string[];
   /** Run through a wrapper, e.g. ['ip', 'netns', 'exec', 'stampede-lab']. */
   prefix?: string[];
   timeoutMs: number;
@@ -101,9 +103,11 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     o.script,
   ];
   const start = Date.now();
+  const env: NodeJS.ProcessEnv = { ...process.env, K6_NO_USAGE_REPORT: 'true', ...o.env };
+  for (const k of o.dropEnv ?? []) delete env[k];
   const child = spawn(args[0] as string, args.slice(1), {
     cwd: o.runDir,
-    env: { ...process.env, K6_NO_USAGE_REPORT: 'true', ...o.env },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tail: string[] = [];

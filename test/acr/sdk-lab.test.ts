@@ -23,6 +23,7 @@ import type { ContainerRegistryClientOptions } from '@azure/container-registry';
 import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acrAccessToken, acrRefreshToken, contentClient, registryClient } from '../../lib/acr';
+import { AAD_SECRET_VARS, registryCredentials } from '../../lib/acr/registry-credentials';
 import { resolveLabConfig } from '../../lib/lab/config';
 import { ACR_AUDIENCE, ensureLabCa } from '../../lib/lab/identity';
 import { type Lab, startLab } from '../../lib/lab/supervisor';
@@ -291,5 +292,40 @@ describe('@azure/identity + @azure/container-registry against the lab over https
     const payload = JSON.parse(Buffer.from(access.token.split('.')[1]!, 'base64url').toString());
     expect(payload.access).toEqual([{ type: 'repository', name: 'sdkhello', actions: ['pull'] }]);
     expect(ACR_AUDIENCE).toBe('https://containerregistry.azure.net');
+  });
+});
+
+describe('credentials for a k6 run against a real registry', () => {
+  it('turns Azure AD client credentials into an ACR refresh token with @azure/identity, and hides the secret', async () => {
+    const c = lab.identity.clients.find((x) => x.name === 'puller')!;
+    const base = `http://${lab.topology.regions[0]!.frontIp}:8080`;
+    const env = {
+      STAMPEDE_AAD_CLIENT_ID: c.clientId,
+      STAMPEDE_AAD_CLIENT_SECRET: c.clientSecret,
+      STAMPEDE_AAD_TENANT: lab.identity.tenantId,
+      STAMPEDE_AAD_AUTHORITY: lab.identity.ipUrl,
+    };
+    const before = lab.identity.stats();
+    const creds = await registryCredentials(base, env, { tlsOptions: { ca } });
+    expect(lab.identity.stats().tokensIssued).toBeGreaterThan(before.tokensIssued);
+    expect(creds.drop).toEqual([...AAD_SECRET_VARS]);
+    expect(creds.describe).toContain('ClientSecretCredential');
+    expect(JSON.stringify(creds.describe)).not.toContain(c.clientSecret);
+    const refresh = creds.env.STAMPEDE_REFRESH_TOKEN!;
+    expect(refresh).not.toContain(c.clientSecret);
+    // The refresh token is what k6 gets: it must buy a scoped access token on its own.
+    const access = await acrAccessToken(base, refresh, ['repository:anything:pull'], {
+      service: 'contoso.stampede.test',
+    });
+    expect(access.token.length).toBeGreaterThan(20);
+  });
+
+  it('passes a given refresh token through and leaves basic or anonymous credentials to k6', async () => {
+    const base = `http://${lab.topology.regions[0]!.frontIp}:8080`;
+    expect((await registryCredentials(base, { STAMPEDE_REFRESH_TOKEN: 'r' })).env).toEqual({});
+    expect(
+      (await registryCredentials(base, { STAMPEDE_USERNAME: 'u', STAMPEDE_PASSWORD: 'p' })).describe,
+    ).toBe('basic (username/password)');
+    expect((await registryCredentials(base, {})).describe).toBe('anonymous');
   });
 });

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { registryCredentials } from '../../acr/registry-credentials';
 import { helpRows, resolve as resolveParams } from '../../config/schema';
 import { InputError, RunError } from '../../errors';
 import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
@@ -93,8 +94,11 @@ Scenarios: ${Object.entries(SCENARIOS)
 With --target lab (default) the image is seeded first through the lab's token flow and
 k6 runs inside the lab's namespace, pulling through the global name with its own
 resolver; credentials come from the lab's identity stand-in. With a registry URL,
-credentials come from the environment: STAMPEDE_REFRESH_TOKEN, STAMPEDE_AAD_TOKEN,
-STAMPEDE_AAD_CLIENT_ID/_SECRET/_TENANT, or STAMPEDE_USERNAME/_PASSWORD (anonymous if none).
+credentials come from the environment: STAMPEDE_REFRESH_TOKEN (an ACR refresh token),
+STAMPEDE_AAD_CLIENT_ID/_SECRET/_TENANT (a service principal, via @azure/identity),
+STAMPEDE_AZURE_CREDENTIAL=default (DefaultAzureCredential: az login, managed identity), or
+STAMPEDE_USERNAME/_PASSWORD (anonymous if none). Azure AD credentials are exchanged for an
+ACR refresh token before k6 starts; k6 never sees the Azure AD secret.
 
 Writes <out>/raw.ndjson (k6 points, streamed), <out>/summary.json (the result envelope,
 also to --json FILE), <out>/report.html. Exits 1 if any pull failed.
@@ -131,6 +135,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     );
 
     let env: Record<string, string> = coldPullEnv(params);
+    let dropEnv: string[] = [];
     let targetInfo: Record<string, unknown>;
     const client = tgt.kind === 'lab' ? labClient(labSocketPath(labName)) : null;
     let backendsBefore: BackendStat[] = [];
@@ -155,8 +160,12 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       backendsBefore = status.backends;
     } else {
       ensureRunDir(outDir);
-      env.STAMPEDE_REGISTRY = (tgt as { url: string }).url;
-      targetInfo = { kind: 'url', base: (tgt as { url: string }).url };
+      const base = (tgt as { url: string }).url;
+      const creds = await registryCredentials(base);
+      env = { ...env, ...creds.env, STAMPEDE_REGISTRY: base };
+      dropEnv = creds.drop;
+      ctx.io.err(`credentials: ${creds.describe}`);
+      targetInfo = { kind: 'url', base, credentials: creds.describe };
     }
 
     const script = await bundleScenario(scenario, outDir);
@@ -166,6 +175,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       script,
       runDir: outDir,
       env,
+      dropEnv,
       timeoutMs: (params.maxDurationS + 120) * 1000,
       onProgress: (n) => bar.update(n, total, 'pulls'),
       onLine: (line) => {
