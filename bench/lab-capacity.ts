@@ -632,6 +632,8 @@ let mem: ReturnType<typeof memorySampler> | undefined;
 let exitCode = 1;
 const phases: PhaseResult[] = [];
 const throughput: { direct: PhaseResult[]; front: PhaseResult[] } = { direct: [], front: [] };
+/** The verified (sha256) passes before the timed rounds. */
+const warmups: PhaseResult[] = [];
 const notes: string[] = [];
 let statusAfter: LabStatus | undefined;
 let fds: { supervisorBefore: number; supervisorAfter: number } | undefined;
@@ -703,7 +705,8 @@ try {
     log('throughput: verified warm-up pass each way (digests checked, page cache warm)');
     const wd = await runPhase(tp('throughput warm-up direct', 'tp-warm-direct', false, true), ctx);
     const wf = await runPhase(tp('throughput warm-up front', 'tp-warm-front', true, true), ctx);
-    for (const w of [wd, wf])
+    warmups.push(wd, wf);
+    for (const w of warmups)
       if (w.failedError || w.failedThrottled || w.ok !== opt.tpVus * opt.tpBlobs)
         notes.push(`${w.label}: ${w.ok} ok, errors ${JSON.stringify(w.errorsByCode)}`);
     for (let round = 1; round <= opt.tpRounds; round++) {
@@ -797,7 +800,7 @@ const peakMem = mem?.peakTotal() ?? 0;
 const expected = opt.vus * opt.perVu;
 const noCeil = phases[0];
 const withCeil = phases[1];
-const tpBytesOk = [...throughput.direct, ...throughput.front].every(
+const tpBytesOk = [...warmups, ...throughput.direct, ...throughput.front].every(
   (r) => r.ok === opt.tpVus * opt.tpBlobs && r.failedError === 0 && r.bytes === r.ok * opt.tpBlobMiB * MiB,
 );
 
