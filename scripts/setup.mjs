@@ -28,8 +28,11 @@ function npmPackages() {
   const lock = join(root, 'package-lock.json');
   const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
   if (!stale) return;
-  log('installing npm packages (npm ci)');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install`, not `npm ci`: npm 11 leaves some other-platform optional packages
+  // (biome's) out of the lock file it writes, and `npm ci` then refuses the lock as out of
+  // sync. `npm install` installs the locked versions all the same.
+  log('installing npm packages (npm install)');
+  run('npm', ['install', '--no-audit', '--no-fund']);
 }
 
 function aptPackages() {
