@@ -12,7 +12,7 @@ import {
   str,
   strList,
 } from '../../lib/config/schema';
-import { InputError } from '../../lib/errors';
+import { inputError } from '../helpers/input-error';
 
 const schema = {
   workload: {
@@ -27,16 +27,6 @@ const schema = {
   name: str({ default: 'x', pattern: /^[a-z]+$/, doc: 'a name' }),
   regions: strList({ default: ['a', 'b'], doc: 'regions' }),
 };
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('parameter schema', () => {
   it('resolves defaults, then layers, then --set, in that order', () => {

@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../lib/errors';
 import { resolveLabConfig } from '../../lib/lab/config';
 import { checkFault, describeFault, FAULT_KINDS, faultFromArgs } from '../../lib/lab/fault-spec';
 import { topology } from '../../lib/lab/topology';
+import { inputError } from '../helpers/input-error';
 
 const cfg = resolveLabConfig([], ['regions.names=eastus,westus', 'storage.backends=3', 'lab.name=fspec']);
 const topo = topology(cfg, { netns: false, octet: 2 });
 const regs = ['contoso'];
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('fault spec: CLI args and API bodies validate the same way', () => {
   it('parses a storage-fail with backends into sorted indexes', () => {

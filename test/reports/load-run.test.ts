@@ -2,23 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../lib/errors';
 import { envelopeFromRaw } from '../../reports/from-raw';
 import { loadRun } from '../../reports/load-run';
 import { copySweepEnvelope, k6Envelope, k6Raw, writeRunDir } from '../fixtures/reports/envelopes';
+import { inputError } from '../helpers/input-error';
 
 const base = mkdtempSync(join(tmpdir(), 'stampede-load-run-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('loadRun', () => {
   it('reads summary.json and raw.ndjson', () => {
