@@ -4,25 +4,20 @@
  * wins, also across regions), delete propagation, the pause and lag faults, and replication
  * between healthy regions while another is down. Addresses: 127.4.x.x (replication's octet).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveLabConfig } from '../../lib/lab/config';
-import { type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
-import { type AcrWebhookEvent, type ReplicatorHandle, startReplicator } from '../../lib/lab/replication';
-import { createState, type LabState } from '../../lib/lab/state';
-import { topology } from '../../lib/lab/topology';
+import type { RegistryProcess } from '../../lib/lab/registry-process';
+import type { AcrWebhookEvent, ReplicatorHandle } from '../../lib/lab/replication';
+import type { LabState } from '../../lib/lab/state';
 import { randomLayer } from '../../lib/oci/digest';
-import { MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST } from '../../lib/oci/media-types';
+import { OCI_INDEX, OCI_MANIFEST } from '../../lib/oci/media-types';
 import { pushImage } from '../../lib/oci/push';
+import { type ReplicationFixture, startReplicationFixture } from './helpers/replication-fixture';
 
 const BASE_LAG_S = 0.3;
 const WEBHOOK = { ip: '127.4.9.9', port: 9100 };
 const REGIONS = ['eastus', 'westus', 'westeurope'] as const;
 
-let dir: string;
 let state: LabState;
 let repl: ReplicatorHandle;
 const regs: Record<string, RegistryProcess> = {};
@@ -59,14 +54,7 @@ async function waitFor(what: string, fn: () => Promise<boolean> | boolean, timeo
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
-async function digestAt(region: string, repo: string, ref: string): Promise<string | null> {
-  const res = await fetch(`${regs[region]?.url}/v2/${repo}/manifests/${ref}`, {
-    method: 'HEAD',
-    headers: { accept: MANIFEST_ACCEPT },
-  });
-  await res.arrayBuffer();
-  return res.status === 200 ? res.headers.get('docker-content-digest') : null;
-}
+const digestAt = (region: string, repo: string, ref: string) => fx.digestAt(region, repo, ref);
 
 const push = (region: string, repo: string, tag: string, size = 4096) =>
   pushImage(regs[region]?.url as string, repo, tag, [randomLayer(size)]);
@@ -80,23 +68,9 @@ function addFault(
   state.faults.set(id, { id, kind, region, params, since: Date.now() });
 }
 
+let fx: ReplicationFixture;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'stampede-repl-basics-'));
-  const cfg = resolveLabConfig(
-    [
-      {
-        source: 'test',
-        tree: {
-          lab: { name: 'replbasics' },
-          regions: { names: [...REGIONS] },
-          replication: { baseLagS: BASE_LAG_S, bandwidthBps: 0, jitterS: 0, concurrency: 2 },
-        },
-      },
-    ],
-    [],
-  );
-  const topo = topology(cfg, { netns: false, octet: 4 });
-  state = createState(cfg, topo);
   hookServer = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {
@@ -108,28 +82,21 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => hookServer.listen(WEBHOOK.port, WEBHOOK.ip, r));
-  await Promise.all(
-    topo.regions.map(async (r) => {
-      regs[r.name] = await startRegistry({
-        name: r.name,
-        ip: r.registryIp,
-        port: r.registryPort,
-        dir: join(dir, r.name),
-        notifyUrl: r.notifyUrl,
-      });
-    }),
-  );
-  repl = await startReplicator(state, {
-    registries: Object.fromEntries(Object.entries(regs).map(([k, v]) => [k, { url: v.url, root: v.root }])),
+  fx = await startReplicationFixture({
+    tree: {
+      lab: { name: 'replbasics' },
+      regions: { names: [...REGIONS] },
+      replication: { baseLagS: BASE_LAG_S, bandwidthBps: 0, jitterS: 0, concurrency: 2 },
+    },
     webhookUrl: `http://${WEBHOOK.ip}:${WEBHOOK.port}/hooks`,
   });
+  ({ state, repl } = fx);
+  Object.assign(regs, fx.regs);
 });
 
 afterAll(async () => {
-  await repl?.stop();
-  await Promise.all(Object.values(regs).map((r) => r.stop()));
+  await fx?.stop();
   await new Promise((r) => hookServer?.close(r));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('replicator', () => {

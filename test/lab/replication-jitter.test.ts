@@ -3,80 +3,42 @@
  * over [base, base + jitter]; a replication-pause with direction "out" holds what a region
  * pushed while replication into it continues. Own addresses: 127.4.5x.2, notify 127.4.9.4.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveLabConfig } from '../../lib/lab/config';
-import { type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
-import { type ReplicatorHandle, startReplicator } from '../../lib/lab/replication';
-import { createState, type LabState } from '../../lib/lab/state';
-import { topology } from '../../lib/lab/topology';
+import type { RegistryProcess } from '../../lib/lab/registry-process';
+import type { ReplicatorHandle } from '../../lib/lab/replication';
+import type { LabState } from '../../lib/lab/state';
 import { randomLayer } from '../../lib/oci/digest';
-import { MANIFEST_ACCEPT } from '../../lib/oci/media-types';
 import { pushImage } from '../../lib/oci/push';
+import { type ReplicationFixture, startReplicationFixture } from './helpers/replication-fixture';
 
 const BASE_LAG_S = 0.2;
 const JITTER_S = 1;
 
-let dir: string;
 let state: LabState;
 let repl: ReplicatorHandle;
 const regs: Record<string, RegistryProcess> = {};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function present(region: string, repo: string, tag: string): Promise<boolean> {
-  const res = await fetch(`${regs[region]?.url}/v2/${repo}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { accept: MANIFEST_ACCEPT },
-  });
-  await res.arrayBuffer();
-  return res.status === 200;
-}
+const present = async (region: string, repo: string, tag: string) =>
+  (await fx.digestAt(region, repo, tag)) !== null;
+
+let fx: ReplicationFixture;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'stampede-repl-jitter-'));
-  const cfg = resolveLabConfig([
-    {
-      source: 'test',
-      tree: {
-        lab: { name: 'repljitter' },
-        regions: { names: ['eastus', 'westus'], clientRegion: 'eastus' },
-        replication: { baseLagS: BASE_LAG_S, bandwidthBps: 0, jitterS: JITTER_S, concurrency: 4 },
-      },
+  fx = await startReplicationFixture({
+    tree: {
+      lab: { name: 'repljitter' },
+      regions: { names: ['eastus', 'westus'], clientRegion: 'eastus' },
+      replication: { baseLagS: BASE_LAG_S, bandwidthBps: 0, jitterS: JITTER_S, concurrency: 4 },
     },
-  ]);
-  const base = topology(cfg, { netns: false, octet: 4 });
-  const topo = {
-    ...base,
-    regions: base.regions.map((r, i) => ({
-      ...r,
-      registryIp: `127.4.${50 + i}.2`,
-      notifyUrl: `http://127.4.9.4:9000/notifications/${r.name}`,
-    })),
-  };
-  state = createState(cfg, topo);
-  await Promise.all(
-    topo.regions.map(async (r) => {
-      regs[r.name] = await startRegistry({
-        name: r.name,
-        ip: r.registryIp,
-        port: r.registryPort,
-        dir: join(dir, r.name),
-        notifyUrl: r.notifyUrl,
-      });
-    }),
-  );
-  repl = await startReplicator(state, {
-    registries: Object.fromEntries(Object.entries(regs).map(([k, v]) => [k, { url: v.url, root: v.root }])),
+    subnet: 50,
+    notifyIp: '127.4.9.4',
   });
+  ({ state, repl } = fx);
+  Object.assign(regs, fx.regs);
 });
 
-afterAll(async () => {
-  await repl?.stop();
-  await Promise.all(Object.values(regs).map((r) => r.stop()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.stop());
 
 describe('replication jitter and outbound pause', () => {
   it('spreads lags over [base, base + jitter]', async () => {

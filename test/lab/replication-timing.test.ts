@@ -5,39 +5,25 @@
  * second image queues behind the first and lands one transfer time after it.
  * Own addresses (127.4.3x.2, notifications on 127.4.9.3) so it can run beside the basics file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveLabConfig } from '../../lib/lab/config';
-import { type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
-import { type ReplicatorHandle, startReplicator } from '../../lib/lab/replication';
-import { createState, type LabState } from '../../lib/lab/state';
-import { topology } from '../../lib/lab/topology';
+import type { RegistryProcess } from '../../lib/lab/registry-process';
+import type { ReplicatorHandle } from '../../lib/lab/replication';
 import { randomLayer } from '../../lib/oci/digest';
-import { MANIFEST_ACCEPT } from '../../lib/oci/media-types';
 import { pushImage } from '../../lib/oci/push';
+import { type ReplicationFixture, startReplicationFixture } from './helpers/replication-fixture';
 
 const BASE_LAG_S = 2;
 const BANDWIDTH = 5_000_000;
 const IMAGE = 5_000_000;
 const EXPECTED_S = BASE_LAG_S + IMAGE / BANDWIDTH; // 3 s
 
-let dir: string;
-let state: LabState;
 let repl: ReplicatorHandle;
 const regs: Record<string, RegistryProcess> = {};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function present(region: string, repo: string, tag: string): Promise<boolean> {
-  const res = await fetch(`${regs[region]?.url}/v2/${repo}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { accept: MANIFEST_ACCEPT },
-  });
-  await res.arrayBuffer();
-  return res.status === 200;
-}
+const present = async (region: string, repo: string, tag: string) =>
+  (await fx.digestAt(region, repo, tag)) !== null;
 
 /** performance.now() when it first appeared, polling every 50 ms, at most timeoutMs. */
 async function landedAt(region: string, repo: string, tag: string, timeoutMs = 10_000): Promise<number> {
@@ -49,49 +35,23 @@ async function landedAt(region: string, repo: string, tag: string, timeoutMs = 1
   throw new Error(`${repo}:${tag} never reached ${region}`);
 }
 
+let fx: ReplicationFixture;
+
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'stampede-repl-timing-'));
-  const cfg = resolveLabConfig([
-    {
-      source: 'test',
-      tree: {
-        lab: { name: 'repltiming' },
-        regions: { names: ['eastus', 'westus'], clientRegion: 'eastus' },
-        replication: { baseLagS: BASE_LAG_S, bandwidthBps: BANDWIDTH, jitterS: 0, concurrency: 1 },
-      },
+  fx = await startReplicationFixture({
+    tree: {
+      lab: { name: 'repltiming' },
+      regions: { names: ['eastus', 'westus'], clientRegion: 'eastus' },
+      replication: { baseLagS: BASE_LAG_S, bandwidthBps: BANDWIDTH, jitterS: 0, concurrency: 1 },
     },
-  ]);
-  const base = topology(cfg, { netns: false, octet: 4 });
-  const topo = {
-    ...base,
-    regions: base.regions.map((r, i) => ({
-      ...r,
-      registryIp: `127.4.${30 + i}.2`,
-      notifyUrl: `http://127.4.9.3:9000/notifications/${r.name}`,
-    })),
-  };
-  state = createState(cfg, topo);
-  await Promise.all(
-    topo.regions.map(async (r) => {
-      regs[r.name] = await startRegistry({
-        name: r.name,
-        ip: r.registryIp,
-        port: r.registryPort,
-        dir: join(dir, r.name),
-        notifyUrl: r.notifyUrl,
-      });
-    }),
-  );
-  repl = await startReplicator(state, {
-    registries: Object.fromEntries(Object.entries(regs).map(([k, v]) => [k, { url: v.url, root: v.root }])),
+    subnet: 30,
+    notifyIp: '127.4.9.3',
   });
+  repl = fx.repl;
+  Object.assign(regs, fx.regs);
 });
 
-afterAll(async () => {
-  await repl?.stop();
-  await Promise.all(Object.values(regs).map((r) => r.stop()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => fx?.stop());
 
 describe('replication lag', () => {
   it('matches base + bytes/bandwidth within ±10% (2 s + 5 MB at 5 MB/s = 3 s)', async () => {
