@@ -1,5 +1,5 @@
 /**
- * The future-event list: a binary min-heap ordered by (time, priority, sequence), as in
+ * The future-event list: a min-heap ordered by (time, priority, sequence), as in
  * SimPy's core. The sequence number makes ties FIFO, which is what makes a run
  * deterministic.
  *
