@@ -1,12 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { defaults } from '../../lib/config/schema';
 import { runColdPull } from '../../sim/experiments/cold-pull';
-import { coldPullSchema } from '../../sim/experiments/params';
+import { type ColdPullParams, coldPullSchema } from '../../sim/experiments/params';
 import { createRng, Env } from '../../sim/kernel';
 import { backoffDelay, createStoragePool, type StoragePool, startClients } from '../../sim/models';
 import { FlowNetwork } from '../../sim/net';
 
 const MiB = 2 ** 20;
+
+/** One backend holding the only copy of each layer, and a client link to read it over. */
+function singleBackend(
+  storage: Partial<ColdPullParams['storage']>,
+  layers: number[],
+  streamBps: number,
+  nicBps = 1e12,
+) {
+  const env = new Env();
+  const net = new FlowNetwork(env);
+  const p = { ...defaults(coldPullSchema).storage, backends: 1, copies: 1, ...storage };
+  const pool = createStoragePool(env, net, p, layers, streamBps, createRng(1), createRng(7));
+  return { env, net, pool, nic: net.addLink(nicBps) };
+}
 
 function smallParams() {
   const p = defaults(coldPullSchema);
@@ -113,19 +127,11 @@ describe('storage pool', () => {
   });
 
   it('throttles only while windowed egress is above the ceiling, with probability 1 - ceiling/E', () => {
-    const env = new Env();
-    const net = new FlowNetwork(env);
-    const p = {
-      ...defaults(coldPullSchema).storage,
-      backends: 1,
-      copies: 1,
-      ceilingBps: 100,
-      burstFactor: 2,
-      meterWindowS: 10,
-      fanOutCost: false,
-    };
-    const pool = createStoragePool(env, net, p, [1e9], 1e9, createRng(1), createRng(7));
-    const nic = net.addLink(1e12);
+    const { env, pool, nic } = singleBackend(
+      { ceilingBps: 100, burstFactor: 2, meterWindowS: 10, fanOutCost: false },
+      [1e9],
+      1e9,
+    );
     // A fresh backend admits everything: the meter has seen nothing yet.
     for (let i = 0; i < 50; i++) expect(pool.read(0, nic, 1e9, () => {})).toBe(true);
     // Served at 200 B/s (burst capacity) for 6 s: the 10 s average is 120 > 100.
@@ -140,19 +146,11 @@ describe('storage pool', () => {
   });
 
   it('lets a burst shorter than the window pass without throttling', () => {
-    const env = new Env();
-    const net = new FlowNetwork(env);
-    const p = {
-      ...defaults(coldPullSchema).storage,
-      backends: 1,
-      copies: 1,
-      ceilingBps: 100,
-      burstFactor: 2,
-      meterWindowS: 10,
-      fanOutCost: false,
-    };
-    const pool = createStoragePool(env, net, p, [400], 1e9, createRng(1), createRng(7));
-    const nic = net.addLink(1e12);
+    const { env, net, pool, nic } = singleBackend(
+      { ceilingBps: 100, burstFactor: 2, meterWindowS: 10, fanOutCost: false },
+      [400],
+      1e9,
+    );
     // 800 bytes at 200 B/s: 4 s of burst, a 10 s average of 80 at most.
     pool.read(0, nic, 400, () => {});
     pool.read(0, nic, 400, () => {});
@@ -164,17 +162,7 @@ describe('storage pool', () => {
   });
 
   it('lets served egress exceed the ceiling up to the burst capacity', () => {
-    const env = new Env();
-    const net = new FlowNetwork(env);
-    const p = {
-      ...defaults(coldPullSchema).storage,
-      backends: 1,
-      copies: 1,
-      ceilingBps: 10,
-      burstFactor: 1.5,
-    };
-    const pool = createStoragePool(env, net, p, [100], 1, createRng(1), createRng(7));
-    const nic = net.addLink(1e9);
+    const { env, net, pool, nic } = singleBackend({ ceilingBps: 10, burstFactor: 1.5 }, [100], 1, 1e9);
     for (let i = 0; i < 200; i++) pool.read(0, nic, 100, () => {});
     env.run(1);
     expect(net.linkPeak(pool.links[0] as number)).toBeGreaterThan(10);
@@ -183,20 +171,12 @@ describe('storage pool', () => {
 
   it('keeps a copy cold (coldReadBps) until its windowed egress reaches cacheAdmitBps', () => {
     const run = (readers: number) => {
-      const env = new Env();
-      const net = new FlowNetwork(env);
-      const p = {
-        ...defaults(coldPullSchema).storage,
-        backends: 1,
-        copies: 1,
-        ceilingBps: 1e9,
-        meterWindowS: 10,
-        fanOutCost: true,
-        coldReadBps: 2,
-        cacheAdmitBps: 6,
-      };
-      const pool = createStoragePool(env, net, p, [1000], 20, createRng(1), createRng(7));
-      const nic = net.addLink(1e9);
+      const { env, pool, nic } = singleBackend(
+        { ceilingBps: 1e9, meterWindowS: 10, fanOutCost: true, coldReadBps: 2, cacheAdmitBps: 6 },
+        [1000],
+        20,
+        1e9,
+      );
       let end = 0;
       for (let i = 0; i < readers; i++) pool.read(0, nic, 100, () => (end = env.now));
       env.run();
