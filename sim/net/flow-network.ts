@@ -218,7 +218,25 @@ export class FlowNetwork {
     this.env.setTimer(this.recomputeTimer, 0, Priority.LATE);
   }
 
+  /**
+   * Stops a flow before its last byte (a download cancelled mid-way): its onDone never runs
+   * and its bandwidth goes back to the others. Returns the bytes it had not delivered.
+   */
+  cancelFlow(flow: number): number {
+    if (!this.FI[32 * flow + 18]) throw new RangeError(`flow ${flow} is not active`);
+    const left = this.remaining(flow);
+    const timer = this.FI[32 * flow + 11] as number;
+    if (timer >= 0) this.env.clearTimer(timer);
+    this.detach(flow);
+    return left;
+  }
+
   private complete(f: number): void {
+    this.detach(f)?.(f);
+  }
+
+  /** Takes a flow off its links and frees its id; returns its completion callback. */
+  private detach(f: number): FlowDone | undefined {
     const rate = this.FD[16 * f + 0] as number;
     const n = this.FI[32 * f + 13] as number;
     for (let j = 0; j < n; j++) {
@@ -240,7 +258,7 @@ export class FlowNetwork {
     this.freeIds.push(f);
     this.live--;
     this.requestRecompute();
-    done?.(f);
+    return done;
   }
 
   private removeFromLink(l: number, f: number, slot: number): void {

@@ -76,6 +76,23 @@ describe('flow network (max-min fair sharing)', () => {
     expect(end).toBeCloseTo(7, 9);
   });
 
+  it('a cancelled flow returns its undelivered bytes, never completes, and frees its share', () => {
+    const { env, net } = setup();
+    const link = net.addLink(10);
+    let aDone = false;
+    let bEnd = 0;
+    const a = net.startFlow([link], 100, () => (aDone = true));
+    net.startFlow([link], 100, () => (bEnd = env.now));
+    let left = -1;
+    env.schedule(4, () => (left = net.cancelFlow(a)));
+    env.run();
+    // 5 B/s each for 4 s: 20 delivered, 80 left; then B alone at 10 B/s for its last 80.
+    expect(left).toBeCloseTo(80, 9);
+    expect(aDone).toBe(false);
+    expect(bEnd).toBeCloseTo(4 + 80 / 10, 9);
+    expect(() => net.cancelFlow(a)).toThrow(/not active/);
+  });
+
   it('a flow joining an unsaturated edge link that it fills pulls outside flows in', () => {
     const { env, net } = setup();
     // nic1 (cap 6) carries f1 to backend (cap 10); f2 arrives on nic2 (cap 100) -> backend
@@ -146,11 +163,18 @@ describe('flow network (max-min fair sharing)', () => {
     for (let t = 1; t <= 15; t++) {
       env.run(t);
       for (let i = 0; i < 4; i++) start();
-      const live = flows.filter((f) => f.live);
+      let live = flows.filter((f) => f.live);
       for (let i = 0; i < 3 && live.length > 0; i++) {
         const f = rng.choice(live);
         f.cap = rng.next() < 0.5 ? rng.uniform(0.5, 6) : Number.POSITIVE_INFINITY;
         net.setCap(f.id, f.cap);
+      }
+      // Cancelled downloads leave mid-flight; their ids are recycled by later starts.
+      for (let i = 0; i < 2 && live.length > 0; i++) {
+        const f = rng.choice(live);
+        net.cancelFlow(f.id);
+        f.live = false;
+        live = live.filter((g) => g !== f);
       }
       env.run(t);
       const expected = maxMin(live, (l) => net.linkCapacity(l));

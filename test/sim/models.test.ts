@@ -74,33 +74,46 @@ describe('clients: sequential unpack critical path', () => {
   });
 });
 
+/**
+ * A storage pool stand-in for client tests: every read runs at 100 B/s over [client,
+ * backend], and `refuse(n)` decides whether the n-th request (1-based) is answered 503.
+ */
+function scriptedPool(net: FlowNetwork, refuse: (n: number) => boolean) {
+  const backend = net.addLink(1e12);
+  const asked: number[] = [];
+  const cancelled: number[] = [];
+  const sizes = new Map<number, number>();
+  const pool: StoragePool = {
+    links: [backend],
+    pickCopy: (layer) => layer,
+    backendOf: () => 0,
+    read(_copy, client, bytes, onDone) {
+      asked.push(bytes);
+      if (refuse(asked.length)) return -1;
+      const f = net.startFlow([client, backend], bytes, () => onDone(), 100);
+      sizes.set(f, bytes);
+      return f;
+    },
+    cancel(read) {
+      const got = (sizes.get(read) as number) - net.cancelFlow(read);
+      cancelled.push(got);
+      return got;
+    },
+    throttles: 0,
+    bytesServed: new Float64Array(1),
+    peakEgress: new Float64Array(1),
+    coldReads: 0,
+    promotions: 0,
+  };
+  return { pool, asked, cancelled };
+}
+
 describe('clients: range requests and back-off', () => {
   it('reads a layer as chunkBytes requests, backs off with a per-node doubling, resumes at the byte reached', () => {
     const env = new Env();
     const net = new FlowNetwork(env);
-    const backend = net.addLink(1e12);
-    const asked: number[] = [];
-    let refusals = 2;
-    const pool: StoragePool = {
-      links: [backend],
-      pickCopy: (layer) => layer,
-      backendOf: () => 0,
-      read(_copy, client, bytes, onDone) {
-        asked.push(bytes);
-        // The second request (bytes 100..200) is refused twice.
-        if (asked.length >= 2 && refusals > 0) {
-          refusals--;
-          return false;
-        }
-        net.startFlow([client, backend], bytes, () => onDone(), 100);
-        return true;
-      },
-      throttles: 0,
-      bytesServed: new Float64Array(1),
-      peakEgress: new Float64Array(1),
-      coldReads: 0,
-      promotions: 0,
-    };
+    // The second request (bytes 100..200) is refused twice.
+    const { pool, asked } = scriptedPool(net, (n) => n === 2 || n === 3);
     const p = { ...smallParams().client, chunkBytes: 100, retryBaseS: 2, retryCapS: 100, unpackBps: 1e12 };
     const res = startClients(env, net, pool, p, 1, [250], createRng(3), createRng(4));
     env.run();
@@ -111,6 +124,36 @@ describe('clients: range requests and back-off', () => {
     const pull = res.pullS[0] as number;
     expect(pull).toBeGreaterThanOrEqual(1 + 1 + 2 + 1.5);
     expect(pull).toBeLessThan(1 + 2 + 4 + 1.5);
+  });
+
+  it("onThrottle='pull': a 503 cancels the node's other downloads, stops its unpack, and the next pull resumes", () => {
+    const env = new Env();
+    const net = new FlowNetwork(env);
+    const { pool, asked, cancelled } = scriptedPool(net, (n) => n === 3);
+    const p = {
+      ...smallParams().client,
+      onThrottle: 'pull' as const,
+      maxConcurrentDownloads: 2,
+      chunkBytes: 60,
+      retryBaseS: 8,
+      retryCapS: 100,
+      unpackBps: 50,
+    };
+    const res = startClients(env, net, pool, p, 1, [60, 60, 100], createRng(3), createRng(4));
+    env.run();
+    const wait = backoffDelay(0, 8, 100, createRng(4));
+    // t=0: layers 0 and 1 (60 B each at 100 B/s). t=0.6: layer 0 is done (its unpack runs
+    // 0.6..1.8); slot 0 asks for layer 2 and gets the 503; layer 1's read, due at this same
+    // instant, is cancelled having delivered all 60 B, so layer 1 counts as downloaded.
+    expect(asked.slice(0, 3)).toEqual([60, 60, 60]);
+    expect(cancelled).toEqual([60]);
+    expect(res.throttled[0]).toBe(1);
+    // The pull failed: layer 1's unpack may not start at 1.8 (read mode would run it
+    // 1.8..3.0). The next pull, at 0.6 + wait, fetches only layer 2 (two chunks, 1 s) and
+    // applies layer 1 (1.2 s) and then layer 2 (2 s).
+    expect(asked.slice(3)).toEqual([60, 40]);
+    expect(res.pullS[0]).toBeCloseTo(0.6 + wait + 1.2 + 2, 9);
+    expect(res.egressBps[0]).toBeCloseTo(220 / (0.6 + wait + 1), 6);
   });
 });
 
@@ -133,13 +176,13 @@ describe('storage pool', () => {
       1e9,
     );
     // A fresh backend admits everything: the meter has seen nothing yet.
-    for (let i = 0; i < 50; i++) expect(pool.read(0, nic, 1e9, () => {})).toBe(true);
+    for (let i = 0; i < 50; i++) expect(pool.read(0, nic, 1e9, () => {})).toBeGreaterThanOrEqual(0);
     // Served at 200 B/s (burst capacity) for 6 s: the 10 s average is 120 > 100.
     env.run(6);
     expect(pool.peakEgress[0]).toBeCloseTo(120, 6);
     let admitted = 0;
     const tries = 20000;
-    for (let i = 0; i < tries; i++) if (pool.read(0, nic, 1e9, () => {})) admitted++;
+    for (let i = 0; i < tries; i++) if (pool.read(0, nic, 1e9, () => {}) >= 0) admitted++;
     expect(pool.throttles).toBe(tries - admitted);
     expect(admitted / tries).toBeGreaterThan(100 / 120 - 0.02);
     expect(admitted / tries).toBeLessThan(100 / 120 + 0.02);
@@ -157,7 +200,7 @@ describe('storage pool', () => {
     env.run();
     expect(pool.peakEgress[0]).toBeCloseTo(80, 6);
     expect(net.linkPeak(pool.links[0] as number)).toBeCloseTo(200, 6);
-    expect(pool.read(0, nic, 1, () => {})).toBe(true);
+    expect(pool.read(0, nic, 1, () => {})).toBeGreaterThanOrEqual(0);
     expect(pool.throttles).toBe(0);
   });
 
