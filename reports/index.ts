@@ -6,8 +6,9 @@
 import { basename, join, resolve } from 'node:path';
 import type { Envelope } from '../lib/results/envelope';
 import { REPORT, writeFileAtomic } from '../lib/results/run-dir';
+import { describeSweetSpot, type SweetSpot } from '../lib/results/sweet-spot';
 import { COMPARE_CHARTS, RUN_CHARTS, renderCharts } from './catalog';
-import { escapeHtml as h } from './format';
+import { formatSeconds, escapeHtml as h } from './format';
 import { renderPage } from './html/page';
 import { deltaTable, metricsTable, paramsTable } from './html/tables';
 import { loadRun, runDate } from './load-run';
@@ -48,11 +49,24 @@ function banners(e: Envelope, note: string | undefined, who = ''): string {
   );
 }
 
+/** Where each copy sweep's sweet spot sits (one line per run that has one): how it moves is the point of comparing sweeps. */
+function sweetSpotCallout(runs: readonly ReportRun[]): string {
+  const lines = runs.flatMap((r) => {
+    const spot = r.envelope.metrics.sweetSpot as SweetSpot | undefined;
+    if (!spot) return [];
+    const who = runs.length > 1 ? `${h(r.label)}: ` : '';
+    return [`${who}${h(describeSweetSpot(spot, formatSeconds))}.`];
+  });
+  if (lines.length === 0) return '';
+  return `<p class="callout"><b>Sweet spot${lines.length > 1 ? 's' : ''}:</b>${lines.length > 1 ? '<br>' : ' '}${lines.join('<br>')}</p>`;
+}
+
 function singleBody(run: ReportRun, o: ReportOptions): string {
   const e = run.envelope;
   return `<header><h1>${h(e.name)}<span class="badge">${h(e.kind)}</span></h1>
 ${metaLine(e, o.dates?.[0] ?? runDate(e), o.dirs?.[0])}</header>
 ${banners(e, o.notes?.[0])}
+${sweetSpotCallout([run])}
 ${paramsTable(e.params, 'Resolved parameters')}
 <h2>Metrics</h2>
 ${metricsTable(e)}
@@ -74,6 +88,7 @@ function compareBody(runs: readonly ReportRun[], o: ReportOptions): string {
 <p class="meta"><span>deltas are against <b>${h(runs[0]?.label ?? '')}</b></span></p></header>
 ${runs.map((r, i) => banners(r.envelope, o.notes?.[i], `${r.label}: `)).join('')}
 <div class="table-wrap"><table><thead><tr><th class="key">run</th><th>kind</th><th>seed</th><th>date</th><th>status</th><th class="key">directory</th></tr></thead><tbody>${list}</tbody></table></div>
+${sweetSpotCallout(runs)}
 ${runs.map((r) => paramsTable(r.envelope.params, `Resolved parameters of ${r.label}`)).join('\n')}`;
 }
 

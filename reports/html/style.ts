@@ -10,6 +10,7 @@ header h1 { margin: 0 0 4px; font-size: 24px; }
 .meta span + span::before { content: " · "; }
 .banner { margin: 16px 0; padding: 10px 14px; border-radius: 6px; border: 1px solid; }
 .banner.incomplete { color: var(--bad); background: var(--bad-bg); border-color: #ffcecb; }
+.callout { margin: 16px 0; padding: 10px 14px; border-radius: 6px; border: 1px solid var(--line); background: var(--bg); }
 .banner.note { color: var(--warn); background: var(--warn-bg); border-color: #eed888; }
 h2 { font-size: 18px; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 details { margin: 12px 0; }

@@ -5,6 +5,7 @@
  */
 import type { Envelope, Point } from '../../lib/results/envelope';
 import type { NdjsonWriter } from '../../lib/results/ndjson';
+import { sweetSpot } from '../../lib/results/sweet-spot';
 import type { ColdPullRun } from './cold-pull';
 import { runColdPull } from './cold-pull';
 import { runCopySweep } from './copy-sweep';
@@ -64,7 +65,11 @@ export function runModel(
     points,
     runtime: { wallMs: Math.round(performance.now() - started), events },
   };
-  if (name === 'copy-sweep') env.reference = tableAsReference(readTargetTable());
+  if (name === 'copy-sweep') {
+    const spot = sweetSpot(points);
+    if (spot) env.metrics.sweetSpot = spot;
+    env.reference = tableAsReference(readTargetTable());
+  }
   return env;
 }
 

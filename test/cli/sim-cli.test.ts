@@ -90,6 +90,10 @@ describe('stampede sim', () => {
     const env = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as Envelope;
     expect(env.points.map((p) => p.label)).toEqual(['Baseline', 'Low', 'Mid', 'Higher', 'Very high']);
     expect(env.reference?.points).toHaveLength(5);
+    // The sweep names its sweet spot, in the summary and on the console.
+    const spot = env.metrics.sweetSpot as { label: string; copies: number };
+    expect(env.points.map((p) => p.label)).toContain(spot.label);
+    expect(r.out).toContain(`sweet spot: ${spot.label} (${spot.copies} copies per layer)`);
   });
 
   it.each([

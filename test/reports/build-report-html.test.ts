@@ -37,6 +37,35 @@ describe('buildReportHtml', () => {
     expect(html).toContain('published values (ACR blog');
   });
 
+  it("names a sweep's sweet spot, and each run's in a comparison", () => {
+    const a = copySweepEnvelope();
+    a.metrics.sweetSpot = {
+      label: 'Mid',
+      copies: 12,
+      p99S: 622,
+      bestP99S: 622,
+      tolerance: 0.02,
+      pastRegression: 0.33,
+    };
+    const b = copySweepEnvelope();
+    b.metrics.sweetSpot = {
+      label: 'Very high',
+      copies: 96,
+      p99S: 623,
+      bestP99S: 623,
+      tolerance: 0.02,
+      pastRegression: 0,
+    };
+    expect(buildReportHtml([a])).toContain(
+      '<b>Sweet spot:</b> Mid (12 copies per layer): the fewest copies with no throttling and a P99 within 2% of the best (10m 22s); more copies cost up to +33.0% at P99.',
+    );
+    const cmp = buildReportHtml([a, b], [], { labels: ['1k nodes', '5k nodes'] });
+    expect(cmp).toContain('<b>Sweet spots:</b>');
+    expect(cmp).toContain('1k nodes: Mid (12 copies per layer)');
+    expect(cmp).toContain('5k nodes: Very high (96 copies per layer)');
+    expect(buildReportHtml([copySweepEnvelope()])).not.toContain('Sweet spot');
+  });
+
   it('shows an incomplete run with a banner and what it has', () => {
     const e = k6Envelope();
     e.incomplete = { reason: 'interrupted by SIGINT after 31 s' };

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
+import { formatSeconds } from '../../../reports/format';
 import { writeReport } from '../../../reports/index';
 import { calibrate, FREE_PARAMS } from '../../../sim/experiments/calibrate';
 import { copySweepSchema } from '../../../sim/experiments/params';
@@ -16,6 +17,7 @@ import { InputError } from '../../errors';
 import type { Envelope } from '../../results/envelope';
 import { ndjsonWriter } from '../../results/ndjson';
 import { defaultRunDir, ensureRunDir, RAW, writeJsonAtomic, writeSummary } from '../../results/run-dir';
+import { describeSweetSpot, type SweetSpot } from '../../results/sweet-spot';
 import { type Command, type Ctx, defineCommand, flagInt, flagList, flagString, type Io } from '../command';
 import { progress } from '../progress';
 
@@ -154,6 +156,8 @@ function printTable(io: Io, env: Envelope): void {
     );
     if (r) lines.push(`  published ${fmt(r.p50).padEnd(7)}  ${fmt(r.p90).padEnd(7)}  ${fmt(r.p99)}`);
   }
+  const spot = env.metrics.sweetSpot as SweetSpot | undefined;
+  if (spot) lines.push(`sweet spot: ${describeSweetSpot(spot, formatSeconds)}`);
   const errors = env.points.reduce((s, p) => s + (p.metrics.errors?.total ?? 0), 0);
   if (errors > 0) lines.push(`errors: ${errors} node(s) not ready by run.horizonS`);
   io.out(lines.join('\n'));
