@@ -107,11 +107,13 @@ export function createStoragePool(
 
   // Bytes each copy has delivered: finished reads plus the delivered part of reads in flight.
   const doneBytes = new Float64Array(L * C);
-  const flowBytes = new Map<number, number>();
-  const flowCopy = new Map<number, number>();
+  // Per read in flight, indexed by its flow id (ids are small and recycled): its size and
+  // its copy (-1 once it ended).
+  const flowBytes: number[] = [];
+  const flowCopy: number[] = [];
   const delivered = (copy: number): number => {
     let d = doneBytes[copy] as number;
-    for (const f of readers[copy] as Set<number>) d += (flowBytes.get(f) as number) - net.remaining(f);
+    for (const f of readers[copy] as Set<number>) d += (flowBytes[f] as number) - net.remaining(f);
     return d;
   };
   const meter = windowedEgress(
@@ -160,8 +162,7 @@ export function createStoragePool(
         bytes,
         () => {
           set.delete(flow);
-          flowBytes.delete(flow);
-          flowCopy.delete(flow);
+          flowCopy[flow] = -1;
           doneBytes[copy] = (doneBytes[copy] as number) + bytes;
           bytesServed[b] = (bytesServed[b] as number) + bytes;
           onDone();
@@ -169,17 +170,16 @@ export function createStoragePool(
         warm[copy] ? streamBps : coldCap,
       );
       set.add(flow);
-      flowBytes.set(flow, bytes);
-      flowCopy.set(flow, copy);
+      flowBytes[flow] = bytes;
+      flowCopy[flow] = copy;
       return flow;
     },
     cancel(flow) {
-      const copy = flowCopy.get(flow);
-      if (copy === undefined) throw new RangeError(`read ${flow} is not in flight`);
-      const got = (flowBytes.get(flow) as number) - net.cancelFlow(flow);
+      const copy = flowCopy[flow] ?? -1;
+      if (copy < 0) throw new RangeError(`read ${flow} is not in flight`);
+      const got = (flowBytes[flow] as number) - net.cancelFlow(flow);
       (readers[copy] as Set<number>).delete(flow);
-      flowBytes.delete(flow);
-      flowCopy.delete(flow);
+      flowCopy[flow] = -1;
       doneBytes[copy] = (doneBytes[copy] as number) + got;
       const b = copyBackend[copy] as number;
       bytesServed[b] = (bytesServed[b] as number) + got;
