@@ -84,6 +84,16 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
     expect(mid / base).toBeGreaterThanOrEqual(3);
   });
 
+  it("puts the sweet spot at Mid, as the post does, with Very high's regression past it", () => {
+    const spot = env.metrics.sweetSpot as { label: string; copies: number; pastRegression: number };
+    expect(spot.label).toBe('Mid');
+    expect(spot.copies).toBe(copiesAt(env, 'Mid'));
+    const vh = at(env, 'Very high').metrics.podStartupS?.p99 ?? 0;
+    const mid = at(env, 'Mid').metrics.podStartupS?.p99 ?? 1;
+    expect(spot.pastRegression).toBeCloseTo(vh / mid - 1, 9);
+    expect(spot.pastRegression).toBeGreaterThan(0.2);
+  });
+
   it('carries the published table as reference and a startup CDF per point', () => {
     expect(env.reference?.source).toMatch(/How Many Copies/);
     expect(env.reference?.points).toHaveLength(5);
