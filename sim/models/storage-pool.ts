@@ -148,7 +148,7 @@ export function createStoragePool(
       const b = copyBackend[copy] as number;
       if (p.throttling) {
         const e = meter.now[b] as number;
-        if (e > p.ceilingBps && rng.next() >= (process.env.STRICT ? 0 : p.ceilingBps / e)) {
+        if (e > p.ceilingBps && rng.next() >= p.ceilingBps / e) {
           throttles++;
           return -1;
         }
