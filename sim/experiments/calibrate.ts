@@ -47,9 +47,11 @@ export const FREE_PARAMS: FreeParam[] = [
   leaf('client.unpackBps', 4 * MiB, 400 * MiB),
   leaf('client.unpackSpread', 0.002, 0.6),
   leaf('client.streamBps', 10 * MiB, 1000 * MiB),
-  leaf('client.retryBaseS', 1, 120),
+  leaf('client.retryBaseS', 1, 300),
+  leaf('client.retryCapS', 60, 1200),
   leaf('storage.ceilingBps', 0.5 * GiB, 500 * GiB),
   leaf('storage.burstFactor', 1.01, 4),
+  leaf('storage.shedFraction', 0.01, 1),
   leaf('storage.meterWindowS', 2, 300),
   leaf('storage.coldReadBps', 0.5 * MiB, 500 * MiB),
   leaf('storage.cacheAdmitBps', 1 * MiB, 50 * GiB),
@@ -66,6 +68,8 @@ export const LADDERS: number[][] = [
   [2, 3, 6, 12, 64],
   [2, 5, 10, 20, 96],
   [2, 6, 12, 24, 96],
+  [3, 6, 12, 24, 96],
+  [4, 6, 12, 24, 96],
 ];
 
 function leaf(path: string, lo: number, hi: number): FreeParam {

@@ -5,7 +5,9 @@
  * Throttling on served egress (Azure Storage style): each backend carries an egress meter,
  * the moving average of the bytes it served over the last meterWindowS, sampled every
  * sampleS. While that average E exceeds the ceiling, a new request is answered 503
- * ServerBusy with probability 1 - ceiling / E; below the ceiling nothing is throttled. The
+ * ServerBusy with probability shedFraction x (1 - ceiling / E): 1 - ceiling / E is the share
+ * that would bring egress back to the ceiling, shedFraction how much of it the backend
+ * refuses rather than absorbs. Below the ceiling nothing is throttled. The
  * backend's physical capacity is ceiling x burstFactor, so served egress can exceed the
  * ceiling, and the same windowed meter is what `peakEgress` reports. "Throttles" and
  * "a backend above the ceiling" are therefore one condition seen from two sides. A burst
@@ -34,6 +36,7 @@ export interface StorageParams {
   burstFactor: number;
   meterWindowS: number;
   throttling: boolean;
+  shedFraction: number;
   copyChoice: 'random' | 'round-robin' | 'sticky';
   fanOutCost: boolean;
   coldReadBps: number;
@@ -148,7 +151,7 @@ export function createStoragePool(
       const b = copyBackend[copy] as number;
       if (p.throttling) {
         const e = meter.now[b] as number;
-        if (e > p.ceilingBps && rng.next() >= p.ceilingBps / e) {
+        if (e > p.ceilingBps && rng.next() < p.shedFraction * (1 - p.ceilingBps / e)) {
           throttles++;
           return -1;
         }

@@ -40,11 +40,11 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
     }
     return out;
   };
-  // The model does not yet reproduce these two tails (sim/models/README.md, "What the model
+  // The model does not yet reproduce this tail (sim/models/README.md, "What the model
   // does not reproduce"); the issue's target is all 15 within 5%.
-  const KNOWN_GAP = ['Baseline p99', 'Low p99'];
+  const KNOWN_GAP = ['Low p99'];
 
-  it('reproduces the other 13 published pod-startup figures within 5%', () => {
+  it('reproduces the other 14 published pod-startup figures within 5%', () => {
     const all = errors();
     expect(all.size).toBe(15);
     for (const [k, { err, text }] of all) {
@@ -52,9 +52,9 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
     }
   });
 
-  // Fails today by design: when the model closes the gap this turns red, and the two
-  // figures move into the test above (target: all 15 within 5%).
-  it.fails('reproduces the Baseline and Low P99 within 5% (known gap)', () => {
+  // Fails today by design: when the model closes the gap this turns red, and the figure
+  // moves into the test above (target: all 15 within 5%).
+  it.fails('reproduces the Low P99 within 5% (known gap)', () => {
     const all = errors();
     for (const k of KNOWN_GAP) {
       const e = all.get(k);

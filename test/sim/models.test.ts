@@ -169,24 +169,28 @@ describe('storage pool', () => {
     }
   });
 
-  it('throttles only while windowed egress is above the ceiling, with probability 1 - ceiling/E', () => {
-    const { env, pool, nic } = singleBackend(
-      { ceilingBps: 100, burstFactor: 2, meterWindowS: 10, fanOutCost: false },
-      [1e9],
-      1e9,
-    );
-    // A fresh backend admits everything: the meter has seen nothing yet.
-    for (let i = 0; i < 50; i++) expect(pool.read(0, nic, 1e9, () => {})).toBeGreaterThanOrEqual(0);
-    // Served at 200 B/s (burst capacity) for 6 s: the 10 s average is 120 > 100.
-    env.run(6);
-    expect(pool.peakEgress[0]).toBeCloseTo(120, 6);
-    let admitted = 0;
-    const tries = 20000;
-    for (let i = 0; i < tries; i++) if (pool.read(0, nic, 1e9, () => {}) >= 0) admitted++;
-    expect(pool.throttles).toBe(tries - admitted);
-    expect(admitted / tries).toBeGreaterThan(100 / 120 - 0.02);
-    expect(admitted / tries).toBeLessThan(100 / 120 + 0.02);
-  });
+  it.each([1, 0.25])(
+    'throttles only while windowed egress is above the ceiling, with probability shedFraction x (1 - ceiling/E) (shedFraction %s)',
+    (shedFraction) => {
+      const { env, pool, nic } = singleBackend(
+        { ceilingBps: 100, burstFactor: 2, meterWindowS: 10, fanOutCost: false, shedFraction },
+        [1e9],
+        1e9,
+      );
+      // A fresh backend admits everything: the meter has seen nothing yet.
+      for (let i = 0; i < 50; i++) expect(pool.read(0, nic, 1e9, () => {})).toBeGreaterThanOrEqual(0);
+      // Served at 200 B/s (burst capacity) for 6 s: the 10 s average is 120 > 100.
+      env.run(6);
+      expect(pool.peakEgress[0]).toBeCloseTo(120, 6);
+      let refused = 0;
+      const tries = 20000;
+      for (let i = 0; i < tries; i++) if (pool.read(0, nic, 1e9, () => {}) < 0) refused++;
+      expect(pool.throttles).toBe(refused);
+      const expected = shedFraction * (1 - 100 / 120);
+      expect(refused / tries).toBeGreaterThan(expected - 0.015);
+      expect(refused / tries).toBeLessThan(expected + 0.015);
+    },
+  );
 
   it('lets a burst shorter than the window pass without throttling', () => {
     const { env, net, pool, nic } = singleBackend(
