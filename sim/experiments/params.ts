@@ -115,7 +115,7 @@ export const storageSchema = {
     default: 0.21018287007739364,
     gt: 0,
     max: 1,
-    doc: 'how much of the load over the ceiling a backend refuses: a new request gets 503 with probability shedFraction x (1 - ceiling / windowed egress); 1 refuses the whole excess, less absorbs part of it',
+    doc: 'how much of the load over the ceiling a backend refuses: a new request gets 503 with probability shedFraction x (1 - ceiling / windowed egress); 1 refuses the whole excess, less admits part of it',
   }),
   copyChoice: oneOf(['random', 'round-robin', 'sticky'], {
     default: 'random',

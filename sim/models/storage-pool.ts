@@ -7,7 +7,8 @@
  * sampleS. While that average E exceeds the ceiling, a new request is answered 503
  * ServerBusy with probability shedFraction x (1 - ceiling / E): 1 - ceiling / E is the share
  * that would bring egress back to the ceiling, shedFraction how much of it the backend
- * refuses rather than absorbs. Below the ceiling nothing is throttled. The
+ * refuses (the rest is admitted and shares the physical capacity). Below the ceiling nothing
+ * is throttled. The
  * backend's physical capacity is ceiling x burstFactor, so served egress can exceed the
  * ceiling, and the same windowed meter is what `peakEgress` reports. "Throttles" and
  * "a backend above the ceiling" are therefore one condition seen from two sides. A burst
