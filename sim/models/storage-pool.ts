@@ -8,9 +8,8 @@
  * ServerBusy with probability shedFraction x (1 - ceiling / E): 1 - ceiling / E is the share
  * that would bring egress back to the ceiling, shedFraction how much of it the backend
  * refuses (the rest is admitted and shares the physical capacity). Below the ceiling nothing
- * is throttled. The
- * backend's physical capacity is ceiling x burstFactor, so served egress can exceed the
- * ceiling, and the same windowed meter is what `peakEgress` reports. "Throttles" and
+ * is throttled. The backend's physical capacity is ceiling x burstFactor, so served egress
+ * can exceed the ceiling, and the same windowed meter is what `peakEgress` reports. "Throttles" and
  * "a backend above the ceiling" are therefore one condition seen from two sides. A burst
  * shorter than the window (the whole fleet reading the small first layers at t = 0) cannot
  * lift the average over the ceiling; a backend that serves more than ceiling x window bytes
