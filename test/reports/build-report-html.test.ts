@@ -38,24 +38,13 @@ describe('buildReportHtml', () => {
   });
 
   it("names a sweep's sweet spot, and each run's in a comparison", () => {
-    const a = copySweepEnvelope();
-    a.metrics.sweetSpot = {
-      label: 'Mid',
-      copies: 12,
-      p99S: 622,
-      bestP99S: 622,
-      tolerance: 0.02,
-      pastRegression: 0.33,
+    const withSpot = (label: string, copies: number, p99S: number, pastRegression: number) => {
+      const e = copySweepEnvelope();
+      e.metrics.sweetSpot = { label, copies, p99S, bestP99S: p99S, tolerance: 0.02, pastRegression };
+      return e;
     };
-    const b = copySweepEnvelope();
-    b.metrics.sweetSpot = {
-      label: 'Very high',
-      copies: 96,
-      p99S: 623,
-      bestP99S: 623,
-      tolerance: 0.02,
-      pastRegression: 0,
-    };
+    const a = withSpot('Mid', 12, 622, 0.33);
+    const b = withSpot('Very high', 96, 623, 0);
     expect(buildReportHtml([a])).toContain(
       '<b>Sweet spot:</b> Mid (12 copies per layer): the fewest copies with no throttling and a P99 within 2% of the best (10m 22s); more copies cost up to +33.0% at P99.',
     );
