@@ -46,6 +46,54 @@ export function writePreset(name: string, preset: PresetFile, dir = PRESET_DIR):
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
     throw new InputError('--write-preset', 'a kebab-case name (a-z, 0-9, -)', name, 'BAD_PRESET_NAME');
   const file = join(dir, `${name}.json`);
-  writeFileSync(file, `${JSON.stringify(preset, null, 2)}\n`);
+  writeFileSync(file, `${checkedInJson(preset)}\n`);
   return file;
+}
+
+/** The repository formatter's line width (biome.json): a preset is written as biome formats it. */
+const LINE_WIDTH = 110;
+
+/**
+ * JSON as the repository's formatter lays it out, so the file `--write-preset` writes is the
+ * file checked in, byte for byte: objects one key per line, arrays of plain values on one
+ * line when the whole line fits, two-space indents.
+ */
+export function checkedInJson(value: unknown, indent = '', column = 0): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    if (value.every((v) => v === null || typeof v !== 'object')) {
+      const flat = `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
+      // +1 for a trailing comma the line may carry.
+      if (column + flat.length + 1 <= LINE_WIDTH) return flat;
+      // A long list of numbers is filled: as many per line as fit.
+      if (value.every((v) => typeof v === 'number')) return `[\n${fill(value, inner)}\n${indent}]`;
+    }
+    const items = value.map((v) => inner + checkedInJson(v, inner, inner.length));
+    return `[\n${items.join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return '{}';
+  const lines = entries.map(([k, v]) => {
+    const head = `${inner}${JSON.stringify(k)}: `;
+    return head + checkedInJson(v, inner, head.length);
+  });
+  return `{\n${lines.join(',\n')}\n${indent}}`;
+}
+
+function fill(values: readonly number[], indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const [i, v] of values.entries()) {
+    const item = `${JSON.stringify(v)}${i < values.length - 1 ? ',' : ''}`;
+    if (line && indent.length + line.length + 1 + item.length > LINE_WIDTH) {
+      lines.push(indent + line);
+      line = item;
+    } else {
+      line = line ? `${line} ${item}` : item;
+    }
+  }
+  lines.push(indent + line);
+  return lines.join('\n');
 }

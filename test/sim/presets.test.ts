@@ -1,0 +1,46 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkedInJson, PRESET_DIR, type PresetFile, writePreset } from '../../sim/experiments/presets';
+
+const biome = join(process.cwd(), 'node_modules', '.bin', 'biome');
+
+describe('presets as written by --write-preset', () => {
+  it('are already in the repository format: biome would change nothing', () => {
+    const preset = {
+      name: 'shape',
+      description: 'every shape a preset has',
+      params: {
+        client: { unpackBps: 34785303.75588723, retryBaseS: 216.5 },
+        storage: { shedFraction: 0.21 },
+      },
+      fit: {
+        residuals: [{ label: 'Baseline', figure: 'p99', targetS: 856, simulatedS: 853.9 }],
+        penalties: {},
+      },
+      optimizer: {
+        ladder: [2, 6, 12, 24, 96],
+        bounds: { 'client.unpackBps': [4194304, 419430400] },
+        long: Array.from({ length: 40 }, (_, i) => i * 1000.5),
+        empty: [],
+      },
+    } as unknown as PresetFile;
+    const file = writePreset('shape', preset, mkdtempSync(join(tmpdir(), 'stampede-preset-')));
+    const text = readFileSync(file, 'utf8');
+    const formatted = execFileSync(biome, ['format', `--stdin-file-path=${file}`], {
+      input: text,
+      encoding: 'utf8',
+    });
+    expect(formatted).toBe(text);
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(preset)));
+    // A list of numbers too long for one line is filled, as many per line as fit.
+    expect(text).toMatch(/"long": \[\n {6}0, 1000\.5, 2001,/);
+  });
+
+  it('the checked-in acr-copies-2026 is byte for byte what the command writes', () => {
+    const text = readFileSync(join(PRESET_DIR, 'acr-copies-2026.json'), 'utf8');
+    expect(`${checkedInJson(JSON.parse(text))}\n`).toBe(text);
+  });
+});
