@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: fast unit tests (files in parallel), then end-to-end tests that start real
-// processes (registries, k6, chromium, namespaces) one file at a time, so two of them never
-// fight over the machine's two cores or the same loopback addresses.
+// Three projects, one after the other: fast unit tests (files in parallel); the lab's
+// component tests, which start real registries and servers and measure wall-clock lags and
+// rates, one file at a time (in parallel with CPU-bound files their timing assertions
+// flake on two cores); then end-to-end tests that start whole labs, k6 and chromium, one
+// file at a time, so two of them never fight over the cores or the same loopback addresses.
 export default defineConfig({
   test: {
     testTimeout: 60_000,
@@ -12,7 +14,20 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/e2e/**', 'node_modules/**'] },
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**', 'test/lab/**', 'node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'lab',
+          include: ['test/lab/**/*.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         extends: true,
@@ -20,7 +35,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

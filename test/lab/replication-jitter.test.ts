@@ -56,7 +56,8 @@ describe('replication jitter and outbound pause', () => {
     expect(lags).toHaveLength(N);
     for (const l of lags) {
       expect(l).toBeGreaterThanOrEqual(BASE_LAG_S);
-      expect(l).toBeLessThan(BASE_LAG_S + JITTER_S + 0.3);
+      // Slack for a loaded machine: the copy itself and the event delivery take time too.
+      expect(l).toBeLessThan(BASE_LAG_S + JITTER_S + 0.8);
     }
     // Ten uniform draws over 1 s: a spread under 0.3 s has probability ~1e-4.
     expect(Math.max(...lags) - Math.min(...lags)).toBeGreaterThan(0.3);

@@ -1,8 +1,10 @@
 /**
  * Replication lag against the configured model, measured from outside: push to one region's
  * real registry, then poll the other region's registry every 50 ms until the manifest is
- * there. baseLagS 2 s + 5 MB at 5 MB/s = 3 s expected, within ±10%. With concurrency 1 a
- * second image queues behind the first and lands one transfer time after it.
+ * there. baseLagS 2 s + 5 MB at 5 MB/s = 3 s expected: never earlier (−5% for clock and
+ * polling), and at most 25% later (a loaded two-core machine delays the copy and the
+ * poller; how fast the lab is belongs in bench/, not here). With concurrency 1 a second
+ * image queues behind the first and lands about one transfer time after it, not at once.
  * Own addresses (127.4.3x.2, notifications on 127.4.9.3) so it can run beside the basics file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +39,12 @@ async function landedAt(region: string, repo: string, tag: string, timeoutMs = 1
 
 let fx: ReplicationFixture;
 
+/** A lag that honours the model: never early, and not much late. */
+function expectLag(s: number): void {
+  expect(s).toBeGreaterThanOrEqual(EXPECTED_S * 0.95);
+  expect(s).toBeLessThanOrEqual(EXPECTED_S * 1.25);
+}
+
 beforeAll(async () => {
   fx = await startReplicationFixture({
     tree: {
@@ -54,15 +62,17 @@ beforeAll(async () => {
 afterAll(() => fx?.stop());
 
 describe('replication lag', () => {
-  it('matches base + bytes/bandwidth within ±10% (2 s + 5 MB at 5 MB/s = 3 s)', async () => {
+  it('matches base + bytes/bandwidth (2 s + 5 MB at 5 MB/s = 3 s)', async () => {
     await pushImage(regs.eastus?.url as string, 'contoso/lag', 'v1', [randomLayer(IMAGE)]);
     const pushed = performance.now();
     const measuredS = ((await landedAt('westus', 'contoso/lag', 'v1')) - pushed) / 1000;
     console.log(`replication lag: expected ${EXPECTED_S} s, measured ${measuredS.toFixed(3)} s`);
-    expect(Math.abs(measuredS - EXPECTED_S)).toBeLessThanOrEqual(EXPECTED_S * 0.1);
+    expectLag(measuredS);
+    // The replicator records the landing right after its tag PUT returns, which the poller may beat.
+    for (let i = 0; i < 40 && repl.status().regions.westus?.lagS.count !== 1; i++) await sleep(25);
     const st = repl.status().regions.westus;
     console.log(`replicator's own figure (from the registry event): ${st?.lastLagS} s`);
-    expect(Math.abs((st?.lastLagS ?? 0) - EXPECTED_S)).toBeLessThanOrEqual(EXPECTED_S * 0.1);
+    expectLag(st?.lastLagS ?? 0);
     expect(st?.lagS.count).toBe(1);
     expect(st?.lagS.p50).toBe(st?.lastLagS);
     expect(st?.backlog).toEqual({ queued: 0, inFlight: 0, items: 0, bytes: 0 });
@@ -89,8 +99,10 @@ describe('replication lag', () => {
     console.log(
       `queue: push gap ${((p2 - p1) / 1000).toFixed(3)} s, first lands after ${first.toFixed(3)} s, second ${gap.toFixed(3)} s later (transfer ${transfer} s)`,
     );
-    expect(Math.abs(first - EXPECTED_S)).toBeLessThanOrEqual(EXPECTED_S * 0.1);
-    expect(Math.abs(gap - transfer)).toBeLessThanOrEqual(transfer * 0.15);
+    expectLag(first);
+    // Queued behind the first (in parallel the gap would be the push gap, ~0.1 s).
+    expect(gap).toBeGreaterThanOrEqual(transfer * 0.8);
+    expect(gap).toBeLessThanOrEqual(transfer * 1.5);
     // The replicator records the landing right after its tag PUT returns, which the poller may beat.
     for (let i = 0; i < 40 && repl.status().regions.westus?.lagS.count !== 3; i++) await sleep(25);
     expect(repl.status().regions.westus?.lagS.count).toBe(3);
