@@ -392,7 +392,12 @@ describe('lab lifecycle through the CLI', () => {
         async () => ((await status()).healthy ? true : undefined),
         120_000,
       );
-      expect(out).toContain(`namespace  ${NS}`);
+      // The summary is printed once the lab is ready, which the API may report first.
+      await until(
+        'summary printed',
+        async () => (out.includes(`namespace  ${NS}`) ? true : undefined),
+        30_000,
+      );
       child.kill('SIGINT');
       const code = await Promise.race([exited, sleep(60_000).then(() => 'timeout')]);
       expect(code, out).toBe(0);
