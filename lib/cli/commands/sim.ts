@@ -167,9 +167,10 @@ const calibrateCommand = defineCommand({
   name: 'calibrate',
   summary: "fit the model's free physical parameters to a table of pod-startup percentiles",
   usage: 'stampede sim calibrate [--target FILE] [--model copy-sweep] [--write-preset NAME] [--iterations N]',
-  help: `Runs the copy sweep repeatedly (same seed each time: common random numbers) and moves
-the free parameters with Nelder-Mead in log space to minimise RMS + max relative error over
-the table's P50/P90/P99 figures, plus penalties for the post's qualitative findings.
+  help: `Runs the copy sweep repeatedly (same seed each time: common random numbers). Screens the
+candidate copy-count ladders, then moves the free parameters with Nelder-Mead in log space
+to pull every P50/P90/P99 figure of the table within +-4% (plus a small RMS term), with
+penalties for the post's qualitative findings (sim/models/README.md has the exact objective).
 Prints progress and the residual per figure; --write-preset writes the fitted parameters,
 residuals, optimizer settings and the target's source to sim/experiments/presets/NAME.json.
 
