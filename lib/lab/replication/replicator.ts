@@ -365,10 +365,27 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
       rs.counters.repairs++;
       return;
     }
+    rs.counters.replicatedIn++;
+    const lagS = recordLanding(rs, it, 'push', {
+      ...(tag ? { tag } : {}),
+      mediaType: copied.manifest.mediaType || it.mediaType,
+      size: copied.manifest.bytes.byteLength,
+    });
+    rs.lags.push(lagS);
+  };
+
+  /**
+   * Records a replica landing in region rs now and returns its lag: lag from the source
+   * event, copy time from the start of the transfer.
+   */
+  const recordLanding = (
+    rs: RegionState,
+    it: WorkItem,
+    action: 'push' | 'delete',
+    manifest: { tag?: string; mediaType?: string; size?: number } = {},
+  ): number => {
     const landed = Date.now();
     const lagS = (landed - it.at) / 1000;
-    rs.lags.push(lagS);
-    rs.counters.replicatedIn++;
     record(
       rs,
       {
@@ -376,17 +393,16 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
         region: rs.name,
         origin: it.source,
         kind: 'replica',
-        action: 'push',
+        action,
         repository: it.repo,
         digest: it.digest,
-        ...(tag ? { tag } : {}),
-        mediaType: copied.manifest.mediaType || it.mediaType,
-        size: copied.manifest.bytes.byteLength,
+        ...manifest,
         lagS,
         copyS: (landed - it.startedAt) / 1000,
       },
       it.useragent,
     );
+    return lagS;
   };
 
   const replicateDelete = async (rs: RegionState, it: WorkItem, dueAt: number) => {
@@ -400,24 +416,8 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     const existed = await deleteManifest(rs.url, it.repo, it.digest, stop.signal);
     bump(rs.digestClock, dkey, it.at, 'delete');
     rs.holdings.deleteDigest(it.repo, it.digest);
-    const landed = Date.now();
     rs.counters.deletedIn++;
-    if (existed)
-      record(
-        rs,
-        {
-          at: new Date(landed).toISOString(),
-          region: rs.name,
-          origin: it.source,
-          kind: 'replica',
-          action: 'delete',
-          repository: it.repo,
-          digest: it.digest,
-          lagS: (landed - it.at) / 1000,
-          copyS: (landed - it.startedAt) / 1000,
-        },
-        it.useragent,
-      );
+    if (existed) recordLanding(rs, it, 'delete');
   };
 
   // ---- notifications in ----
