@@ -219,7 +219,6 @@ export class EventQueue {
   /** Places (t, p, s, slot) at hole i or above. */
   private siftUp(i: number, t: number, p: number, s: number, slot: number): void {
     const h = this.h;
-    const slotPos = this.slotPos;
     while (i > 0) {
       const up = (i - 1) >> 2;
       const u = 4 * up;
@@ -229,27 +228,15 @@ export class EventQueue {
         const pu = h[u + 1] as number;
         if (pu < p || (pu === p && (h[u + 2] as number) < s)) break;
       }
-      const o = 4 * i;
-      h[o] = tu;
-      h[o + 1] = h[u + 1] as number;
-      h[o + 2] = h[u + 2] as number;
-      const su = h[u + 3] as number;
-      h[o + 3] = su;
-      slotPos[su] = i;
+      this.moveEntry(up, i);
       i = up;
     }
-    const o = 4 * i;
-    h[o] = t;
-    h[o + 1] = p;
-    h[o + 2] = s;
-    h[o + 3] = slot;
-    slotPos[slot] = i;
+    this.put(i, t, p, s, slot);
   }
 
   /** Places (t, p, s, slot) at hole i or below. */
   private siftDown(i: number, t: number, p: number, s: number, slot: number): void {
     const h = this.h;
-    const slotPos = this.slotPos;
     const n = this.n;
     for (;;) {
       const first = 4 * i + 1;
@@ -279,21 +266,28 @@ export class EventQueue {
         const pc = h[cb + 1] as number;
         if (pc > p || (pc === p && (h[cb + 2] as number) > s)) break;
       }
-      const o = 4 * i;
-      h[o] = tc;
-      h[o + 1] = h[cb + 1] as number;
-      h[o + 2] = h[cb + 2] as number;
-      const sc = h[cb + 3] as number;
-      h[o + 3] = sc;
-      slotPos[sc] = i;
+      this.moveEntry(c, i);
       i = c;
     }
+    this.put(i, t, p, s, slot);
+  }
+
+  /** Copies the entry at heap index `from` to index `to` (the hole), keeping its slot's position. */
+  private moveEntry(from: number, to: number): void {
+    const h = this.h;
+    const f = 4 * from;
+    const slot = h[f + 3] as number;
+    this.put(to, h[f] as number, h[f + 1] as number, h[f + 2] as number, slot);
+  }
+
+  private put(i: number, t: number, p: number, s: number, slot: number): void {
+    const h = this.h;
     const o = 4 * i;
     h[o] = t;
     h[o + 1] = p;
     h[o + 2] = s;
     h[o + 3] = slot;
-    slotPos[slot] = i;
+    this.slotPos[slot] = i;
   }
 
   private growHeap(): void {
