@@ -24,6 +24,8 @@ export interface ClientParams {
   startS: number;
   retryBaseS: number;
   retryCapS: number;
+  /** Share of each retry delay drawn at random (0.5 equal jitter, 1 full jitter). */
+  retryJitter: number;
   /** Bytes per range request: every request is a storage request that can be throttled. */
   chunkBytes: number;
   /** What a 503 fails: the one request ('read'), or the node's whole image pull ('pull'). */
@@ -135,7 +137,7 @@ export function startClients(
     res.throttled[n] = (res.throttled[n] as number) + 1;
     const a = attempts[n] as number;
     attempts[n] = a + 1;
-    const wait = backoffDelay(a, p.retryBaseS, p.retryCapS, rng);
+    const wait = backoffDelay(a, p.retryBaseS, p.retryCapS, p.retryJitter, rng);
     if (p.onThrottle === 'read') {
       env.schedule(wait, () => request(n, s, layer));
       return;

@@ -5,10 +5,12 @@
  * Throttling on served egress (Azure Storage style): each backend carries an egress meter,
  * the moving average of the bytes it served over the last meterWindowS, sampled every
  * sampleS. While that average E exceeds the ceiling, a new request is answered 503
- * ServerBusy with probability shedFraction x (1 - ceiling / E): 1 - ceiling / E is the share
- * that would bring egress back to the ceiling, shedFraction how much of it the backend
- * refuses (the rest is admitted and shares the physical capacity). Below the ceiling nothing
- * is throttled. The backend's physical capacity is ceiling x burstFactor, so served egress
+ * ServerBusy with probability shedFraction x (1 - ceiling / E)^shedExponent: 1 - ceiling / E
+ * is the share that would bring egress back to the ceiling, shedFraction how much of it the
+ * backend refuses (the rest is admitted and shares the physical capacity), and shedExponent
+ * how fast refusals set in past the ceiling (1: in proportion to the excess; near 0: at once,
+ * so a backend only just over the ceiling refuses about as often as one far over it). Below
+ * the ceiling nothing is throttled. The backend's physical capacity is ceiling x burstFactor, so served egress
  * can exceed the ceiling, and the same windowed meter is what `peakEgress` reports. "Throttles" and
  * "a backend above the ceiling" are therefore one condition seen from two sides. A burst
  * shorter than the window (the whole fleet reading the small first layers at t = 0) cannot
@@ -37,6 +39,7 @@ export interface StorageParams {
   meterWindowS: number;
   throttling: boolean;
   shedFraction: number;
+  shedExponent: number;
   copyChoice: 'random' | 'round-robin' | 'sticky';
   fanOutCost: boolean;
   coldReadBps: number;
@@ -151,7 +154,7 @@ export function createStoragePool(
       const b = copyBackend[copy] as number;
       if (p.throttling) {
         const e = meter.now[b] as number;
-        if (e > p.ceilingBps && rng.next() < p.shedFraction * (1 - p.ceilingBps / e)) {
+        if (e > p.ceilingBps && rng.next() < p.shedFraction * (1 - p.ceilingBps / e) ** p.shedExponent) {
           throttles++;
           return -1;
         }

@@ -38,14 +38,25 @@ function smallParams() {
 }
 
 describe('backoff', () => {
-  it('doubles from the base, stops at the cap, and jitters within [d/2, d)', () => {
+  it.each([
+    [0.5, 0.5],
+    [1, 0],
+    [0, 1],
+  ])('doubles from the base, stops at the cap, and with jitter %s stays within [%s d, d]', (jitter, lo) => {
     const rng = createRng(1);
+    let spread = 0;
     for (let attempt = 0; attempt < 12; attempt++) {
       const d = Math.min(60, 2 * 2 ** attempt);
-      const v = backoffDelay(attempt, 2, 60, rng);
-      expect(v).toBeGreaterThanOrEqual(d / 2);
-      expect(v).toBeLessThan(d);
+      for (let i = 0; i < 50; i++) {
+        const v = backoffDelay(attempt, 2, 60, jitter, rng);
+        expect(v).toBeGreaterThanOrEqual(lo * d);
+        expect(v).toBeLessThanOrEqual(d);
+        spread = Math.max(spread, (d - v) / d);
+      }
     }
+    // The random share is used: the shortest delay drawn comes close to the bound.
+    if (jitter === 0) expect(spread).toBe(0);
+    else expect(spread).toBeGreaterThan(0.9 * jitter);
   });
 });
 
@@ -137,11 +148,12 @@ describe('clients: range requests and back-off', () => {
       chunkBytes: 60,
       retryBaseS: 8,
       retryCapS: 100,
+      retryJitter: 0.5,
       unpackBps: 50,
     };
     const res = startClients(env, net, pool, p, 1, [60, 60, 100], createRng(3), createRng(4));
     env.run();
-    const wait = backoffDelay(0, 8, 100, createRng(4));
+    const wait = backoffDelay(0, 8, 100, 0.5, createRng(4));
     // t=0: layers 0 and 1 (60 B each at 100 B/s). t=0.6: layer 0 is done (its unpack runs
     // 0.6..1.8); slot 0 asks for layer 2 and gets the 503; layer 1's read, due at this same
     // instant, is cancelled having delivered all 60 B, so layer 1 counts as downloaded.
@@ -169,11 +181,16 @@ describe('storage pool', () => {
     }
   });
 
-  it.each([1, 0.25])(
-    'throttles only while windowed egress is above the ceiling, with probability shedFraction x (1 - ceiling/E) (shedFraction %s)',
-    (shedFraction) => {
+  it.each([
+    [1, 1],
+    [0.25, 1],
+    [0.25, 0.5],
+    [0.25, 0],
+  ])(
+    'throttles only while windowed egress is above the ceiling, with probability shedFraction x (1 - ceiling/E)^shedExponent (%s, %s)',
+    (shedFraction, shedExponent) => {
       const { env, pool, nic } = singleBackend(
-        { ceilingBps: 100, burstFactor: 2, meterWindowS: 10, fanOutCost: false, shedFraction },
+        { ceilingBps: 100, burstFactor: 2, meterWindowS: 10, fanOutCost: false, shedFraction, shedExponent },
         [1e9],
         1e9,
       );
@@ -186,7 +203,7 @@ describe('storage pool', () => {
       const tries = 20000;
       for (let i = 0; i < tries; i++) if (pool.read(0, nic, 1e9, () => {}) < 0) refused++;
       expect(pool.throttles).toBe(refused);
-      const expected = shedFraction * (1 - 100 / 120);
+      const expected = shedFraction * (1 - 100 / 120) ** shedExponent;
       expect(refused / tries).toBeGreaterThan(expected - 0.015);
       expect(refused / tries).toBeLessThan(expected + 0.015);
     },
