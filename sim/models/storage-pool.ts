@@ -10,9 +10,10 @@
  * backend refuses (the rest is admitted and shares the physical capacity), and shedExponent
  * how fast refusals set in past the ceiling (1: in proportion to the excess; near 0: at once,
  * so a backend only just over the ceiling refuses about as often as one far over it). Below
- * the ceiling nothing is throttled. The backend's physical capacity is ceiling x burstFactor, so served egress
- * can exceed the ceiling, and the same windowed meter is what `peakEgress` reports. "Throttles" and
- * "a backend above the ceiling" are therefore one condition seen from two sides. A burst
+ * the ceiling nothing is throttled. The backend's physical capacity is ceiling x
+ * burstFactor, so served egress can exceed the ceiling, and the same windowed meter is what
+ * `peakEgress` reports. "Throttles" and "a backend above the ceiling" are therefore one
+ * condition seen from two sides. A burst
  * shorter than the window (the whole fleet reading the small first layers at t = 0) cannot
  * lift the average over the ceiling; a backend that serves more than ceiling x window bytes
  * within one window (a copy of a big layer read by many nodes, or two big layers colliding
@@ -122,6 +123,14 @@ export function createStoragePool(
     for (const f of readers[copy] as Set<number>) d += (flowBytes[f] as number) - net.remaining(f);
     return d;
   };
+  /** A read left flight (finished or cancelled) having delivered `got` bytes of its copy. */
+  const settle = (flow: number, copy: number, got: number) => {
+    (readers[copy] as Set<number>).delete(flow);
+    flowCopy[flow] = -1;
+    doneBytes[copy] = (doneBytes[copy] as number) + got;
+    const b = copyBackend[copy] as number;
+    bytesServed[b] = (bytesServed[b] as number) + got;
+  };
   const meter = windowedEgress(
     env,
     M,
@@ -161,21 +170,17 @@ export function createStoragePool(
       }
       meter.wake();
       if (!warm[copy]) coldReads++;
-      const set = readers[copy] as Set<number>;
       let flow = -1;
       flow = net.startFlow(
         [clientLink, links[b] as number],
         bytes,
         () => {
-          set.delete(flow);
-          flowCopy[flow] = -1;
-          doneBytes[copy] = (doneBytes[copy] as number) + bytes;
-          bytesServed[b] = (bytesServed[b] as number) + bytes;
+          settle(flow, copy, bytes);
           onDone();
         },
         warm[copy] ? streamBps : coldCap,
       );
-      set.add(flow);
+      (readers[copy] as Set<number>).add(flow);
       flowBytes[flow] = bytes;
       flowCopy[flow] = copy;
       return flow;
@@ -184,11 +189,7 @@ export function createStoragePool(
       const copy = flowCopy[flow] ?? -1;
       if (copy < 0) throw new RangeError(`read ${flow} is not in flight`);
       const got = (flowBytes[flow] as number) - net.cancelFlow(flow);
-      (readers[copy] as Set<number>).delete(flow);
-      flowCopy[flow] = -1;
-      doneBytes[copy] = (doneBytes[copy] as number) + got;
-      const b = copyBackend[copy] as number;
-      bytesServed[b] = (bytesServed[b] as number) + got;
+      settle(flow, copy, got);
       return got;
     },
     get throttles() {
