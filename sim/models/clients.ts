@@ -159,7 +159,7 @@ export function startClients(
       backingOff[n] = 0;
       nextLayer[n] = 0;
       tryUnpack(n);
-      for (let k = 0; k < Math.min(K, L); k++) fetchNext(n, k);
+      startSlots(n);
     });
   };
 
@@ -172,6 +172,10 @@ export function startClients(
     nextLayer[n] = layer + 1;
     request(n, s, layer);
   };
+  /** A pull (the first, or one kubelet runs again) puts every download slot to work. */
+  const startSlots = (n: number) => {
+    for (let k = 0; k < Math.min(K, L); k++) fetchNext(n, k);
+  };
 
   for (let n = 0; n < nodes; n++) {
     nic[n] = net.addLink(p.nicBps);
@@ -182,8 +186,6 @@ export function startClients(
   // Everyone asks at the same instant; who reaches the backend first is a coin toss, not
   // the node index (the first askers are never throttled).
   const order = traitRng.shuffle(Array.from({ length: nodes }, (_, i) => i));
-  for (const n of order) {
-    for (let k = 0; k < Math.min(K, L); k++) fetchNext(n, k);
-  }
+  for (const n of order) startSlots(n);
   return res;
 }
