@@ -126,24 +126,21 @@ describe('flow network (max-min fair sharing)', () => {
     const rng = createRng(11);
     const nics = Array.from({ length: 30 }, () => net.addLink(rng.uniform(5, 20)));
     const backs = Array.from({ length: 5 }, () => net.addLink(rng.uniform(20, 60)));
-    const flows: Array<{ id: number; links: number[]; cap: number; live: boolean }> = [];
+    const flows: TrackedFlow[] = [];
     const start = () => {
       const links = [rng.choice(nics), rng.choice(backs)];
       const cap = rng.next() < 0.3 ? rng.uniform(1, 8) : Number.POSITIVE_INFINITY;
-      const rec = { id: -1, links, cap, live: true };
-      rec.id = net.startFlow(links, rng.uniform(10, 200), () => (rec.live = false), cap);
-      flows.push(rec);
+      flows.push(startTracked(net, links, rng.uniform(10, 200), cap));
     };
     for (let i = 0; i < 80; i++) start();
     for (let t = 1; t <= 12; t++) {
       env.run(t);
       for (let i = 0; i < 5; i++) start();
       env.run(t);
-      const live = flows.filter((f) => f.live);
-      const expected = maxMin(live, (l) => net.linkCapacity(l));
-      live.forEach((f, i) => {
-        expect(net.rate(f.id)).toBeCloseTo(expected[i] as number, 6);
-      });
+      expectOracleRates(
+        net,
+        flows.filter((f) => f.live),
+      );
     }
   });
 
@@ -151,13 +148,11 @@ describe('flow network (max-min fair sharing)', () => {
     const { env, net } = setup();
     const rng = createRng(23);
     const links = Array.from({ length: 12 }, () => net.addLink(rng.uniform(5, 40)));
-    const flows: Array<{ id: number; links: number[]; cap: number; live: boolean }> = [];
+    const flows: TrackedFlow[] = [];
     const start = () => {
       const path = rng.shuffle([...links]).slice(0, 1 + rng.int(4));
       const cap = rng.next() < 0.4 ? rng.uniform(0.5, 6) : Number.POSITIVE_INFINITY;
-      const rec = { id: -1, links: path, cap, live: true };
-      rec.id = net.startFlow(path, rng.uniform(5, 120), () => (rec.live = false), cap);
-      flows.push(rec);
+      flows.push(startTracked(net, path, rng.uniform(5, 120), cap));
     };
     for (let i = 0; i < 60; i++) start();
     for (let t = 1; t <= 15; t++) {
@@ -177,10 +172,7 @@ describe('flow network (max-min fair sharing)', () => {
         live = live.filter((g) => g !== f);
       }
       env.run(t);
-      const expected = maxMin(live, (l) => net.linkCapacity(l));
-      live.forEach((f, i) => {
-        expect(net.rate(f.id)).toBeCloseTo(expected[i] as number, 6);
-      });
+      expectOracleRates(net, live);
       for (const l of links) {
         const onLink = live.filter((f) => f.links.includes(l));
         expect(net.linkFlowCount(l)).toBe(onLink.length);
@@ -195,6 +187,28 @@ describe('flow network (max-min fair sharing)', () => {
     expect(net.activeFlows).toBe(0);
   });
 });
+
+/** A flow started for an oracle check: its path and cap, and whether it is still in flight. */
+interface TrackedFlow {
+  id: number;
+  links: number[];
+  cap: number;
+  live: boolean;
+}
+
+function startTracked(net: FlowNetwork, links: number[], size: number, cap: number): TrackedFlow {
+  const rec: TrackedFlow = { id: -1, links, cap, live: true };
+  rec.id = net.startFlow(links, size, () => (rec.live = false), cap);
+  return rec;
+}
+
+/** Every live flow runs at the rate a from-scratch max-min solve gives it. */
+function expectOracleRates(net: FlowNetwork, live: TrackedFlow[]): void {
+  const expected = maxMin(live, (l) => net.linkCapacity(l));
+  live.forEach((f, i) => {
+    expect(net.rate(f.id)).toBeCloseTo(expected[i] as number, 6);
+  });
+}
 
 /** Textbook progressive filling, O(n^2): the oracle for the incremental solver. */
 function maxMin(flows: Array<{ links: number[]; cap: number }>, capOf: (l: number) => number): number[] {
