@@ -23,6 +23,11 @@ export interface BackendStat {
   bytes: number;
   peakEgressBps: number;
   ceilingBps: number;
+  /** 503s the backend answered during the run. */
+  throttles?: number;
+  /** When it answered its first and last 503, seconds from the start (simulator runs). */
+  firstThrottleS?: number;
+  lastThrottleS?: number;
 }
 
 export interface Metrics {

@@ -1,10 +1,10 @@
 /**
  * Every storage backend's peak egress against its ceiling, one panel per configuration,
- * backends ranked hottest first. Ranking (not ids) on the x axis makes panels comparable:
+ * backends ranked hottest first; the tooltip adds each backend's 503s and when it refused. Ranking (not ids) on the x axis makes panels comparable:
  * a steep left edge means a few backends take the load while the rest idle.
  */
 import type { BackendStat, Envelope } from '../../lib/results/envelope';
-import { formatRate, rateUnit, round3 } from '../format';
+import { formatRate, formatSeconds, rateUnit, round3 } from '../format';
 import { isNum, labelsOf, pointsOf } from '../points';
 import type { VegaLiteSpec } from '../types';
 import { ABOVE, BELOW, INK, SCHEMA } from './common';
@@ -22,6 +22,13 @@ function backendsOf(v: unknown): BackendStat[] {
       isNum((b as BackendStat).peakEgressBps) &&
       isNum((b as BackendStat).ceilingBps),
   );
+}
+
+/** The backend's 503s for the tooltip, with when it refused where the run recorded it. */
+function throttleText(b: BackendStat): string {
+  if (!isNum(b.throttles)) return 'not recorded';
+  if (b.throttles === 0 || !isNum(b.firstThrottleS) || !isNum(b.lastThrottleS)) return String(b.throttles);
+  return `${b.throttles}, from ${formatSeconds(b.firstThrottleS)} to ${formatSeconds(b.lastThrottleS)}`;
 }
 
 export function backendEgressSpec(envelope: Envelope): VegaLiteSpec | null {
@@ -42,6 +49,7 @@ export function backendEgressSpec(envelope: Envelope): VegaLiteSpec | null {
         status: b.peakEgressBps > b.ceilingBps ? ABOVE_LABEL : BELOW_LABEL,
         peakText: formatRate(b.peakEgressBps),
         ceilingText: formatRate(b.ceilingBps),
+        throttleText: throttleText(b),
       })),
   );
   const color = {
@@ -74,6 +82,7 @@ export function backendEgressSpec(envelope: Envelope): VegaLiteSpec | null {
               { field: 'id', title: 'backend' },
               { field: 'peakText', title: 'peak egress' },
               { field: 'ceilingText', title: 'ceiling' },
+              { field: 'throttleText', title: '503s' },
             ],
           },
         },

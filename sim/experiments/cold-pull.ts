@@ -46,18 +46,29 @@ export function runColdPull(params: ColdPullParams, seed: number): ColdPullRun {
 
   const ready = finite(nodes.podStartupS);
   const notReady = params.workload.nodes - ready.length;
-  const backends: BackendStat[] = pool.links.map((link, b) => ({
-    id: `backend-${String(b).padStart(3, '0')}`,
-    bytes: pool.bytesServed[b] as number,
-    peakEgressBps: peaks[b] as number,
-    instantPeakEgressBps: net.linkPeak(link),
-    ceilingBps: params.storage.ceilingBps,
-  }));
+  const backends: BackendStat[] = pool.links.map((link, b) => {
+    const throttles = pool.backendThrottles[b] as number;
+    return {
+      id: `backend-${String(b).padStart(3, '0')}`,
+      bytes: pool.bytesServed[b] as number,
+      peakEgressBps: peaks[b] as number,
+      instantPeakEgressBps: net.linkPeak(link),
+      ceilingBps: params.storage.ceilingBps,
+      throttles,
+      // Only where there is a window: NaN would not survive JSON.
+      ...(throttles > 0 && {
+        firstThrottleS: pool.firstThrottleS[b] as number,
+        lastThrottleS: pool.lastThrottleS[b] as number,
+      }),
+    };
+  });
   const hottest = Math.max(...backends.map((b) => b.peakEgressBps));
   const metrics: Metrics = {
     podStartupS: quantiles(ready),
     pullS: quantiles(finite(nodes.pullS)),
     throttleEvents: pool.throttles,
+    // Which layers were refused says whose unpack a 503 can delay (an early big layer costs most).
+    throttlesByLayer: Array.from(pool.layerThrottles),
     backends,
     hotBackendRatio: hottest / params.storage.ceilingBps,
     nodeEgressBps: egressQuantiles(finite(nodes.egressBps)),

@@ -63,6 +63,12 @@ export interface StoragePool {
   /** Backend of each copy: copies of layer l are l*C .. l*C+C-1. */
   backendOf(copy: number): number;
   readonly throttles: number;
+  /** 503s per backend, and when each backend answered its first and last one (NaN: never). */
+  readonly backendThrottles: Int32Array;
+  readonly firstThrottleS: Float64Array;
+  readonly lastThrottleS: Float64Array;
+  /** 503s per layer. */
+  readonly layerThrottles: Int32Array;
   readonly bytesServed: Float64Array;
   /** Highest windowed egress each backend reached (the throttling meter). */
   readonly peakEgress: Float64Array;
@@ -103,6 +109,10 @@ export function createStoragePool(
   // Sticky redirects hash (client, layer) with a salt drawn from the placement stream.
   const stickySalt = placementRng.fork(0x571c).int(0x7fffffff);
   let throttles = 0;
+  const backendThrottles = new Int32Array(M);
+  const firstThrottleS = new Float64Array(M).fill(Number.NaN);
+  const lastThrottleS = new Float64Array(M).fill(Number.NaN);
+  const layerThrottles = new Int32Array(L);
   let coldReads = 0;
   let promotions = 0;
   const coldCap = Math.min(streamBps, p.coldReadBps);
@@ -165,6 +175,11 @@ export function createStoragePool(
         const e = meter.now[b] as number;
         if (e > p.ceilingBps && rng.next() < p.shedFraction * (1 - p.ceilingBps / e) ** p.shedExponent) {
           throttles++;
+          backendThrottles[b] = (backendThrottles[b] as number) + 1;
+          if (Number.isNaN(firstThrottleS[b])) firstThrottleS[b] = env.now;
+          lastThrottleS[b] = env.now;
+          const layer = Math.floor(copy / C);
+          layerThrottles[layer] = (layerThrottles[layer] as number) + 1;
           return -1;
         }
       }
@@ -195,6 +210,10 @@ export function createStoragePool(
     get throttles() {
       return throttles;
     },
+    backendThrottles,
+    firstThrottleS,
+    lastThrottleS,
+    layerThrottles,
     bytesServed,
     peakEgress: meter.peak,
     get coldReads() {

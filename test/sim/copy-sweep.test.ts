@@ -86,6 +86,30 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
     for (const l of ['Mid', 'Higher', 'Very high']) expect(above(at(env, l)), l).toBe(0);
   });
 
+  it('counts every 503 once per backend and once per layer, and only backends above the ceiling refuse', () => {
+    for (const p of env.points) {
+      const backends = p.metrics.backends ?? [];
+      const total = p.metrics.throttleEvents ?? 0;
+      expect(
+        backends.reduce((s, b) => s + (b.throttles ?? 0), 0),
+        p.label,
+      ).toBe(total);
+      expect(
+        (p.metrics.throttlesByLayer as number[]).reduce((s, v) => s + v, 0),
+        p.label,
+      ).toBe(total);
+      for (const b of backends.filter((x) => (x.throttles ?? 0) > 0)) {
+        // Throttling and "above the ceiling" are one condition on one meter, seen from two sides.
+        expect(b.peakEgressBps, `${p.label} ${b.id}`).toBeGreaterThan(b.ceilingBps);
+        expect(b.firstThrottleS, `${p.label} ${b.id}`).toBeGreaterThan(0);
+        expect(b.lastThrottleS ?? 0, `${p.label} ${b.id}`).toBeGreaterThanOrEqual(b.firstThrottleS ?? 1);
+      }
+    }
+    // Low's 503s all come from its one backend above the ceiling.
+    const low = (at(env, 'Low').metrics.backends ?? []).filter((b) => (b.throttles ?? 0) > 0);
+    expect(low).toHaveLength(1);
+  });
+
   it('peak per-backend egress falls from Baseline to Very high', () => {
     expect(peak(at(env, 'Very high'))).toBeLessThan(peak(at(env, 'Baseline')));
   });

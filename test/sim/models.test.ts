@@ -111,6 +111,10 @@ function scriptedPool(net: FlowNetwork, refuse: (n: number) => boolean) {
       return got;
     },
     throttles: 0,
+    backendThrottles: new Int32Array(1),
+    firstThrottleS: new Float64Array(1),
+    lastThrottleS: new Float64Array(1),
+    layerThrottles: new Int32Array(1),
     bytesServed: new Float64Array(1),
     peakEgress: new Float64Array(1),
     coldReads: 0,
@@ -203,6 +207,11 @@ describe('storage pool', () => {
       const tries = 20000;
       for (let i = 0; i < tries; i++) if (pool.read(0, nic, 1e9, () => {}) < 0) refused++;
       expect(pool.throttles).toBe(refused);
+      // The same refusals, counted per backend and per layer, all at the instant they were asked.
+      expect(pool.backendThrottles[0]).toBe(refused);
+      expect(pool.layerThrottles[0]).toBe(refused);
+      expect(refused).toBeGreaterThan(0);
+      expect([pool.firstThrottleS[0], pool.lastThrottleS[0]]).toEqual([6, 6]);
       const expected = shedFraction * (1 - 100 / 120) ** shedExponent;
       expect(refused / tries).toBeGreaterThan(expected - 0.015);
       expect(refused / tries).toBeLessThan(expected + 0.015);
@@ -223,6 +232,7 @@ describe('storage pool', () => {
     expect(net.linkPeak(pool.links[0] as number)).toBeCloseTo(200, 6);
     expect(pool.read(0, nic, 1, () => {})).toBeGreaterThanOrEqual(0);
     expect(pool.throttles).toBe(0);
+    expect(pool.firstThrottleS[0]).toBeNaN();
   });
 
   it('lets served egress exceed the ceiling up to the burst capacity', () => {

@@ -157,7 +157,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
         );
       env = { ...env, ...lab.env };
       targetInfo = { kind: 'lab', ...lab.describe };
-      backendsBefore = status.backends;
+      backendsBefore = status.backends.map((b) => ({ ...b, throttles: b.throttled }));
     } else {
       ensureRunDir(outDir);
       const base = (tgt as { url: string }).url;
@@ -194,6 +194,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
             bytes: b.bytes - (was?.bytes ?? 0),
             peakEgressBps: b.peakEgressBps,
             ceilingBps: b.ceilingBps,
+            throttles: b.throttled - (was?.throttles ?? 0),
           };
         });
         extraMetrics.backends = backends;

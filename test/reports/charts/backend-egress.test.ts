@@ -34,6 +34,24 @@ describe('backendEgressSpec', () => {
     expect(at(spec, 'facet.sort')).toEqual([...SWEEP_LABELS]);
   });
 
+  it("puts each backend's 503s and refusal window in the tooltip, where the run recorded them", () => {
+    const env = copySweepEnvelope();
+    const spec = backendEgressSpec(env);
+    expect(at(spec, 'spec.layer.0.encoding.tooltip.3')).toEqual({ field: 'throttleText', title: '503s' });
+    const data = rows(spec);
+    const base = env.points[0]?.metrics.backends ?? [];
+    const hottest = base.reduce((a, b) => (b.peakEgressBps > a.peakEgressBps ? b : a));
+    const row = data.find((r) => r.point === 'Baseline' && r.id === hottest.id);
+    // The fixture's hottest backend: 1.75x the ceiling, 75 refusals from t = 20 s to 50 s.
+    expect(row?.throttleText).toBe('75, from 20.0 s to 50.0 s');
+    expect(data.filter((r) => r.throttleText === '0').length).toBeGreaterThan(0);
+    // A run that did not count 503s per backend says so rather than showing 0.
+    for (const p of env.points) for (const b of p.metrics.backends ?? []) delete b.throttles;
+    expect(new Set(rows(backendEgressSpec(env)).map((r) => r.throttleText))).toEqual(
+      new Set(['not recorded']),
+    );
+  });
+
   it('is null without backends, and skips malformed entries', () => {
     expect(backendEgressSpec(k6Envelope())).toBeNull();
     const e = k6Envelope();
