@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
 import { simCommand } from '../../lib/cli/commands/sim';
 import type { Envelope } from '../../lib/results/envelope';
+import { formatSeconds } from '../../reports/format';
 
 const root = defineCommand({ name: 'stampede', summary: 'test root', subCommands: { sim: simCommand } });
 
@@ -74,6 +75,42 @@ describe('stampede sim', () => {
     expect(existsSync(join(dir, 'run', 'summary.json'))).toBe(true);
   });
 
+  it('prints where and when a throttled run refused, from its own per-backend and per-layer counts', async () => {
+    const dir = tmp();
+    const json = join(dir, 'env.json');
+    // A low ceiling, a short meter and small range requests: two hot backends refuse for seconds.
+    const r = await cli(
+      'cold-pull',
+      '--preset',
+      'acr-copies-2026',
+      ...small,
+      ...['--set', 'storage.copies=2', '--set', 'storage.ceilingBps=1e9', '--set', 'storage.meterWindowS=5'],
+      ...[
+        '--set',
+        'client.chunkBytes=8388608',
+        '--set',
+        'client.retryBaseS=2',
+        '--set',
+        'client.retryCapS=60',
+      ],
+      '--out',
+      join(dir, 'run'),
+      '--json',
+      json,
+    );
+    expect(r.code).toBe(0);
+    const p = (JSON.parse(readFileSync(json, 'utf8')) as Envelope).points[0];
+    const total = p?.metrics.throttleEvents ?? 0;
+    expect(total).toBeGreaterThan(0);
+    const refusing = (p?.metrics.backends ?? []).filter((b) => (b.throttles ?? 0) > 0);
+    const first = Math.min(...refusing.map((b) => b.firstThrottleS ?? Number.NaN));
+    const last = Math.max(...refusing.map((b) => b.lastThrottleS ?? Number.NaN));
+    expect(first).toBeLessThanOrEqual(last);
+    expect(r.out).toContain(
+      `${p?.label}: ${total} 503s from ${refusing.length} backend${refusing.length === 1 ? '' : 's'}, t = ${formatSeconds(first)} to ${formatSeconds(last)}; layers `,
+    );
+  });
+
   it('copy-sweep gives one point per configuration with the published table as reference', async () => {
     const dir = tmp();
     const r = await cli(
@@ -94,6 +131,12 @@ describe('stampede sim', () => {
     const spot = env.metrics.sweetSpot as { label: string; copies: number };
     expect(env.points.map((p) => p.label)).toContain(spot.label);
     expect(r.out).toContain(`sweet spot: ${spot.label} (${spot.copies} copies per layer)`);
+    // Every point that throttled gets its 503 line, and only those.
+    const throttled = env.points.filter((p) => (p.metrics.throttleEvents ?? 0) > 0);
+    for (const p of env.points)
+      expect(r.out.includes(`  ${p.label}: ${p.metrics.throttleEvents} 503s`), p.label).toBe(
+        throttled.includes(p),
+      );
   });
 
   it.each([

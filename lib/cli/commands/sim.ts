@@ -18,6 +18,7 @@ import type { Envelope } from '../../results/envelope';
 import { ndjsonWriter } from '../../results/ndjson';
 import { defaultRunDir, ensureRunDir, RAW, writeJsonAtomic, writeSummary } from '../../results/run-dir';
 import { describeSweetSpot, type SweetSpot } from '../../results/sweet-spot';
+import { describeThrottling } from '../../results/throttling';
 import { type Command, type Ctx, defineCommand, flagInt, flagList, flagString, type Io } from '../command';
 import { progress } from '../progress';
 
@@ -156,6 +157,9 @@ function printTable(io: Io, env: Envelope): void {
     );
     if (r) lines.push(`  published ${fmt(r.p50).padEnd(7)}  ${fmt(r.p90).padEnd(7)}  ${fmt(r.p99)}`);
   }
+  const throttled = env.points.map((p) => describeThrottling(p, formatSeconds)).filter((l) => l !== null);
+  if (throttled.length > 0)
+    lines.push('503s (layers counted from 0, in manifest order):', ...throttled.map((l) => `  ${l}`));
   const spot = env.metrics.sweetSpot as SweetSpot | undefined;
   if (spot) lines.push(`sweet spot: ${describeSweetSpot(spot, formatSeconds)}`);
   const errors = env.points.reduce((s, p) => s + (p.metrics.errors?.total ?? 0), 0);
