@@ -1,7 +1,8 @@
 /**
  * Every storage backend's peak egress against its ceiling, one panel per configuration,
- * backends ranked hottest first; the tooltip adds each backend's 503s and when it refused. Ranking (not ids) on the x axis makes panels comparable:
- * a steep left edge means a few backends take the load while the rest idle.
+ * backends ranked hottest first; the tooltip adds each backend's 503s and when it refused.
+ * Ranking (not ids) on the x axis makes panels comparable: a steep left edge means a few
+ * backends take the load while the rest idle.
  */
 import type { BackendStat, Envelope } from '../../lib/results/envelope';
 import { formatRate, formatSeconds, rateUnit, round3 } from '../format';
