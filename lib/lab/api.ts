@@ -67,6 +67,16 @@ export function redactSecrets<T>(tree: T): T {
   return out as T;
 }
 
+/** `?since=EPOCH_MS` on /status: a run's start, so backend peaks are the run's own. */
+function sinceParam(url: URL): number | undefined {
+  const raw = url.searchParams.get('since');
+  if (raw === null) return undefined;
+  const v = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(v))
+    throw new InputError('since', 'epoch milliseconds (a non-negative integer)', raw);
+  return v;
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -81,7 +91,7 @@ export async function serveApi(lab: Lab, socketPath: string, opts: ApiOptions): 
     const method = req.method ?? 'GET';
     if (method === 'GET' && path === '/health')
       return send(res, 200, { ok: true, name: state.config.lab.name, pid: process.pid });
-    if (method === 'GET' && path === '/status') return send(res, 200, await lab.status());
+    if (method === 'GET' && path === '/status') return send(res, 200, await lab.status(sinceParam(url)));
     if (method === 'GET' && path === '/config')
       return send(res, 200, {
         config: redactSecrets(state.config),

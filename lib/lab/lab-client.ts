@@ -13,7 +13,8 @@ import { type Topology, topology } from './topology';
 export interface LabClient {
   readonly socketPath: string;
   health(): Promise<{ ok: boolean; name: string; pid: number }>;
-  status(): Promise<LabStatus>;
+  /** `sinceMs` (epoch ms): each backend's peak egress since then (a run's own), not its lifetime peak. */
+  status(sinceMs?: number): Promise<LabStatus>;
   config(): Promise<{ config: LabConfig; topology: Topology; netns: boolean }>;
   setStorage(patch: Partial<RuntimeStorage>): Promise<RuntimeStorage>;
   faults(): Promise<Fault[]>;
@@ -91,7 +92,8 @@ export function labClient(socketPath: string, opts: { timeoutMs?: number } = {})
   return {
     socketPath,
     health: () => call('GET', '/health'),
-    status: () => call('GET', '/status'),
+    status: (sinceMs) =>
+      call('GET', sinceMs === undefined ? '/status' : `/status?since=${Math.floor(sinceMs)}`),
     config: () => call('GET', '/config'),
     setStorage: (patch) => call('PUT', '/storage', patch),
     faults: () => call('GET', '/faults'),

@@ -70,7 +70,8 @@ export interface Lab {
   clearFaults(): Promise<number>;
   /** Partial {backends, copies, ceilingBps, selection}, validated like config; returns the new settings. */
   setStorage(patch: unknown): RuntimeStorage;
-  status(): Promise<LabStatus>;
+  /** `sinceMs` (epoch ms): backends report their peak egress since then instead of their lifetime peak. */
+  status(sinceMs?: number): Promise<LabStatus>;
   stop(): Promise<void>;
 }
 
@@ -311,7 +312,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
         );
         return { ...state.storage };
       },
-      async status() {
+      async status(sinceMs) {
         watch();
         const components = [...state.components.entries()]
           .map(([name, c]) => ({ name, ...c }))
@@ -345,7 +346,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
             configuredBackends: cfg.storage.backends,
             urlTtlS: cfg.storage.urlTtlS,
           },
-          backends: Object.values(backends).flatMap((l) => l.map((b) => b.stats())),
+          backends: Object.values(backends).flatMap((l) => l.map((b) => b.stats(sinceMs))),
         };
       },
       stop() {

@@ -58,6 +58,7 @@ describe('egress ceiling and ServerBusy throttling', () => {
   };
 
   it('a saturated backend delivers its ceiling within ±10%', async () => {
+    const t0 = Date.now();
     const rate = await burst(8);
     expect(rate).toBeGreaterThan(CEILING * 0.9);
     expect(rate).toBeLessThan(CEILING * 1.1);
@@ -65,6 +66,13 @@ describe('egress ceiling and ServerBusy throttling', () => {
     expect(st.peakEgressBps).toBeGreaterThan(CEILING * 0.9);
     expect(st.peakEgressBps).toBeLessThan(CEILING * 1.1);
     expect(st.throttled).toBe(0);
+    // A run asks for the peak since its own start: the burst's since before it, none after.
+    const end = Date.now();
+    expect(handle().stats(t0).peakEgressBps).toBeGreaterThan(CEILING * 0.9);
+    expect(handle().stats(t0).peakEgressBps).toBeLessThanOrEqual(st.peakEgressBps);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(handle().stats(end).peakEgressBps).toBe(0);
+    expect(handle().stats().peakEgressBps).toBe(st.peakEgressBps);
   });
 
   it('beyond the ceiling new requests get 503 ServerBusy (ceiling / (active+1) < floor)', async () => {

@@ -149,6 +149,14 @@ describe('supervisor: a small lab on the host loopback', () => {
     expect(c.topology.apiSocket).toBe(lab.topology.apiSocket);
   });
 
+  it('answers /status?since= with the backends of the run window, and 400 naming `since` when malformed', async () => {
+    const since = await client.status(Date.now());
+    expect(since.backends.map((b) => b.id)).toEqual((await client.status()).backends.map((b) => b.id));
+    const bad = await client.status(Number.NaN).catch((e) => e);
+    expect(bad).toBeInstanceOf(InputError);
+    expect((bad as InputError).field).toBe('since');
+  });
+
   it('changes storage at runtime and rejects bad values with the field named', async () => {
     expect(await client.setStorage({ copies: 2, ceilingBps: 50e6 })).toEqual({
       backends: 2,

@@ -171,6 +171,9 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     const script = await bundleScenario(scenario, outDir);
     const total = params.vus * params.iterations;
     const bar = progress(ctx.io, `k6 ${scenario}`);
+    // Backend peaks are asked for since this instant: the lab outlives runs, and its
+    // lifetime peak may be an earlier run's.
+    const k6StartMs = Date.now();
     const result = await runK6({
       script,
       runDir: outDir,
@@ -186,7 +189,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     const extraMetrics: Record<string, unknown> = {};
     if (client) {
       try {
-        const after = (await client.status()).backends;
+        const after = (await client.status(k6StartMs)).backends;
         const backends = after.map((b) => {
           const was = backendsBefore.find((x) => x.id === b.id);
           return {

@@ -42,7 +42,8 @@ export interface BackendStats {
 
 export interface BackendHandle extends Component {
   addr: BackendAddr;
-  stats(): BackendStats;
+  /** Counters; `peakEgressBps` is the lifetime peak, or the peak since `sinceMs` (epoch ms) if given. */
+  stats(sinceMs?: number): BackendStats;
   /** False while a storage-fail fault covers this backend. */
   healthy(): boolean;
 }
@@ -230,10 +231,10 @@ export async function startBackend(
     server.listen({ port: addr.port, host: addr.ip, backlog: 4096 }, () => resolve());
   });
 
-  const stats = (): BackendStats => ({
+  const stats = (sinceMs?: number): BackendStats => ({
     id: addr.id,
     bytes: meter.total,
-    peakEgressBps: meter.peakBps(),
+    peakEgressBps: sinceMs === undefined ? meter.peakBps() : meter.peakSinceBps(sinceMs),
     ceilingBps: effectiveCeiling(state, addr),
     throttled: counters.throttled,
     active: counters.active,

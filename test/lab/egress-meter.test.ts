@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { EgressMeter, HISTORY_S } from '../../lib/lab/storage/egress-meter';
+
+/** A meter on a clock the test moves (epoch ms). */
+function meterAt(startMs: number) {
+  let now = startMs;
+  const meter = new EgressMeter(() => now);
+  return { meter, at: (ms: number) => (now = startMs + ms) };
+}
+
+const T0 = 1_795_000_000_000; // a whole second, so windows fall in predictable seconds
+
+describe('EgressMeter', () => {
+  it('keeps the largest 1 s window as the lifetime peak', () => {
+    const { meter, at } = meterAt(T0);
+    for (let i = 0; i < 10; i++) {
+      at(i * 100);
+      meter.add(100);
+    }
+    at(1500);
+    expect(meter.peakBps()).toBe(1000);
+    expect(meter.lastSecondBps()).toBe(500);
+    expect(meter.total).toBe(1000);
+  });
+
+  it("gives a later run its own peak, not an earlier run's", () => {
+    const { meter, at } = meterAt(T0);
+    meter.add(5000); // an earlier run
+    at(10_000);
+    meter.add(300); // this run, started at +9 s
+    at(12_000);
+    expect(meter.peakBps()).toBe(5000);
+    expect(meter.peakSinceBps(T0 + 9000)).toBe(300);
+    expect(meter.peakSinceBps(T0)).toBe(5000);
+    // Nothing closed since +12 s.
+    expect(meter.peakSinceBps(T0 + 12_000)).toBe(0);
+  });
+
+  it('does not count a recycled history slot as a recent second', () => {
+    const { meter, at } = meterAt(T0);
+    meter.add(700); // windows close in seconds 0 and 1 after T0
+    at(HISTORY_S * 1000 + 500); // the ring has wrapped: second HISTORY_S reuses slot 0's place
+    expect(meter.peakSinceBps(T0 + (HISTORY_S - 3) * 1000)).toBe(0);
+  });
+
+  it('answers a start older than the history with the lifetime peak (never an undercount)', () => {
+    const { meter, at } = meterAt(T0);
+    meter.add(900);
+    at((HISTORY_S + 5) * 1000);
+    meter.add(10);
+    at((HISTORY_S + 7) * 1000);
+    expect(meter.peakSinceBps(T0)).toBe(900);
+    expect(meter.peakSinceBps(T0 + (HISTORY_S + 4) * 1000)).toBe(10);
+  });
+});
