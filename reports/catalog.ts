@@ -11,6 +11,7 @@ import { latencyQuantilesSpec } from './charts/latency-quantiles';
 import { nodeEgressSpec } from './charts/node-egress';
 import { podStartupSpec } from './charts/pod-startup';
 import { podStartupCdfSpec, pullCdfSpec } from './charts/startup-cdf';
+import { throttlesByLayerSpec } from './charts/throttles-by-layer';
 import { throttlingSpec } from './charts/throttling';
 import { timeSeriesSpec } from './charts/time-series';
 import type { ChartEntry, RenderedChart, ReportRun } from './types';
@@ -46,6 +47,14 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
     caption: (r) =>
       `Requests refused by a throttle (storage 503 or registry 429), per configuration; red bars throttled. Each one costs the client a backoff, so any non-zero bar slows the tail.${r.envelope.reference?.points.some((p) => p.metrics.throttleEvents !== undefined) ? ' Black ticks are published counts.' : ''}`,
     build: (r) => throttlingSpec(r.envelope),
+  },
+  {
+    id: 'throttles-by-layer',
+    help: 'storage 503s per layer (manifest order) and configuration (simulator runs)',
+    title: '503s by layer',
+    caption: () =>
+      'Storage 503s per layer, layers in manifest order counted from 0, one row per configuration. Where they land decides what they cost: unpack is sequential, so a refused early big layer holds up every node that needs it next, while a refused late layer is usually fetched again before unpack reaches it.',
+    build: (r) => throttlesByLayerSpec(r.envelope),
   },
   {
     id: 'hot-backend',

@@ -70,6 +70,7 @@ describe.skipIf(!available)('report renders in Chromium', () => {
       'pod-startup',
       'pod-startup-cdf',
       'throttling',
+      'throttles-by-layer',
       'hot-backend',
       'backend-egress',
       'node-egress',

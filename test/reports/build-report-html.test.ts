@@ -29,11 +29,12 @@ describe('buildReportHtml', () => {
       'pod-startup',
       'pod-startup-cdf',
       'throttling',
+      'throttles-by-layer',
       'hot-backend',
       'backend-egress',
       'node-egress',
     ]);
-    expect(html.match(/<p class="caption">/g)).toHaveLength(6);
+    expect(html.match(/<p class="caption">/g)).toHaveLength(7);
     expect(html).toContain('published values (ACR blog');
   });
 
