@@ -20,6 +20,26 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 const tmp = () => mkdtempSync(join(tmpdir(), 'stampede-sim-'));
 const small = ['--set', 'workload.nodes=60', '--set', 'workload.layerSizesMiB=50,400,120,30'];
 
+/** A small cold-pull under the preset, into a fresh dir (run/ and env.json), plus extra flags. */
+async function coldPull(...extra: string[]) {
+  const dir = tmp();
+  const json = join(dir, 'env.json');
+  const r = await cli(
+    'cold-pull',
+    '--preset',
+    'acr-copies-2026',
+    ...small,
+    ...extra,
+    '--out',
+    join(dir, 'run'),
+    '--json',
+    json,
+  );
+  if (r.code !== 0) throw new Error(`cold-pull exited ${r.code}: ${r.err}`);
+  const env = JSON.parse(readFileSync(json, 'utf8')) as Envelope;
+  return { r, env, dir };
+}
+
 describe('stampede sim', () => {
   it('--help lists the models and each model lists its parameter tree', async () => {
     const top = await cli('--help');
@@ -41,25 +61,11 @@ describe('stampede sim', () => {
   });
 
   it('cold-pull writes summary.json, raw.ndjson, --json and prints a table', async () => {
-    const dir = tmp();
-    const json = join(dir, 'env.json');
-    const r = await cli(
-      'cold-pull',
-      '--preset',
-      'acr-copies-2026',
-      ...small,
-      '--seed',
-      '3',
-      '--out',
-      join(dir, 'run'),
-      '--json',
-      json,
-    );
+    const { r, env, dir } = await coldPull('--seed', '3');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/P50\s+P90\s+P99/);
     expect(r.out).toMatch(/report: .*report\.html/);
-    const env = JSON.parse(readFileSync(json, 'utf8')) as Envelope;
     expect(env.tool).toBe('stampede');
     expect(env.name).toBe('cold-pull');
     expect(env.seed).toBe(3);
@@ -76,14 +82,8 @@ describe('stampede sim', () => {
   });
 
   it('prints where and when a throttled run refused, from its own per-backend and per-layer counts', async () => {
-    const dir = tmp();
-    const json = join(dir, 'env.json');
     // A low ceiling, a short meter and small range requests: two hot backends refuse for seconds.
-    const r = await cli(
-      'cold-pull',
-      '--preset',
-      'acr-copies-2026',
-      ...small,
+    const { r, env } = await coldPull(
       ...['--set', 'storage.copies=2', '--set', 'storage.ceilingBps=1e9', '--set', 'storage.meterWindowS=5'],
       ...[
         '--set',
@@ -93,13 +93,9 @@ describe('stampede sim', () => {
         '--set',
         'client.retryCapS=60',
       ],
-      '--out',
-      join(dir, 'run'),
-      '--json',
-      json,
     );
     expect(r.code).toBe(0);
-    const p = (JSON.parse(readFileSync(json, 'utf8')) as Envelope).points[0];
+    const p = env.points[0];
     const total = p?.metrics.throttleEvents ?? 0;
     expect(total).toBeGreaterThan(0);
     const refusing = (p?.metrics.backends ?? []).filter((b) => (b.throttles ?? 0) > 0);
