@@ -75,6 +75,9 @@ describe.runIf(canRun)('stampede run cold-pull --target lab', () => {
     expect(backends.reduce((a, b) => a + b.bytes, 0)).toBeGreaterThanOrEqual(2 * 350_000);
     // 503s per backend are recorded for the run (this lab has no ceiling, so none).
     expect(backends.map((b) => b.throttles)).toEqual(backends.map(() => 0));
+    // A backend that served this run has a peak from this run, even if it all fell in the
+    // run's first second.
+    for (const b of backends.filter((x) => x.bytes > 0)) expect(b.peakEgressBps, b.id).toBeGreaterThan(0);
     expect(readdirSync(out)).toEqual(expect.arrayContaining(['raw.ndjson', 'summary.json']));
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EgressMeter, HISTORY_S } from '../../lib/lab/storage/egress-meter';
+import { EgressMeter, FINE_S, HISTORY_S } from '../../lib/lab/storage/egress-meter';
 
 /** A meter on a clock the test moves (epoch ms). */
 function meterAt(startMs: number) {
@@ -34,6 +34,33 @@ describe('EgressMeter', () => {
     expect(meter.peakSinceBps(T0)).toBe(5000);
     // Nothing closed since +12 s.
     expect(meter.peakSinceBps(T0 + 12_000)).toBe(0);
+  });
+
+  it('counts a burst in the first second of a run, and nothing from just before it', () => {
+    const { meter, at } = meterAt(T0);
+    at(100);
+    meter.add(1000); // the end of an earlier run
+    at(500);
+    meter.add(50); // this run started at +300 ms
+    at(3000);
+    expect(meter.peakSinceBps(T0 + 300)).toBe(50);
+    expect(meter.peakBps()).toBe(1050);
+    // Once that second's windows have left the fine history, the whole second counts.
+    at((FINE_S + 10) * 1000);
+    expect(meter.peakSinceBps(T0 + 300)).toBe(1050);
+  });
+
+  it('counts the bytes of the last second before its windows close (a run asks right after it ends)', () => {
+    const { meter, at } = meterAt(T0);
+    at(200);
+    meter.add(400);
+    at(450);
+    meter.add(100);
+    // Now = +450 ms: no window holding these bytes has closed yet.
+    expect(meter.peakBps()).toBe(500);
+    expect(meter.peakSinceBps(T0)).toBe(500);
+    expect(meter.peakSinceBps(T0 + 300)).toBe(100);
+    expect(meter.peakSinceBps(T0 + 500)).toBe(0);
   });
 
   it('does not count a recycled history slot as a recent second', () => {
