@@ -105,6 +105,10 @@ export const labSchema = {
       max: 64,
       doc: "backends each registry's data is homed on per region (deep health checks these)",
     }),
+    tls: bool({
+      default: false,
+      doc: "serve blobs over HTTPS, as Azure Storage does: a lab-CA certificate for the backends' names and IPs, 307s to https:// (k6 trusts the lab CA); each redirect to a new backend then costs a TLS handshake",
+    }),
     redirectHost: oneOf(['name', 'ip'], {
       default: 'name',
       doc: "307 to the backend's DNS name (needs the lab DNS) or to its IP (plain loopback clients)",

@@ -16,12 +16,13 @@ import { type DnsHandle, type DnsStatus, startDns } from './dns';
 import { dnsFeaturesOff, type LabEndpoints, labEndpoints } from './endpoints';
 import { checkFault, type FaultInput } from './fault-spec';
 import { startFront } from './front';
-import { ensureLabCa, type IdentityHandle, issueCert, startIdentity } from './identity';
+import { ensureLabCa, type IdentityHandle, startIdentity } from './identity';
+import { frontCert, storageCert } from './region-certs';
 import { type RegistryProcess, startRegistry } from './registry-process';
 import { type ReplicationStatus, type ReplicatorHandle, startReplicator } from './replication';
 import { type Component, createState, type Fault, type LabState, type RuntimeStorage } from './state';
 import { type BackendHandle, type BackendStats, createSigner, startBackend } from './storage';
-import { dataHost, globalHost, type RegionAddr, regionalHost, type Topology, topology } from './topology';
+import { globalHost, type Topology, topology } from './topology';
 
 export interface ComponentHealth {
   name: string;
@@ -160,15 +161,6 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
     // One lab CA (shared with the identity stand-in); each front gets a certificate for all
     // of its region's names, so SDK clients reach https://<reg>.<domain>:<tlsPort> directly.
     const labCa = ensureLabCa(join(topo.stateDir, 'ca'));
-    const frontCert = (region: RegionAddr) =>
-      issueCert(labCa, `front-${region.name}`, [
-        ...cfg.registry.names.flatMap((reg) => [
-          globalHost(reg, topo.domain),
-          regionalHost(reg, region.name, topo.domain),
-          dataHost(reg, region.name, topo.domain),
-        ]),
-        region.frontIp,
-      ]);
 
     log('starting identity stand-in');
     const identity = await startIdentity(state);
@@ -194,8 +186,9 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
     for (const region of topo.regions) {
       const reg = registries[region.name] as RegistryProcess;
       const list: BackendHandle[] = [];
+      const storageTls = cfg.storage.tls ? storageCert(labCa, region) : undefined;
       for (const addr of region.backends) {
-        const b = await startBackend(state, addr, { registryRoot: reg.root, signer });
+        const b = await startBackend(state, addr, { registryRoot: reg.root, signer, tls: storageTls });
         list.push(b);
         started.push(b);
       }
@@ -207,7 +200,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
         auth,
         backends: list,
         signer,
-        tls: frontCert(region),
+        tls: frontCert(labCa, region, cfg.registry.names, topo.domain),
       });
       fronts[region.name] = front;
       started.push(front);

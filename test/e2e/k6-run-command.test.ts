@@ -30,7 +30,19 @@ beforeAll(async () => {
   process.env.STAMPEDE_LAB_HOME = home;
   const up = await runCommand(
     labCommand,
-    ['up', '--detach', '--name', LAB, '--set', 'lab.octet=5', '--set', 'regions.names=eastus,westus'],
+    // Storage over TLS: k6 follows 307s to https:// backends and verifies them against the lab CA.
+    [
+      'up',
+      '--detach',
+      '--name',
+      LAB,
+      '--set',
+      'lab.octet=5',
+      '--set',
+      'regions.names=eastus,westus',
+      '--set',
+      'storage.tls=true',
+    ],
     io,
   );
   expect(up).toBe(0);

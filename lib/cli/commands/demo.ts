@@ -15,12 +15,16 @@ import { labCommand } from './lab';
 import { runScenarioCommand } from './run';
 import { simCommand } from './sim';
 
-/** A lab small enough for a laptop or CI box: 2 regions, 3 backends, 2 copies, quick DNS probes. */
+/**
+ * A lab small enough for a laptop or CI box: 2 regions, 3 backends, 2 copies (served over
+ * HTTPS, as Azure Storage serves them), quick DNS probes.
+ */
 export const DEMO_LAB_SETS = [
   'regions.names=eastus,westus',
   'regions.clientRegion=eastus',
   'storage.backends=3',
   'storage.copies=2',
+  'storage.tls=true',
   'dns.probeIntervalS=2',
   'dns.probeTimeoutS=1',
   'dns.ttlS=5',

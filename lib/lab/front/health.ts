@@ -88,7 +88,8 @@ export function startHealthMonitor(
       deps.auth.probe().then(({ ok, detail }) => ['auth', ok, detail] as [string, boolean, string]),
       ...deps.backends.map((b) => {
         const path = `${HEALTH_PATH}?${deps.signer.sign('HEAD', b.addr.host, HEALTH_PATH, 60)}`;
-        return httpOk(`http://${b.addr.ip}:${b.addr.port}${path}`, 'HEAD', b.addr.host).then(
+        const scheme = state.config.storage.tls ? 'https' : 'http';
+        return httpOk(`${scheme}://${b.addr.ip}:${b.addr.port}${path}`, 'HEAD', b.addr.host).then(
           ([ok, d]) => [`storage:${b.addr.id}`, ok, d] as [string, boolean, string],
         );
       }),

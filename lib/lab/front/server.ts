@@ -48,7 +48,13 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
   // Keep-alive connections to the registry, bounded so a stampede queues here instead of
   // opening thousands of sockets to it.
   const pool = new Pool(registryOrigin, { connections: 256, keepAliveTimeout: 30_000, pipelining: 1 });
-  const probeAgent = new Agent({ connections: 8, keepAliveTimeout: 10_000 });
+  // Deep-health probes of the region's own backends over loopback: with storage.tls they
+  // check that the backend answers, not the certificate chain (clients do that).
+  const probeAgent = new Agent({
+    connections: 8,
+    keepAliveTimeout: 10_000,
+    connect: { rejectUnauthorized: false },
+  });
   const limiter = new RequestBucket(
     () => state.config.regions.requestsPerS,
     () => state.config.regions.burst,
@@ -141,9 +147,10 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     const host = state.config.storage.redirectHost === 'ip' ? b.addr.ip : b.addr.host;
     const path = blobUrlPath(digest);
     const sas = deps.signer.sign('GET', host, path, state.config.storage.urlTtlS);
-    const authority = b.addr.port === 80 ? host : `${host}:${b.addr.port}`;
+    const scheme = state.config.storage.tls ? 'https' : 'http';
+    const authority = b.addr.port === (scheme === 'https' ? 443 : 80) ? host : `${host}:${b.addr.port}`;
     res.writeHead(307, {
-      location: `http://${authority}${path}?${sas}`,
+      location: `${scheme}://${authority}${path}?${sas}`,
       'docker-content-digest': digest,
       'content-length': 0,
       ...API_VERSION,

@@ -17,6 +17,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { pipeline, Transform } from 'node:stream';
 import { RunError } from '../../errors';
 import { blobDataPath } from '../registry-process';
@@ -51,6 +52,8 @@ export interface BackendHandle extends Component {
 export interface BackendDeps {
   registryRoot: string;
   signer: UrlSigner;
+  /** Certificate (lab CA) to serve HTTPS with (storage.tls); absent: plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 /** Path of a blob on every backend, in the registry's own layout (as ACR's SAS URLs look). */
@@ -216,12 +219,17 @@ export async function startBackend(
     pipeline(rs, pacer, res, release);
   };
 
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     serve(req, res).catch(() => {
       if (!res.headersSent) azureError(res, 500, 'InternalError');
       else res.destroy();
     });
-  });
+  };
+  const server = deps.tls
+    ? createTlsServer({ keepAliveTimeout: 65_000, cert: deps.tls.cert, key: deps.tls.key }, handler)
+    : createServer({ keepAliveTimeout: 65_000 }, handler);
+  // A client that gives up mid-handshake is not a server error.
+  server.on('tlsClientError', () => {});
   server.headersTimeout = 66_000;
   server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {

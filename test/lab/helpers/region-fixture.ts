@@ -16,7 +16,8 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { type AadClaims, type AuthService, createAuth, signJwt, verifyJwt } from '../../../lib/lab/auth';
 import { resolveLabConfig } from '../../../lib/lab/config';
 import { type FrontHandle, startFront } from '../../../lib/lab/front';
-import { ensureLabCa, issueCert } from '../../../lib/lab/identity/ca';
+import { ensureLabCa } from '../../../lib/lab/identity/ca';
+import { frontCert, storageCert } from '../../../lib/lab/region-certs';
 import { type RegistryProcess, startRegistry } from '../../../lib/lab/registry-process';
 import { createState, type LabState } from '../../../lib/lab/state';
 import { type BackendHandle, createSigner, startBackend, type UrlSigner } from '../../../lib/lab/storage';
@@ -170,15 +171,16 @@ export async function startRegionFixture(o: RegionFixtureOptions): Promise<Regio
     if (options?.all) cb(null, [{ address: ip, family: 4 }]);
     else cb(null, ip, 4);
   };
+  const labCa = ensureLabCa(join(dir, 'ca'));
+  // Trusts the lab CA, so https:// redirects to backends (storage.tls) verify like a client's.
   const dispatcher = new Agent({
-    connect: { lookup: lookup as never },
+    connect: { lookup: lookup as never, ca: labCa.certPem },
     connections: 128,
     keepAliveTimeout: 10_000,
   });
   const labFetch: FetchLike = (url, init) =>
     undiciFetch(url, { ...(init as object), dispatcher } as never) as unknown as Promise<Response>;
 
-  const labCa = ensureLabCa(join(dir, 'ca'));
   try {
     await Promise.all(
       topo.regions.map(async (r) => {
@@ -189,8 +191,9 @@ export async function startRegionFixture(o: RegionFixtureOptions): Promise<Regio
           dir: join(dir, r.name),
         });
         registries[r.name] = reg;
+        const tls = cfg.storage.tls ? storageCert(labCa, r) : undefined;
         backends[r.name] = await Promise.all(
-          r.backends.map((b) => startBackend(state, b, { registryRoot: reg.root, signer })),
+          r.backends.map((b) => startBackend(state, b, { registryRoot: reg.root, signer, tls })),
         );
         fronts[r.name] = await startFront(state, r, {
           registryUrl: reg.url,
@@ -198,14 +201,7 @@ export async function startRegionFixture(o: RegionFixtureOptions): Promise<Regio
           auth,
           backends: backends[r.name]!,
           signer,
-          tls: issueCert(labCa, `front-${r.name}`, [
-            ...names.flatMap((n) => [
-              globalHost(n, cfg.registry.domain),
-              regionalHost(n, r.name, cfg.registry.domain),
-              dataHost(n, r.name, cfg.registry.domain),
-            ]),
-            r.frontIp,
-          ]),
+          tls: frontCert(labCa, r, names, cfg.registry.domain),
         });
       }),
     );
