@@ -1,7 +1,9 @@
 /**
  * Capacity bench (figures, never assertions): a 3-region lab with 4 backends each, then
  * `stampede run cold-pull` with many VUs pulling through the global name at once.
- *   node --import tsx bench/lab-cold-pull.ts [vus=1000] [layers=1048576,1048576]
+ *   node --import tsx bench/lab-cold-pull.ts [vus=1000] [layers=1048576,1048576] [tls=false]
+ * tls=true serves the storage backends over HTTPS (storage.tls): the cost of a TLS
+ * handshake per backend a VU meets.
  * Prints pulls ok/failed, errors by code, throttling, pull quantiles, per-backend bytes
  * and the lab supervisor's peak RSS (from /proc) while the run goes.
  */
@@ -16,6 +18,7 @@ import type { Envelope } from '../lib/results/envelope';
 
 const vus = Number(process.argv[2] ?? 1000);
 const layers = process.argv[3] ?? '1048576,1048576';
+const tls = process.argv[4] === 'true';
 const LAB = 'benchpull';
 const home = mkdtempSync(join(tmpdir(), 'stampede-bench-'));
 process.env.STAMPEDE_LAB_HOME = home;
@@ -39,6 +42,8 @@ try {
     'storage.backends=4',
     '--set',
     'storage.copies=2',
+    '--set',
+    `storage.tls=${tls}`,
   ]);
   if (up !== 0) throw new Error(`lab up exited ${up}`);
   const { pid } = await labClient(labSocketPath(LAB)).health();
@@ -70,6 +75,7 @@ try {
       {
         vus,
         layers,
+        storageTls: tls,
         exit: code,
         pulls: m.pulls,
         errors: m.errors,
