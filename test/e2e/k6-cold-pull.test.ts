@@ -22,6 +22,7 @@ import { type LabClient, labClient, labSocketPath } from '../../lib/lab/lab-clie
 import { nsExec } from '../../lib/lab/netns';
 import type { Topology } from '../../lib/lab/topology';
 import { readNdjson } from '../../lib/results/ndjson';
+import { labUpArgs } from './helpers/lab-up';
 
 const run = promisify(execFile);
 const LAB = 'k6e2e';
@@ -55,20 +56,7 @@ beforeAll(async () => {
   process.env.STAMPEDE_LAB_HOME = home;
   const code = await runCommand(
     labCommand,
-    [
-      'up',
-      '--detach',
-      '--name',
-      LAB,
-      '--set',
-      'lab.octet=5',
-      '--set',
-      'regions.names=eastus,westus',
-      '--set',
-      'storage.backends=2',
-      '--set',
-      'storage.copies=2',
-    ],
+    labUpArgs(LAB, 'lab.octet=5', 'regions.names=eastus,westus', 'storage.backends=2', 'storage.copies=2'),
     quiet,
   );
   expect(code).toBe(0);

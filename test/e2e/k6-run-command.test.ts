@@ -14,6 +14,7 @@ import { K6_BIN } from '../../lib/k6/run';
 import { readIdentityRecord } from '../../lib/lab/identity';
 import { labClient, labSocketPath } from '../../lib/lab/lab-client';
 import type { Envelope } from '../../lib/results/envelope';
+import { labUpArgs } from './helpers/lab-up';
 
 const LAB = 'k6run';
 const canRun = process.getuid?.() === 0 && existsSync(K6_BIN);
@@ -31,18 +32,7 @@ beforeAll(async () => {
   const up = await runCommand(
     labCommand,
     // Storage over TLS: k6 follows 307s to https:// backends and verifies them against the lab CA.
-    [
-      'up',
-      '--detach',
-      '--name',
-      LAB,
-      '--set',
-      'lab.octet=5',
-      '--set',
-      'regions.names=eastus,westus',
-      '--set',
-      'storage.tls=true',
-    ],
+    labUpArgs(LAB, 'lab.octet=5', 'regions.names=eastus,westus', 'storage.tls=true'),
     io,
   );
   expect(up).toBe(0);
