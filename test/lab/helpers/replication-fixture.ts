@@ -17,7 +17,7 @@ export interface ReplicationFixture {
   state: LabState;
   repl: ReplicatorHandle;
   regs: Record<string, RegistryProcess>;
-  /** The manifest digest a region's registry serves for repo:ref, or null. */
+  /** The manifest digest a region's registry serves for repo:ref, null on 404; throws on anything else. */
   digestAt(region: string, repo: string, ref: string): Promise<string | null>;
   stop(): Promise<void>;
 }
@@ -64,12 +64,25 @@ export async function startReplicationFixture(o: {
     repl,
     regs,
     async digestAt(region, repo, ref) {
-      const res = await fetch(`${regs[region]?.url}/v2/${repo}/manifests/${ref}`, {
-        method: 'HEAD',
-        headers: { accept: MANIFEST_ACCEPT },
-      });
-      await res.arrayBuffer();
-      return res.status === 200 ? res.headers.get('docker-content-digest') : null;
+      // null only for a real 404: a failed or 5xx answer must not read as "deleted" (a wait
+      // for a delete would pass at once) nor as "there"; it is asked again, then thrown.
+      let last = '';
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          const res = await fetch(`${regs[region]?.url}/v2/${repo}/manifests/${ref}`, {
+            method: 'HEAD',
+            headers: { accept: MANIFEST_ACCEPT },
+          });
+          await res.arrayBuffer();
+          if (res.status === 404) return null;
+          if (res.status === 200) return res.headers.get('docker-content-digest');
+          last = `HTTP ${res.status}`;
+        } catch (e) {
+          last = (e as Error).message;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`HEAD ${repo}:${ref} in ${region}: ${last} (5 tries)`);
     },
     async stop() {
       await repl.stop();
