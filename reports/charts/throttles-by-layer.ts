@@ -16,9 +16,13 @@ function byLayer(v: unknown): number[] | null {
 }
 
 export function throttlesByLayerSpec(envelope: Envelope): VegaLiteSpec | null {
-  const points = pointsOf(envelope).filter((p) => byLayer(p.metrics.throttlesByLayer) !== null);
-  const rows = points.flatMap((p) =>
-    (byLayer(p.metrics.throttlesByLayer) ?? []).map((n, layer) => ({ point: p.label, layer, throttles: n })),
+  const counted = pointsOf(envelope).flatMap((p) => {
+    const counts = byLayer(p.metrics.throttlesByLayer);
+    return counts ? [{ point: p, counts }] : [];
+  });
+  const points = counted.map((c) => c.point);
+  const rows = counted.flatMap(({ point, counts }) =>
+    counts.map((n, layer) => ({ point: point.label, layer, throttles: n })),
   );
   const max = Math.max(0, ...rows.map((r) => r.throttles));
   if (max === 0) return null;

@@ -13,11 +13,11 @@
  * the ceiling nothing is throttled. The backend's physical capacity is ceiling x
  * burstFactor, so served egress can exceed the ceiling, and the same windowed meter is what
  * `peakEgress` reports. "Throttles" and "a backend above the ceiling" are therefore one
- * condition seen from two sides. A burst
- * shorter than the window (the whole fleet reading the small first layers at t = 0) cannot
- * lift the average over the ceiling; a backend that serves more than ceiling x window bytes
- * within one window (a copy of a big layer read by many nodes, or two big layers colliding
- * on one backend) does. The hottest backend, not the average, decides.
+ * condition seen from two sides. A burst shorter than the window (the whole fleet reading
+ * the small first layers at t = 0) cannot lift the average over the ceiling; a backend
+ * that serves more than ceiling x window bytes within one window (a copy of a big layer
+ * read by many nodes, or two big layers colliding on one backend) does. The hottest
+ * backend, not the average, decides.
  *
  * Fan-out cost (why too many copies regresses): a storage front end caches (promotes) a
  * blob only when it looks hot, i.e. when its measured egress, on the same windowed meter,
@@ -108,7 +108,6 @@ export function createStoragePool(
   const rr = new Int32Array(L);
   // Sticky redirects hash (client, layer) with a salt drawn from the placement stream.
   const stickySalt = placementRng.fork(0x571c).int(0x7fffffff);
-  let throttles = 0;
   const backendThrottles = new Int32Array(M);
   const firstThrottleS = new Float64Array(M).fill(Number.NaN);
   const lastThrottleS = new Float64Array(M).fill(Number.NaN);
@@ -174,7 +173,6 @@ export function createStoragePool(
       if (p.throttling) {
         const e = meter.now[b] as number;
         if (e > p.ceilingBps && rng.next() < p.shedFraction * (1 - p.ceilingBps / e) ** p.shedExponent) {
-          throttles++;
           backendThrottles[b] = (backendThrottles[b] as number) + 1;
           if (Number.isNaN(firstThrottleS[b])) firstThrottleS[b] = env.now;
           lastThrottleS[b] = env.now;
@@ -208,7 +206,7 @@ export function createStoragePool(
       return got;
     },
     get throttles() {
-      return throttles;
+      return backendThrottles.reduce((s, n) => s + n, 0);
     },
     backendThrottles,
     firstThrottleS,

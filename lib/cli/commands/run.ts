@@ -19,7 +19,7 @@ import { type ColdPullParams, coldPullEnv, SCENARIOS } from '../../k6/scenarios'
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
-import type { BackendStat } from '../../results/envelope';
+import type { BackendStats } from '../../lab/storage';
 import { readNdjson } from '../../results/ndjson';
 import { defaultRunDir, ensureRunDir, writeJsonAtomic, writeSummary } from '../../results/run-dir';
 import { type Ctx, defineCommand, flagList, flagString, runCommand } from '../command';
@@ -138,7 +138,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     let dropEnv: string[] = [];
     let targetInfo: Record<string, unknown>;
     const client = tgt.kind === 'lab' ? labClient(labSocketPath(labName)) : null;
-    let backendsBefore: BackendStat[] = [];
+    let backendsBefore: BackendStats[] = [];
     if (client) {
       const [{ config, topology: topo, netns }, status] = await Promise.all([
         client.config(),
@@ -157,7 +157,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
         );
       env = { ...env, ...lab.env };
       targetInfo = { kind: 'lab', ...lab.describe };
-      backendsBefore = status.backends.map((b) => ({ ...b, throttles: b.throttled }));
+      backendsBefore = status.backends;
     } else {
       ensureRunDir(outDir);
       const base = (tgt as { url: string }).url;
@@ -197,7 +197,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
             bytes: b.bytes - (was?.bytes ?? 0),
             peakEgressBps: b.peakEgressBps,
             ceilingBps: b.ceilingBps,
-            throttles: b.throttled - (was?.throttles ?? 0),
+            throttles: b.throttled - (was?.throttled ?? 0),
           };
         });
         extraMetrics.backends = backends;

@@ -13,7 +13,7 @@
 import { type Dispatcher, request } from 'undici';
 import type { AuthService } from '../auth';
 import { activeBackends, type LabState } from '../state';
-import { type BackendHandle, HEALTH_PATH, homeBackends, type UrlSigner } from '../storage';
+import { type BackendHandle, HEALTH_PATH, homeBackends, storageScheme, type UrlSigner } from '../storage';
 import type { RegionAddr } from '../topology';
 import { frontFaults } from './faults';
 
@@ -88,10 +88,11 @@ export function startHealthMonitor(
       deps.auth.probe().then(({ ok, detail }) => ['auth', ok, detail] as [string, boolean, string]),
       ...deps.backends.map((b) => {
         const path = `${HEALTH_PATH}?${deps.signer.sign('HEAD', b.addr.host, HEALTH_PATH, 60)}`;
-        const scheme = state.config.storage.tls ? 'https' : 'http';
-        return httpOk(`${scheme}://${b.addr.ip}:${b.addr.port}${path}`, 'HEAD', b.addr.host).then(
-          ([ok, d]) => [`storage:${b.addr.id}`, ok, d] as [string, boolean, string],
-        );
+        return httpOk(
+          `${storageScheme(state)}://${b.addr.ip}:${b.addr.port}${path}`,
+          'HEAD',
+          b.addr.host,
+        ).then(([ok, d]) => [`storage:${b.addr.id}`, ok, d] as [string, boolean, string]);
       }),
     ];
     const done = await Promise.all(checks);

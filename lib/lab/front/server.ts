@@ -10,7 +10,7 @@ import { Agent, Pool } from 'undici';
 import { RunError } from '../../errors';
 import type { AuthService } from '../auth';
 import { activeBackends, type Component, type LabState } from '../state';
-import { type BackendHandle, blobUrlPath, placement, type UrlSigner } from '../storage';
+import { type BackendHandle, blobUrlPath, placement, storageScheme, type UrlSigner } from '../storage';
 import { globalHost, type RegionAddr } from '../topology';
 import { AcrMetadata, acrActionFor, matchAcr, serveAcr } from './acr-v1';
 import { frontFaults } from './faults';
@@ -147,7 +147,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     const host = state.config.storage.redirectHost === 'ip' ? b.addr.ip : b.addr.host;
     const path = blobUrlPath(digest);
     const sas = deps.signer.sign('GET', host, path, state.config.storage.urlTtlS);
-    const scheme = state.config.storage.tls ? 'https' : 'http';
+    const scheme = storageScheme(state);
     const authority = b.addr.port === (scheme === 'https' ? 443 : 80) ? host : `${host}:${b.addr.port}`;
     res.writeHead(307, {
       location: `${scheme}://${authority}${path}?${sas}`,

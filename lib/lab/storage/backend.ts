@@ -56,6 +56,11 @@ export interface BackendDeps {
   tls?: { cert: string; key: string };
 }
 
+/** What backends speak (storage.tls): what a 307 and a deep-health probe must use. */
+export function storageScheme(state: LabState): 'https' | 'http' {
+  return state.config.storage.tls ? 'https' : 'http';
+}
+
 /** Path of a blob on every backend, in the registry's own layout (as ACR's SAS URLs look). */
 export function blobUrlPath(digest: string): string {
   const [algo, hex] = digest.split(':') as [string, string];

@@ -6,6 +6,7 @@ export {
   blobUrlPath,
   HEALTH_PATH,
   startBackend,
+  storageScheme,
 } from './backend';
 export { ByteBucket } from './byte-bucket';
 export { EgressMeter } from './egress-meter';
