@@ -5,6 +5,7 @@
  * node egress distribution, throttles and errors are counted. A leading record with
  * `type: "meta"` (or "start") may name the run, its kind, seed and params.
  */
+import { k6Envelope } from '../lib/k6/collect';
 import type { Envelope, Metrics, Point } from '../lib/results/envelope';
 import { cdf, egressQuantiles, quantiles } from '../lib/results/stats';
 import { entry, isNum } from './points';
@@ -66,19 +67,22 @@ function isMeta(r: RawRecord): boolean {
 }
 
 export function envelopeFromRaw(raw: readonly RawRecord[], fallbackName: string): Envelope {
+  const reason = `summary.json missing: rebuilt from ${raw.length} raw record(s) in raw.ndjson`;
+  // k6's own JSON output: summarised by the same code the run command uses, so a killed
+  // k6 run's page has the pull quantiles, CDF and errors a finished one has.
+  if (raw.some((r) => r.type === 'Point' && typeof r.metric === 'string'))
+    return k6Envelope({ name: fallbackName, params: {}, records: raw, wallMs: 0, incomplete: reason });
   const meta = raw.find(isMeta) ?? {};
   const all = newGroup();
   const groups = new Map<string, Group>();
-  let k6Like = false;
   for (const r of raw) {
     if (isMeta(r)) continue;
-    if (r.type === 'Point' && typeof r.metric === 'string') k6Like = true;
     addRecord(all, r);
     if (typeof r.point !== 'string') continue;
     addRecord(entry(groups, r.point, newGroup), r);
   }
   const points: Point[] = [...groups].map(([label, g]) => ({ label, params: {}, metrics: metricsOf(g) }));
-  const kind = meta.kind === 'sim' || meta.kind === 'k6' ? meta.kind : k6Like ? 'k6' : 'sim';
+  const kind = meta.kind === 'k6' ? 'k6' : 'sim';
   const params = meta.params;
   return {
     tool: 'stampede',
@@ -93,6 +97,6 @@ export function envelopeFromRaw(raw: readonly RawRecord[], fallbackName: string)
     metrics: metricsOf(all),
     points,
     runtime: { wallMs: 0, events: raw.length },
-    incomplete: { reason: `summary.json missing: rebuilt from ${raw.length} raw record(s) in raw.ndjson` },
+    incomplete: { reason },
   };
 }

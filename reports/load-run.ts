@@ -28,7 +28,7 @@ export function loadRun(dirArg: string): LoadedRun {
     throw new InputError(
       dir,
       'a run directory (holding summary.json or raw.ndjson)',
-      'no such directory',
+      existsSync(dir) ? 'a file, not a directory' : 'no such directory',
       'BAD_RUN_DIR',
     );
   const summaryPath = join(dir, SUMMARY);

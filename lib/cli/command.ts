@@ -38,6 +38,8 @@ export interface Command {
   help?: string;
   usage?: string;
   flags?: Record<string, FlagDef>;
+  /** What the command takes besides flags (e.g. '<scenario>'); without it, none is accepted. */
+  positionals?: string;
   subCommands?: Record<string, Command>;
   run?(ctx: Ctx): Promise<number | undefined> | number | undefined;
 }
@@ -119,12 +121,15 @@ export async function runCommand(root: Command, argv: string[], io: Io = process
     try {
       parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true });
     } catch (e) {
+      throw flagError(e as Error & { code?: string }, own, path.join(' '));
+    }
+    // A stray word (a preset name without --preset, say) must not be silently ignored.
+    if (!cmd.positionals && parsed.positionals.length > 0)
       throw new InputError(
         path.join(' '),
-        `flags from '${path.join(' ')} --help'`,
-        (e as Error).message.split('\n')[0],
+        `flags only (see '${path.join(' ')} --help')`,
+        parsed.positionals.join(' '),
       );
-    }
     const flags: Ctx['flags'] = {};
     for (const [k, f] of Object.entries(cmd.flags ?? {}))
       flags[k] = (parsed.values[k] as Ctx['flags'][string]) ?? f.default;
@@ -139,6 +144,21 @@ export async function runCommand(root: Command, argv: string[], io: Io = process
     io.err(`stampede: unexpected failure: ${(e as Error)?.stack ?? String(e)}`);
     return 1;
   }
+}
+
+/** node:util parseArgs's error, said in the CLI's own terms and naming the flag. */
+function flagError(e: Error & { code?: string }, args: string[], command: string): InputError {
+  const flag = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? command;
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    return new InputError(flag, `a flag listed by '${command} --help'`, flag);
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const next = args[args.indexOf(flag) + 1];
+    // parseArgs will not take "-1" as a value: it looks like a flag.
+    if (next?.startsWith('-'))
+      return new InputError(flag, `a value (write ${flag}=${next} for one that starts with -)`, next);
+    return new InputError(flag, 'a value', e.message.includes('argument missing') ? undefined : next);
+  }
+  return new InputError(command, `flags from '${command} --help'`, e.message.replace(/\s+/g, ' '));
 }
 
 /** Flag helpers that keep each command's run() free of type juggling. */

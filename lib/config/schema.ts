@@ -83,7 +83,8 @@ function numLeaf(o: NumOpts, integer: boolean): Leaf<number> {
   };
   return leaf(o, expected, check, (raw, path) => {
     const n = parseNumber(raw);
-    if (n === undefined) throw new InputError(path, expected, raw);
+    // Echo what was typed when it does not fit: 1e400 parses to Infinity, which prints as null.
+    if (n === undefined || !Number.isFinite(n)) throw new InputError(path, expected, raw);
     return check(n, path);
   });
 }
@@ -255,7 +256,14 @@ function mergeInto(
 
 export function applySet(schema: Schema, out: Record<string, unknown>, assignment: string): void {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new InputError('--set', 'path=value (e.g. workload.nodes=5000)', assignment);
+  if (eq <= 0) {
+    const first = leafPaths(schema)[0] ?? 'path';
+    throw new InputError(
+      '--set',
+      `path=value (e.g. ${first}=...; the paths are listed by --help)`,
+      assignment,
+    );
+  }
   const path = assignment.slice(0, eq).trim();
   const raw = assignment.slice(eq + 1);
   const keys = path.split('.');
@@ -265,11 +273,15 @@ export function applySet(schema: Schema, out: Record<string, unknown>, assignmen
     const k = keys[i] as string;
     if (isLeaf(node))
       throw new InputError(`--set ${path}`, 'a path that ends at a parameter', path, 'UNKNOWN_PARAM');
-    const next: Schema | Leaf<unknown> | undefined = node[k];
-    if (next === undefined) {
-      const known = leafPaths(schema).slice(0, 12).join(', ');
-      throw new InputError(`--set ${path}`, `a known parameter path (e.g. ${known})`, path, 'UNKNOWN_PARAM');
-    }
+    // Own keys only: "toString" or "__proto__" must read as unknown, not as a parameter group.
+    const next: Schema | Leaf<unknown> | undefined = Object.hasOwn(node, k) ? node[k] : undefined;
+    if (next === undefined)
+      throw new InputError(
+        `--set ${path}`,
+        `a known parameter path (closest: ${closestPaths(schema, path).join(', ')})`,
+        path,
+        'UNKNOWN_PARAM',
+      );
     if (i === keys.length - 1) {
       if (!isLeaf(next)) throw new InputError(`--set ${path}`, `a leaf under ${path}`, path, 'UNKNOWN_PARAM');
       target[k] = next.parse(raw, path);
@@ -278,6 +290,31 @@ export function applySet(schema: Schema, out: Record<string, unknown>, assignmen
     }
     node = next;
   }
+}
+
+/** The parameter paths nearest a mistyped one (same group first, then by edit distance). */
+function closestPaths(schema: Schema, path: string, n = 6): string[] {
+  const group = `${path.split('.')[0]}.`;
+  return leafPaths(schema)
+    .map((p) => ({ p, d: editDistance(p, path) - (p.startsWith(group) ? 100 : 0) }))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, n)
+    .map((x) => x.p);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(
+        (prev[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    prev = row;
+  }
+  return prev[b.length] as number;
 }
 
 export function leafPaths(schema: Schema, prefix = ''): string[] {

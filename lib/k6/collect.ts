@@ -6,7 +6,7 @@
  * rebuilt from a run dir's raw.ndjson.
  */
 import type { Envelope, Metrics } from '../results/envelope';
-import { egressQuantiles, quantiles } from '../results/stats';
+import { cdf, egressQuantiles, quantiles } from '../results/stats';
 
 export interface K6Point {
   type: 'Point';
@@ -146,6 +146,9 @@ export function collectMetrics(records: readonly unknown[]): K6Metrics {
   const total = Object.values(byCode).reduce((a, b) => a + b, 0);
   return {
     pullS: s(pullMs),
+    // The pull-duration CDF chart reads this from the summary (k6 writes no per-pull record
+    // of its own the report could group).
+    pullCdf: cdf(pullMs.map((ms) => ms / 1000)),
     layerS: s(layerMs),
     nodeEgressBps: egressQuantiles(egress),
     throttleEvents: throttled,

@@ -91,6 +91,7 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
   const summaryPath = join(o.runDir, K6_SUMMARY);
   const args = [
     ...(o.prefix ?? []),
+    ...diesWithParent(),
     bin,
     'run',
     '--no-usage-report',
@@ -98,12 +99,18 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     '--quiet',
     '--out',
     `json=${rawPath}`,
-    '--summary-export',
-    summaryPath,
     o.script,
   ];
   const start = Date.now();
-  const env: NodeJS.ProcessEnv = { ...process.env, K6_NO_USAGE_REPORT: 'true', ...o.env };
+  // Not --summary-export: that file carries setup()'s return value, and the cold-pull
+  // scenario's setup() hands its VUs the registry refresh token. The scenario's
+  // handleSummary writes k6's summary here without it.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    K6_NO_USAGE_REPORT: 'true',
+    STAMPEDE_K6_SUMMARY: summaryPath,
+    ...o.env,
+  };
   for (const k of o.dropEnv ?? []) delete env[k];
   const child = spawn(args[0] as string, args.slice(1), {
     cwd: o.runDir,
@@ -131,8 +138,10 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
   };
   const timer = setTimeout(() => stop('timeout'), o.timeoutMs);
+  // SIGTERM too: `lab down` and `timeout` send it, and the run must still write its summary.
   const onSigint = () => stop('interrupt');
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   const onAbort = () => stop('interrupt');
   o.signal?.addEventListener('abort', onAbort);
   const count = pointCounter(rawPath, o.progressMetric ?? 'pulls');
@@ -160,6 +169,16 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     clearTimeout(timer);
     clearInterval(ticker);
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     o.signal?.removeEventListener('abort', onAbort);
   }
 }
+
+/**
+ * util-linux's setpriv asks the kernel to send k6 SIGTERM when this process dies, even by
+ * SIGKILL, so a killed run never leaves k6 pulling on its own (k6 stops gracefully on it).
+ */
+export function diesWithParent(): string[] {
+  return existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'TERM'] : [];
+}
+const SETPRIV = '/usr/bin/setpriv';

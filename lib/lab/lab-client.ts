@@ -82,7 +82,13 @@ export function labClient(socketPath: string, opts: { timeoutMs?: number } = {})
       req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')
-          reject(new RunError('LAB_NOT_RUNNING', `no lab is listening on ${socketPath}`, { cause: e }));
+          reject(
+            new RunError(
+              'LAB_NOT_RUNNING',
+              `no lab is listening on ${socketPath}: start one with 'npx stampede lab up --detach' (or pass --name for a lab started under another name)`,
+              { cause: e },
+            ),
+          );
         else reject(new RunError('LAB_API', `${method} ${path}: ${e.message}`, { cause: e }));
       });
       if (payload) req.write(payload);

@@ -65,13 +65,29 @@ export interface Envelope {
 }
 
 export function isEnvelope(v: unknown): v is Envelope {
-  const e = v as Partial<Envelope> | null;
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    e.tool === 'stampede' &&
-    (e.kind === 'sim' || e.kind === 'k6') &&
-    typeof e.name === 'string' &&
-    Array.isArray(e.points)
-  );
+  return envelopeProblem(v) === undefined;
+}
+
+/**
+ * The first field of `v` that is not what a result envelope needs, as [field, expected], or
+ * undefined when it is one. Reports read metrics and points without further checks, so a
+ * hand-edited or truncated summary is caught here, naming the field, not as a crash later.
+ */
+export function envelopeProblem(v: unknown): [string, string] | undefined {
+  const obj = (x: unknown): x is Record<string, unknown> =>
+    typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!obj(v)) return ['(root)', 'a result envelope object'];
+  if (v.tool !== 'stampede') return ['tool', '"stampede"'];
+  if (v.kind !== 'sim' && v.kind !== 'k6') return ['kind', '"sim" or "k6"'];
+  if (typeof v.name !== 'string') return ['name', 'a string'];
+  if (!obj(v.metrics)) return ['metrics', 'an object of metrics'];
+  if (v.params !== undefined && !obj(v.params)) return ['params', 'an object'];
+  if (!Array.isArray(v.points)) return ['points', 'a list of points'];
+  for (const [i, p] of v.points.entries()) {
+    if (!obj(p)) return [`points[${i}]`, 'an object {label, params, metrics}'];
+    if (typeof p.label !== 'string') return [`points[${i}].label`, 'a string'];
+    if (!obj(p.metrics)) return [`points[${i}].metrics`, 'an object of metrics'];
+    if (p.params !== undefined && !obj(p.params)) return [`points[${i}].params`, 'an object'];
+  }
+  return undefined;
 }

@@ -13,8 +13,9 @@ export interface NdjsonWriter {
   readonly path: string;
 }
 
+/** A fresh file per run: records of an earlier run in the same directory would mix in. */
 export function ndjsonWriter(path: string): NdjsonWriter {
-  const fd = openSync(path, 'a');
+  const fd = openSync(path, 'w');
   let open = true;
   return {
     path,

@@ -20,6 +20,10 @@ export interface SweetSpot {
   tolerance: number;
   /** max over configurations with more copies of (their P99 / the sweet spot's P99 - 1); 0 if none is slower. */
   pastRegression: number;
+  /** False when every configuration throttles: the spot is then only the best P99 of them (absent in older summaries: true). */
+  throttleFree?: boolean;
+  /** False when no configuration has more copies than the spot (absent in older summaries: true). */
+  hasMore?: boolean;
 }
 
 export const SWEET_SPOT_TOLERANCE = 0.02;
@@ -47,14 +51,24 @@ export function sweetSpot(points: readonly Point[], tolerance = SWEET_SPOT_TOLER
     bestP99S: best,
     tolerance,
     pastRegression: Math.max(0, ...past),
+    throttleFree: free.length > 0,
+    hasMore: past.length > 0,
   };
 }
 
 /** One sentence for the CLI and the report, e.g. "Mid (12 copies per layer): the fewest ...". */
 export function describeSweetSpot(spot: SweetSpot, seconds: (s: number) => string): string {
+  // Say only what was measured: no "more copies" clause when none was tried, and no "no
+  // throttling" when every configuration throttled.
   const past =
-    spot.pastRegression > 0
-      ? `; more copies cost up to +${(spot.pastRegression * 100).toFixed(1)}% at P99`
-      : '; more copies change nothing';
-  return `${spot.label} (${spot.copies} copies per layer): the fewest copies with no throttling and a P99 within ${spot.tolerance * 100}% of the best (${seconds(spot.bestP99S)})${past}`;
+    spot.hasMore === false
+      ? '; no configuration with more copies was run'
+      : spot.pastRegression > 0
+        ? `; more copies cost up to +${(spot.pastRegression * 100).toFixed(1)}% at P99`
+        : '; more copies change nothing';
+  const rule =
+    spot.throttleFree === false
+      ? 'every configuration throttles: the fewest copies with a P99'
+      : 'the fewest copies with no throttling and a P99';
+  return `${spot.label} (${spot.copies} copies per layer): ${rule} within ${spot.tolerance * 100}% of the best (${seconds(spot.bestP99S)})${past}`;
 }

@@ -28,7 +28,9 @@ export function describeThrottling(p: Point, formatSeconds: (s: number) => strin
     if (ranked.length > 0) {
       const named = ranked.slice(0, TOP_LAYERS).map((x) => `${x.layer} (${x.n})`);
       const rest = ranked.slice(TOP_LAYERS).reduce((s, x) => s + x.n, 0);
-      parts.push(`; layers ${named.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`);
+      const others = ranked.length - TOP_LAYERS;
+      const tail = rest > 0 ? ` and ${rest} more on ${others} other layer${others === 1 ? '' : 's'}` : '';
+      parts.push(`; layers ${named.join(', ')}${tail}`);
     }
   }
   return parts.join('');

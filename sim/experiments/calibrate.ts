@@ -162,6 +162,8 @@ export interface CalibrationResult {
   iterations: number;
   /** Score of each candidate ladder after its screening and fit. */
   ladders: Array<{ copies: number[]; score: number }>;
+  /** The ladder the fit settled on. */
+  ladder: number[];
   optimizer: Record<string, unknown>;
 }
 
@@ -200,6 +202,14 @@ export function calibrate(
     (l) => l.length === table.points.length && Math.max(...l) <= base.storage.backends,
   );
   if (ladders.length === 0) ladders.push(base.sweep.copies);
+  // Screening evaluates every ladder at the start point whatever the budget, so a budget
+  // below that would be overrun (and the progress line would pass 100%).
+  if (opts.maxEvaluations < ladders.length)
+    throw new InputError(
+      '--iterations',
+      `an integer >= ${ladders.length} (one screening sweep per candidate copy ladder)`,
+      opts.maxEvaluations,
+    );
   const step = opts.step ?? 0.1;
   const starts = opts.starts ?? 4;
   const halfWidth = opts.halfWidth ?? 0.15;
@@ -228,12 +238,14 @@ export function calibrate(
   };
   // Screening: every ladder at the start point and at the Latin-hypercube starts.
   const results: Array<{ copies: number[]; x: number[]; f: number }> = [];
-  for (const copies of ladders) {
+  for (const [i, copies] of ladders.entries()) {
     const f = objective(copies);
     let bx = x0;
     let bf = f(x0);
+    // Keep one evaluation for the start point of every ladder still to screen.
+    const reserve = ladders.length - 1 - i;
     for (const x of lhs) {
-      if (count >= opts.maxEvaluations) break;
+      if (count >= opts.maxEvaluations - reserve) break;
       const v = f(x);
       if (v < bf) {
         bf = v;
@@ -271,6 +283,7 @@ export function calibrate(
     evaluations: count,
     iterations,
     ladders: screening,
+    ladder: top.copies,
     optimizer: {
       method:
         'screening of every candidate ladder at the start point and a Latin hypercube of starts around it (log space), then Nelder-Mead in log-parameter space (bounds clamped) from the best, restarted from its optimum (half the step after a restart that found nothing better)',

@@ -64,8 +64,8 @@ export function runColdPull(params: ColdPullParams, seed: number): ColdPullRun {
   });
   const hottest = Math.max(...backends.map((b) => b.peakEgressBps));
   const metrics: Metrics = {
-    podStartupS: quantiles(ready),
-    pullS: quantiles(finite(nodes.pullS)),
+    // No quantiles of nothing: with no node ready they would read as 0 s.
+    ...(ready.length > 0 && { podStartupS: quantiles(ready), pullS: quantiles(finite(nodes.pullS)) }),
     throttleEvents: pool.throttles,
     // Which layers were refused says whose unpack a 503 can delay (an early big layer costs most).
     throttlesByLayer: Array.from(pool.layerThrottles),

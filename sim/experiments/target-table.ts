@@ -65,12 +65,18 @@ export function parseTargetTable(raw: unknown, where: string): Omit<TargetTable,
       obj.points,
       'BAD_TARGET',
     );
+  const seen = new Set<string>();
   const points = obj.points.map((p: unknown, i: number): TargetPoint => {
     const at = `${where}: points[${i}]`;
     const pt = p as { label?: unknown; podStartupS?: Record<string, unknown> } | null;
     if (typeof pt !== 'object' || pt === null) throw new InputError(at, 'an object', p, 'BAD_TARGET');
     if (typeof pt.label !== 'string' || pt.label === '')
       throw new InputError(`${at}.label`, 'a non-empty string', pt.label, 'BAD_TARGET');
+    // Residuals are matched to simulated points by label: a repeated one would be compared
+    // against the wrong configuration.
+    if (seen.has(pt.label))
+      throw new InputError(`${at}.label`, 'a label no earlier point uses', pt.label, 'BAD_TARGET');
+    seen.add(pt.label);
     const q = pt.podStartupS;
     if (typeof q !== 'object' || q === null)
       throw new InputError(`${at}.podStartupS`, 'an object {p50, p90, p99} in seconds', q, 'BAD_TARGET');

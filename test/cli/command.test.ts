@@ -24,7 +24,11 @@ const root = defineCommand({
     echo: defineCommand({
       name: 'echo',
       summary: 'echo flags',
-      flags: { set: { type: 'string', multiple: true, description: 'assignment', hint: 'path=value' } },
+      positionals: '<word>...',
+      flags: {
+        set: { type: 'string', multiple: true, description: 'assignment', hint: 'path=value' },
+        seed: { type: 'string', description: 'seed' },
+      },
       run: (ctx) => {
         ctx.io.out(JSON.stringify({ set: ctx.flags.set, pos: ctx.positionals, rest: ctx.rest }));
         return 0;
@@ -81,6 +85,25 @@ describe('command runner', () => {
     expect(io.stderr).toContain('one of echo, bad, broken');
     const io2 = capture();
     expect(await runCommand(root, ['echo', '--frobnicate'], io2)).toBe(2);
-    expect(io2.stderr).toContain('frobnicate');
+    expect(io2.stderr).toContain(
+      `--frobnicate: expected a flag listed by 'tool echo --help', received "--frobnicate"`,
+    );
+  });
+
+  it('names the flag whose value is missing or looks like a flag', async () => {
+    const io = capture();
+    expect(await runCommand(root, ['echo', '--seed', '-1'], io)).toBe(2);
+    expect(io.stderr).toContain(
+      '--seed: expected a value (write --seed=-1 for one that starts with -), received "-1"',
+    );
+    const io2 = capture();
+    expect(await runCommand(root, ['echo', '--seed'], io2)).toBe(2);
+    expect(io2.stderr).toContain('--seed: expected a value, received nothing');
+  });
+
+  it('rejects positionals a command does not take', async () => {
+    const io = capture();
+    expect(await runCommand(root, ['bad', 'stray'], io)).toBe(2);
+    expect(io.stderr).toContain(`tool bad: expected flags only (see 'tool bad --help'), received "stray"`);
   });
 });

@@ -107,7 +107,7 @@ describe('stampede sim', () => {
     );
   });
 
-  it('copy-sweep gives one point per configuration with the published table as reference', async () => {
+  it('copy-sweep gives one point per configuration, without the 1,000-node table on a smaller fleet', async () => {
     const dir = tmp();
     const r = await cli(
       'copy-sweep',
@@ -122,7 +122,9 @@ describe('stampede sim', () => {
     expect(r.code).toBe(0);
     const env = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as Envelope;
     expect(env.points.map((p) => p.label)).toEqual(['Baseline', 'Low', 'Mid', 'Higher', 'Very high']);
-    expect(env.reference?.points).toHaveLength(5);
+    // The published table is the post's 1,000-node experiment: not overlaid on 60 nodes.
+    expect(env.reference).toBeUndefined();
+    expect(r.out).not.toContain('published');
     // The sweep names its sweet spot, in the summary and on the console.
     const spot = env.metrics.sweetSpot as { label: string; copies: number };
     expect(env.points.map((p) => p.label)).toContain(spot.label);
@@ -180,10 +182,104 @@ describe('stampede sim calibrate', () => {
       podStartupS: { p50: 40, p90: 45, p99: 50 },
     }));
     writeFileSync(target, JSON.stringify({ source: 'test table', points }));
-    const r = await cli('calibrate', '--target', target, '--iterations', '3', ...small);
+    // Six candidate ladders for a 5-point table: one screening sweep each.
+    const short = await cli('calibrate', '--target', target, '--iterations', '5', ...small);
+    expect(short.code).toBe(2);
+    expect(short.err).toMatch(/--iterations.*>= 6.*received 5/);
+    const r = await cli('calibrate', '--target', target, '--iterations', '6', ...small);
     expect(r.err).not.toMatch(/unexpected/);
     expect(r.code).toBe(0);
+    expect(r.err).toMatch(/6 evaluations/);
+    expect(r.out).toMatch(/^ladder: \d+(, \d+){4} copies \(screened: /m);
     expect(r.out).toMatch(/Very high\s+p99\s+50/);
     expect(r.out).toMatch(/storage\.ceilingBps = /);
+  });
+
+  it('rejects a target table that repeats a label (residuals are matched by label)', async () => {
+    const dir = tmp();
+    const target = join(dir, 't.json');
+    const points = ['Baseline', 'Low', 'Low', 'Higher', 'Very high'].map((label) => ({
+      label,
+      podStartupS: { p50: 40, p90: 45, p99: 50 },
+    }));
+    writeFileSync(target, JSON.stringify({ source: 'test table', points }));
+    const r = await cli('calibrate', '--target', target, '--iterations', '6', ...small);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/points\[2\]\.label.*no earlier point.*"Low"/);
+  });
+});
+
+describe('stampede sim output paths', () => {
+  it('rejects bad --out and --json paths before running, naming the flag', async () => {
+    const dir = tmp();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const cases: Array<[string[], RegExp]> = [
+      [['--out='], /--out: expected a directory path, received ""/],
+      [['--json='], /--json: expected a file path, received ""/],
+      [['--out', file], /--out: expected a directory \(or a path to create\).*a file/],
+      [['--out', join(file, 'sub')], /--out: expected a directory path.*is a file/],
+      [['--json', dir], /--json: expected a file path.*a directory/],
+      [['--json', join(dir, 'missing', 'a.json')], /--json: expected a file in an existing directory/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await cli('cold-pull', ...small, ...flags);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.err, flags.join(' ')).toMatch(message);
+    }
+  });
+
+  it('starts a fresh raw.ndjson when --out names an earlier run', async () => {
+    const out = join(tmp(), 'run');
+    for (const nodes of ['60', '7']) {
+      const r = await cli('cold-pull', ...small, '--set', `workload.nodes=${nodes}`, '--out', out);
+      expect(r.code, r.err).toBe(0);
+    }
+    const lines = readFileSync(join(out, 'raw.ndjson'), 'utf8').trim().split('\n');
+    expect(lines.filter((l) => l.includes('"node"')).length).toBe(7);
+  });
+
+  it('leaves no empty run directory when the model rejects its input', async () => {
+    const out = join(tmp(), 'run');
+    const r = await cli('copy-sweep', ...small, '--set', 'storage.backends=50', '--out', out);
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('stampede sim with no node ready', () => {
+  it('reports no startup quantiles (not 0 s) and says how many nodes were not ready', async () => {
+    const dir = tmp();
+    const r = await cli('cold-pull', ...small, '--set', 'run.horizonS=5', '--out', join(dir, 'run'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^C=\d+\s+n\/a\s+n\/a\s+n\/a/m);
+    expect(r.out).toMatch(/errors: 60 node\(s\) not ready by run\.horizonS/);
+    const env = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as Envelope;
+    expect(env.points[0]?.metrics.podStartupS).toBeUndefined();
+    expect(env.points[0]?.metrics.errors?.total).toBe(60);
+  });
+});
+
+describe('stampede sim copy-sweep copies', () => {
+  it('rejects storage.copies (a sweep runs sweep.copies) and checks only the sweep against the pool', async () => {
+    const r = await cli('copy-sweep', ...small, '--set', 'storage.copies=3');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/storage\.copies: expected unset for copy-sweep.*sweep\.copies.*received "3"/);
+    // storage.copies' default (8) above the pool is no concern of a sweep that fits it.
+    const out = join(tmp(), 'run');
+    const ok = await cli(
+      'copy-sweep',
+      ...small,
+      '--set',
+      'storage.backends=6',
+      '--set',
+      'sweep.copies=1,2,6',
+      '--set',
+      'sweep.labels=a,b,c',
+      '--out',
+      out,
+    );
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).not.toMatch(/\dm60s/);
   });
 });

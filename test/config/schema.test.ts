@@ -70,6 +70,20 @@ describe('parameter schema', () => {
     expect(inputError(() => resolve(schema, [], ['workload.nodez=3'])).code).toBe('UNKNOWN_PARAM');
     expect(inputError(() => resolve(schema, [], ['workload=3'])).code).toBe('UNKNOWN_PARAM');
     expect(inputError(() => resolve(schema, [], ['nodes'])).field).toBe('--set');
+    // The example comes from this schema, not another command's.
+    expect(inputError(() => resolve(schema, [], ['nodes'])).message).toContain('e.g. workload.nodes=...');
+    // Prototype keys are unknown parameters, not groups.
+    const proto = inputError(() => resolve(schema, [], ['toString=1']));
+    expect(proto.code).toBe('UNKNOWN_PARAM');
+    expect(proto.message).toContain('a known parameter path');
+    // Suggestions are the nearest paths of the same group.
+    expect(inputError(() => resolve(schema, [], ['storage.polcy=x'])).message).toContain(
+      '(closest: storage.policy',
+    );
+    // What was typed is echoed, even when it parses to Infinity.
+    expect(inputError(() => resolve(schema, [], ['workload.nodes=1e400'])).message).toContain(
+      'received "1e400"',
+    );
   });
 
   it('names the source of a bad layer value', () => {

@@ -3,13 +3,16 @@
  * seeds the image, runs k6 there, and leaves summary.json (the result envelope), the raw
  * k6 points and a report in the run dir, with no credential in any of them.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, runCommand } from '../../lib/cli/command';
 import { labCommand } from '../../lib/cli/commands/lab';
 import { runScenarioCommand } from '../../lib/cli/commands/run';
+import { REPO_ROOT } from '../../lib/k6/bundle';
 import { K6_BIN } from '../../lib/k6/run';
 import { readIdentityRecord } from '../../lib/lab/identity';
 import { labClient, labSocketPath } from '../../lib/lab/lab-client';
@@ -92,4 +95,93 @@ describe.runIf(canRun)('stampede run cold-pull --target lab', () => {
     }
     for (const l of lines) for (const s of secrets) expect(l.includes(s)).toBe(false);
   });
+
+  it('keeps the registry refresh token (a JWT that setup() hands the VUs) out of the run dir', () => {
+    // k6 writes setup()'s return value into --summary-export; the scenario's handleSummary
+    // writes the summary without it.
+    const summary = JSON.parse(readFileSync(join(out, 'k6-summary.json'), 'utf8')) as Record<string, unknown>;
+    expect(summary.metrics).toBeDefined();
+    expect(summary).not.toHaveProperty('setup_data');
+    const jwt = /eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/;
+    for (const f of readdirSync(out))
+      expect(jwt.test(readFileSync(join(out, f), 'utf8')), `${f} holds a token`).toBe(false);
+    for (const l of lines) expect(jwt.test(l), l).toBe(false);
+  });
+});
+
+/** A run long enough to signal: the CLI as a user starts it, in its own process. */
+async function startLongRun(dir: string): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'bin/stampede.js'),
+      'run',
+      'cold-pull',
+      '--target',
+      'lab',
+      '--name',
+      LAB,
+      '--out',
+      dir,
+      '--set',
+      'vus=2',
+      '--set',
+      'iterations=400',
+      '--set',
+      'layers=2000000,2000000',
+      '--set',
+      'image=cli/long:v1',
+    ],
+    { stdio: 'ignore', env: { ...process.env, STAMPEDE_LAB_HOME: home } },
+  );
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  // Wait for k6 to be pulling: its raw points are on disk.
+  const raw = join(dir, 'raw.ndjson');
+  for (let i = 0; i < 600 && !(existsSync(raw) && statSync(raw).size > 50_000); i++) await sleep(100);
+  expect(existsSync(raw), 'k6 never started writing').toBe(true);
+  return { child, exited };
+}
+
+/** k6 processes still writing into `dir`. */
+function k6Writing(dir: string): number[] {
+  const pids: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (cmd[0]?.endsWith('k6') && cmd.some((a) => a.includes(dir))) pids.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+describe.runIf(canRun)('stampede run cold-pull stopped by a signal', () => {
+  it('on SIGTERM (timeout, lab down) stops k6 and still writes the summary and report', async () => {
+    const dir = join(home, 'sigterm');
+    const { child, exited } = await startLongRun(dir);
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, sleep(60_000).then(() => 'hung' as const)]);
+    expect(code).toBe(1);
+    const env = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Envelope;
+    expect(env.incomplete).toMatchObject({ reason: 'interrupted' });
+    const pulls = env.metrics.pulls as { ok: number; failed: number } | undefined;
+    expect((pulls?.ok ?? 0) + (pulls?.failed ?? 0)).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+    expect(k6Writing(dir)).toEqual([]);
+  }, 120_000);
+
+  it('on SIGKILL leaves no k6 behind (the kernel signals it when its parent dies)', async () => {
+    const dir = join(home, 'sigkill');
+    const { child, exited } = await startLongRun(dir);
+    expect(k6Writing(dir).length).toBe(1);
+    child.kill('SIGKILL');
+    await exited;
+    let left = k6Writing(dir);
+    for (let i = 0; i < 300 && left.length > 0; i++) {
+      await sleep(100);
+      left = k6Writing(dir);
+    }
+    expect(left).toEqual([]);
+  }, 120_000);
 });

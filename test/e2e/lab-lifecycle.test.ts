@@ -27,14 +27,14 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], timeoutMs = 60_000): Promise<Run> {
+function cli(args: string[], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       [ENTRY, ...args],
       {
         cwd: ROOT,
-        env: { ...process.env, STAMPEDE_LAB_HOME: HOME },
+        env: { ...process.env, STAMPEDE_LAB_HOME: HOME, ...env },
         timeout: timeoutMs,
         maxBuffer: 16 << 20,
       },
@@ -193,6 +193,40 @@ describe('lab lifecycle through the CLI', () => {
     expect(code.code).toBe(7);
   });
 
+  it('lab exec: node, curl and k6 trust the lab CA even when the caller already set NODE_EXTRA_CA_CERTS', async () => {
+    const preset = { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt' };
+    const url = 'https://login.stampede.test:8443/';
+    const curl = await cli(
+      ['lab', 'exec', '--name', NAME, '--', 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', url],
+      60_000,
+      preset,
+    );
+    expect(curl.code, curl.stderr).toBe(0);
+    expect(Number(curl.stdout)).toBeGreaterThanOrEqual(200);
+    const node = await cli(
+      [
+        'lab',
+        'exec',
+        '--name',
+        NAME,
+        '--',
+        process.execPath,
+        '-e',
+        `fetch('${url}').then((r) => console.log(r.status))`,
+      ],
+      60_000,
+      preset,
+    );
+    expect(node.code, node.stderr).toBe(0);
+    expect(Number(node.stdout)).toBeGreaterThanOrEqual(200);
+    const k6 = await cli(['lab', 'exec', '--name', NAME, '--', 'k6', 'version']);
+    expect(k6.code, k6.stderr).toBe(0);
+    expect(k6.stdout).toMatch(/k6 v1\.8\.1/);
+    const forgot = await cli(['lab', 'exec', '--name', NAME, 'dig', '+short', GLOBAL]);
+    expect(forgot.code).toBe(2);
+    expect(forgot.stderr).toMatch(/-- before the command: stampede lab exec -- dig \+short/);
+  });
+
   it('nothing in the lab listens on a non-loopback address', async () => {
     const r = await cli(['lab', 'exec', '--name', NAME, '--', 'ss', '-ltnuH']);
     expect(r.code).toBe(0);
@@ -349,7 +383,11 @@ describe('lab lifecycle through the CLI', () => {
     expect(down.code, down.stderr).toBe(0);
     expect(down.stdout).toContain('is down');
     await assertNothingLeft();
-    expect((await cli(['lab', 'status', '--name', NAME])).code).toBe(1);
+    const gone = await cli(['lab', 'status', '--name', NAME]);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(
+      /no lab is listening.*start one with 'npx stampede lab up --detach'.*LAB_NOT_RUNNING/,
+    );
     const again = await cli(['lab', 'down', '--name', NAME], 60_000);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('was not running');

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,11 +81,22 @@ describe('loadRun', () => {
 });
 
 describe('envelopeFromRaw', () => {
-  it('recognises k6 output and never invents a seed', () => {
-    const e = envelopeFromRaw(k6Raw(), 'dir-name');
+  it('rebuilds a killed k6 run from k6 output with the run command summary code', () => {
+    // Real k6 JSON output (one pull of the lab's cold-pull scenario).
+    const recorded = readFileSync(
+      join(import.meta.dirname, '../fixtures/k6/cold-pull-recorded.ndjson'),
+      'utf8',
+    )
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const e = envelopeFromRaw(recorded, 'dir-name');
     expect(e.kind).toBe('k6');
     expect(e.name).toBe('dir-name');
-    expect(Number.isNaN(e.seed)).toBe(true);
-    expect(e.metrics.pullS?.max).toBeGreaterThan(0);
+    expect(e.incomplete?.reason).toMatch(/summary\.json missing: rebuilt from 164 raw record/);
+    expect(e.metrics.pulls).toEqual({ ok: 1, failed: 1 });
+    expect(e.metrics.pullS?.max).toBeCloseTo(1.326, 3);
+    expect(e.metrics.pullCdf).toEqual([{ value: 1.326, fraction: 1 }]);
+    expect(e.points.map((p) => p.label)).toEqual(['dir-name']);
   });
 });

@@ -73,6 +73,44 @@ describe('stampede report', () => {
     expect(r4.err).toContain('<run dir>');
   });
 
+  it('names the field of a summary.json that is not a result envelope, instead of crashing', async () => {
+    const cases: Array<[(e: Record<string, unknown>) => void, RegExp]> = [
+      [(e) => delete e.metrics, /summary\.json: metrics: expected an object of metrics, received nothing/],
+      [(e) => (e.metrics = null), /summary\.json: metrics: expected an object of metrics, received null/],
+      [(e) => (e.points = [null]), /summary\.json: points\[0\]: expected an object/],
+      [
+        (e) => delete (e.points as Array<Record<string, unknown>>)[0]?.metrics,
+        /summary\.json: points\[0\]\.metrics: expected an object of metrics/,
+      ],
+    ];
+    for (const [i, [spoil, message]] of cases.entries()) {
+      const env = structuredClone(copySweepEnvelope()) as unknown as Record<string, unknown>;
+      spoil(env);
+      const dir = join(base, `spoilt-${i}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
+      const r = await run([dir]);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err).toContain('[BAD_RUN_DIR]');
+    }
+  });
+
+  it('says a file is not a run directory, and checks --out before building', async () => {
+    const file = join(base, 'a.json');
+    writeFileSync(file, '{}');
+    const r = await run([file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('received "a file, not a directory"');
+    const dir = writeRunDir(join(base, 'for-out'), k6Envelope(), k6Raw());
+    const bad = await run([dir, '--out', join(base, 'no-such-dir', 'x.html')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--out: expected a file in an existing directory');
+    const isDir = await run([dir, '--out', base]);
+    expect(isDir.code).toBe(2);
+    expect(isDir.err).toContain('--out: expected a file path');
+  });
+
   it('--help explains every chart', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);

@@ -1,8 +1,9 @@
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ndjsonWriter, readNdjson } from '../../lib/results/ndjson';
+import { defaultRunDir } from '../../lib/results/run-dir';
 import { cdf, egressQuantiles, quantiles } from '../../lib/results/stats';
 
 describe('raw results on disk', () => {
@@ -15,6 +16,25 @@ describe('raw results on disk', () => {
     appendFileSync(path, '{"node": 3, "podSt');
     expect(readNdjson<{ node: number }>(path).map((r) => r.node)).toEqual([0, 1, 2]);
     w.close();
+  });
+});
+
+describe('run directories', () => {
+  it('gives runs started in the same second directories of their own', () => {
+    const cwd = process.cwd();
+    process.chdir(mkdtempSync(join(tmpdir(), 'stampede-')));
+    try {
+      const at = new Date('2026-11-23T12:00:00.500Z');
+      const first = defaultRunDir('cold-pull', at);
+      expect(first).toMatch(/runs\/cold-pull-20261123T120000$/);
+      mkdirSync(first, { recursive: true });
+      const second = defaultRunDir('cold-pull', at);
+      expect(second).toBe(`${first}-2`);
+      mkdirSync(second);
+      expect(defaultRunDir('cold-pull', at)).toBe(`${first}-3`);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
 

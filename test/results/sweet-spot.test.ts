@@ -60,4 +60,15 @@ describe('sweetSpot', () => {
       /more copies change nothing$/,
     );
   });
+
+  it('claims only what was measured: no "no throttling" when all throttle, no "more copies" past the last', () => {
+    const all = sweetSpot([point('a', 1, 900, 10), point('b', 4, 700, 222)]);
+    if (!all) throw new Error('no sweet spot');
+    const text = describeSweetSpot(all, (v) => `${v}s`);
+    expect(text).toMatch(
+      /^b \(4 copies per layer\): every configuration throttles: the fewest copies with a P99/,
+    );
+    expect(text).not.toMatch(/no throttling/);
+    expect(text).toMatch(/no configuration with more copies was run$/);
+  });
 });

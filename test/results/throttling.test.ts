@@ -26,7 +26,7 @@ describe('describeThrottling', () => {
       throttlesByLayer: [0, 2, 0, 9, 1, 7],
     });
     expect(describeThrottling(p, s)).toBe(
-      'Low: 19 503s from 2 backends, t = 30 s to 52 s; layers 3 (9), 5 (7), 1 (2) and 1 more',
+      'Low: 19 503s from 2 backends, t = 30 s to 52 s; layers 3 (9), 5 (7), 1 (2) and 1 more on 1 other layer',
     );
   });
 

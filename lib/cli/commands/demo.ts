@@ -5,11 +5,13 @@
  * measured pull next to the simulation. Composed only of the public commands, so what
  * the demo does, a user can do step by step.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeDashboard } from '../../../reports/index';
 import { RunError } from '../../errors';
-import { defaultRunDir, ensureRunDir } from '../../results/run-dir';
+import { coldPullSchema } from '../../k6/scenarios';
+import { labHome } from '../../lab/topology';
+import { checkOutDir, defaultRunDir, ensureRunDir } from '../../results/run-dir';
 import { defineCommand, flagString, type Io, runCommand } from '../command';
 import { labCommand } from './lab';
 import { runScenarioCommand } from './run';
@@ -43,10 +45,13 @@ export const demoCommand = defineCommand({
   usage: 'stampede demo [--out DIR] [--vus N] [--skip-lab]',
   help: `
 1. stampede sim copy-sweep --preset acr-copies-2026     (the ACR 1,000-node table, simulated)
-2. stampede lab up --detach --name demo                  (2 regions, real registries, DNS, storage)
-3. stampede run cold-pull --target lab --name demo        (real k6 pulls through the global name)
-4. stampede lab down --name demo
+2. stampede lab up --detach --name demo<N>               (2 regions, real registries, DNS, storage)
+3. stampede run cold-pull --target lab --name demo<N>     (real k6 pulls through the global name)
+4. stampede lab down --name demo<N>                       (and its state dir is removed)
 5. one HTML page with both runs: <out>/report.html (each run also has its own report)
+
+demo<N> is a lab name of its own per demo (N from the process id), so a demo never touches
+a lab you started yourself.
 
 Needs root for the lab's network namespace (it falls back to plain loopback otherwise).`,
   flags: {
@@ -60,8 +65,10 @@ Needs root for the lab's network namespace (it falls back to plain loopback othe
   },
   async run(ctx) {
     const io = ctx.io;
-    const out = ensureRunDir(resolve(flagString(ctx, 'out') ?? defaultRunDir('demo')));
-    const vus = flagString(ctx, 'vus') ?? '20';
+    // Every flag is checked before the simulation and the lab start, not minutes later.
+    const vus = String(coldPullSchema.vus.parse(flagString(ctx, 'vus') ?? '20', '--vus'));
+    const outFlag = flagString(ctx, 'out');
+    const out = ensureRunDir(outFlag === undefined ? defaultRunDir('demo') : checkOutDir('--out', outFlag));
     const simDir = join(out, 'sim-copy-sweep');
     const k6Dir = join(out, 'k6-cold-pull');
     const name = `demo${process.pid % 10000}`;
@@ -83,8 +90,10 @@ Needs root for the lab's network namespace (it falls back to plain loopback othe
             runScenarioCommand,
           );
         } finally {
-          // Whatever happened, leave no lab behind.
+          // Whatever happened, leave no lab behind, nor its state dir (CA keys and logs of
+          // a lab name no one will use again).
           await runCommand(labCommand, ['down', '--name', name], io);
+          rmSync(join(labHome(), name), { recursive: true, force: true });
         }
       } catch (e) {
         failure = e as Error;

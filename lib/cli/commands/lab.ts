@@ -4,8 +4,10 @@
  * (lib/lab/lab-client.ts), so they work from the host and from inside the lab alike.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError, RunError } from '../../errors';
+import { REPO_ROOT } from '../../k6/bundle';
 import { type LabConfig, labSchema, resolveLabConfig } from '../../lab/config';
 import { describeFault, FAULT_KINDS, faultFromArgs, faultHelp } from '../../lab/fault-spec';
 import { labClient, labSocketPath, labTopologyByName } from '../../lab/lab-client';
@@ -220,20 +222,31 @@ const status = defineCommand({
 
 const exec = defineCommand({
   name: 'exec',
+  positionals: '-- <command>',
   summary: "run a command inside the lab's namespace (its resolver asks the lab DNS)",
   usage: 'stampede lab exec [--name NAME] -- <command> [args...]',
   help: `
 The command runs in the namespace stampede-<name> with /etc/resolv.conf pointing at the
 lab's DNS, so its own resolver looks up the lab's names. It also gets STAMPEDE_LAB_NAME,
 STAMPEDE_LAB_SOCKET, STAMPEDE_LAB_DNS, STAMPEDE_LAB_HOSTS (name -> address JSON) and
-NODE_EXTRA_CA_CERTS (the lab CA, for the identity stand-in). Exits with the command's code.
-Without a namespace the command runs on the host and must use STAMPEDE_LAB_HOSTS.
+NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and CURL_CA_BUNDLE pointing at a bundle of the system CAs
+and the lab CA (so node, k6 and curl trust the lab's HTTPS endpoints), and the project's
+k6 build (.tools/bin) first on PATH. Exits with the command's code. Without a namespace the
+command runs on the host and must use STAMPEDE_LAB_HOSTS.
 
   stampede lab exec -- dig +short contoso.stampede.test
-  stampede lab exec -- k6 run scenarios/cold-pull.js`,
+  stampede lab exec -- curl -s https://login.stampede.test:8443/
+  stampede lab exec -- k6 version`,
   flags: { ...nameFlag },
   async run(ctx) {
-    if (ctx.rest.length === 0) throw new InputError('-- <command>', 'a command after --', undefined);
+    if (ctx.rest.length === 0)
+      throw new InputError(
+        '-- <command>',
+        ctx.positionals.length > 0
+          ? `-- before the command: stampede lab exec -- ${ctx.positionals.join(' ')}`
+          : 'a command after --',
+        ctx.positionals.length > 0 ? ctx.positionals.join(' ') : undefined,
+      );
     const name = labName(ctx);
     const client = clientFor(ctx);
     const [{ netns, topology: topo }, s] = await Promise.all([client.config(), client.status()]);
@@ -243,10 +256,14 @@ Without a namespace the command runs on the host and must use STAMPEDE_LAB_HOSTS
       STAMPEDE_LAB_SOCKET: topo.apiSocket,
       STAMPEDE_LAB_DNS: `${topo.dnsIp}:${topo.dnsPort}`,
       STAMPEDE_LAB_HOSTS: JSON.stringify(s.endpoints.hosts),
+      PATH: `${join(REPO_ROOT, '.tools', 'bin')}:${process.env.PATH ?? ''}`,
     };
     try {
       const { readIdentityRecord } = await import('../../lab/identity');
-      env.NODE_EXTRA_CA_CERTS ??= readIdentityRecord(topo.stateDir).caCertPath;
+      const bundle = trustBundle(topo.stateDir, readIdentityRecord(topo.stateDir).caCertPath);
+      env.NODE_EXTRA_CA_CERTS = bundle;
+      env.SSL_CERT_FILE = bundle;
+      env.CURL_CA_BUNDLE = bundle;
     } catch {
       // no identity record: the lab's HTTPS endpoint is simply not trusted by this command
     }
@@ -264,6 +281,7 @@ const sigNum: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTE
 
 const fault = defineCommand({
   name: 'fault',
+  positionals: '<kind> [args]',
   summary: 'inject, list and clear faults (also over the API: POST /faults)',
   usage: `stampede lab fault <kind> [--region R] [--backends 0,1] [--set key=value]...
        stampede lab fault list
@@ -396,3 +414,19 @@ replicator and a Traffic-Manager DNS, all on loopback or in the namespace stampe
 
 /** For tests and scripts: the lab's topology paths by name. */
 export { labTopologyByName };
+
+/**
+ * The system CAs, whatever extra CAs the caller already trusts, and the lab CA, in one file:
+ * each of NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and CURL_CA_BUNDLE takes a single file, and
+ * pointing one at the lab CA alone would drop every other CA (or, left as the caller set it,
+ * never trust the lab).
+ */
+function trustBundle(stateDir: string, labCa: string): string {
+  const parts = [SYSTEM_CAS, process.env.NODE_EXTRA_CA_CERTS, labCa].filter(
+    (f, i, all): f is string => typeof f === 'string' && f !== '' && existsSync(f) && all.indexOf(f) === i,
+  );
+  const file = join(stateDir, 'trust-bundle.pem');
+  writeFileSync(file, `${parts.map((f) => readFileSync(f, 'utf8').trim()).join('\n')}\n`);
+  return file;
+}
+const SYSTEM_CAS = '/etc/ssl/certs/ca-certificates.crt';

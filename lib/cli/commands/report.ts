@@ -5,6 +5,7 @@
 
 import { COMPARE_CHARTS, RUN_CHARTS, writeReport } from '../../../reports/index';
 import { InputError } from '../../errors';
+import { checkOutFile } from '../../results/run-dir';
 import { defineCommand, flagString } from '../command';
 
 function chartList(entries: ReadonlyArray<{ id: string; help: string }>): string {
@@ -14,6 +15,7 @@ function chartList(entries: ReadonlyArray<{ id: string; help: string }>): string
 
 export const reportCommand = defineCommand({
   name: 'report',
+  positionals: '<run dir>...',
   summary: 'build the HTML report of a run, or compare several runs',
   usage: 'stampede report <run dir> [<run dir>...] [--out FILE]',
   help: `
@@ -31,7 +33,7 @@ Charts of a comparison:
 ${chartList(COMPARE_CHARTS)}
 
 Examples:
-  stampede report runs/copy-sweep-20260101T000000Z
+  stampede report runs/copy-sweep-20260101T000000
   stampede report runs/a runs/b --out /tmp/a-vs-b.html`,
   flags: {
     out: { type: 'string', hint: 'FILE', description: 'write the page here instead of the run directory' },
@@ -43,7 +45,11 @@ Examples:
         'one or more run directories (holding summary.json or raw.ndjson)',
         undefined,
       );
-    const path = await writeReport(ctx.positionals, flagString(ctx, 'out'));
+    const out = flagString(ctx, 'out');
+    const path = await writeReport(
+      ctx.positionals,
+      out === undefined ? undefined : checkOutFile('--out', out),
+    );
     ctx.io.out(path);
     return 0;
   },

@@ -14,14 +14,21 @@ import { InputError, RunError } from '../../errors';
 import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
 import { k6Envelope } from '../../k6/collect';
 import { prepareLabTarget } from '../../k6/lab-target';
-import { runK6 } from '../../k6/run';
+import { diesWithParent, runK6 } from '../../k6/run';
 import { type ColdPullParams, coldPullEnv, SCENARIOS } from '../../k6/scenarios';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
 import type { BackendStats } from '../../lab/storage';
 import { readNdjson } from '../../results/ndjson';
-import { defaultRunDir, ensureRunDir, writeJsonAtomic, writeSummary } from '../../results/run-dir';
+import {
+  checkOutDir,
+  checkOutFile,
+  defaultRunDir,
+  ensureRunDir,
+  writeJsonAtomic,
+  writeSummary,
+} from '../../results/run-dir';
 import { type Ctx, defineCommand, flagList, flagString, runCommand } from '../command';
 import { progress } from '../progress';
 
@@ -50,6 +57,7 @@ function target(raw: string | undefined): { kind: 'lab' } | { kind: 'url'; url: 
 async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string): Promise<number> {
   // This file is its own entry point (see the bottom), so the child needs nothing else of the CLI.
   const args = [
+    ...diesWithParent(),
     ...nsExec(ns),
     process.execPath,
     '--import',
@@ -70,12 +78,17 @@ async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string): Promise<
       cwd: REPO_ROOT,
       env: { ...process.env, [IN_NS]: ns },
     });
-    // Ctrl-C reaches the child through the terminal's process group; just wait for it.
+    // Ctrl-C reaches the child through the terminal's process group; just wait for it. A
+    // SIGTERM (timeout, a supervisor) is for this process alone: pass it on, and the child
+    // stops k6 and writes its summary as on Ctrl-C.
     const ignore = () => {};
+    const forward = () => child.kill('SIGTERM');
     process.on('SIGINT', ignore);
+    process.on('SIGTERM', forward);
     child.once('error', (e) => rej(new RunError('EXEC_FAILED', `cannot enter ${ns}: ${e.message}`)));
     child.once('exit', (code) => {
       process.off('SIGINT', ignore);
+      process.off('SIGTERM', forward);
       res(code ?? 1);
     });
   });
@@ -83,6 +96,7 @@ async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string): Promise<
 
 export const runScenarioCommand = defineCommand({
   name: 'run',
+  positionals: '<scenario>',
   summary: 'run a k6 scenario against the local lab or a real registry',
   usage:
     'stampede run <scenario> --target lab|<registry URL> [--set path=value]... [--json FILE] [--out DIR]',
@@ -127,8 +141,10 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     const def = SCENARIOS[scenario];
     const tgt = target(flagString(ctx, 'target'));
     const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as ColdPullParams;
-    const outDir = resolve(flagString(ctx, 'out') ?? defaultRunDir(scenario));
-    const jsonFile = flagString(ctx, 'json');
+    const outFlag = flagString(ctx, 'out');
+    const outDir = outFlag === undefined ? defaultRunDir(scenario) : checkOutDir('--out', outFlag);
+    const jsonFlag = flagString(ctx, 'json');
+    const jsonFile = jsonFlag === undefined ? undefined : checkOutFile('--json', jsonFlag);
     const labName = labSchema.lab.name.check(
       flagString(ctx, 'name') ?? process.env.STAMPEDE_LAB_NAME ?? 'lab',
       '--name',
@@ -224,7 +240,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       ...(incomplete ? { incomplete } : {}),
     });
     writeSummary(outDir, envelope);
-    if (jsonFile) writeJsonAtomic(resolve(jsonFile), envelope);
+    if (jsonFile) writeJsonAtomic(jsonFile, envelope);
     const m = envelope.metrics as {
       pulls?: { ok: number; failed: number };
       pullS?: { p50: number; p99: number };

@@ -3,11 +3,11 @@
  * report; `stampede sim calibrate` fits the model's free parameters to a table of
  * measured percentiles and writes a preset. Parameters are validated once, here.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { formatSeconds } from '../../../reports/format';
 import { writeReport } from '../../../reports/index';
-import { calibrate, FREE_PARAMS } from '../../../sim/experiments/calibrate';
+import { calibrate, FREE_PARAMS, LADDERS } from '../../../sim/experiments/calibrate';
 import { copySweepSchema } from '../../../sim/experiments/params';
 import { listPresets, loadPreset, writePreset } from '../../../sim/experiments/presets';
 import { MODELS, type ModelName, runModel } from '../../../sim/experiments/run-model';
@@ -16,7 +16,15 @@ import { helpRows, type Infer, resolve, type Schema } from '../../config/schema'
 import { InputError } from '../../errors';
 import type { Envelope } from '../../results/envelope';
 import { ndjsonWriter } from '../../results/ndjson';
-import { defaultRunDir, ensureRunDir, RAW, writeJsonAtomic, writeSummary } from '../../results/run-dir';
+import {
+  checkOutDir,
+  checkOutFile,
+  defaultRunDir,
+  ensureRunDir,
+  RAW,
+  writeJsonAtomic,
+  writeSummary,
+} from '../../results/run-dir';
 import { describeSweetSpot, type SweetSpot } from '../../results/sweet-spot';
 import { describeThrottling } from '../../results/throttling';
 import { type Command, type Ctx, defineCommand, flagInt, flagList, flagString, type Io } from '../command';
@@ -97,13 +105,27 @@ ${helpRows(schema as Schema).join('\n')}`,
         typeof copySweepSchema
       >;
       const seed = parseSeed(ctx);
-      if (params.storage.copies > params.storage.backends)
+      // A sweep runs sweep.copies, one point each: storage.copies would be silently ignored.
+      const copiesSet = flagList(ctx, 'set').find((a) => a.trim().startsWith('storage.copies='));
+      if (name === 'copy-sweep' && copiesSet)
+        throw new InputError(
+          'storage.copies',
+          'unset for copy-sweep (it runs every entry of sweep.copies, e.g. --set sweep.copies=2,6,12)',
+          copiesSet.split('=')[1],
+        );
+      if (name === 'cold-pull' && params.storage.copies > params.storage.backends)
         throw new InputError(
           'storage.copies',
           `<= storage.backends (${params.storage.backends})`,
           params.storage.copies,
         );
-      const dir = ensureRunDir(resolvePath(flagString(ctx, 'out') ?? defaultRunDir(name)));
+      // Output paths are checked before the run: a bad one found afterwards loses the run.
+      const outFlag = flagString(ctx, 'out');
+      const dir = outFlag === undefined ? defaultRunDir(name) : checkOutDir('--out', outFlag);
+      const jsonFlag = flagString(ctx, 'json');
+      const jsonOut = jsonFlag === undefined ? undefined : checkOutFile('--json', jsonFlag);
+      const fresh = !existsSync(dir);
+      ensureRunDir(dir);
       const raw = ndjsonWriter(`${dir}/${RAW}`);
       const bar = progress(ctx.io, `sim ${name}`);
       let env: Envelope;
@@ -112,6 +134,12 @@ ${helpRows(schema as Schema).join('\n')}`,
           raw,
           onPoint: (label, i, total) => bar.update(i + 1, total, label),
         });
+      } catch (e) {
+        // Input the model rejects (a sweep that does not fit the pool) measured nothing:
+        // leave no empty run directory behind.
+        raw.close();
+        if (fresh && e instanceof InputError) rmSync(dir, { recursive: true, force: true });
+        throw e;
       } finally {
         raw.close();
       }
@@ -119,8 +147,7 @@ ${helpRows(schema as Schema).join('\n')}`,
       const preset = flagString(ctx, 'preset');
       if (preset !== undefined) env.runtime.preset = preset;
       writeSummary(dir, env);
-      const jsonOut = flagString(ctx, 'json');
-      if (jsonOut !== undefined) writeJsonAtomic(resolvePath(jsonOut), env);
+      if (jsonOut !== undefined) writeJsonAtomic(jsonOut, env);
       printTable(ctx.io, env);
       const report = await writeReport([dir]);
       ctx.io.out(`run: ${dir}\nreport: ${report}`);
@@ -144,16 +171,21 @@ Very high), changing nothing else, and overlays the published ACR table in the r
 }
 
 function printTable(io: Io, env: Envelope): void {
-  const fmt = (s: number) => `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  // Round first: 839.6 s is 14m00s, not 13m60s.
+  const fmt = (s: number) => {
+    const t = Math.round(s);
+    return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
+  };
   const ref = new Map((env.reference?.points ?? []).map((p) => [p.label, p.metrics.podStartupS]));
   const lines = [
     'point       P50      P90      P99      throttled  peak/ceiling  above-ceiling  node egress P50',
   ];
   for (const p of env.points) {
-    const q = p.metrics.podStartupS ?? { p50: 0, p90: 0, p99: 0, max: 0 };
+    const q = p.metrics.podStartupS;
+    const at = (k: 'p50' | 'p90' | 'p99') => (q ? fmt(q[k]) : 'n/a').padEnd(7);
     const r = ref.get(p.label);
     lines.push(
-      `${p.label.padEnd(10)}  ${fmt(q.p50).padEnd(7)}  ${fmt(q.p90).padEnd(7)}  ${fmt(q.p99).padEnd(7)}  ${String(p.metrics.throttleEvents ?? 0).padStart(9)}  ${(p.metrics.hotBackendRatio ?? 0).toFixed(2).padStart(12)}  ${String(p.metrics.backendsAboveCeiling ?? 0).padStart(13)}  ${((p.metrics.nodeEgressBps?.p50 ?? 0) / MiB).toFixed(0).padStart(10)} MiB/s`,
+      `${p.label.padEnd(10)}  ${at('p50')}  ${at('p90')}  ${at('p99')}  ${String(p.metrics.throttleEvents ?? 0).padStart(9)}  ${(p.metrics.hotBackendRatio ?? 0).toFixed(2).padStart(12)}  ${String(p.metrics.backendsAboveCeiling ?? 0).padStart(13)}  ${((p.metrics.nodeEgressBps?.p50 ?? 0) / MiB).toFixed(0).padStart(10)} MiB/s`,
     );
     if (r) lines.push(`  published ${fmt(r.p50).padEnd(7)}  ${fmt(r.p90).padEnd(7)}  ${fmt(r.p99)}`);
   }
@@ -175,14 +207,19 @@ const calibrateCommand = defineCommand({
 candidate copy-count ladders, then moves the free parameters with Nelder-Mead in log space
 to pull every P50/P90/P99 figure of the table within +-4% (plus a small RMS term), with
 penalties for the post's qualitative findings (sim/models/README.md has the exact objective).
-Prints progress and the residual per figure; --write-preset writes the fitted parameters,
-residuals, optimizer settings and the target's source to sim/experiments/presets/NAME.json.
+Prints progress, the copy ladder it chose and the residual per figure. A fit writes no run
+directory: --write-preset keeps it, writing the fitted parameters, residuals, optimizer
+settings and the target's source to sim/experiments/presets/NAME.json (a name already there
+is overwritten: pick a new one unless you mean to refit it). --iterations must cover one
+screening sweep per candidate ladder (${LADDERS.length} for a 5-point table).
 
 Free parameters: ${FREE_PARAMS.map((p) => p.path).join(', ')}
 Target format: {"source": "...", "points": [{"label": "Baseline", "podStartupS": {"p50": s, "p90": s, "p99": s}}, ...]}
 Default target: ${PUBLISHED_TABLE}
+Presets: ${listPresets().join(', ') || '(none)'}
 
-  stampede sim calibrate --write-preset acr-copies-2026 --iterations 200`,
+  stampede sim calibrate --iterations 200 --write-preset my-fit
+  stampede sim calibrate --target my-sweep.json --preset acr-copies-2026 --write-preset my-cluster`,
   flags: {
     ...paramFlags,
     target: { type: 'string', hint: 'FILE', description: 'target table (default: the published ACR table)' },
@@ -220,7 +257,10 @@ Default target: ${PUBLISHED_TABLE}
       onProgress: (n, best) => bar.update(n, iterations, `best score ${best.toFixed(4)}`),
     });
     bar.done(`${result.evaluations} evaluations, score ${result.evaluation.score.toFixed(4)}`);
-    const lines = ['label       figure  target  simulated  error'];
+    const lines = [
+      `ladder: ${result.ladder.join(', ')} copies (screened: ${result.ladders.map((l) => `${l.copies.join('/')} ${l.score.toFixed(4)}`).join('; ')})`,
+      'label       figure  target  simulated  error',
+    ];
     for (const r of result.evaluation.residuals)
       lines.push(
         `${r.label.padEnd(10)}  ${r.figure.padEnd(6)}  ${String(r.targetS).padStart(6)}  ${r.simulatedS.toFixed(0).padStart(9)}  ${(100 * r.relativeError).toFixed(1).padStart(5)}%`,
@@ -282,7 +322,8 @@ export const simCommand = defineCommand({
   name: 'sim',
   summary: 'discrete-event simulations of registry storage under cold-pull storms',
   help: `Models: ${Object.keys(MODELS).join(', ')} (stamps, failover and replication are not built yet).
-Every run writes summary.json, raw.ndjson and report.html to its run directory.`,
+Every cold-pull and copy-sweep run writes summary.json, raw.ndjson and report.html to its
+run directory (--out, or a new runs/<model>-<time>); calibrate writes a preset instead.`,
   subCommands: {
     'cold-pull': modelCommand('cold-pull'),
     'copy-sweep': modelCommand('copy-sweep'),
