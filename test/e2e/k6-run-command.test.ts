@@ -4,7 +4,7 @@
  * k6 points and a report in the run dir, with no credential in any of them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -135,10 +135,11 @@ async function startLongRun(dir: string): Promise<{ child: ChildProcess; exited:
     { stdio: 'ignore', env: { ...process.env, STAMPEDE_LAB_HOME: home } },
   );
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  // Wait for k6 to be pulling: its raw points are on disk.
+  // Wait for k6 to have finished a pull: its point is on disk (a loaded box can take a while).
   const raw = join(dir, 'raw.ndjson');
-  for (let i = 0; i < 600 && !(existsSync(raw) && statSync(raw).size > 50_000); i++) await sleep(100);
-  expect(existsSync(raw), 'k6 never started writing').toBe(true);
+  const pulled = () => existsSync(raw) && readFileSync(raw, 'utf8').includes('"metric":"pulls","type":"Point"');
+  for (let i = 0; i < 900 && !pulled(); i++) await sleep(100);
+  expect(pulled(), 'k6 never finished a pull').toBe(true);
   return { child, exited };
 }
 
