@@ -5,7 +5,7 @@
  * node egress distribution, throttles and errors are counted. A leading record with
  * `type: "meta"` (or "start") may name the run, its kind, seed and params.
  */
-import { k6Envelope } from '../lib/k6/collect';
+import { isPoint, k6Envelope } from '../lib/k6/collect';
 import type { Envelope, Metrics, Point } from '../lib/results/envelope';
 import { cdf, egressQuantiles, quantiles } from '../lib/results/stats';
 import { entry, isNum } from './points';
@@ -66,12 +66,44 @@ function isMeta(r: RawRecord): boolean {
   return r.type === 'meta' || r.type === 'start';
 }
 
+/**
+ * The scenario k6 tagged its points with: the name the run command gives the summary, so a
+ * rebuilt run's point label matches a finished run's and comparisons line up (the run
+ * dir's name carries a timestamp).
+ */
+export function k6Scenario(raw: readonly RawRecord[]): string | undefined {
+  for (const r of raw) {
+    const scenario = isPoint(r) ? r.data.tags?.scenario : undefined;
+    if (typeof scenario === 'string' && scenario) return scenario;
+  }
+  return undefined;
+}
+
+/** First to last k6 timestamp: what was measured before the kill, not the process's life. */
+export function k6SpanMs(raw: readonly RawRecord[]): number {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const r of raw) {
+    const ms = isPoint(r) ? Date.parse(r.data.time) : Number.NaN;
+    if (!Number.isFinite(ms)) continue;
+    lo = Math.min(lo, ms);
+    hi = Math.max(hi, ms);
+  }
+  return hi > lo ? hi - lo : 0;
+}
+
 export function envelopeFromRaw(raw: readonly RawRecord[], fallbackName: string): Envelope {
   const reason = `summary.json missing: rebuilt from ${raw.length} raw record(s) in raw.ndjson`;
   // k6's own JSON output: summarised by the same code the run command uses, so a killed
   // k6 run's page has the pull quantiles, CDF and errors a finished one has.
   if (raw.some((r) => r.type === 'Point' && typeof r.metric === 'string'))
-    return k6Envelope({ name: fallbackName, params: {}, records: raw, wallMs: 0, incomplete: reason });
+    return k6Envelope({
+      name: k6Scenario(raw) ?? fallbackName,
+      params: {},
+      records: raw,
+      wallMs: k6SpanMs(raw),
+      incomplete: reason,
+    });
   const meta = raw.find(isMeta) ?? {};
   const all = newGroup();
   const groups = new Map<string, Group>();

@@ -5,13 +5,14 @@
  */
 import { basename, join, resolve } from 'node:path';
 import type { Envelope } from '../lib/results/envelope';
-import { REPORT, writeFileAtomic } from '../lib/results/run-dir';
+import { RAW, REPORT, writeFileAtomic } from '../lib/results/run-dir';
 import { describeSweetSpot, type SweetSpot } from '../lib/results/sweet-spot';
 import { COMPARE_CHARTS, RUN_CHARTS, renderCharts } from './catalog';
 import { formatSeconds, escapeHtml as h } from './format';
 import { renderPage } from './html/page';
-import { deltaTable, metricsTable, paramsTable } from './html/tables';
-import { loadRun, runDate } from './load-run';
+import { deltaRows, deltaTable, metricsTable, paramsTable } from './html/tables';
+import { type LoadedRun, loadRun, runDate } from './load-run';
+import { unreadableNote } from './read-raw';
 import type { RawRecord, ReportRun } from './types';
 
 export { COMPARE_CHARTS, RUN_CHARTS } from './catalog';
@@ -26,8 +27,8 @@ export interface ReportOptions {
   /** Where each run came from, shown in the header. */
   dirs?: readonly (string | undefined)[];
   dates?: readonly (string | undefined)[];
-  /** Extra notice per run (e.g. "rebuilt from raw.ndjson"). */
-  notes?: readonly (string | undefined)[];
+  /** Extra notices per run (e.g. "rebuilt from raw.ndjson"), one banner each. */
+  notes?: readonly (string | readonly string[] | undefined)[];
 }
 
 function metaLine(e: Envelope, date: string | undefined, dir: string | undefined): string {
@@ -41,11 +42,12 @@ function metaLine(e: Envelope, date: string | undefined, dir: string | undefined
   return `<p class="meta">${parts.map((p) => `<span>${p}</span>`).join('')}</p>`;
 }
 
-function banners(e: Envelope, note: string | undefined, who = ''): string {
+function banners(e: Envelope, note: string | readonly string[] | undefined, who = ''): string {
+  const notes = typeof note === 'string' ? [note] : (note ?? []);
   return (
     (e.incomplete
       ? `<div class="banner incomplete"><b>${who}Incomplete run:</b> ${h(e.incomplete.reason)}. Charts and tables show only what was measured before it stopped.</div>`
-      : '') + (note ? `<div class="banner note">${who}${h(note)}</div>` : '')
+      : '') + notes.map((n) => `<div class="banner note">${who}${h(n)}</div>`).join('')
   );
 }
 
@@ -92,9 +94,25 @@ ${sweetSpotCallout(runs)}
 ${runs.map((r) => paramsTable(r.envelope.params, `Resolved parameters of ${r.label}`)).join('\n')}`;
 }
 
+/**
+ * Why a delta table is (mostly) dashes: deltas pair metrics by configuration label, and runs
+ * of different models or scenarios share neither labels nor metrics.
+ */
+export function deltaNote(runs: readonly ReportRun[]): string | undefined {
+  const names = [...new Set(runs.map((r) => r.envelope.name))];
+  if (names.length > 1)
+    return `These runs are of different models/scenarios (${names.join(', ')}): their configurations and metrics do not match, so most deltas are empty (–). Compare runs of the same model or scenario.`;
+  const comparable = deltaRows(runs).some((r) => r.others.some((o) => o.delta !== undefined));
+  if (!comparable)
+    return 'No metric appears in both runs under the same configuration label, so every delta is empty (–).';
+  return undefined;
+}
+
 /** After the charts: the table is long (every metric of every configuration). */
 function compareTail(runs: readonly ReportRun[]): string {
+  const note = deltaNote(runs);
   return `<h2>Metric deltas vs ${h(runs[0]?.label ?? '')}</h2>
+${note ? `<div class="banner note">${h(note)}</div>` : ''}
 <details open><summary>Every metric per configuration; red is higher than the first run, green lower</summary>${deltaTable(runs)}</details>`;
 }
 
@@ -146,7 +164,7 @@ export async function writeDashboard(
   const loaded = runDirs.map(loadRun);
   const sections = loaded.map((l, i) => {
     const run: ReportRun = { envelope: l.envelope, raw: l.raw, label: l.envelope.name };
-    const o: ReportOptions = { dirs: [l.dir], dates: [l.date] };
+    const o: ReportOptions = { dirs: [l.dir], dates: [l.date], notes: [loadNotes(l)] };
     return { body: singleBody(run, o), charts: renderCharts(RUN_CHARTS, run, `run${i}-`) };
   });
   const html = renderPage({
@@ -160,9 +178,36 @@ export async function writeDashboard(
   return out;
 }
 
+/** What the reader must know about how a run was read: rebuilt from raw, lines skipped. */
+export function loadNotes(l: LoadedRun): string[] {
+  const notes: string[] = [];
+  if (l.fromRaw)
+    notes.push(
+      l.envelope.kind === 'k6'
+        ? "summary.json was missing: this report was rebuilt from raw.ndjson alone (k6's points, summarised by the run command's own code). The resolved parameters and the lab's per-backend stats are written only to summary.json, so they are missing here."
+        : 'summary.json was missing: this report was rebuilt from raw.ndjson alone.',
+    );
+  const skipped = unreadableNote(l.unreadable);
+  if (skipped) notes.push(`${skipped}: the charts and tables leave them out.`);
+  return notes;
+}
+
+export interface WriteReportOptions {
+  /** Told about anything the page warns of (skipped raw lines), e.g. the console. */
+  warn?(message: string): void;
+}
+
 /** Builds report.html (one dir) or compare.html (several) and returns its absolute path. */
-export async function writeReport(runDirs: readonly string[], outFile?: string): Promise<string> {
+export async function writeReport(
+  runDirs: readonly string[],
+  outFile?: string,
+  wo: WriteReportOptions = {},
+): Promise<string> {
   const loaded = runDirs.map(loadRun);
+  for (const l of loaded) {
+    const skipped = unreadableNote(l.unreadable);
+    if (skipped) wo.warn?.(`warning: ${join(l.dir, RAW)}: ${skipped}`);
+  }
   const [first] = loaded;
   if (!first) throw new TypeError('writeReport needs at least one run directory');
   const html = buildReportHtml(
@@ -172,9 +217,7 @@ export async function writeReport(runDirs: readonly string[], outFile?: string):
       labels: loaded.map((l) => `${l.envelope.name} (${basename(l.dir)})`),
       dirs: loaded.map((l) => l.dir),
       dates: loaded.map((l) => l.date),
-      notes: loaded.map((l) =>
-        l.fromRaw ? 'summary.json was missing: this report was rebuilt from raw.ndjson alone.' : undefined,
-      ),
+      notes: loaded.map(loadNotes),
     },
   );
   const out = resolve(outFile ?? join(first.dir, loaded.length === 1 ? REPORT : COMPARE));

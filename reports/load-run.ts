@@ -7,9 +7,10 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors';
 import type { Envelope } from '../lib/results/envelope';
-import { readNdjson } from '../lib/results/ndjson';
 import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
+import { checkReportEnvelope } from './check-envelope';
 import { envelopeFromRaw } from './from-raw';
+import { readRaw } from './read-raw';
 import type { RawRecord } from './types';
 
 export interface LoadedRun {
@@ -20,6 +21,8 @@ export interface LoadedRun {
   fromRaw: boolean;
   /** When the run ended: runtime.finishedAt/startedAt if the runner wrote one, else summary mtime. */
   date: string | undefined;
+  /** raw.ndjson lines (1-based) that were skipped as unreadable, a torn last line excepted. */
+  unreadable: number[];
 }
 
 export function loadRun(dirArg: string): LoadedRun {
@@ -33,17 +36,16 @@ export function loadRun(dirArg: string): LoadedRun {
     );
   const summaryPath = join(dir, SUMMARY);
   const rawPath = join(dir, RAW);
-  const raw = readNdjson<unknown>(rawPath).filter(
-    (r): r is RawRecord => typeof r === 'object' && r !== null && !Array.isArray(r),
-  );
+  const { records: raw, unreadable } = readRaw(rawPath);
   if (existsSync(summaryPath)) {
-    const envelope = readSummary(dir);
+    const envelope = checkReportEnvelope(readSummary(dir), summaryPath);
     return {
       dir,
       envelope,
       raw,
       fromRaw: false,
       date: runDate(envelope) ?? statSync(summaryPath).mtime.toISOString(),
+      unreadable,
     };
   }
   if (!existsSync(rawPath))
@@ -56,7 +58,7 @@ export function loadRun(dirArg: string): LoadedRun {
       'BAD_RUN_DIR',
     );
   const envelope = envelopeFromRaw(raw, basename(dir));
-  return { dir, envelope, raw, fromRaw: true, date: statSync(rawPath).mtime.toISOString() };
+  return { dir, envelope, raw, fromRaw: true, date: statSync(rawPath).mtime.toISOString(), unreadable };
 }
 
 /** The date a runner recorded in `runtime`, if any. */

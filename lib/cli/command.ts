@@ -121,7 +121,7 @@ export async function runCommand(root: Command, argv: string[], io: Io = process
     try {
       parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw flagError(e as Error & { code?: string }, own, path.join(' '));
+      throw flagError(e as Error & { code?: string }, own, path.join(' '), options);
     }
     // A stray word (a preset name without --preset, say) must not be silently ignored.
     if (!cmd.positionals && parsed.positionals.length > 0)
@@ -146,19 +146,61 @@ export async function runCommand(root: Command, argv: string[], io: Io = process
   }
 }
 
-/** node:util parseArgs's error, said in the CLI's own terms and naming the flag. */
-function flagError(e: Error & { code?: string }, args: string[], command: string): InputError {
-  const flag = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1] ?? command;
-  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
-    return new InputError(flag, `a flag listed by '${command} --help'`, flag);
-  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const next = args[args.indexOf(flag) + 1];
-    // parseArgs will not take "-1" as a value: it looks like a flag.
-    if (next?.startsWith('-'))
-      return new InputError(flag, `a value (write ${flag}=${next} for one that starts with -)`, next);
-    return new InputError(flag, 'a value', e.message.includes('argument missing') ? undefined : next);
+/** A flag used the wrong way, said in full (parseArgs' own text is long and cut short). */
+export class FlagError extends StampedeError {
+  readonly flag: string;
+  constructor(flag: string, message: string, code = 'BAD_FLAG') {
+    super(code, `${flag}: ${message}`, 2);
+    this.flag = flag;
   }
-  return new InputError(command, `flags from '${command} --help'`, e.message.replace(/\s+/g, ' '));
+}
+
+/** node:util parseArgs's error, said in the CLI's own terms and naming the flag. */
+function flagError(
+  e: Error & { code?: string },
+  args: string[],
+  command: string,
+  options: Record<string, { type: string; short?: string }>,
+): StampedeError {
+  // parseArgs quotes the flag as typed ('--bogus', '-x') or as declared ('-s, --seed <value>').
+  const long = /--([^\s'=<]+)/.exec(e.message)?.[1];
+  const typed = long !== undefined ? `--${long}` : (/'(-[^\s']+)'/.exec(e.message)?.[1] ?? command);
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+    return new FlagError(typed, `unknown flag (see '${command} --help')`, 'UNKNOWN_FLAG');
+  if (e.code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+    return new FlagError(command, e.message.replace(/\s+/g, ' '));
+  const def = long !== undefined ? options[long] : undefined;
+  if (def?.type === 'boolean') {
+    const given = args.find((a) => a.startsWith(`${typed}=`));
+    return new FlagError(
+      typed,
+      `expected no value (it is a switch: write ${typed} alone), received ${JSON.stringify(given?.slice(typed.length + 1) ?? '')}`,
+    );
+  }
+  // The first use of the flag with no value after it, or a dash word after it.
+  const names = new Set([typed, ...(def?.short ? [`-${def.short}`] : [])]);
+  const at = args.findIndex(
+    (a, i) => names.has(a) && (i === args.length - 1 || args[i + 1]?.startsWith('-')),
+  );
+  const next = at >= 0 ? args[at + 1] : undefined;
+  if (next === undefined) return new FlagError(typed, 'expected a value, received nothing');
+  if (isFlagWord(next, options))
+    return new FlagError(
+      typed,
+      `expected a value, received nothing (${next.split('=')[0]} is the next flag; write ${typed}=${next} if that is the value)`,
+    );
+  // parseArgs will not take "-1" as a value: it looks like a flag.
+  return new FlagError(
+    typed,
+    `expected a value, received ${JSON.stringify(next)} (write ${typed}=${next} for values starting with -)`,
+  );
+}
+
+/** Whether a word names one of the command's flags (--name, --name=..., -s) or --help. */
+function isFlagWord(word: string, options: Record<string, { short?: string }>): boolean {
+  if (word === '--' || word === '-h' || word === '--help') return true;
+  if (word.startsWith('--')) return Object.hasOwn(options, word.slice(2).split('=')[0] as string);
+  return Object.values(options).some((o) => o.short !== undefined && word.startsWith(`-${o.short}`));
 }
 
 /** Flag helpers that keep each command's run() free of type juggling. */

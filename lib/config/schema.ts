@@ -245,7 +245,8 @@ function mergeInto(
   if (typeof tree !== 'object' || tree === null || Array.isArray(tree))
     throw new InputError(field(path), 'an object of parameters', tree);
   for (const [k, v] of Object.entries(tree)) {
-    const node = schema[k];
+    // Own keys only: a "toString" or "__proto__" key must read as unknown, not as a group.
+    const node = Object.hasOwn(schema, k) ? schema[k] : undefined;
     const at = path ? `${path}.${k}` : k;
     if (node === undefined)
       throw new InputError(field(at), `one of ${Object.keys(schema).join(', ')}`, k, 'UNKNOWN_PARAM');
@@ -278,7 +279,7 @@ export function applySet(schema: Schema, out: Record<string, unknown>, assignmen
     if (next === undefined)
       throw new InputError(
         `--set ${path}`,
-        `a known parameter path (closest: ${closestPaths(schema, path).join(', ')})`,
+        `a known parameter path (${suggestPaths(schema, path)})`,
         path,
         'UNKNOWN_PARAM',
       );
@@ -292,14 +293,28 @@ export function applySet(schema: Schema, out: Record<string, unknown>, assignmen
   }
 }
 
-/** The parameter paths nearest a mistyped one (same group first, then by edit distance). */
-function closestPaths(schema: Schema, path: string, n = 6): string[] {
-  const group = `${path.split('.')[0]}.`;
-  return leafPaths(schema)
-    .map((p) => ({ p, d: editDistance(p, path) - (p.startsWith(group) ? 100 : 0) }))
+/**
+ * What to suggest for an unknown path: the paths of its group (or of all groups when the
+ * group is unknown too) nearest to it by edit distance, or whose last part is the one typed
+ * ("nodes" -> workload.nodes); when none is near, the groups themselves.
+ */
+function suggestPaths(schema: Schema, path: string, n = 5): string {
+  const [head = ''] = path.split('.');
+  const group = Object.hasOwn(schema, head) && !isLeaf(schema[head]) ? `${head}.` : '';
+  const last = (p: string) => p.slice(p.lastIndexOf('.') + 1).toLowerCase();
+  const typed = last(path);
+  const near = leafPaths(schema)
+    .filter((p) => p.startsWith(group))
+    .map((p) => ({ p, d: last(p) === typed ? 0 : editDistance(p.toLowerCase(), path.toLowerCase()) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(path.length / 3)))
     .sort((a, b) => a.d - b.d)
     .slice(0, n)
     .map((x) => x.p);
+  if (near.length > 0) return `closest: ${near.join(', ')}`;
+  const groups = Object.keys(schema).map((k) => (isLeaf(schema[k]) ? k : `${k}.`));
+  return group
+    ? `the paths under ${group} are listed by --help`
+    : `paths start with ${groups.join(', ')}; all are listed by --help`;
 }
 
 function editDistance(a: string, b: string): number {

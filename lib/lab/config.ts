@@ -3,8 +3,28 @@
  * trusted everywhere after. Defaults give a three-region geo-replicated registry on
  * loopback. Runtime-adjustable knobs (copies, ceilings, faults) live in LabState.
  */
-import { bool, type Infer, int, num, oneOf, resolve, str, strList } from '../config/schema';
+import { bool, type Infer, int, type Leaf, num, oneOf, resolve, str, strList } from '../config/schema';
 import { InputError } from '../errors';
+
+/**
+ * A byte rate leaf whose errors and help say which forms it takes: "expected a number >= 0"
+ * for `--ceiling fast` hides that 50M and 1Gi work. Same value rules as `num`.
+ */
+function rate(o: Parameters<typeof num>[0]): Leaf<number> {
+  const base = num(o);
+  const expected = `${base.expected}, in bytes/s: 50000000, 50M, 1.5G, 512Ki, 1Gi`;
+  const restate =
+    <A>(fn: (v: A, path: string) => number) =>
+    (v: A, path: string): number => {
+      try {
+        return fn(v, path);
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(e.field, expected, e.received, e.code);
+        throw e;
+      }
+    };
+  return { ...base, expected, check: restate(base.check), parse: restate(base.parse) };
+}
 
 const NAME = /^[a-z][a-z0-9-]{1,30}$/;
 
@@ -82,7 +102,7 @@ export const labSchema = {
   storage: {
     backends: int({ default: 4, min: 1, max: 64, doc: 'storage backends (accounts) per region (M)' }),
     copies: int({ default: 2, min: 1, max: 64, doc: 'copies of every layer, on distinct backends (C <= M)' }),
-    ceilingBps: num({
+    ceilingBps: rate({
       default: 0,
       min: 0,
       doc: 'egress ceiling per backend, shared by its connections (0 = none)',
@@ -93,7 +113,7 @@ export const labSchema = {
       doc: 'how a blob GET picks a copy',
     }),
     urlTtlS: int({ default: 300, min: 1, doc: 'lifetime of the signed URL a 307 points to', unit: 's' }),
-    minStreamBps: num({
+    minStreamBps: rate({
       default: 1048576,
       gt: 0,
       doc: 'throttling floor: a backend with a ceiling admits a new stream only while ceiling/(active+1) >= this; else 503 ServerBusy',
@@ -121,7 +141,7 @@ export const labSchema = {
       doc: 'fixed part of replication lag per pushed artifact',
       unit: 's',
     }),
-    bandwidthBps: num({
+    bandwidthBps: rate({
       default: 0,
       min: 0,
       doc: 'replication bandwidth per target region (0 = unlimited)',

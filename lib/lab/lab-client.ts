@@ -3,7 +3,10 @@
  * runner and the demo. A 400 comes back as the same InputError the supervisor threw (so the
  * CLI exits 2 naming the field); an unreachable socket is LAB_NOT_RUNNING.
  */
+import { existsSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect } from 'node:net';
+import { basename, dirname, join } from 'node:path';
 import { InputError, RunError } from '../errors';
 import { type LabConfig, resolveLabConfig } from './config';
 import type { Fault, RuntimeStorage } from './state';
@@ -36,7 +39,8 @@ export function labTopologyByName(name: string): Topology {
 
 export function labClient(socketPath: string, opts: { timeoutMs?: number } = {}): LabClient {
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  const call = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+  /** `notFound` says what a 404 means for this call, in the caller's terms (a fault id, not a path). */
+  const call = <T>(method: string, path: string, body?: unknown, notFound?: () => Error): Promise<T> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
@@ -72,7 +76,10 @@ export function labClient(socketPath: string, opts: { timeoutMs?: number } = {})
                 ),
               );
             if (status === 404)
-              return reject(new InputError(path, 'an existing id', path, String(json.code)));
+              return reject(
+                notFound?.() ??
+                  new RunError(String(json.code ?? 'NOT_FOUND'), `${method} ${path}: not found`),
+              );
             if (status >= 300)
               return reject(new RunError(String(json.code ?? 'LAB_API'), String(json.message ?? text)));
             resolve(json as T);
@@ -82,13 +89,7 @@ export function labClient(socketPath: string, opts: { timeoutMs?: number } = {})
       req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')
-          reject(
-            new RunError(
-              'LAB_NOT_RUNNING',
-              `no lab is listening on ${socketPath}: start one with 'npx stampede lab up --detach' (or pass --name for a lab started under another name)`,
-              { cause: e },
-            ),
-          );
+          notRunning(socketPath).then((msg) => reject(new RunError('LAB_NOT_RUNNING', msg, { cause: e })));
         else reject(new RunError('LAB_API', `${method} ${path}: ${e.message}`, { cause: e }));
       });
       if (payload) req.write(payload);
@@ -105,13 +106,79 @@ export function labClient(socketPath: string, opts: { timeoutMs?: number } = {})
     faults: () => call('GET', '/faults'),
     addFault: (spec) => call('POST', '/faults', spec),
     clearFault: async (id) => {
-      await call('DELETE', `/faults/${encodeURIComponent(id)}`);
+      await call(
+        'DELETE',
+        `/faults/${encodeURIComponent(id)}`,
+        undefined,
+        () =>
+          new InputError(
+            '<id>',
+            "the id of an active fault (see 'stampede lab fault list')",
+            id,
+            'UNKNOWN_FAULT_ID',
+          ),
+      );
     },
     clearFaults: async () => (await call<{ cleared: number }>('DELETE', '/faults')).cleared,
     shutdown: async () => {
       await call('POST', '/shutdown');
     },
   };
+}
+
+/**
+ * LAB_NOT_RUNNING says how to start the lab asked for and, since the usual cause is a lab
+ * started under another name (or another $STAMPEDE_LAB_HOME), which labs are up next to it.
+ * Part of the message itself, so every caller (lab commands, `run --target lab`) shows it.
+ */
+async function notRunning(socketPath: string): Promise<string> {
+  const name = basename(dirname(socketPath));
+  const home = dirname(dirname(socketPath));
+  const start = `npx stampede lab up --detach${name === 'lab' ? '' : ` --name ${name}`}`;
+  const others = await labsIn(home, name);
+  const up = others.filter((l) => l.up).map((l) => l.name);
+  const idle = others.filter((l) => !l.up).map((l) => l.name);
+  return [
+    `no lab is listening on ${socketPath}; start one with: ${start}`,
+    up.length ? `labs up in ${home}: ${up.join(', ')} (pass --name ${up[0]})` : '',
+    idle.length ? `state dirs of labs not running in ${home}: ${listSome(idle)}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+const listSome = (names: string[], n = 8): string =>
+  names.length > n ? `${names.slice(0, n).join(', ')} and ${names.length - n} more` : names.join(', ');
+
+/** Every lab state dir under `home` but `except`, and whether a lab answers on its socket. */
+async function labsIn(home: string, except: string): Promise<Array<{ name: string; up: boolean }>> {
+  let names: string[];
+  try {
+    names = readdirSync(home, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== except)
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    return [];
+  }
+  return await Promise.all(
+    names.map(async (name) => ({ name, up: await answers(join(home, name, 'api.sock')) })),
+  );
+}
+
+/** A socket file can outlive a SIGKILLed lab: only a connection says the lab is up. */
+function answers(socketPath: string, timeoutMs = 500): Promise<boolean> {
+  if (!existsSync(socketPath)) return Promise.resolve(false);
+  return new Promise((done) => {
+    const sock = connect(socketPath);
+    const finish = (ok: boolean) => {
+      sock.destroy();
+      done(ok);
+    };
+    sock.setTimeout(timeoutMs, () => finish(false));
+    sock.once('connect', () => finish(true));
+    sock.once('error', () => finish(false));
+  });
 }
 
 /** Poll /health until it answers or `timeoutMs` passes; `alive()` false aborts early. */

@@ -4,7 +4,16 @@
  *   raw.ndjson     raw records streamed while the run goes (per node, per request, ...)
  *   report.html    rebuilt at will by `stampede report <dir>`
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors';
 import { type Envelope, envelopeProblem } from './envelope';
@@ -13,17 +22,42 @@ export const SUMMARY = 'summary.json';
 export const RAW = 'raw.ndjson';
 export const REPORT = 'report.html';
 
+/** runs/<name>-<UTC timestamp to the second> under the current directory. */
+function runDirBase(name: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return resolve('runs', `${name}-${stamp}`);
+}
+
 /**
- * Default output directory: runs/<name>-<UTC timestamp> under the current directory, with
- * -2, -3, ... when a run of the same second already has it (runs started in a loop), so two
- * runs never share one directory.
+ * A free default output directory name: runs/<name>-<UTC timestamp>, with -2, -3, ... when
+ * a run of the same second already has it. Only a name: two processes asking at once can
+ * get the same one, so a run that creates its directory straight away uses createRunDir().
  */
 export function defaultRunDir(name: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  const base = resolve('runs', `${name}-${stamp}`);
+  const base = runDirBase(name, now);
   let dir = base;
   for (let n = 2; existsSync(dir); n++) dir = `${base}-${n}`;
   return dir;
+}
+
+/**
+ * Creates a new default run directory and returns it: runs/<name>-<UTC timestamp>, or -2,
+ * -3, ... for runs started in the same second. The last component is made with a plain
+ * mkdir, which fails if it exists, so two runs (even two processes) never share one
+ * directory and never append to each other's files.
+ */
+export function createRunDir(name: string, now = new Date()): string {
+  const base = runDirBase(name, now);
+  ensureRunDir(dirname(base));
+  for (let n = 1; ; n++) {
+    const dir = n === 1 ? base : `${base}-${n}`;
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotCreate('run directory', dir, e);
+    }
+  }
 }
 
 /**
@@ -36,6 +70,7 @@ export function checkOutDir(flag: string, path: string): string {
   const kind = existingKind(dir);
   if (kind === 'file') throw new InputError(flag, 'a directory (or a path to create)', `${path} (a file)`);
   if (kind === undefined) checkParent(flag, dir, path);
+  checkWritable(flag, kind === 'dir' ? dir : nearestExisting(dir), path);
   return dir;
 }
 
@@ -46,7 +81,27 @@ export function checkOutFile(flag: string, path: string): string {
   if (existingKind(file) === 'dir') throw new InputError(flag, 'a file path', `${path} (a directory)`);
   if (existingKind(dirname(file)) !== 'dir')
     throw new InputError(flag, 'a file in an existing directory', `${path} (no directory ${dirname(file)})`);
+  checkWritable(flag, dirname(file), path);
   return file;
+}
+
+/** A directory the run cannot write into (EACCES, a read-only mount) fails now, not after the run. */
+function checkWritable(flag: string, dir: string, raw: string): void {
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new InputError(
+      flag,
+      'a path in a writable directory',
+      `${raw} (${dir}: ${(e as NodeJS.ErrnoException).code ?? 'not writable'})`,
+    );
+  }
+}
+
+function nearestExisting(path: string): string {
+  let up = path;
+  while (existingKind(up) === undefined && dirname(up) !== up) up = dirname(up);
+  return up;
 }
 
 function existingKind(path: string): 'file' | 'dir' | undefined {
@@ -67,9 +122,38 @@ function checkParent(flag: string, dir: string, raw: string): void {
   }
 }
 
-export function ensureRunDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
+/**
+ * Creates dir and any missing parents, one mkdir at a time: node's recursive mkdir spins
+ * forever where mkdir answers ENOENT under an existing parent (/proc/x). A path that cannot
+ * be made is bad input, named by `flag` (e.g. --out) when there is one.
+ */
+export function ensureRunDir(dir: string, flag = 'run directory'): string {
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const kind = existingKind(d);
+    if (kind === 'dir') break;
+    if (kind === 'file') throw new InputError(flag, 'a directory path', `${dir} (${d} is a file)`);
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      // Another process may have made it meanwhile: that is as good.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || existingKind(d) !== 'dir')
+        throw cannotCreate(flag, dir, e);
+    }
+  }
   return dir;
+}
+
+function cannotCreate(flag: string, dir: string, e: unknown): InputError {
+  return new InputError(
+    flag,
+    'a directory that can be created',
+    `${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+  );
 }
 
 /** Write then rename: a reader (or a browser reloading a report) never sees half a file. */

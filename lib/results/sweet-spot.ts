@@ -62,13 +62,13 @@ export function describeSweetSpot(spot: SweetSpot, seconds: (s: number) => strin
   // throttling" when every configuration throttled.
   const past =
     spot.hasMore === false
-      ? '; no configuration with more copies was run'
+      ? '; no configuration with more copies was run, so whether more would help is unknown'
       : spot.pastRegression > 0
         ? `; more copies cost up to +${(spot.pastRegression * 100).toFixed(1)}% at P99`
         : '; more copies change nothing';
   const rule =
     spot.throttleFree === false
-      ? 'every configuration throttles: the fewest copies with a P99'
+      ? 'every configuration throttles, so this is no sweet spot, only the fewest copies with a P99'
       : 'the fewest copies with no throttling and a P99';
   return `${spot.label} (${spot.copies} copies per layer): ${rule} within ${spot.tolerance * 100}% of the best (${seconds(spot.bestP99S)})${past}`;
 }

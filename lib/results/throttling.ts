@@ -29,7 +29,10 @@ export function describeThrottling(p: Point, formatSeconds: (s: number) => strin
       const named = ranked.slice(0, TOP_LAYERS).map((x) => `${x.layer} (${x.n})`);
       const rest = ranked.slice(TOP_LAYERS).reduce((s, x) => s + x.n, 0);
       const others = ranked.length - TOP_LAYERS;
-      const tail = rest > 0 ? ` and ${rest} more on ${others} other layer${others === 1 ? '' : 's'}` : '';
+      const tail =
+        rest > 0
+          ? ` and ${rest} more 503${rest === 1 ? '' : 's'} on ${others} other layer${others === 1 ? '' : 's'}`
+          : '';
       parts.push(`; layers ${named.join(', ')}${tail}`);
     }
   }

@@ -3,6 +3,7 @@
  * summary's thinned CDF when present, else rebuilt from raw records so a run killed before
  * its summary still gets the chart.
  */
+import { collectMetrics, isPoint } from '../../lib/k6/collect';
 import type { Envelope } from '../../lib/results/envelope';
 import { cdf } from '../../lib/results/stats';
 import { entry, isNum, labelsOf, pointsOf } from '../points';
@@ -82,6 +83,22 @@ export function podStartupCdfSpec(envelope: Envelope, raw: readonly RawRecord[] 
   return cdfSpec(envelope, raw, { rawKey: 'podStartupS', cdfKey: 'podStartupCdf', of: 'nodes' });
 }
 
+/**
+ * A k6 run's summary from before the run command wrote `pullCdf` lacks it, and k6's raw
+ * output has no per-pull `pullS` record: rebuild it from the raw points with the run
+ * command's own summary code, so every k6 run with raw.ndjson gets the chart.
+ */
+export function withK6PullCdf(envelope: Envelope, raw: readonly RawRecord[]): Envelope {
+  const points = pointsOf(envelope);
+  const [only] = points;
+  if (envelope.kind !== 'k6' || points.length !== 1 || !only || only.metrics.pullCdf !== undefined)
+    return envelope;
+  if (!raw.some(isPoint)) return envelope;
+  const pullCdf = collectMetrics(raw).pullCdf;
+  if (!Array.isArray(pullCdf) || pullCdf.length === 0) return envelope;
+  return { ...envelope, points: [{ ...only, metrics: { ...only.metrics, pullCdf } }] };
+}
+
 export function pullCdfSpec(envelope: Envelope, raw: readonly RawRecord[] = []): VegaLiteSpec | null {
-  return cdfSpec(envelope, raw, { rawKey: 'pullS', cdfKey: 'pullCdf', of: 'pulls' });
+  return cdfSpec(withK6PullCdf(envelope, raw), raw, { rawKey: 'pullS', cdfKey: 'pullCdf', of: 'pulls' });
 }

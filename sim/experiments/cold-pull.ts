@@ -22,7 +22,14 @@ export interface ColdPullRun {
 /** Sub-stream labels: fixed so a change in one model's draws does not shift another's. */
 const STREAM = { placement: 1, traits: 2, events: 3 } as const;
 
-export function runColdPull(params: ColdPullParams, seed: number): ColdPullRun {
+/** Simulated seconds between progress callbacks (a 20,000-node storm takes about a minute). */
+const PROGRESS_SLICE_S = 5;
+
+export function runColdPull(
+  params: ColdPullParams,
+  seed: number,
+  onProgress?: (simS: number, ready: number) => void,
+): ColdPullRun {
   const env = new Env();
   const net = new FlowNetwork(env);
   const root = createRng(seed);
@@ -42,6 +49,14 @@ export function runColdPull(params: ColdPullParams, seed: number): ColdPullRun {
   );
   const nodes = startClients(env, net, pool, params.client, params.workload.nodes, sizes, traitRng, rng);
   const peaks = pool.peakEgress;
+  // Running in slices only gives the callback a turn: events run in the same order either way.
+  if (onProgress)
+    for (let t = PROGRESS_SLICE_S; t < params.run.horizonS && env.pending > 0; t += PROGRESS_SLICE_S) {
+      env.run(t);
+      const ready = finite(nodes.podStartupS).length;
+      onProgress(t, ready);
+      if (ready === params.workload.nodes) break;
+    }
   env.run(params.run.horizonS);
 
   const ready = finite(nodes.podStartupS);

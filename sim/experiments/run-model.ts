@@ -29,6 +29,8 @@ export type ModelName = keyof typeof MODELS;
 export interface RunOptions {
   raw?: NdjsonWriter;
   onPoint?: (label: string, index: number, total: number) => void;
+  /** cold-pull only: simulated time and nodes ready so far, every few simulated seconds. */
+  onProgress?: (simS: number, ready: number, nodes: number) => void;
 }
 
 export function runModel(
@@ -47,7 +49,11 @@ export function runModel(
   };
   if (name === 'cold-pull') {
     const p = params as ColdPullParams;
-    const run = runColdPull(p, seed);
+    const run = runColdPull(
+      p,
+      seed,
+      opts.onProgress && ((t, ready) => opts.onProgress?.(t, ready, p.workload.nodes)),
+    );
     record(`C=${p.storage.copies}`, p.storage.copies, run);
     opts.onPoint?.(`C=${p.storage.copies}`, 0, 1);
   } else {
@@ -83,15 +89,16 @@ export function runModel(
 
 /**
  * The published table is the post's 1,000-node experiment (the defaults' fleet and image)
- * with its five configurations: overlaying it on another fleet, image or sweep would
- * compare numbers that were never meant to match.
+ * with its five configurations (the defaults' ladder): overlaying it on another fleet, image
+ * or sweep would compare numbers that were never meant to match.
  */
 function sameExperiment(p: CopySweepParams, labels: string[]): boolean {
   const post = defaults(copySweepSchema);
   return (
     p.workload.nodes === post.workload.nodes &&
     p.workload.layerSizesMiB.join() === post.workload.layerSizesMiB.join() &&
-    p.sweep.labels.join() === labels.join()
+    p.sweep.labels.join() === labels.join() &&
+    p.sweep.copies.join() === post.sweep.copies.join()
   );
 }
 

@@ -27,7 +27,9 @@ const root = defineCommand({
       positionals: '<word>...',
       flags: {
         set: { type: 'string', multiple: true, description: 'assignment', hint: 'path=value' },
-        seed: { type: 'string', description: 'seed' },
+        seed: { type: 'string', short: 's', description: 'seed' },
+        json: { type: 'string', description: 'file' },
+        quiet: { type: 'boolean', description: 'switch' },
       },
       run: (ctx) => {
         ctx.io.out(JSON.stringify({ set: ctx.flags.set, pos: ctx.positionals, rest: ctx.rest }));
@@ -85,20 +87,30 @@ describe('command runner', () => {
     expect(io.stderr).toContain('one of echo, bad, broken');
     const io2 = capture();
     expect(await runCommand(root, ['echo', '--frobnicate'], io2)).toBe(2);
-    expect(io2.stderr).toContain(
-      `--frobnicate: expected a flag listed by 'tool echo --help', received "--frobnicate"`,
-    );
+    // The whole sentence, not parseArgs' text cut at 80 characters.
+    expect(io2.stderr).toContain(`--frobnicate: unknown flag (see 'tool echo --help') [UNKNOWN_FLAG]`);
+    expect(io2.stderr).not.toMatch(/To specify|\.\.\./);
   });
 
   it('names the flag whose value is missing or looks like a flag', async () => {
-    const io = capture();
-    expect(await runCommand(root, ['echo', '--seed', '-1'], io)).toBe(2);
-    expect(io.stderr).toContain(
-      '--seed: expected a value (write --seed=-1 for one that starts with -), received "-1"',
+    const run = async (...args: string[]) => {
+      const io = capture();
+      expect(await runCommand(root, ['echo', ...args], io), args.join(' ')).toBe(2);
+      return io.stderr.split('\n')[0];
+    };
+    expect(await run('--seed', '-1')).toBe(
+      'stampede: --seed: expected a value, received "-1" (write --seed=-1 for values starting with -) [BAD_FLAG]',
     );
-    const io2 = capture();
-    expect(await runCommand(root, ['echo', '--seed'], io2)).toBe(2);
-    expect(io2.stderr).toContain('--seed: expected a value, received nothing');
+    expect(await run('-s', '-1')).toContain('--seed: expected a value, received "-1"');
+    // The first --seed has its value; the second one is the bad one.
+    expect(await run('--seed', '3', '--seed', '-2')).toContain('received "-2" (write --seed=-2');
+    expect(await run('--seed')).toContain('--seed: expected a value, received nothing [BAD_FLAG]');
+    expect(await run('--json', '--seed', '3')).toContain(
+      '--json: expected a value, received nothing (--seed is the next flag; write --json=--seed if that is the value)',
+    );
+    expect(await run('--quiet=yes')).toContain(
+      '--quiet: expected no value (it is a switch: write --quiet alone), received "yes"',
+    );
   });
 
   it('rejects positionals a command does not take', async () => {

@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, vi } from 'vitest';
 import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
 import { simCommand } from '../../lib/cli/commands/sim';
 import type { Envelope } from '../../lib/results/envelope';
@@ -222,11 +224,21 @@ describe('stampede sim output paths', () => {
       [['--json', dir], /--json: expected a file path.*a directory/],
       [['--json', join(dir, 'missing', 'a.json')], /--json: expected a file in an existing directory/],
     ];
+    // mkdir under /proc answers ENOENT, on which node's recursive mkdir used to spin forever.
+    if (existsSync('/proc/self'))
+      cases.push([
+        ['--out', '/proc/stampede-nope'],
+        /--out: expected a (directory that can be created|path in a writable directory)/,
+      ]);
     for (const [flags, message] of cases) {
       const r = await cli('cold-pull', ...small, ...flags);
       expect(r.code, flags.join(' ')).toBe(2);
       expect(r.err, flags.join(' ')).toMatch(message);
+      // Rejected before the run: no stack trace, no report, nothing written.
+      expect(r.err).not.toMatch(/unexpected failure| {4}at /);
+      expect(r.out).toBe('');
     }
+    expect(readdirSync(dir)).toEqual(['a-file']);
   });
 
   it('starts a fresh raw.ndjson when --out names an earlier run', async () => {
@@ -239,11 +251,86 @@ describe('stampede sim output paths', () => {
     expect(lines.filter((l) => l.includes('"node"')).length).toBe(7);
   });
 
-  it('leaves no empty run directory when the model rejects its input', async () => {
+  it('validates everything before it makes or touches a run directory', async () => {
     const out = join(tmp(), 'run');
+    // sweep.copies (up to 96) does not fit 50 backends: found before any directory is made.
     const r = await cli('copy-sweep', ...small, '--set', 'storage.backends=50', '--out', out);
     expect(r.code).toBe(2);
+    expect(r.err).toMatch(/sweep\.copies: expected copy counts <= storage\.backends \(50\)/);
     expect(existsSync(out)).toBe(false);
+    // An earlier run's raw records survive a rejected rerun into the same directory.
+    expect((await cli('cold-pull', ...small, '--out', out)).code).toBe(0);
+    const before = readFileSync(join(out, 'raw.ndjson'), 'utf8');
+    expect((await cli('copy-sweep', ...small, '--set', 'storage.backends=50', '--out', out)).code).toBe(2);
+    expect(readFileSync(join(out, 'raw.ndjson'), 'utf8')).toBe(before);
+  });
+
+  it('gives every run without --out a new directory under runs/', async () => {
+    const cwd = process.cwd();
+    process.chdir(tmp());
+    try {
+      const dirs: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const r = await cli('cold-pull', ...small, '--set', `workload.nodes=${5 + i}`);
+        expect(r.code, r.err).toBe(0);
+        dirs.push(/^run: (.*)$/m.exec(r.out)?.[1] as string);
+      }
+      expect(new Set(dirs).size).toBe(2);
+      // Each has only its own nodes (5, then 6), however close together they started.
+      for (const [i, d] of dirs.entries())
+        expect(readFileSync(join(d, 'raw.ndjson'), 'utf8').trim().split('\n')).toHaveLength(5 + i);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
+
+describe('stampede sim command line', () => {
+  it('rejects stray words and says what is wrong with a flag in full', async () => {
+    const stray = await cli('cold-pull', 'acr-copies-2026', ...small);
+    expect(stray.code).toBe(2);
+    expect(stray.err).toContain('received "acr-copies-2026"');
+    const seed = await cli('cold-pull', ...small, '--seed', '-1');
+    expect(seed.code).toBe(2);
+    expect(seed.err).toContain(
+      '--seed: expected a value, received "-1" (write --seed=-1 for values starting with -)',
+    );
+    const bogus = await cli('cold-pull', ...small, '--bogus');
+    expect(bogus.code).toBe(2);
+    expect(bogus.err).toContain(`--bogus: unknown flag (see 'stampede sim cold-pull --help') [UNKNOWN_FLAG]`);
+    const json = await cli('cold-pull', ...small, '--json', '--seed', '3');
+    expect(json.code).toBe(2);
+    expect(json.err).toContain('--json: expected a value, received nothing (--seed is the next flag');
+  });
+
+  it('shows progress on a single cold-pull that runs for a while', async () => {
+    // Each clock reading is 2 s after the last: the progress line's quiet period is over at once.
+    let now = Date.now();
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => (now += 2000));
+    try {
+      const r = await cli('cold-pull', ...small, '--out', join(tmp(), 'run'));
+      expect(r.code, r.err).toBe(0);
+      expect(r.err).toMatch(/^sim cold-pull: \d+% \(\d+\/60\) [\d.]+s nodes ready at t = .* simulated$/m);
+      expect(r.err).toMatch(/^sim cold-pull: done in /m);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('stops quietly when stdout is closed early (| head -1)', () => {
+    const bin = fileURLToPath(new URL('../../bin/stampede.js', import.meta.url));
+    const out = join(tmp(), 'run');
+    const r = spawnSync(
+      'sh',
+      ['-c', `node "${bin}" sim cold-pull ${small.join(' ')} --out "${out}" | head -1`],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(r.stdout).toMatch(/^point +P50/);
+    expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(r.status).toBe(0);
   });
 });
 
@@ -253,10 +340,23 @@ describe('stampede sim with no node ready', () => {
     const r = await cli('cold-pull', ...small, '--set', 'run.horizonS=5', '--out', join(dir, 'run'));
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^C=\d+\s+n\/a\s+n\/a\s+n\/a/m);
-    expect(r.out).toMatch(/errors: 60 node\(s\) not ready by run\.horizonS/);
+    expect(r.out).toContain('not ready by run.horizonS (5.00 s):\n  C=8: 60 of 60 nodes (no percentiles)');
+    expect(r.out).not.toMatch(/0m00s/);
     const env = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as Envelope;
     expect(env.points[0]?.metrics.podStartupS).toBeUndefined();
     expect(env.points[0]?.metrics.errors?.total).toBe(60);
+  });
+
+  it('says how many nodes a point is missing when only some were ready', async () => {
+    const full = await coldPull();
+    const p50 = full.env.metrics.podStartupS?.p50 as number;
+    const { r, env } = await coldPull('--set', `run.horizonS=${p50}`);
+    const missing = env.metrics.errors?.total as number;
+    expect(missing).toBeGreaterThan(0);
+    expect(missing).toBeLessThan(60);
+    expect(r.out).toContain(
+      `  C=8: ${missing} of 60 nodes (its percentiles cover the ${60 - missing} that were ready)`,
+    );
   });
 });
 
@@ -281,5 +381,35 @@ describe('stampede sim copy-sweep copies', () => {
     );
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).not.toMatch(/\dm60s/);
+    // Nor from a parameter file.
+    const params = join(tmp(), 'p.json');
+    writeFileSync(params, JSON.stringify({ storage: { copies: 4 } }));
+    const file = await cli('copy-sweep', ...small, '--params', params);
+    expect(file.code).toBe(2);
+    expect(file.err).toContain(`storage.copies (in ${params}): expected unset for copy-sweep`);
+  });
+});
+
+describe('stampede sim copy-sweep and the published table', () => {
+  it("compares against the published figures only on the post's own experiment", async () => {
+    const post = await cli('copy-sweep', '--preset', 'acr-copies-2026', '--out', join(tmp(), 'run'));
+    expect(post.code, post.err).toBe(0);
+    expect(post.out.match(/^ {2}published /gm)).toHaveLength(5);
+    // Same labels and fleet, another ladder: Baseline here is not the post's Baseline.
+    const dir = tmp();
+    const other = await cli(
+      'copy-sweep',
+      '--preset',
+      'acr-copies-2026',
+      '--set',
+      'sweep.copies=1,2,3,4,5',
+      '--out',
+      join(dir, 'run'),
+      '--json',
+      join(dir, 'e.json'),
+    );
+    expect(other.code, other.err).toBe(0);
+    expect(other.out).not.toContain('published');
+    expect((JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as Envelope).reference).toBeUndefined();
   });
 });

@@ -72,14 +72,20 @@ describe('parameter schema', () => {
     expect(inputError(() => resolve(schema, [], ['nodes'])).field).toBe('--set');
     // The example comes from this schema, not another command's.
     expect(inputError(() => resolve(schema, [], ['nodes'])).message).toContain('e.g. workload.nodes=...');
-    // Prototype keys are unknown parameters, not groups.
+    // Prototype keys are unknown parameters, not groups; nothing is near them, so the
+    // groups are named instead of a list of unrelated paths.
     const proto = inputError(() => resolve(schema, [], ['toString=1']));
     expect(proto.code).toBe('UNKNOWN_PARAM');
-    expect(proto.message).toContain('a known parameter path');
-    // Suggestions are the nearest paths of the same group.
-    expect(inputError(() => resolve(schema, [], ['storage.polcy=x'])).message).toContain(
-      '(closest: storage.policy',
+    expect(proto.message).toBe(
+      '--set toString: expected a known parameter path (paths start with workload., storage., name, regions; all are listed by --help), received "toString"',
     );
+    expect(inputError(() => resolve(schema, [], ['__proto__.x=1'])).code).toBe('UNKNOWN_PARAM');
+    // Suggestions are the nearest paths of the typed group, not the first paths of the tree.
+    const typo = inputError(() => resolve(schema, [], ['storage.polcy=x'])).message;
+    expect(typo).toContain('(closest: storage.policy)');
+    expect(typo).not.toContain('workload.');
+    // A leaf typed without its group is found by its name.
+    expect(inputError(() => resolve(schema, [], ['nodes=3'])).message).toContain('(closest: workload.nodes)');
     // What was typed is echoed, even when it parses to Infinity.
     expect(inputError(() => resolve(schema, [], ['workload.nodes=1e400'])).message).toContain(
       'received "1e400"',
@@ -94,6 +100,12 @@ describe('parameter schema', () => {
     expect(e.message).toContain('expected a number > 0, received 0');
     const u = inputError(() => resolve(schema, [{ source: 'file x.json', tree: { storagee: {} } }]));
     expect(u.code).toBe('UNKNOWN_PARAM');
+    // JSON keys that exist on every object's prototype are unknown here too.
+    for (const text of ['{"toString": 1}', '{"__proto__": {"polluted": 1}}', '{"storage": {"valueOf": 1}}'])
+      expect(inputError(() => resolve(schema, [{ source: 'f', tree: JSON.parse(text) }])).code, text).toBe(
+        'UNKNOWN_PARAM',
+      );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(inputError(() => resolve(schema, [{ source: 'f', tree: [1] }])).expected).toBe(
       'an object of parameters',
     );

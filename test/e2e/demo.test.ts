@@ -41,13 +41,23 @@ describe.runIf(canRun)('stampede demo', () => {
     const labs = existsSync(join(home, 'labs')) ? readdirSync(join(home, 'labs')) : [];
     expect(labs.filter((l) => /^demo\d+$/.test(l))).toEqual([]);
   }, 300_000);
+});
 
-  it('checks its flags before simulating or starting anything', async () => {
+describe('stampede demo flags', () => {
+  it.each([
+    ['--vus', '0', /--vus: expected an integer >= 1 and <= 5000, received "?0"?/],
+    ['--vus', 'abc', /--vus: expected an integer >= 1 and <= 5000, received "abc"/],
+  ])('%s %s exits 2 before simulating or starting a lab', async (flag, value, message) => {
+    process.env.STAMPEDE_LAB_HOME = join(home, 'labs-bad');
     const out = join(home, 'bad');
     const lines: string[] = [];
     const io: Io = { out: (t) => lines.push(t), err: (t) => lines.push(t), tty: false };
-    expect(await runCommand(demoCommand, ['--out', out, '--vus', '0'], io)).toBe(2);
-    expect(lines.join('\n')).toMatch(/--vus: expected an integer >= 1.*received 0/);
+    const started = Date.now();
+    expect(await runCommand(demoCommand, ['--out', out, flag, value], io)).toBe(2);
+    expect(lines.join('\n')).toMatch(message);
+    expect(lines.join('\n')).not.toContain('== simulate');
     expect(existsSync(out)).toBe(false);
+    expect(existsSync(join(home, 'labs-bad'))).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

@@ -219,12 +219,28 @@ describe('lab lifecycle through the CLI', () => {
     );
     expect(node.code, node.stderr).toBe(0);
     expect(Number(node.stdout)).toBeGreaterThanOrEqual(200);
-    const k6 = await cli(['lab', 'exec', '--name', NAME, '--', 'k6', 'version']);
-    expect(k6.code, k6.stderr).toBe(0);
-    expect(k6.stdout).toMatch(/k6 v1\.8\.1/);
-    const forgot = await cli(['lab', 'exec', '--name', NAME, 'dig', '+short', GLOBAL]);
-    expect(forgot.code).toBe(2);
-    expect(forgot.stderr).toMatch(/-- before the command: stampede lab exec -- dig \+short/);
+    // The caller's own extra CAs stay trusted next to the lab CA.
+    const bundle = await cli(
+      ['lab', 'exec', '--name', NAME, '--', 'sh', '-c', 'echo $NODE_EXTRA_CA_CERTS'],
+      60_000,
+      preset,
+    );
+    const certs = (f: string) => readFileSync(f, 'utf8').match(/BEGIN CERTIFICATE/g)?.length ?? 0;
+    expect(certs(bundle.stdout.trim())).toBe(certs(preset.NODE_EXTRA_CA_CERTS) + 1);
+  });
+
+  it('lab exec: every example of its --help runs as written', async () => {
+    const help = await cli(['lab', 'exec', '--help']);
+    const examples = help.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('  stampede lab exec -- '))
+      .map((l) => l.trim().split(/\s+/).slice(4));
+    expect(examples.map((e) => e[0])).toEqual(['dig', 'curl', 'k6']);
+    for (const cmd of examples) {
+      const r = await cli(['lab', 'exec', '--name', NAME, '--', ...cmd]);
+      expect(r.code, `${cmd.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(r.stdout.trim(), cmd.join(' ')).not.toBe('');
+    }
   });
 
   it('nothing in the lab listens on a non-loopback address', async () => {
@@ -386,7 +402,7 @@ describe('lab lifecycle through the CLI', () => {
     const gone = await cli(['lab', 'status', '--name', NAME]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(
-      /no lab is listening.*start one with 'npx stampede lab up --detach'.*LAB_NOT_RUNNING/,
+      /no lab is listening.*start one with: npx stampede lab up --detach --name e2e-\d+.*LAB_NOT_RUNNING/,
     );
     const again = await cli(['lab', 'down', '--name', NAME], 60_000);
     expect(again.code).toBe(0);

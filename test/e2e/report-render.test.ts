@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../reports/index';
-import { copySweepEnvelope, k6Envelope, k6Raw, writeRunDir } from '../fixtures/reports/envelopes';
+import {
+  copySweepEnvelope,
+  k6Envelope,
+  k6Raw,
+  killedK6RunDir,
+  writeRunDir,
+} from '../fixtures/reports/envelopes';
 import { type Browser, chromiumAvailable, launchChromium } from './helpers/chromium';
 
 interface ChartCheck {
@@ -81,6 +87,13 @@ describe.skipIf(!available)('report renders in Chromium', () => {
     const dir = writeRunDir(join(base, 'k6-cold-pull'), k6Envelope(), k6Raw());
     const file = await writeReport([dir]);
     await render(file, ['throttling', 'pull', 'pull-cdf', 'errors', 'time-series']);
+  }, 60_000);
+
+  // Real k6 output (no hand-made pullS records): the pull CDF comes from k6's own points.
+  it('draws the pull charts of a real k6 run killed before its summary', async () => {
+    const dir = killedK6RunDir(join(base, 'k6-killed'));
+    const file = await writeReport([dir]);
+    await render(file, ['throttling', 'node-egress', 'pull', 'pull-cdf', 'time-series']);
   }, 60_000);
 
   it('draws a comparison of the two', async () => {

@@ -2,9 +2,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { collectMetrics } from '../../lib/k6/collect';
 import { envelopeFromRaw } from '../../reports/from-raw';
 import { loadRun } from '../../reports/load-run';
-import { copySweepEnvelope, k6Envelope, k6Raw, writeRunDir } from '../fixtures/reports/envelopes';
+import { parseRaw } from '../../reports/read-raw';
+import {
+  copySweepEnvelope,
+  k6Envelope,
+  k6Raw,
+  killedK6Records,
+  killedK6RunDir,
+  writeRunDir,
+} from '../fixtures/reports/envelopes';
 import { inputError } from '../helpers/input-error';
 
 const base = mkdtempSync(join(tmpdir(), 'stampede-load-run-'));
@@ -92,11 +101,77 @@ describe('envelopeFromRaw', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const e = envelopeFromRaw(recorded, 'dir-name');
     expect(e.kind).toBe('k6');
-    expect(e.name).toBe('dir-name');
+    // The scenario k6 tagged its points with, as the run command names a finished run's
+    // summary, not the timestamped dir name: comparisons pair points by that label.
+    expect(e.name).toBe('cold-pull');
+    expect(e.runtime.wallMs).toBeGreaterThan(1000);
     expect(e.incomplete?.reason).toMatch(/summary\.json missing: rebuilt from 164 raw record/);
     expect(e.metrics.pulls).toEqual({ ok: 1, failed: 1 });
     expect(e.metrics.pullS?.max).toBeCloseTo(1.326, 3);
     expect(e.metrics.pullCdf).toEqual([{ value: 1.326, fraction: 1 }]);
-    expect(e.points.map((p) => p.label)).toEqual(['dir-name']);
+    expect(e.points.map((p) => p.label)).toEqual(['cold-pull']);
+  });
+});
+
+describe('a real killed k6 run', () => {
+  it('is rebuilt with the metrics its summary would have had', () => {
+    const run = loadRun(killedK6RunDir(join(base, 'killed-k6')));
+    expect(run.fromRaw).toBe(true);
+    // Its torn last line is what a kill leaves: dropped without a warning.
+    expect(run.unreadable).toEqual([]);
+    const e = run.envelope;
+    expect(e).toMatchObject({ kind: 'k6', name: 'cold-pull' });
+    const pullsMs = killedK6Records()
+      .filter((r) => r.metric === 'pull_duration' && r.type === 'Point')
+      .map((r) => (r.data as { value: number }).value);
+    expect(pullsMs).toHaveLength(8);
+    expect(e.metrics.pulls).toEqual({ ok: 8, failed: 0 });
+    expect(e.metrics.pullS?.max).toBeCloseTo(Math.max(...pullsMs) / 1000, 9);
+    expect(e.metrics.errors).toEqual({ total: 0, byCode: {} });
+    // Exactly what the run command computes from the same records.
+    const { timeSeries: _, ...expected } = collectMetrics(killedK6Records());
+    expect(e.metrics).toMatchObject(JSON.parse(JSON.stringify(expected)));
+    const cdf = e.metrics.pullCdf as Array<{ value: number; fraction: number }>;
+    expect(cdf).toHaveLength(8);
+    expect(cdf.at(-1)).toEqual({ value: Math.max(...pullsMs) / 1000, fraction: 1 });
+    expect(e.points).toHaveLength(1);
+    expect(e.points[0]?.label).toBe('cold-pull');
+  });
+});
+
+describe('raw.ndjson lines', () => {
+  it('drops a torn last line quietly and counts every other unreadable line', () => {
+    const ok = (i: number) => JSON.stringify({ t: i, pullS: i });
+    const text = [
+      ok(1),
+      '{"t": 2, "pul', // corrupt in the middle
+      ok(3),
+      '\u0000\u0001\u00ff\ufffdPNG\u001a',
+      '42', // JSON, but not a record
+      '',
+      ok(4),
+      '{"t": 5, "pu', // torn: no newline after it
+    ].join('\n');
+    expect(parseRaw(text)).toEqual({
+      records: [1, 3, 4].map((i) => ({ t: i, pullS: i })),
+      unreadable: [2, 4, 5],
+    });
+    // A bad line followed by a newline was written whole: not torn, so counted.
+    expect(parseRaw(`${ok(1)}\n{nope\n`).unreadable).toEqual([2]);
+  });
+
+  it('loadRun reports the skipped lines of a run with a summary', () => {
+    const dir = writeRunDir(join(base, 'corrupt'), k6Envelope());
+    writeFileSync(
+      join(dir, 'raw.ndjson'),
+      Buffer.concat([
+        Buffer.from(`${JSON.stringify(k6Raw()[0])}\n{"broken\n`),
+        Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x0a]),
+        Buffer.from(`${JSON.stringify(k6Raw()[1])}\n`),
+      ]),
+    );
+    const run = loadRun(dir);
+    expect(run.raw).toHaveLength(2);
+    expect(run.unreadable).toEqual([2, 3]);
   });
 });

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Io, runCommand } from '../../lib/cli/command';
 import { reportCommand } from '../../lib/cli/commands/report';
-import { copySweepEnvelope, k6Envelope, k6Raw, writeRunDir } from '../fixtures/reports/envelopes';
+import { defaultRunDir } from '../../lib/results/run-dir';
+import {
+  chartIds,
+  copySweepEnvelope,
+  k6Envelope,
+  k6Raw,
+  killedK6RunDir,
+  writeRunDir,
+} from '../fixtures/reports/envelopes';
 
 const base = mkdtempSync(join(tmpdir(), 'stampede-report-cmd-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -109,6 +117,93 @@ describe('stampede report', () => {
     const isDir = await run([dir, '--out', base]);
     expect(isDir.code).toBe(2);
     expect(isDir.err).toContain('--out: expected a file path');
+  });
+
+  it('rebuilds a killed k6 run with its pull metrics and charts', async () => {
+    const dir = killedK6RunDir(join(base, 'killed-k6'));
+    const r = await run([dir]);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).not.toContain('No metrics recorded');
+    expect(html).toContain('<h1>cold-pull<span class="badge">k6</span>');
+    for (const key of ['pullS.p50', 'pullS.p99', 'pulls.ok', 'errors.total', 'layerS.p90', 'http.requests'])
+      expect(html).toContain(`<td class="key">${key}</td>`);
+    expect(chartIds(html)).toEqual(['throttling', 'node-egress', 'pull', 'pull-cdf', 'time-series']);
+    // Says why the parameters table is empty rather than leaving "none recorded" unexplained.
+    expect(html).toContain('written only to summary.json');
+  });
+
+  it('warns about unreadable raw.ndjson lines on the console and in the page', async () => {
+    const dir = writeRunDir(join(base, 'corrupt-raw'), k6Envelope());
+    const raw = k6Raw().map((x) => JSON.stringify(x));
+    writeFileSync(
+      join(dir, 'raw.ndjson'),
+      Buffer.concat([
+        Buffer.from(`${raw.slice(0, 10).join('\n')}\n{"type":"Point","metric":"ht\n`),
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0x0a]),
+        Buffer.from(`${raw.slice(10).join('\n')}\n{"torn":`),
+      ]),
+    );
+    const r = await run([dir]);
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(join(dir, 'report.html'));
+    expect(r.err).toContain(
+      `${join(dir, 'raw.ndjson')}: 2 unreadable lines in raw.ndjson skipped (lines 11, 12)`,
+    );
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(html).toMatch(/class="banner note">2 unreadable lines in raw\.ndjson skipped/);
+    // A torn last line alone is what a kill leaves: no warning.
+    const clean = writeRunDir(join(base, 'torn-raw'), k6Envelope());
+    writeFileSync(join(clean, 'raw.ndjson'), `${raw.join('\n')}\n{"torn":`);
+    const r2 = await run([clean]);
+    expect(r2).toMatchObject({ code: 0, err: '' });
+    expect(readFileSync(join(clean, 'report.html'), 'utf8')).not.toContain('unreadable');
+  });
+
+  it('names odd reference, incomplete and runtime fields instead of crashing', async () => {
+    const cases: Array<[(e: Record<string, unknown>) => void, RegExp]> = [
+      [
+        (e) => (e.reference = { source: 'x', points: [null] }),
+        /summary\.json: reference\.points\[0\]: expected an object \{label, metrics\}, received null/,
+      ],
+      [
+        (e) => (e.reference = { source: 'x' }),
+        /reference\.points: expected a list of points, received nothing/,
+      ],
+      [(e) => (e.incomplete = 'killed'), /incomplete: expected an object \{reason\}, received "killed"/],
+      [(e) => (e.incomplete = {}), /incomplete\.reason: expected a string, received nothing/],
+      [(e) => (e.runtime = 5), /runtime: expected an object/],
+    ];
+    for (const [i, [spoil, message]] of cases.entries()) {
+      const env = structuredClone(copySweepEnvelope()) as unknown as Record<string, unknown>;
+      spoil(env);
+      const dir = join(base, `odd-${i}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
+      const r = await run([dir]);
+      expect(r.code, r.err).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.err).toContain('[BAD_RUN_DIR]');
+    }
+  });
+
+  it('says why the deltas of runs of different models are empty', async () => {
+    const sweep = writeRunDir(join(base, 'note-sweep'), copySweepEnvelope());
+    const pull = writeRunDir(join(base, 'note-pull'), k6Envelope(), k6Raw());
+    await run([sweep, pull]);
+    expect(readFileSync(join(sweep, 'compare.html'), 'utf8')).toContain(
+      'These runs are of different models/scenarios (copy-sweep, cold-pull)',
+    );
+    const again = writeRunDir(join(base, 'note-sweep-2'), copySweepEnvelope());
+    await run([sweep, again]);
+    expect(readFileSync(join(sweep, 'compare.html'), 'utf8')).not.toContain('different models');
+  });
+
+  it("--help's example run dir has the form run directories are named in", async () => {
+    const r = await run(['--help']);
+    const example = r.out.match(/stampede report (runs\/copy-sweep-\S+)/)?.[1];
+    const real = defaultRunDir('copy-sweep', new Date('2026-01-01T00:00:00Z'));
+    expect(real.endsWith(example ?? 'no example')).toBe(true);
   });
 
   it('--help explains every chart', async () => {

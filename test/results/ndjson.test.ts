@@ -1,10 +1,11 @@
-import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ndjsonWriter, readNdjson } from '../../lib/results/ndjson';
-import { defaultRunDir } from '../../lib/results/run-dir';
+import { createRunDir, defaultRunDir, ensureRunDir } from '../../lib/results/run-dir';
 import { cdf, egressQuantiles, quantiles } from '../../lib/results/stats';
+import { inputError } from '../helpers/input-error';
 
 describe('raw results on disk', () => {
   it('streams records that can be read back, and survives a torn last line', () => {
@@ -35,6 +36,35 @@ describe('run directories', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+});
+
+describe('creating run directories', () => {
+  it('claims a directory of its own for each run of the same second, never reusing one', () => {
+    const cwd = process.cwd();
+    process.chdir(mkdtempSync(join(tmpdir(), 'stampede-')));
+    try {
+      const at = new Date('2026-11-23T12:00:00.500Z');
+      const dirs = [1, 2, 3].map(() => createRunDir('cold-pull', at));
+      expect(dirs[0]).toMatch(/runs\/cold-pull-20261123T120000$/);
+      expect(dirs.slice(1)).toEqual([`${dirs[0]}-2`, `${dirs[0]}-3`]);
+      for (const d of dirs) expect(statSync(d).isDirectory()).toBe(true);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('makes missing parents and names the flag when a path cannot be made', () => {
+    const root = mkdtempSync(join(tmpdir(), 'stampede-'));
+    expect(ensureRunDir(join(root, 'a', 'b'), '--out')).toBe(join(root, 'a', 'b'));
+    expect(statSync(join(root, 'a', 'b')).isDirectory()).toBe(true);
+    writeFileSync(join(root, 'f'), 'x');
+    expect(inputError(() => ensureRunDir(join(root, 'f', 'sub'), '--out')).field).toBe('--out');
+    // mkdir under /proc answers ENOENT; node's recursive mkdir would spin on it forever.
+    if (existsSync('/proc/self'))
+      expect(inputError(() => ensureRunDir('/proc/stampede-nope/x', '--out')).message).toMatch(
+        /^--out: expected a directory that can be created, received "\/proc\/stampede-nope\/x \(ENOENT\)"$/,
+      );
   });
 });
 

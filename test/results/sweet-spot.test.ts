@@ -66,9 +66,15 @@ describe('sweetSpot', () => {
     if (!all) throw new Error('no sweet spot');
     const text = describeSweetSpot(all, (v) => `${v}s`);
     expect(text).toMatch(
-      /^b \(4 copies per layer\): every configuration throttles: the fewest copies with a P99/,
+      /^b \(4 copies per layer\): every configuration throttles, so this is no sweet spot, only the fewest copies with a P99 within 2% of the best \(700s\)/,
     );
-    expect(text).not.toMatch(/no throttling/);
-    expect(text).toMatch(/no configuration with more copies was run$/);
+    expect(text).not.toMatch(/no throttling|change nothing/);
+    expect(text).toMatch(/no configuration with more copies was run, so whether more would help is unknown$/);
+    // Throttle-free, but the spot is the largest configuration run: still no "change nothing".
+    const last = sweetSpot([point('a', 1, 900, 10), point('b', 4, 700, 0)]);
+    if (!last) throw new Error('no sweet spot');
+    expect(describeSweetSpot(last, (v) => `${v}s`)).toBe(
+      'b (4 copies per layer): the fewest copies with no throttling and a P99 within 2% of the best (700s); no configuration with more copies was run, so whether more would help is unknown',
+    );
   });
 });

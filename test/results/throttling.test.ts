@@ -26,7 +26,14 @@ describe('describeThrottling', () => {
       throttlesByLayer: [0, 2, 0, 9, 1, 7],
     });
     expect(describeThrottling(p, s)).toBe(
-      'Low: 19 503s from 2 backends, t = 30 s to 52 s; layers 3 (9), 5 (7), 1 (2) and 1 more on 1 other layer',
+      'Low: 19 503s from 2 backends, t = 30 s to 52 s; layers 3 (9), 5 (7), 1 (2) and 1 more 503 on 1 other layer',
+    );
+  });
+
+  it('says the rest are 503s spread over the other layers, not layers', () => {
+    const p = point({ throttleEvents: 1060, throttlesByLayer: [5, 200, 405, 258, 190] });
+    expect(describeThrottling(p, s)).toBe(
+      'Low: 1060 503s; layers 2 (405), 3 (258), 1 (200) and 195 more 503s on 2 other layers',
     );
   });
 

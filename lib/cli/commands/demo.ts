@@ -51,7 +51,8 @@ export const demoCommand = defineCommand({
 5. one HTML page with both runs: <out>/report.html (each run also has its own report)
 
 demo<N> is a lab name of its own per demo (N from the process id), so a demo never touches
-a lab you started yourself.
+a lab you started yourself; its state dir (.lab/demo<N>/: CA keys, logs) goes when the lab
+goes down. Flags are checked before step 1: a bad one exits 2 and starts nothing.
 
 Needs root for the lab's network namespace (it falls back to plain loopback otherwise).`,
   flags: {
@@ -79,25 +80,28 @@ Needs root for the lab's network namespace (it falls back to plain loopback othe
     dirs.push(simDir);
 
     if (!ctx.flags['skip-lab']) {
+      const stateDir = join(labHome(), name);
+      // The state dir (CA keys, logs) goes with the lab, but only one this demo made: a lab
+      // someone started by hand under the same name keeps its own.
+      const ownDir = !existsSync(stateDir);
+      let started = false;
       try {
         const sets = DEMO_LAB_SETS.flatMap((s) => ['--set', s]);
         await step(io, 'start the lab', ['up', '--detach', '--name', name, ...sets], labCommand);
-        try {
-          await step(
-            io,
-            'pull through the lab with k6',
-            ['cold-pull', '--target', 'lab', '--name', name, '--out', k6Dir, '--set', `vus=${vus}`],
-            runScenarioCommand,
-          );
-        } finally {
-          // Whatever happened, leave no lab behind, nor its state dir (CA keys and logs of
-          // a lab name no one will use again).
-          await runCommand(labCommand, ['down', '--name', name], io);
-          rmSync(join(labHome(), name), { recursive: true, force: true });
-        }
+        started = true;
+        await step(
+          io,
+          'pull through the lab with k6',
+          ['cold-pull', '--target', 'lab', '--name', name, '--out', k6Dir, '--set', `vus=${vus}`],
+          runScenarioCommand,
+        );
       } catch (e) {
         failure = e as Error;
         io.err(`stampede: ${failure.message}`);
+      } finally {
+        // Whatever happened (a start that failed half-way too), leave no lab behind.
+        if (started || ownDir) await runCommand(labCommand, ['down', '--name', name], io);
+        if (ownDir) rmSync(stateDir, { recursive: true, force: true });
       }
       dirs.push(k6Dir);
     }

@@ -4,15 +4,25 @@
  * (lib/lab/lab-client.ts), so they work from the host and from inside the lab alike.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { helpRows } from '../../config/schema';
 import { InputError, RunError } from '../../errors';
 import { REPO_ROOT } from '../../k6/bundle';
 import { type LabConfig, labSchema, resolveLabConfig } from '../../lab/config';
-import { describeFault, FAULT_KINDS, faultFromArgs, faultHelp } from '../../lab/fault-spec';
+import {
+  checkFault,
+  describeFault,
+  FAULT_KINDS,
+  FAULT_SPECS,
+  faultFromArgs,
+  faultHelp,
+} from '../../lab/fault-spec';
 import { labClient, labSocketPath, labTopologyByName } from '../../lab/lab-client';
 import { decideNetns, nsExec } from '../../lab/netns';
+import type { FaultKind } from '../../lab/state';
 import type { LabStatus } from '../../lab/supervisor';
+import type { Topology } from '../../lab/topology';
 import { type Ctx, defineCommand, flagList, flagString, type Io } from '../command';
 
 const DEFAULT_NAME = () => process.env.STAMPEDE_LAB_NAME ?? 'lab';
@@ -72,7 +82,7 @@ function printEndpoints(io: Io, s: LabStatus): void {
   io.out(`  api        ${e.apiSocket}`);
   io.out(`  global     ${e.global.map((g) => `http://${g}:${e.port}`).join('  ')}`);
   io.out(
-    `  https      ${e.global.map((g) => `https://${g}:${s.tlsPort}`).join('  ')}  (lab CA: NODE_EXTRA_CA_CERTS, set by lab exec)`,
+    `  https      ${e.global.map((g) => `https://${g}:${s.tlsPort}`).join('  ')}  (lab CA trusted inside lab exec)`,
   );
   for (const r of e.regions) {
     io.out(`  ${r.region.padEnd(10)} front ${r.frontIp}  ${[...r.regional, ...r.data].join('  ')}`);
@@ -140,7 +150,7 @@ export function renderStatus(s: LabStatus): string {
   for (const f of s.faults) lines.push(`  ${describeFault(f)}`);
   lines.push(
     '',
-    `storage: backends=${s.storage.backends} active of ${s.storage.configuredBackends} per region, copies=${s.storage.copies}, ceiling=${s.storage.ceilingBps || 'none'} B/s, selection=${s.storage.selection}`,
+    `storage: backends=${s.storage.backends} active of ${s.storage.configuredBackends} per region, copies=${s.storage.copies}, ceiling=${s.storage.ceilingBps ? `${s.storage.ceilingBps} B/s` : 'none'}, selection=${s.storage.selection}`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -156,9 +166,17 @@ namespace stampede-<name> when root (host loopback otherwise). Prints the endpoi
 Bad config exits 2 naming the field. State and logs: .lab/<name>/ ($STAMPEDE_LAB_HOME).
 
   stampede lab up --detach
-  stampede lab up --config lab.json --set storage.copies=3 --name sweep --detach`,
+  stampede lab up --set storage.copies=3 --set regions.names=eastus,westus --name sweep --detach
+
+Config (--set path=value, or the same tree as JSON in --config FILE, e.g.
+{"storage": {"copies": 3}}); path = default, then meaning and accepted values:
+${helpRows(labSchema).join('\n')}`,
   flags: {
-    config: { type: 'string', hint: 'FILE', description: 'lab config (JSON, same tree as --set paths)' },
+    config: {
+      type: 'string',
+      hint: 'FILE',
+      description: 'lab config (JSON, same tree as the --set paths listed above)',
+    },
     set: { type: 'string', multiple: true, hint: 'path=value', description: 'override one config value' },
     ...nameFlag,
     netns: { type: 'string', hint: 'auto|on|off', description: 'shortcut for --set lab.netns=...' },
@@ -228,26 +246,20 @@ const exec = defineCommand({
   help: `
 The command runs in the namespace stampede-<name> with /etc/resolv.conf pointing at the
 lab's DNS, so its own resolver looks up the lab's names. It also gets STAMPEDE_LAB_NAME,
-STAMPEDE_LAB_SOCKET, STAMPEDE_LAB_DNS, STAMPEDE_LAB_HOSTS (name -> address JSON) and
-NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and CURL_CA_BUNDLE pointing at a bundle of the system CAs
-and the lab CA (so node, k6 and curl trust the lab's HTTPS endpoints), and the project's
-k6 build (.tools/bin) first on PATH. Exits with the command's code. Without a namespace the
-command runs on the host and must use STAMPEDE_LAB_HOSTS.
+STAMPEDE_LAB_SOCKET, STAMPEDE_LAB_DNS and STAMPEDE_LAB_HOSTS (name -> address JSON), the
+project's k6 build (.tools/bin) first on PATH, and trust for the lab CA (node, curl, k6,
+skopeo): NODE_EXTRA_CA_CERTS is your own NODE_EXTRA_CA_CERTS file plus the lab CA,
+SSL_CERT_FILE and CURL_CA_BUNDLE are the system CAs plus both (bundles written to
+.lab/<name>/). Exits with the command's code. Without a namespace the command runs on the
+host and must use STAMPEDE_LAB_HOSTS. Put -- before the command.
 
   stampede lab exec -- dig +short contoso.stampede.test
-  stampede lab exec -- curl -s https://login.stampede.test:8443/
+  stampede lab exec -- curl -sI https://contoso.stampede.test:8443/v2/
   stampede lab exec -- k6 version`,
   flags: { ...nameFlag },
   async run(ctx) {
-    if (ctx.rest.length === 0)
-      throw new InputError(
-        '-- <command>',
-        ctx.positionals.length > 0
-          ? `-- before the command: stampede lab exec -- ${ctx.positionals.join(' ')}`
-          : 'a command after --',
-        ctx.positionals.length > 0 ? ctx.positionals.join(' ') : undefined,
-      );
     const name = labName(ctx);
+    if (ctx.rest.length === 0) throw missingCommand(ctx);
     const client = clientFor(ctx);
     const [{ netns, topology: topo }, s] = await Promise.all([client.config(), client.status()]);
     const env: NodeJS.ProcessEnv = {
@@ -258,15 +270,7 @@ command runs on the host and must use STAMPEDE_LAB_HOSTS.
       STAMPEDE_LAB_HOSTS: JSON.stringify(s.endpoints.hosts),
       PATH: `${join(REPO_ROOT, '.tools', 'bin')}:${process.env.PATH ?? ''}`,
     };
-    try {
-      const { readIdentityRecord } = await import('../../lab/identity');
-      const bundle = trustBundle(topo.stateDir, readIdentityRecord(topo.stateDir).caCertPath);
-      env.NODE_EXTRA_CA_CERTS = bundle;
-      env.SSL_CERT_FILE = bundle;
-      env.CURL_CA_BUNDLE = bundle;
-    } catch {
-      // no identity record: the lab's HTTPS endpoint is simply not trusted by this command
-    }
+    Object.assign(env, await trustEnv(topo));
     if (!netns) ctx.io.err(`note: lab ${name} has no namespace; names resolve only via STAMPEDE_LAB_HOSTS`);
     const cmd = [...(netns ? nsExec(topo.namespace) : []), ...ctx.rest];
     return await new Promise<number>((resolve, reject) => {
@@ -279,6 +283,98 @@ command runs on the host and must use STAMPEDE_LAB_HOSTS.
 
 const sigNum: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
+/** `lab exec dig x` (no --): the words parsed as positionals; show the line that works. */
+function missingCommand(ctx: Ctx): InputError {
+  const words = ctx.positionals;
+  if (words.length === 0)
+    return new InputError('<command>', 'a command after -- (stampede lab exec -- dig ...)', undefined);
+  const name = flagString(ctx, 'name');
+  const fixed = `stampede lab exec${name !== undefined ? ` --name ${name}` : ''} -- ${words.join(' ')}`;
+  return new InputError(
+    '<command>',
+    `the command after -- (put -- before the command: ${fixed})`,
+    words.join(' '),
+  );
+}
+
+/**
+ * Trust for the lab CA, whatever the caller already set: NODE_EXTRA_CA_CERTS and the
+ * OpenSSL/Go variables each take one file, so leaving the caller's value (say the system
+ * bundle) would never trust the lab, and pointing them at the lab CA alone would drop every
+ * other CA. Node adds NODE_EXTRA_CA_CERTS to its own roots, so its bundle is the caller's
+ * extra CAs + the lab CA; SSL_CERT_FILE (Go: k6, skopeo; OpenSSL) and CURL_CA_BUNDLE replace
+ * the roots, so theirs starts with the system CAs.
+ */
+async function trustEnv(topo: Topology): Promise<NodeJS.ProcessEnv> {
+  const { readIdentityRecord } = await import('../../lab/identity');
+  let labCa: string;
+  try {
+    labCa = readIdentityRecord(topo.stateDir).caCertPath;
+  } catch {
+    return {}; // a lab without its identity record yet: nothing of it to trust
+  }
+  const callerExtra = process.env.NODE_EXTRA_CA_CERTS;
+  const nodeBundle = join(topo.stateDir, 'node-extra-ca.pem');
+  const fullBundle = join(topo.stateDir, 'ca-bundle.pem');
+  writeBundle(nodeBundle, [callerExtra, labCa]);
+  writeBundle(fullBundle, [SYSTEM_CAS, callerExtra, labCa]);
+  return { NODE_EXTRA_CA_CERTS: nodeBundle, SSL_CERT_FILE: fullBundle, CURL_CA_BUNDLE: fullBundle };
+}
+const SYSTEM_CAS = '/etc/ssl/certs/ca-certificates.crt';
+
+/**
+ * PEM files concatenated (missing ones and the target itself, as in a nested lab exec,
+ * skipped); written aside and renamed, so a concurrent lab exec never reads half a bundle.
+ */
+function writeBundle(file: string, sources: Array<string | undefined>): void {
+  const files = [...new Set(sources)].filter(
+    (f): f is string => f !== undefined && f !== '' && f !== file && existsSync(f),
+  );
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${files.map((f) => readFileSync(f, 'utf8').trim()).join('\n')}\n`);
+  renameSync(tmp, file);
+}
+
+/**
+ * What the fault request gets wrong without asking the lab (kind, a missing --region,
+ * parameter names and values): checkFault against a stand-in lab that has every region,
+ * backend and registry the request names, so the only checks left for the lab are whether
+ * those exist in it. Bad input exits 2 before connecting, also when no lab is up.
+ */
+function precheckFault(body: Record<string, unknown>): void {
+  const kind = body.kind as string;
+  // Own keys only: "toString" is not a fault kind.
+  if (!Object.hasOwn(FAULT_SPECS, kind))
+    throw new InputError('kind', `one of ${FAULT_KINDS.join(', ')}`, kind, 'UNKNOWN_FAULT');
+  const spec = FAULT_SPECS[kind as FaultKind];
+  if (spec.region === 'required' && body.region === undefined)
+    throw new InputError(
+      '--region',
+      `a region of the lab (${kind} needs one; 'stampede lab status' lists them)`,
+      undefined,
+    );
+  const params = (body.params ?? {}) as Record<string, string>;
+  const named = (type: string) =>
+    Object.entries(spec.params)
+      .filter(([n, p]) => p.type === type && params[n] !== undefined)
+      .flatMap(([n]) =>
+        String(params[n])
+          .split(',')
+          .map((v) => v.trim()),
+      );
+  const regions = [...(typeof body.region === 'string' ? [body.region] : []), ...named('regions')];
+  checkFault(body, standIn(regions), named('registries'));
+}
+
+const standIn = (regions: string[]): Topology =>
+  ({
+    regions: [...new Set(regions)].map((name, index) => ({
+      name,
+      index,
+      backends: Array.from({ length: 64 }, (_, b) => ({ index: b })),
+    })),
+  }) as unknown as Topology;
+
 const fault = defineCommand({
   name: 'fault',
   positionals: '<kind> [args]',
@@ -290,11 +386,12 @@ const fault = defineCommand({
 Kinds (values accept 200, 1.5, 50M, 2Gi):
 ${faultHelp()}
 
-Bad input exits 2 naming the field. Prints the new fault's id; 'lab status' shows it.
+Bad input exits 2 naming the field. Prints the new fault's id (what 'clear <id>' takes); 'lab status' shows it.
 
   stampede lab fault storage-fail --region eastus --backends 0,1
   stampede lab fault front-latency --region westus --set latencyMs=300
-  stampede lab fault clear f3`,
+  stampede lab fault list
+  stampede lab fault clear --all`,
   flags: {
     ...nameFlag,
     region: { type: 'string', hint: 'REGION', description: 'region the fault applies to' },
@@ -320,6 +417,7 @@ Bad input exits 2 naming the field. Prints the new fault's id; 'lab status' show
       }
       const id = more[0];
       if (!id) throw new InputError('<id>', 'a fault id (stampede lab fault list) or --all', undefined);
+      if (more.length > 1) throw new InputError('<id>', 'one fault id per call (or --all)', more.join(' '));
       await client.clearFault(id);
       ctx.io.out(`cleared ${id}`);
       return 0;
@@ -337,6 +435,7 @@ Bad input exits 2 naming the field. Prints the new fault's id; 'lab status' show
       ...(flagString(ctx, 'backends') !== undefined ? { backends: flagString(ctx, 'backends') } : {}),
       sets: flagList(ctx, 'set'),
     });
+    precheckFault(body);
     const f = await client.addFault(body);
     ctx.io.out(ctx.flags.json ? JSON.stringify(f) : f.id);
     return 0;
@@ -356,7 +455,7 @@ runs). --backends activates the first M of the storage.backends started per regi
 Without flags, prints the current settings. Bad values exit 2 naming the field.
 
   stampede lab storage --backends 3 --copies 2
-  stampede lab storage --copies 4 --ceiling 50M --selection least-loaded`,
+  stampede lab storage --copies 3 --ceiling 50M --selection least-loaded`,
   flags: {
     ...nameFlag,
     backends: {
@@ -414,19 +513,3 @@ replicator and a Traffic-Manager DNS, all on loopback or in the namespace stampe
 
 /** For tests and scripts: the lab's topology paths by name. */
 export { labTopologyByName };
-
-/**
- * The system CAs, whatever extra CAs the caller already trusts, and the lab CA, in one file:
- * each of NODE_EXTRA_CA_CERTS, SSL_CERT_FILE and CURL_CA_BUNDLE takes a single file, and
- * pointing one at the lab CA alone would drop every other CA (or, left as the caller set it,
- * never trust the lab).
- */
-function trustBundle(stateDir: string, labCa: string): string {
-  const parts = [SYSTEM_CAS, process.env.NODE_EXTRA_CA_CERTS, labCa].filter(
-    (f, i, all): f is string => typeof f === 'string' && f !== '' && existsSync(f) && all.indexOf(f) === i,
-  );
-  const file = join(stateDir, 'trust-bundle.pem');
-  writeFileSync(file, `${parts.map((f) => readFileSync(f, 'utf8').trim()).join('\n')}\n`);
-  return file;
-}
-const SYSTEM_CAS = '/etc/ssl/certs/ca-certificates.crt';

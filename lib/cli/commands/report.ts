@@ -23,7 +23,9 @@ Reads summary.json (and raw.ndjson when present) from each run directory and wri
 self-contained HTML page (vega-lite inlined; opens offline). One directory writes
 <dir>/report.html; several write <first dir>/compare.html with the runs side by side and a
 table of metric deltas against the first run. A run without summary.json is rebuilt from
-raw.ndjson; an interrupted run is reported with a banner. Prints the path written.
+raw.ndjson (k6 runs through the run command's own summary code); an interrupted run is
+reported with a banner, and unreadable raw.ndjson lines (other than a torn last line) are
+skipped with a warning. Prints the path written.
 Parameters whose names look like secrets (token, password, secret, ...key) are redacted.
 
 Charts of one run (each drawn only when the run has the data):
@@ -49,6 +51,8 @@ Examples:
     const path = await writeReport(
       ctx.positionals,
       out === undefined ? undefined : checkOutFile('--out', out),
+      // Warnings to stderr: stdout stays the one path scripts read.
+      { warn: (m) => ctx.io.err(m) },
     );
     ctx.io.out(path);
     return 0;

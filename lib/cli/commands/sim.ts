@@ -3,11 +3,12 @@
  * report; `stampede sim calibrate` fits the model's free parameters to a table of
  * measured percentiles and writes a preset. Parameters are validated once, here.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
 import { formatSeconds } from '../../../reports/format';
 import { writeReport } from '../../../reports/index';
 import { calibrate, FREE_PARAMS, LADDERS } from '../../../sim/experiments/calibrate';
+import { sweepLabels } from '../../../sim/experiments/copy-sweep';
 import { copySweepSchema } from '../../../sim/experiments/params';
 import { listPresets, loadPreset, writePreset } from '../../../sim/experiments/presets';
 import { MODELS, type ModelName, runModel } from '../../../sim/experiments/run-model';
@@ -19,7 +20,7 @@ import { ndjsonWriter } from '../../results/ndjson';
 import {
   checkOutDir,
   checkOutFile,
-  defaultRunDir,
+  createRunDir,
   ensureRunDir,
   RAW,
   writeJsonAtomic,
@@ -101,45 +102,29 @@ ${helpRows(schema as Schema).join('\n')}`,
       },
     },
     async run(ctx) {
-      const params = resolve(schema as Schema, layersFor(ctx), flagList(ctx, 'set')) as Infer<
-        typeof copySweepSchema
-      >;
+      const layers = layersFor(ctx);
+      const sets = flagList(ctx, 'set');
+      const params = resolve(schema as Schema, layers, sets) as Infer<typeof copySweepSchema>;
       const seed = parseSeed(ctx);
-      // A sweep runs sweep.copies, one point each: storage.copies would be silently ignored.
-      const copiesSet = flagList(ctx, 'set').find((a) => a.trim().startsWith('storage.copies='));
-      if (name === 'copy-sweep' && copiesSet)
-        throw new InputError(
-          'storage.copies',
-          'unset for copy-sweep (it runs every entry of sweep.copies, e.g. --set sweep.copies=2,6,12)',
-          copiesSet.split('=')[1],
-        );
-      if (name === 'cold-pull' && params.storage.copies > params.storage.backends)
-        throw new InputError(
-          'storage.copies',
-          `<= storage.backends (${params.storage.backends})`,
-          params.storage.copies,
-        );
+      checkCopies(name, params, layers, sets);
       // Output paths are checked before the run: a bad one found afterwards loses the run.
       const outFlag = flagString(ctx, 'out');
-      const dir = outFlag === undefined ? defaultRunDir(name) : checkOutDir('--out', outFlag);
+      const outDir = outFlag === undefined ? undefined : checkOutDir('--out', outFlag);
       const jsonFlag = flagString(ctx, 'json');
       const jsonOut = jsonFlag === undefined ? undefined : checkOutFile('--json', jsonFlag);
-      const fresh = !existsSync(dir);
-      ensureRunDir(dir);
-      const raw = ndjsonWriter(`${dir}/${RAW}`);
+      // Everything is validated by now: a directory is made only for a run that starts.
+      const dir = outDir === undefined ? createRunDir(name) : ensureRunDir(outDir, '--out');
+      const raw = ndjsonWriter(join(dir, RAW));
       const bar = progress(ctx.io, `sim ${name}`);
       let env: Envelope;
       try {
         env = runModel(name, params, seed, {
           raw,
           onPoint: (label, i, total) => bar.update(i + 1, total, label),
+          // One storm has no points to count: count its nodes as they become ready.
+          onProgress: (t, ready, nodes) =>
+            bar.update(ready, nodes, `nodes ready at t = ${formatSeconds(t)} simulated`),
         });
-      } catch (e) {
-        // Input the model rejects (a sweep that does not fit the pool) measured nothing:
-        // leave no empty run directory behind.
-        raw.close();
-        if (fresh && e instanceof InputError) rmSync(dir, { recursive: true, force: true });
-        throw e;
       } finally {
         raw.close();
       }
@@ -154,6 +139,39 @@ ${helpRows(schema as Schema).join('\n')}`,
       return 0;
     },
   });
+}
+
+/**
+ * The copy counts must fit the pool before anything runs. cold-pull places storage.copies
+ * copies; copy-sweep runs each entry of sweep.copies and ignores storage.copies, so a
+ * storage.copies given to a sweep is a mistake to name, not a value to check.
+ */
+function checkCopies(
+  name: ModelName,
+  params: Infer<typeof copySweepSchema>,
+  layers: Array<{ source: string; tree: unknown }>,
+  sets: string[],
+): void {
+  if (name === 'cold-pull') {
+    if (params.storage.copies > params.storage.backends)
+      throw new InputError(
+        'storage.copies',
+        `<= storage.backends (${params.storage.backends})`,
+        params.storage.copies,
+      );
+    return;
+  }
+  const expected =
+    'unset for copy-sweep (it runs each entry of sweep.copies instead, e.g. --set sweep.copies=2,6,12)';
+  for (const a of sets)
+    if (a.slice(0, a.indexOf('=')).trim() === 'storage.copies')
+      throw new InputError('storage.copies', expected, a.slice(a.indexOf('=') + 1));
+  for (const l of layers) {
+    const storage = (l.tree as { storage?: Record<string, unknown> }).storage;
+    if (storage && Object.hasOwn(storage, 'copies'))
+      throw new InputError(`storage.copies (in ${l.source})`, expected, storage.copies);
+  }
+  sweepLabels(params);
 }
 
 function modelHelp(name: ModelName): string {
@@ -194,9 +212,23 @@ function printTable(io: Io, env: Envelope): void {
     lines.push('503s (layers counted from 0, in manifest order):', ...throttled.map((l) => `  ${l}`));
   const spot = env.metrics.sweetSpot as SweetSpot | undefined;
   if (spot) lines.push(`sweet spot: ${describeSweetSpot(spot, formatSeconds)}`);
-  const errors = env.points.reduce((s, p) => s + (p.metrics.errors?.total ?? 0), 0);
-  if (errors > 0) lines.push(`errors: ${errors} node(s) not ready by run.horizonS`);
+  const notReady = env.points.map((p) => notReadyLine(p, env)).filter((l) => l !== null);
+  if (notReady.length > 0)
+    lines.push(
+      `not ready by run.horizonS (${formatSeconds(Number((env.params.run as { horizonS?: number })?.horizonS))}):`,
+      ...notReady.map((l) => `  ${l}`),
+    );
   io.out(lines.join('\n'));
+}
+
+/** How many nodes of a point never became ready: its quantiles cover only the others. */
+function notReadyLine(p: Envelope['points'][number], env: Envelope): string | null {
+  const missing = p.metrics.errors?.byCode?.NOT_READY_AT_HORIZON ?? p.metrics.errors?.total ?? 0;
+  if (missing <= 0) return null;
+  const nodes = Number((env.params.workload as { nodes?: number })?.nodes);
+  if (!Number.isFinite(nodes)) return `${p.label}: ${missing} nodes`;
+  const ready = nodes - missing;
+  return `${p.label}: ${missing} of ${nodes} nodes${ready > 0 ? ` (its percentiles cover the ${ready} that were ready)` : ' (no percentiles)'}`;
 }
 
 const calibrateCommand = defineCommand({

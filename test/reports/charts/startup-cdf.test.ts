@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { k6Envelope as runCommandEnvelope } from '../../../lib/k6/collect';
 import { podStartupCdfSpec, pullCdfSpec } from '../../../reports/charts/startup-cdf';
-import { copySweepEnvelope, k6Envelope, k6Raw, SWEEP_LABELS } from '../../fixtures/reports/envelopes';
+import {
+  copySweepEnvelope,
+  k6Envelope,
+  k6Raw,
+  killedK6Records,
+  SWEEP_LABELS,
+} from '../../fixtures/reports/envelopes';
 import { at, emptyEnvelope, rows } from '../spec-helpers';
 
 describe('podStartupCdfSpec', () => {
@@ -53,5 +60,27 @@ describe('pullCdfSpec', () => {
     expect(data.length).toBeGreaterThan(10);
     expect(data.at(-1)?.fraction).toBe(1);
     expect(at(spec, 'encoding.y.title')).toBe('fraction of pulls done');
+  });
+});
+
+describe('pullCdfSpec on real k6 output', () => {
+  // k6 writes no per-pull `pullS` record: the chart needs the summary's pullCdf, or the
+  // raw pull_duration points summarised the run command's way.
+  const records = killedK6Records();
+  const finished = () => runCommandEnvelope({ name: 'cold-pull', params: { vus: 2 }, records, wallMs: 5000 });
+
+  it('draws from the pullCdf the run command writes', () => {
+    const data = rows(pullCdfSpec(finished(), []));
+    expect(data).toHaveLength(8);
+    expect(data.at(-1)).toMatchObject({ point: 'cold-pull', fraction: 1 });
+  });
+
+  it('rebuilds it from raw.ndjson when the summary predates pullCdf', () => {
+    const env = finished();
+    for (const p of env.points) delete p.metrics.pullCdf;
+    expect(pullCdfSpec(env, [])).toBeNull();
+    const data = rows(pullCdfSpec(env, records));
+    expect(data).toHaveLength(8);
+    expect(data.at(-1)).toEqual({ point: 'cold-pull', value: env.metrics.pullS?.max, fraction: 1 });
   });
 });
