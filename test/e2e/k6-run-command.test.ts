@@ -137,7 +137,8 @@ async function startLongRun(dir: string): Promise<{ child: ChildProcess; exited:
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   // Wait for k6 to have finished a pull: its point is on disk (a loaded box can take a while).
   const raw = join(dir, 'raw.ndjson');
-  const pulled = () => existsSync(raw) && readFileSync(raw, 'utf8').includes('"metric":"pulls","type":"Point"');
+  const pulled = () =>
+    existsSync(raw) && readFileSync(raw, 'utf8').includes('"metric":"pulls","type":"Point"');
   for (let i = 0; i < 900 && !pulled(); i++) await sleep(100);
   expect(pulled(), 'k6 never finished a pull').toBe(true);
   return { child, exited };
