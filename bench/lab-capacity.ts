@@ -39,7 +39,7 @@ import { nsExec } from '../lib/lab/netns';
 import type { LabStatus } from '../lib/lab/supervisor';
 import type { BackendStat, Envelope, Metrics, Point, Quantiles } from '../lib/results/envelope';
 import { ndjsonWriter, readNdjson } from '../lib/results/ndjson';
-import { defaultRunDir, ensureRunDir, writeSummary } from '../lib/results/run-dir';
+import { createRunDir, ensureRunDir, writeSummary } from '../lib/results/run-dir';
 import { egressQuantiles, quantiles } from '../lib/results/stats';
 
 const MiB = 1 << 20;
@@ -99,7 +99,7 @@ if (!opt.name.startsWith('bench')) {
 }
 
 const LAB = opt.name;
-const outDir = ensureRunDir(a.out ?? defaultRunDir('lab-capacity'));
+const outDir = a.out === undefined ? createRunDir('lab-capacity') : ensureRunDir(a.out);
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const quiet: Io = { out: () => {}, err: (t) => log(`  ${t}`), tty: false };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

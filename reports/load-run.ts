@@ -8,7 +8,6 @@ import { basename, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors';
 import type { Envelope } from '../lib/results/envelope';
 import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
-import { checkReportEnvelope } from './check-envelope';
 import { envelopeFromRaw } from './from-raw';
 import { readRaw } from './read-raw';
 import type { RawRecord } from './types';
@@ -38,7 +37,7 @@ export function loadRun(dirArg: string): LoadedRun {
   const rawPath = join(dir, RAW);
   const { records: raw, unreadable } = readRaw(rawPath);
   if (existsSync(summaryPath)) {
-    const envelope = checkReportEnvelope(readSummary(dir), summaryPath);
+    const envelope = readSummary(dir);
     return {
       dir,
       envelope,

@@ -188,15 +188,8 @@ export function readSummary(dir: string): Envelope {
   }
   const problem = envelopeProblem(parsed);
   if (problem) {
-    const [field, expected] = problem;
-    const at =
-      field === '(root)'
-        ? parsed
-        : field
-            .split(/[.[\]]+/)
-            .filter(Boolean)
-            .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], parsed);
-    throw new InputError(`${path}: ${field}`, expected, at, 'BAD_RUN_DIR');
+    const [field, expected, received] = problem;
+    throw new InputError(`${path}: ${field}`, expected, received, 'BAD_RUN_DIR');
   }
   return parsed as Envelope;
 }

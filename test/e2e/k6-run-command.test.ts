@@ -27,6 +27,11 @@ let code: number;
 const lines: string[] = [];
 const io: Io = { out: (t) => lines.push(t), err: (t) => lines.push(t), tty: false };
 
+/** `run` argv for a cold-pull through this file's lab into `out`, with --set assignments. */
+function coldPullArgs(out: string, ...sets: string[]): string[] {
+  return ['cold-pull', '--target', 'lab', '--name', LAB, '--out', out, ...sets.flatMap((a) => ['--set', a])];
+}
+
 beforeAll(async () => {
   if (!canRun) return;
   home = mkdtempSync(join(tmpdir(), 'stampede-k6cli-'));
@@ -41,21 +46,7 @@ beforeAll(async () => {
   expect(up).toBe(0);
   code = await runCommand(
     runScenarioCommand,
-    [
-      'cold-pull',
-      '--target',
-      'lab',
-      '--name',
-      LAB,
-      '--out',
-      out,
-      '--set',
-      'vus=2',
-      '--set',
-      'layers=100000,250000',
-      '--set',
-      'image=cli/app:v1',
-    ],
+    coldPullArgs(out, 'vus=2', 'layers=100000,250000', 'image=cli/app:v1'),
     io,
   );
 }, 180_000);
@@ -116,21 +107,7 @@ async function startLongRun(dir: string): Promise<{ child: ChildProcess; exited:
     [
       join(REPO_ROOT, 'bin/stampede.js'),
       'run',
-      'cold-pull',
-      '--target',
-      'lab',
-      '--name',
-      LAB,
-      '--out',
-      dir,
-      '--set',
-      'vus=2',
-      '--set',
-      'iterations=400',
-      '--set',
-      'layers=2000000,2000000',
-      '--set',
-      'image=cli/long:v1',
+      ...coldPullArgs(dir, 'vus=2', 'iterations=400', 'layers=2000000,2000000', 'image=cli/long:v1'),
     ],
     { stdio: 'ignore', env: { ...process.env, STAMPEDE_LAB_HOME: home } },
   );

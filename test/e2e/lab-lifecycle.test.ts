@@ -336,6 +336,13 @@ describe('lab lifecycle through the CLI', () => {
     ]);
     expect(nan.code).toBe(2);
     expect(nan.stderr).toContain('params.latencyMs');
+    // An id no fault has: named as an id, not as the control API's path.
+    const unknown = await cli(['lab', 'fault', 'clear', 'f999', '--name', NAME]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      `<id>: expected the id of an active fault (see 'stampede lab fault list'), received "f999"`,
+    );
+    expect(unknown.stderr).not.toContain('/faults/');
     const region = await cli(['lab', 'fault', 'region-down', '--region', 'mars', '--name', NAME]);
     expect(region.code).toBe(2);
     expect(region.stderr).toContain('region');

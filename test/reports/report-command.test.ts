@@ -25,6 +25,23 @@ async function run(args: string[]) {
   return { code, out: out.join(''), err: err.join('') };
 }
 
+type Spoil = [(e: Record<string, unknown>) => void, RegExp];
+
+/** Each case spoils a good summary.json one way; report must exit 2 with BAD_RUN_DIR and the message. */
+async function expectRejected(cases: Spoil[], prefix: string): Promise<void> {
+  for (const [i, [spoil, message]] of cases.entries()) {
+    const env = structuredClone(copySweepEnvelope()) as unknown as Record<string, unknown>;
+    spoil(env);
+    const dir = join(base, `${prefix}-${i}`);
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
+    const r = await run([dir]);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).toContain('[BAD_RUN_DIR]');
+  }
+}
+
 describe('stampede report', () => {
   it('writes <dir>/report.html and prints its path', async () => {
     const dir = writeRunDir(join(base, 'sweep'), copySweepEnvelope());
@@ -82,7 +99,7 @@ describe('stampede report', () => {
   });
 
   it('names the field of a summary.json that is not a result envelope, instead of crashing', async () => {
-    const cases: Array<[(e: Record<string, unknown>) => void, RegExp]> = [
+    const cases: Spoil[] = [
       [(e) => delete e.metrics, /summary\.json: metrics: expected an object of metrics, received nothing/],
       [(e) => (e.metrics = null), /summary\.json: metrics: expected an object of metrics, received null/],
       [(e) => (e.points = [null]), /summary\.json: points\[0\]: expected an object/],
@@ -91,17 +108,7 @@ describe('stampede report', () => {
         /summary\.json: points\[0\]\.metrics: expected an object of metrics/,
       ],
     ];
-    for (const [i, [spoil, message]] of cases.entries()) {
-      const env = structuredClone(copySweepEnvelope()) as unknown as Record<string, unknown>;
-      spoil(env);
-      const dir = join(base, `spoilt-${i}`);
-      mkdirSync(dir);
-      writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
-      const r = await run([dir]);
-      expect(r.code, r.err).toBe(2);
-      expect(r.err).toMatch(message);
-      expect(r.err).toContain('[BAD_RUN_DIR]');
-    }
+    await expectRejected(cases, 'spoilt');
   });
 
   it('says a file is not a run directory, and checks --out before building', async () => {
@@ -161,7 +168,7 @@ describe('stampede report', () => {
   });
 
   it('names odd reference, incomplete and runtime fields instead of crashing', async () => {
-    const cases: Array<[(e: Record<string, unknown>) => void, RegExp]> = [
+    const cases: Spoil[] = [
       [
         (e) => (e.reference = { source: 'x', points: [null] }),
         /summary\.json: reference\.points\[0\]: expected an object \{label, metrics\}, received null/,
@@ -174,17 +181,7 @@ describe('stampede report', () => {
       [(e) => (e.incomplete = {}), /incomplete\.reason: expected a string, received nothing/],
       [(e) => (e.runtime = 5), /runtime: expected an object/],
     ];
-    for (const [i, [spoil, message]] of cases.entries()) {
-      const env = structuredClone(copySweepEnvelope()) as unknown as Record<string, unknown>;
-      spoil(env);
-      const dir = join(base, `odd-${i}`);
-      mkdirSync(dir);
-      writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
-      const r = await run([dir]);
-      expect(r.code, r.err).toBe(2);
-      expect(r.err).toMatch(message);
-      expect(r.err).toContain('[BAD_RUN_DIR]');
-    }
+    await expectRejected(cases, 'odd');
   });
 
   it('says why the deltas of runs of different models are empty', async () => {
