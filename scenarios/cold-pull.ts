@@ -173,7 +173,8 @@ function withRetries<RT extends ResponseType | undefined>(
 }
 
 function credentialsFrom(data: SetupData): RegistryCredentials {
-  if (data.refreshToken) return { kind: 'refresh', refreshToken: data.refreshToken };
+  const refreshToken = E.STAMPEDE_REFRESH_TOKEN ?? data.refreshToken;
+  if (refreshToken) return { kind: 'refresh', refreshToken };
   if (E.STAMPEDE_USERNAME && E.STAMPEDE_PASSWORD)
     return { kind: 'basic', username: E.STAMPEDE_USERNAME, password: E.STAMPEDE_PASSWORD };
   return { kind: 'anonymous' };
@@ -205,7 +206,9 @@ function aadToken(): string | undefined {
 }
 
 export function setup(): SetupData {
-  if (E.STAMPEDE_REFRESH_TOKEN) return { refreshToken: E.STAMPEDE_REFRESH_TOKEN };
+  // A token given in the environment stays there (every VU reads __ENV): setup()'s return
+  // value is what k6 hands to outputs and APIs, so only a token minted here goes in it.
+  if (E.STAMPEDE_REFRESH_TOKEN) return {};
   const aad = aadToken();
   if (!aad) return {};
   const ping = http.get(`${BASE}/v2/`, { tags: { step: 'ping' } });

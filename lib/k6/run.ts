@@ -97,6 +97,9 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     '--no-usage-report',
     '--no-color',
     '--quiet',
+    // No REST API: it serves setup()'s return value (the registry refresh token) at
+    // /v1/setup to anyone on the host's loopback, and two runs would fight over its port.
+    '--address=',
     '--out',
     `json=${rawPath}`,
     o.script,
@@ -106,7 +109,7 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
   // scenario's setup() hands its VUs the registry refresh token. The scenario's
   // handleSummary writes k6's summary here without it.
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inheritedEnv(),
     K6_NO_USAGE_REPORT: 'true',
     STAMPEDE_K6_SUMMARY: summaryPath,
     ...o.env,
@@ -172,6 +175,16 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     process.off('SIGTERM', onSigint);
     o.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The caller's environment minus k6's own options (K6_*): this command decides how k6 runs
+ * and where its outputs go. An inherited K6_SUMMARY_EXPORT would write setup()'s return
+ * value (the refresh token) to a file, K6_OUT would copy every point elsewhere, K6_ADDRESS
+ * would bring the REST API back.
+ */
+export function inheritedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('K6_')));
 }
 
 /**

@@ -37,6 +37,8 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'stampede-k6cli-'));
   out = join(home, 'run');
   process.env.STAMPEDE_LAB_HOME = home;
+  // k6 reads its options from K6_* too: this one would save setup()'s return value.
+  process.env.K6_SUMMARY_EXPORT = join(home, 'exported-summary.json');
   const up = await runCommand(
     labCommand,
     // Storage over TLS: k6 follows 307s to https:// backends and verifies them against the lab CA.
@@ -49,6 +51,7 @@ beforeAll(async () => {
     coldPullArgs(out, 'vus=2', 'layers=100000,250000', 'image=cli/app:v1'),
     io,
   );
+  delete process.env.K6_SUMMARY_EXPORT;
 }, 180_000);
 
 afterAll(async () => {
@@ -98,7 +101,25 @@ describe.runIf(canRun)('stampede run cold-pull --target lab', () => {
       expect(jwt.test(readFileSync(join(out, f), 'utf8')), `${f} holds a token`).toBe(false);
     for (const l of lines) expect(jwt.test(l), l).toBe(false);
   });
+
+  it("ignores k6 options in the caller's environment (K6_SUMMARY_EXPORT would save setup data)", () => {
+    expect(code, lines.join('\n')).toBe(0);
+    expect(existsSync(join(home, 'exported-summary.json'))).toBe(false);
+  });
 });
+
+/** TCP ports listening in `pid`'s network namespace (/proc/PID/net/tcp{,6}, state 0A). */
+function listeningPorts(pid: number): number[] {
+  const ports: number[] = [];
+  for (const f of ['tcp', 'tcp6']) {
+    const rows = readFileSync(`/proc/${pid}/net/${f}`, 'utf8').trim().split('\n').slice(1);
+    for (const row of rows) {
+      const [, local, , state] = row.trim().split(/\s+/);
+      if (state === '0A' && local) ports.push(Number.parseInt(local.split(':')[1] ?? '', 16));
+    }
+  }
+  return ports;
+}
 
 /** A run long enough to signal: the CLI as a user starts it, in its own process. */
 async function startLongRun(dir: string): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
@@ -150,10 +171,13 @@ describe.runIf(canRun)('stampede run cold-pull stopped by a signal', () => {
     expect(k6Writing(dir)).toEqual([]);
   }, 120_000);
 
-  it('on SIGKILL leaves no k6 behind (the kernel signals it when its parent dies)', async () => {
+  it('serves no k6 REST API while it runs, and on SIGKILL leaves no k6 behind (the kernel signals it when its parent dies)', async () => {
     const dir = join(home, 'sigkill');
     const { child, exited } = await startLongRun(dir);
-    expect(k6Writing(dir).length).toBe(1);
+    const k6 = k6Writing(dir);
+    expect(k6.length).toBe(1);
+    // k6's REST API (default localhost:6565) would serve setup()'s return value at /v1/setup.
+    expect(listeningPorts(k6[0] as number)).not.toContain(6565);
     child.kill('SIGKILL');
     await exited;
     let left = k6Writing(dir);

@@ -112,7 +112,9 @@ credentials come from the environment: STAMPEDE_REFRESH_TOKEN (an ACR refresh to
 STAMPEDE_AAD_CLIENT_ID/_SECRET/_TENANT (a service principal, via @azure/identity),
 STAMPEDE_AZURE_CREDENTIAL=default (DefaultAzureCredential: az login, managed identity), or
 STAMPEDE_USERNAME/_PASSWORD (anonymous if none). Azure AD credentials are exchanged for an
-ACR refresh token before k6 starts; k6 never sees the Azure AD secret.
+ACR refresh token before k6 starts; k6 never sees the Azure AD secret. stampede sets k6's
+options itself: K6_* variables in your environment are not passed on, and k6's REST API
+(which would serve the token to anything on this host) is off.
 
 Writes <out>/raw.ndjson (k6 points, streamed), <out>/summary.json (the result envelope,
 also to --json FILE), <out>/report.html. Exits 1 if any pull failed.
