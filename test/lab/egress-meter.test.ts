@@ -63,6 +63,17 @@ describe('EgressMeter', () => {
     expect(meter.peakSinceBps(T0 + 500)).toBe(0);
   });
 
+  it('counts a run that begins and ends inside one 100 ms slot (k6 pulls a small image in tens of ms)', () => {
+    const { meter, at } = meterAt(T0);
+    at(1230); // the run starts
+    at(1260);
+    meter.add(700);
+    at(1290); // and has ended: the status asks now, in the same slot
+    expect(meter.peakSinceBps(T0 + 1230)).toBe(700);
+    at(5000);
+    expect(meter.peakSinceBps(T0 + 1230)).toBe(700);
+  });
+
   it('does not count a recycled history slot as a recent second', () => {
     const { meter, at } = meterAt(T0);
     meter.add(700); // windows close in seconds 0 and 1 after T0

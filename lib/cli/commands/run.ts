@@ -175,7 +175,6 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
         );
       env = { ...env, ...lab.env };
       targetInfo = { kind: 'lab', ...lab.describe };
-      backendsBefore = status.backends;
     } else {
       ensureRunDir(outDir);
       const base = (tgt as { url: string }).url;
@@ -190,8 +189,12 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     const total = params.vus * params.iterations;
     const bar = progress(ctx.io, `k6 ${scenario}`);
     // Backend peaks are asked for since this instant: the lab outlives runs, and its
-    // lifetime peak may be an earlier run's.
+    // lifetime peak may be an earlier run's. The byte counters are read after this instant
+    // and after the seeding, so every byte the run counts falls inside the peak's windows
+    // (read before the seeding, replication reads of the seeded image counted as bytes of a
+    // backend whose peak had none).
     const k6StartMs = Date.now();
+    if (client) backendsBefore = (await client.status()).backends;
     const result = await runK6({
       script,
       runDir: outDir,

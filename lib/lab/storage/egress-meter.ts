@@ -71,14 +71,16 @@ export class EgressMeter {
   }
 
   /**
-   * The peak over the windows that began at or after `sinceMs` (epoch ms, to the slot): no
-   * byte from before sinceMs counts. Where the windows of sinceMs's own second have left
-   * the fine history, that whole second counts; where sinceMs is older than the whole
-   * history, the lifetime peak is returned: upper bounds, never an undercount.
+   * The peak over the windows that began in or after the slot holding `sinceMs` (epoch ms):
+   * that slot counts whole, because a small run can begin and end inside one 100 ms slot,
+   * so bytes from up to a slot before sinceMs may count and none after it is lost. Where
+   * the windows of sinceMs's own second have left the fine history, that whole second
+   * counts; where sinceMs is older than the whole history, the lifetime peak is returned:
+   * upper bounds, never an undercount.
    */
   peakSinceBps(sinceMs: number): number {
     this.advance();
-    const first = Math.ceil(sinceMs / SLOT_MS);
+    const first = Math.floor(sinceMs / SLOT_MS);
     if (this.cur - first >= HISTORY_S * SLOTS_PER_S) return this.peak;
     const firstWhole = Math.ceil(first / SLOTS_PER_S);
     let max = 0;
