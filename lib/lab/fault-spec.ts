@@ -178,6 +178,14 @@ function checkRegistries(name: string, raw: unknown, known: string[]): string[] 
   return list as string[];
 }
 
+/** The spec of a fault kind, or UNKNOWN_FAULT naming `kind`. */
+export function faultSpec(kind: unknown): FaultSpec {
+  // Own keys only: "toString" or "__proto__" in an API body is not a fault kind.
+  if (typeof kind !== 'string' || !Object.hasOwn(FAULT_SPECS, kind))
+    throw new InputError('kind', `one of ${FAULT_KINDS.join(', ')}`, kind, 'UNKNOWN_FAULT');
+  return FAULT_SPECS[kind as FaultKind];
+}
+
 /**
  * Validate a fault request (API body or parsed CLI flags) against the lab's topology.
  * `registries` (the lab's registry names) is needed only to check a `registry` param.
@@ -187,10 +195,8 @@ export function checkFault(body: unknown, topo: Topology, registries: string[] =
   for (const k of Object.keys(body))
     if (!['kind', 'region', 'backends', 'params'].includes(k))
       throw new InputError(k, 'one of kind, region, backends, params', k, 'UNKNOWN_PARAM');
-  const kind = body.kind;
-  if (typeof kind !== 'string' || !(kind in FAULT_SPECS))
-    throw new InputError('kind', `one of ${FAULT_KINDS.join(', ')}`, kind, 'UNKNOWN_FAULT');
-  const spec = FAULT_SPECS[kind as FaultKind];
+  const kind = body.kind as FaultKind;
+  const spec = faultSpec(kind);
   const regionNames = topo.regions.map((r) => r.name);
   const out: FaultInput = { kind: kind as FaultKind, params: {} };
 

@@ -67,6 +67,9 @@ describe('fault spec: CLI args and API bodies validate the same way', () => {
     expect(e.field).toBe('kind');
     expect(e.code).toBe('UNKNOWN_FAULT');
     expect(e.expected).toContain('region-down');
+    // An API body is JSON: keys every object inherits are not kinds either.
+    for (const kind of ['toString', '__proto__', 'constructor'])
+      expect(inputError(() => checkFault({ kind }, topo, regs)).code, kind).toBe('UNKNOWN_FAULT');
   });
 
   it('rejects an unknown or missing region', () => {

@@ -14,13 +14,12 @@ import {
   checkFault,
   describeFault,
   FAULT_KINDS,
-  FAULT_SPECS,
   faultFromArgs,
   faultHelp,
+  faultSpec,
 } from '../../lab/fault-spec';
 import { labClient, labSocketPath, labTopologyByName } from '../../lab/lab-client';
 import { decideNetns, nsExec } from '../../lab/netns';
-import type { FaultKind } from '../../lab/state';
 import type { LabStatus } from '../../lab/supervisor';
 import type { Topology } from '../../lab/topology';
 import { type Ctx, defineCommand, flagList, flagString, type Io } from '../command';
@@ -343,10 +342,7 @@ function writeBundle(file: string, sources: Array<string | undefined>): void {
  */
 function precheckFault(body: Record<string, unknown>): void {
   const kind = body.kind as string;
-  // Own keys only: "toString" is not a fault kind.
-  if (!Object.hasOwn(FAULT_SPECS, kind))
-    throw new InputError('kind', `one of ${FAULT_KINDS.join(', ')}`, kind, 'UNKNOWN_FAULT');
-  const spec = FAULT_SPECS[kind as FaultKind];
+  const spec = faultSpec(kind);
   if (spec.region === 'required' && body.region === undefined)
     throw new InputError(
       '--region',
