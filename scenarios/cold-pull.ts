@@ -143,6 +143,11 @@ function errorCode(res: {
   return `HTTP_${res.status}`;
 }
 
+/** What a response was, for messages: status 0 is k6's "no response" (refused, DNS, TLS, timeout). */
+function outcome(res: { status: number; error?: string }): string {
+  return res.status === 0 ? `no response (${res.error || 'connection failed'})` : `HTTP ${res.status}`;
+}
+
 function send<RT extends ResponseType | undefined>(
   r: TokenRequest | { method: 'GET'; url: string; headers: Record<string, string> },
   tags: Record<string, string>,
@@ -201,7 +206,7 @@ function aadToken(): string | undefined {
     { headers: { 'content-type': 'application/x-www-form-urlencoded' }, tags: { step: 'aad' } },
   );
   const parsed = res.status === 200 ? parseTokenResponse(String(res.body)) : null;
-  if (!parsed) throw new Error(`Azure AD token request failed: HTTP ${res.status} ${res.error ?? ''}`);
+  if (!parsed) throw new Error(`Azure AD token request failed: ${outcome(res)}`);
   return parsed.token;
 }
 
@@ -213,7 +218,7 @@ export function setup(): SetupData {
   if (!aad) return {};
   const ping = http.get(`${BASE}/v2/`, { tags: { step: 'ping' } });
   const ch = bearerChallenge(ping.headers['Www-Authenticate']);
-  if (!ch) throw new Error(`GET ${BASE}/v2/ answered ${ping.status} without a Bearer challenge`);
+  if (!ch) throw new Error(`GET ${BASE}/v2/: ${outcome(ping)} without a Bearer challenge`);
   const ex = send(
     exchangeRequest(
       ch.realm,
@@ -226,7 +231,7 @@ export function setup(): SetupData {
     },
   );
   const parsed = ex.status === 200 ? parseTokenResponse(String(ex.body)) : null;
-  if (!parsed) throw new Error(`/oauth2/exchange failed: HTTP ${ex.status}`);
+  if (!parsed) throw new Error(`/oauth2/exchange failed: ${outcome(ex)}`);
   return { refreshToken: parsed.refreshToken ?? parsed.token };
 }
 
@@ -237,13 +242,13 @@ function token(ref: Ref, creds: RegistryCredentials): string | null {
   if (ping.status === 200) return null; // a registry without auth
   const ch = ping.status === 401 ? bearerChallenge(ping.headers['Www-Authenticate']) : null;
   if (!ch)
-    throw new PullError(errorCode(ping), `GET /v2/ answered ${ping.status} without a Bearer challenge`);
+    throw new PullError(errorCode(ping), `GET /v2/: ${outcome(ping)} without a Bearer challenge`);
   tokenRequests.add(1);
   const res = withRetries('token', () =>
     send(tokenRequest(ch, creds, [repoScope(ref.repo, ['pull'])]), { step: 'token' }),
   );
   const parsed = res.status === 200 ? parseTokenResponse(String(res.body)) : null;
-  if (!parsed) throw new PullError(errorCode(res), `token request answered ${res.status}`);
+  if (!parsed) throw new PullError(errorCode(res), `token request: ${outcome(res)}`);
   return parsed.token;
 }
 
@@ -258,7 +263,7 @@ function manifest(ref: Ref, reference: string, auth: Record<string, string>): De
       { step: 'manifest' },
     ),
   );
-  if (res.status !== 200) throw new PullError(errorCode(res), `manifest ${reference}: HTTP ${res.status}`);
+  if (res.status !== 200) throw new PullError(errorCode(res), `manifest ${reference}: ${outcome(res)}`);
   const parsed = parseManifest(String(res.body), res.headers['Content-Type']);
   if (parsed.kind === 'index') {
     const m = pickPlatform(parsed.manifests);
@@ -338,7 +343,7 @@ function blobs(ref: Ref, descs: Descriptor[], auth: Record<string, string>): num
         if (res.status === 429 || res.status === 503)
           throttled.add(1, { code: String(res.status), what: 'blob' });
         if (res.status !== 200)
-          throw new PullError(errorCode(res as never), `blob ${p.d.digest.slice(7, 19)}: HTTP ${res.status}`);
+          throw new PullError(errorCode(res as never), `blob ${p.d.digest.slice(7, 19)}: ${outcome(res as never)}`);
         const body = res.body as ArrayBuffer | null;
         const size = body ? body.byteLength : 0;
         if (size !== p.d.size)

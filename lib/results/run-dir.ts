@@ -4,16 +4,7 @@
  *   raw.ndjson     raw records streamed while the run goes (per node, per request, ...)
  *   report.html    rebuilt at will by `stampede report <dir>`
  */
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors';
 import { type Envelope, envelopeProblem } from './envelope';
@@ -23,21 +14,9 @@ export const RAW = 'raw.ndjson';
 export const REPORT = 'report.html';
 
 /** runs/<name>-<UTC timestamp to the second> under the current directory. */
-function runDirBase(name: string, now: Date): string {
+export function runDirBase(name: string, now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   return resolve('runs', `${name}-${stamp}`);
-}
-
-/**
- * A free default output directory name: runs/<name>-<UTC timestamp>, with -2, -3, ... when
- * a run of the same second already has it. Only a name: two processes asking at once can
- * get the same one, so a run that creates its directory straight away uses createRunDir().
- */
-export function defaultRunDir(name: string, now = new Date()): string {
-  const base = runDirBase(name, now);
-  let dir = base;
-  for (let n = 2; existsSync(dir); n++) dir = `${base}-${n}`;
-  return dir;
 }
 
 /**

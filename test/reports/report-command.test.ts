@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Io, runCommand } from '../../lib/cli/command';
 import { reportCommand } from '../../lib/cli/commands/report';
-import { defaultRunDir } from '../../lib/results/run-dir';
+import { runDirBase } from '../../lib/results/run-dir';
 import {
   chartIds,
   copySweepEnvelope,
@@ -199,7 +199,7 @@ describe('stampede report', () => {
   it("--help's example run dir has the form run directories are named in", async () => {
     const r = await run(['--help']);
     const example = r.out.match(/stampede report (runs\/copy-sweep-\S+)/)?.[1];
-    const real = defaultRunDir('copy-sweep', new Date('2026-01-01T00:00:00Z'));
+    const real = runDirBase('copy-sweep', new Date('2026-01-01T00:00:00Z'));
     expect(real.endsWith(example ?? 'no example')).toBe(true);
   });
 

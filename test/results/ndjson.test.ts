@@ -1,9 +1,9 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ndjsonWriter, readNdjson } from '../../lib/results/ndjson';
-import { createRunDir, defaultRunDir, ensureRunDir } from '../../lib/results/run-dir';
+import { createRunDir, ensureRunDir } from '../../lib/results/run-dir';
 import { cdf, egressQuantiles, quantiles } from '../../lib/results/stats';
 import { inputError } from '../helpers/input-error';
 
@@ -17,25 +17,6 @@ describe('raw results on disk', () => {
     appendFileSync(path, '{"node": 3, "podSt');
     expect(readNdjson<{ node: number }>(path).map((r) => r.node)).toEqual([0, 1, 2]);
     w.close();
-  });
-});
-
-describe('run directories', () => {
-  it('gives runs started in the same second directories of their own', () => {
-    const cwd = process.cwd();
-    process.chdir(mkdtempSync(join(tmpdir(), 'stampede-')));
-    try {
-      const at = new Date('2026-11-23T12:00:00.500Z');
-      const first = defaultRunDir('cold-pull', at);
-      expect(first).toMatch(/runs\/cold-pull-20261123T120000$/);
-      mkdirSync(first, { recursive: true });
-      const second = defaultRunDir('cold-pull', at);
-      expect(second).toBe(`${first}-2`);
-      mkdirSync(second);
-      expect(defaultRunDir('cold-pull', at)).toBe(`${first}-3`);
-    } finally {
-      process.chdir(cwd);
-    }
   });
 });
 

@@ -24,7 +24,7 @@ import { readNdjson } from '../../results/ndjson';
 import {
   checkOutDir,
   checkOutFile,
-  defaultRunDir,
+  createRunDir,
   ensureRunDir,
   writeJsonAtomic,
   writeSummary,
@@ -144,7 +144,12 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     const tgt = target(flagString(ctx, 'target'));
     const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as ColdPullParams;
     const outFlag = flagString(ctx, 'out');
-    const outDir = outFlag === undefined ? defaultRunDir(scenario) : checkOutDir('--out', outFlag);
+    const outChecked = outFlag === undefined ? undefined : checkOutDir('--out', outFlag);
+    // Made only once the run goes ahead (a missing lab leaves no empty dir), and a default
+    // one with a plain mkdir, so two runs started in the same second never share it.
+    const claimOutDir = () =>
+      outChecked === undefined ? createRunDir(scenario) : ensureRunDir(outChecked, '--out');
+    let outDir: string;
     const jsonFlag = flagString(ctx, 'json');
     const jsonFile = jsonFlag === undefined ? undefined : checkOutFile('--json', jsonFlag);
     const labName = labSchema.lab.name.check(
@@ -162,9 +167,9 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
         client.config(),
         client.status(),
       ]);
+      outDir = claimOutDir();
       if (netns && process.env[IN_NS] !== topo.namespace)
         return reexecInNamespace(ctx, topo.namespace, outDir);
-      ensureRunDir(outDir);
       const lab = await prepareLabTarget(
         { config, topology: topo, netns, hosts: status.endpoints.hosts },
         params,
@@ -176,7 +181,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       env = { ...env, ...lab.env };
       targetInfo = { kind: 'lab', ...lab.describe };
     } else {
-      ensureRunDir(outDir);
+      outDir = claimOutDir();
       const base = (tgt as { url: string }).url;
       const creds = await registryCredentials(base);
       env = { ...env, ...creds.env, STAMPEDE_REGISTRY: base };
