@@ -241,8 +241,7 @@ function token(ref: Ref, creds: RegistryCredentials): string | null {
   );
   if (ping.status === 200) return null; // a registry without auth
   const ch = ping.status === 401 ? bearerChallenge(ping.headers['Www-Authenticate']) : null;
-  if (!ch)
-    throw new PullError(errorCode(ping), `GET /v2/: ${outcome(ping)} without a Bearer challenge`);
+  if (!ch) throw new PullError(errorCode(ping), `GET /v2/: ${outcome(ping)} without a Bearer challenge`);
   tokenRequests.add(1);
   const res = withRetries('token', () =>
     send(tokenRequest(ch, creds, [repoScope(ref.repo, ['pull'])]), { step: 'token' }),
@@ -343,7 +342,10 @@ function blobs(ref: Ref, descs: Descriptor[], auth: Record<string, string>): num
         if (res.status === 429 || res.status === 503)
           throttled.add(1, { code: String(res.status), what: 'blob' });
         if (res.status !== 200)
-          throw new PullError(errorCode(res as never), `blob ${p.d.digest.slice(7, 19)}: ${outcome(res as never)}`);
+          throw new PullError(
+            errorCode(res as never),
+            `blob ${p.d.digest.slice(7, 19)}: ${outcome(res as never)}`,
+          );
         const body = res.body as ArrayBuffer | null;
         const size = body ? body.byteLength : 0;
         if (size !== p.d.size)
