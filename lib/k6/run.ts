@@ -135,6 +135,9 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
   let timedOut = false;
   let interrupted = false;
   const stop = (why: 'timeout' | 'interrupt') => {
+    // Once only: k6 takes a second SIGINT as "abort now" and skips its summary, and a
+    // supervisor may send SIGTERM more than once.
+    if (timedOut || interrupted) return;
     if (why === 'timeout') timedOut = true;
     else interrupted = true;
     child.kill('SIGINT'); // k6 stops gracefully on the first SIGINT and writes its outputs
