@@ -186,7 +186,7 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
  * value (the refresh token) to a file, K6_OUT would copy every point elsewhere, K6_ADDRESS
  * would bring the REST API back.
  */
-export function inheritedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+function inheritedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('K6_')));
 }
 

@@ -198,7 +198,7 @@ export function checkFault(body: unknown, topo: Topology, registries: string[] =
   const kind = body.kind as FaultKind;
   const spec = faultSpec(kind);
   const regionNames = topo.regions.map((r) => r.name);
-  const out: FaultInput = { kind: kind as FaultKind, params: {} };
+  const out: FaultInput = { kind, params: {} };
 
   if (body.region !== undefined) {
     if (spec.region === 'none') throw new InputError('region', `nothing: ${kind} is lab-wide`, body.region);
