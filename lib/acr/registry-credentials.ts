@@ -8,6 +8,8 @@
  *                                               (az login, managed identity, AZURE_* env)
  *   then /oauth2/exchange -> refresh token.
  *   STAMPEDE_USERNAME/_PASSWORD, or nothing      passed to k6 unchanged (basic / anonymous)
+ *
+ * `env` is the whole of what k6 gets: k6 inherits no STAMPEDE_* variable (lib/k6/run.ts).
  */
 import {
   ClientSecretCredential,
@@ -20,14 +22,9 @@ import { bearerChallenge } from '../oci/challenge';
 import type { FetchLike } from '../oci/push';
 import { acrRefreshToken } from './auth';
 
-/** Variables that must not reach the k6 child once a refresh token stands in for them. */
-export const AAD_SECRET_VARS = ['STAMPEDE_AAD_CLIENT_SECRET', 'STAMPEDE_AAD_TOKEN'] as const;
-
 export interface RegistryCredentials {
-  /** Environment for the k6 child (may hold STAMPEDE_REFRESH_TOKEN). */
+  /** The credentials k6 gets: a refresh token, a username and password, or nothing. */
   env: Record<string, string>;
-  /** Variables to remove from the inherited environment. */
-  drop: string[];
   /** Safe to print and to store in results. */
   describe: string;
 }
@@ -67,7 +64,8 @@ export async function registryCredentials(
   credentialOptions: ClientSecretCredentialOptions = {},
   fetchImpl: FetchLike = fetch,
 ): Promise<RegistryCredentials> {
-  if (e.STAMPEDE_REFRESH_TOKEN) return { env: {}, drop: [...AAD_SECRET_VARS], describe: 'ACR refresh token' };
+  if (e.STAMPEDE_REFRESH_TOKEN)
+    return { env: { STAMPEDE_REFRESH_TOKEN: e.STAMPEDE_REFRESH_TOKEN }, describe: 'ACR refresh token' };
   const credential = credentialFrom(e, credentialOptions);
   if (credential) {
     const service = await challengeService(base, fetchImpl);
@@ -78,11 +76,13 @@ export async function registryCredentials(
     });
     return {
       env: { STAMPEDE_REFRESH_TOKEN: refreshToken },
-      drop: [...AAD_SECRET_VARS],
       describe: `Azure AD via @azure/identity (${credential.constructor.name}) exchanged for an ACR refresh token`,
     };
   }
   if (e.STAMPEDE_USERNAME && e.STAMPEDE_PASSWORD)
-    return { env: {}, drop: [], describe: 'basic (username/password)' };
-  return { env: {}, drop: [], describe: 'anonymous' };
+    return {
+      env: { STAMPEDE_USERNAME: e.STAMPEDE_USERNAME, STAMPEDE_PASSWORD: e.STAMPEDE_PASSWORD },
+      describe: 'basic (username/password)',
+    };
+  return { env: {}, describe: 'anonymous' };
 }

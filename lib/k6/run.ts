@@ -19,10 +19,8 @@ export const K6_SUMMARY = 'k6-summary.json';
 export interface K6RunOptions {
   script: string;
   runDir: string;
-  /** Added to the child's environment (k6 reads it as __ENV). */
+  /** The scenario's parameters and credentials (k6 reads them as __ENV): no STAMPEDE_* is inherited. */
   env?: Record<string, string>;
-  /** Removed from the inherited environment (secrets a refresh token already stands in for). */
-  dropEnv?: readonly string[];
   /** Run through a wrapper, e.g. ['ip', 'netns', 'exec', 'stampede-lab']. */
   prefix?: string[];
   timeoutMs: number;
@@ -114,7 +112,6 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     STAMPEDE_K6_SUMMARY: summaryPath,
     ...o.env,
   };
-  for (const k of o.dropEnv ?? []) delete env[k];
   const child = spawn(args[0] as string, args.slice(1), {
     cwd: o.runDir,
     env,
@@ -181,13 +178,14 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
 }
 
 /**
- * The caller's environment minus k6's own options (K6_*): this command decides how k6 runs
- * and where its outputs go. An inherited K6_SUMMARY_EXPORT would write setup()'s return
- * value (the refresh token) to a file, K6_OUT would copy every point elsewhere, K6_ADDRESS
- * would bring the REST API back.
+ * The caller's environment minus k6's own options (K6_*) and the scenario's (STAMPEDE_*):
+ * the run decides how k6 runs and what the scenario reads. An inherited K6_SUMMARY_EXPORT
+ * would write setup()'s return value (the refresh token) to a file, K6_OUT would copy every
+ * point elsewhere, K6_ADDRESS would bring the REST API back; a STAMPEDE_REFRESH_TOKEN or
+ * STAMPEDE_PASSWORD meant for a real registry would be sent to the lab.
  */
 function inheritedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('K6_')));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^(K6|STAMPEDE)_/.test(k)));
 }
 
 /**

@@ -23,7 +23,7 @@ import type { ContainerRegistryClientOptions } from '@azure/container-registry';
 import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acrAccessToken, acrRefreshToken, contentClient, registryClient } from '../../lib/acr';
-import { AAD_SECRET_VARS, registryCredentials } from '../../lib/acr/registry-credentials';
+import { registryCredentials } from '../../lib/acr/registry-credentials';
 import { resolveLabConfig } from '../../lib/lab/config';
 import { ACR_AUDIENCE, ensureLabCa } from '../../lib/lab/identity';
 import { type Lab, startLab } from '../../lib/lab/supervisor';
@@ -308,7 +308,8 @@ describe('credentials for a k6 run against a real registry', () => {
     const before = lab.identity.stats();
     const creds = await registryCredentials(base, env, { tlsOptions: { ca } });
     expect(lab.identity.stats().tokensIssued).toBeGreaterThan(before.tokensIssued);
-    expect(creds.drop).toEqual([...AAD_SECRET_VARS]);
+    // The refresh token is all k6 gets: no Azure AD variable.
+    expect(Object.keys(creds.env)).toEqual(['STAMPEDE_REFRESH_TOKEN']);
     expect(creds.describe).toContain('ClientSecretCredential');
     expect(JSON.stringify(creds.describe)).not.toContain(c.clientSecret);
     const refresh = creds.env.STAMPEDE_REFRESH_TOKEN!;
@@ -320,12 +321,15 @@ describe('credentials for a k6 run against a real registry', () => {
     expect(access.token.length).toBeGreaterThan(20);
   });
 
-  it('passes a given refresh token through and leaves basic or anonymous credentials to k6', async () => {
+  it('passes a given refresh token, or basic credentials, to k6 explicitly (k6 inherits no STAMPEDE_*)', async () => {
     const base = `http://${lab.topology.regions[0]!.frontIp}:8080`;
-    expect((await registryCredentials(base, { STAMPEDE_REFRESH_TOKEN: 'r' })).env).toEqual({});
-    expect(
-      (await registryCredentials(base, { STAMPEDE_USERNAME: 'u', STAMPEDE_PASSWORD: 'p' })).describe,
-    ).toBe('basic (username/password)');
-    expect((await registryCredentials(base, {})).describe).toBe('anonymous');
+    const given = await registryCredentials(base, { STAMPEDE_REFRESH_TOKEN: 'r', STAMPEDE_AAD_TOKEN: 'a' });
+    expect(given.env).toEqual({ STAMPEDE_REFRESH_TOKEN: 'r' });
+    const basic = await registryCredentials(base, { STAMPEDE_USERNAME: 'u', STAMPEDE_PASSWORD: 'p' });
+    expect(basic).toEqual({
+      env: { STAMPEDE_USERNAME: 'u', STAMPEDE_PASSWORD: 'p' },
+      describe: 'basic (username/password)',
+    });
+    expect(await registryCredentials(base, {})).toEqual({ env: {}, describe: 'anonymous' });
   });
 });

@@ -20,6 +20,12 @@ import type { Envelope } from '../../lib/results/envelope';
 import { labUpArgs } from './helpers/lab-up';
 
 const LAB = 'k6run';
+const FOREIGN = {
+  STAMPEDE_REFRESH_TOKEN: 'refresh-token-for-myreg',
+  STAMPEDE_AAD_TOKEN: 'aad-token-for-myreg',
+  STAMPEDE_USERNAME: 'user-for-myreg',
+  STAMPEDE_PASSWORD: 'password-for-myreg',
+};
 const canRun = process.getuid?.() === 0 && existsSync(K6_BIN);
 let home: string;
 let out: string;
@@ -39,6 +45,8 @@ beforeAll(async () => {
   process.env.STAMPEDE_LAB_HOME = home;
   // k6 reads its options from K6_* too: this one would save setup()'s return value.
   process.env.K6_SUMMARY_EXPORT = join(home, 'exported-summary.json');
+  // Credentials a user keeps for a real registry: a lab run must not send them to the lab.
+  Object.assign(process.env, FOREIGN);
   const up = await runCommand(
     labCommand,
     // Storage over TLS: k6 follows 307s to https:// backends and verifies them against the lab CA.
@@ -52,6 +60,7 @@ beforeAll(async () => {
     io,
   );
   delete process.env.K6_SUMMARY_EXPORT;
+  for (const k of Object.keys(FOREIGN)) delete process.env[k];
 }, 180_000);
 
 afterAll(async () => {
@@ -100,6 +109,12 @@ describe.runIf(canRun)('stampede run cold-pull --target lab', () => {
     for (const f of readdirSync(out))
       expect(jwt.test(readFileSync(join(out, f), 'utf8')), `${f} holds a token`).toBe(false);
     for (const l of lines) expect(jwt.test(l), l).toBe(false);
+  });
+
+  it("pulls with the lab's own credentials, not those in the caller's environment", () => {
+    // The first test's 2 ok pulls say the lab accepted them; these say nothing else was sent.
+    expect(code, lines.join('\n')).toBe(0);
+    for (const l of lines) for (const v of Object.values(FOREIGN)) expect(l).not.toContain(v);
   });
 
   it("ignores k6 options in the caller's environment (K6_SUMMARY_EXPORT would save setup data)", () => {

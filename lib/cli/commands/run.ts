@@ -158,7 +158,6 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     );
 
     let env: Record<string, string> = coldPullEnv(params);
-    let dropEnv: string[] = [];
     let targetInfo: Record<string, unknown>;
     const client = tgt.kind === 'lab' ? labClient(labSocketPath(labName)) : null;
     let backendsBefore: BackendStats[] = [];
@@ -185,7 +184,6 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       const base = (tgt as { url: string }).url;
       const creds = await registryCredentials(base);
       env = { ...env, ...creds.env, STAMPEDE_REGISTRY: base };
-      dropEnv = creds.drop;
       ctx.io.err(`credentials: ${creds.describe}`);
       targetInfo = { kind: 'url', base, credentials: creds.describe };
     }
@@ -207,7 +205,6 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
         script,
         runDir: outDir,
         env,
-        dropEnv,
         timeoutMs: (params.maxDurationS + 120) * 1000,
         onProgress: (n) => bar.update(n, total, 'pulls'),
         onLine: (line) => {
