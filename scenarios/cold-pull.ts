@@ -218,7 +218,8 @@ export function setup(): SetupData {
   if (!aad) return {};
   const ping = http.get(`${BASE}/v2/`, { tags: { step: 'ping' } });
   const ch = bearerChallenge(ping.headers['Www-Authenticate']);
-  if (!ch) throw new Error(`GET ${BASE}/v2/: ${outcome(ping)} without a Bearer challenge`);
+  if (!ch)
+    throw new Error(`GET ${BASE}/v2/: ${outcome(ping)}${ping.status ? ' without a Bearer challenge' : ''}`);
   const ex = send(
     exchangeRequest(
       ch.realm,
@@ -241,7 +242,11 @@ function token(ref: Ref, creds: RegistryCredentials): string | null {
   );
   if (ping.status === 200) return null; // a registry without auth
   const ch = ping.status === 401 ? bearerChallenge(ping.headers['Www-Authenticate']) : null;
-  if (!ch) throw new PullError(errorCode(ping), `GET /v2/: ${outcome(ping)} without a Bearer challenge`);
+  if (!ch)
+    throw new PullError(
+      errorCode(ping),
+      `GET /v2/: ${outcome(ping)}${ping.status ? ' without a Bearer challenge' : ''}`,
+    );
   tokenRequests.add(1);
   const res = withRetries('token', () =>
     send(tokenRequest(ch, creds, [repoScope(ref.repo, ['pull'])]), { step: 'token' }),
