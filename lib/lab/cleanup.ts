@@ -11,6 +11,23 @@ import type { Topology } from './topology';
 
 export const PID_DIR = 'pids';
 
+/**
+ * What `stampede run` sets in its own environment when it re-enters a lab's namespace
+ * (its value: the namespace), so a run can be told apart from the lab's own processes.
+ */
+export const IN_LAB_NAMESPACE = 'STAMPEDE_IN_LAB_NAMESPACE';
+
+/** How long a run inside the lab gets to stop k6 and write its summary and report. */
+export const RUN_GRACE_MS = 30_000;
+
+function environHas(pid: number, entry: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
+  } catch {
+    return false;
+  }
+}
+
 function cmdline(pid: number): string | undefined {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
@@ -100,8 +117,18 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
  * Kill every lab process (SIGTERM, then SIGKILL after `graceMs`), delete the namespace and its
  * /etc/netns dir, and drop the socket and pid files. Idempotent. Returns the pids it had to kill.
  */
-export async function reapLab(topo: Topology, graceMs = 3000): Promise<number[]> {
+export async function reapLab(topo: Topology, graceMs = 3000, runGraceMs = RUN_GRACE_MS): Promise<number[]> {
   const killed = new Set<number>();
+  // Runs inside the lab first, and alone: a run stops its k6 with one SIGINT and writes its
+  // summary and report. Signalled with the rest, k6 would get a second signal (which aborts
+  // it without its summary) and a large run could be SIGKILLed while writing its report.
+  const marker = `${IN_LAB_NAMESPACE}=${topo.namespace}`;
+  const runs = allLabPids(topo).filter((p) => environHas(p, marker));
+  if (runs.length) {
+    for (const p of runs) killed.add(p);
+    signal(runs, 'SIGTERM');
+    await waitGone(runs, runGraceMs);
+  }
   for (let round = 0; round < 3; round++) {
     const pids = allLabPids(topo);
     if (pids.length === 0) break;

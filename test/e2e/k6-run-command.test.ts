@@ -207,4 +207,18 @@ describe.runIf(canRun)('stampede run cold-pull stopped by a signal', () => {
     }
     expect(left).toEqual([]);
   }, 120_000);
+
+  // Last: it takes the lab down.
+  it('lab down during a run: the run stops k6 once (k6 keeps its summary) and writes its own', async () => {
+    const dir = join(home, 'labdown');
+    const { exited } = await startLongRun(dir);
+    expect(await runCommand(labCommand, ['down', '--name', LAB], io)).toBe(0);
+    const code = await Promise.race([exited, sleep(60_000).then(() => 'hung' as const)]);
+    expect(code).toBe(1);
+    const env = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Envelope;
+    expect(env.incomplete).toMatchObject({ reason: 'interrupted' });
+    expect(existsSync(join(dir, 'k6-summary.json')), 'k6 wrote its end-of-test summary').toBe(true);
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+    expect(k6Writing(dir)).toEqual([]);
+  }, 120_000);
 });

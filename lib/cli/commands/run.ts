@@ -16,6 +16,7 @@ import { k6Envelope } from '../../k6/collect';
 import { prepareLabTarget } from '../../k6/lab-target';
 import { diesWithParent, runK6 } from '../../k6/run';
 import { type ColdPullParams, coldPullEnv, SCENARIOS } from '../../k6/scenarios';
+import { IN_LAB_NAMESPACE } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
@@ -31,9 +32,6 @@ import {
 } from '../../results/run-dir';
 import { type Ctx, defineCommand, flagList, flagString, runCommand } from '../command';
 import { progress } from '../progress';
-
-/** Set in the re-executed child that already runs inside the lab's namespace. */
-const IN_NS = 'STAMPEDE_IN_LAB_NAMESPACE';
 
 function target(raw: string | undefined): { kind: 'lab' } | { kind: 'url'; url: string } {
   if (raw === undefined || raw === 'lab') return { kind: 'lab' };
@@ -76,7 +74,7 @@ async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string): Promise<
     const child = spawn(args[0] as string, args.slice(1), {
       stdio: 'inherit',
       cwd: REPO_ROOT,
-      env: { ...process.env, [IN_NS]: ns },
+      env: { ...process.env, [IN_LAB_NAMESPACE]: ns },
     });
     // Ctrl-C reaches the child through the terminal's process group; just wait for it. A
     // SIGTERM (timeout, a supervisor) is for this process alone: pass it on, and the child
@@ -167,7 +165,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
         client.status(),
       ]);
       outDir = claimOutDir();
-      if (netns && process.env[IN_NS] !== topo.namespace)
+      if (netns && process.env[IN_LAB_NAMESPACE] !== topo.namespace)
         return reexecInNamespace(ctx, topo.namespace, outDir);
       const lab = await prepareLabTarget(
         { config, topology: topo, netns, hosts: status.endpoints.hosts },
