@@ -114,8 +114,10 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
 }
 
 /**
- * Kill every lab process (SIGTERM, then SIGKILL after `graceMs`), delete the namespace and its
- * /etc/netns dir, and drop the socket and pid files. Idempotent. Returns the pids it had to kill.
+ * Kill every lab process: `stampede run`s inside the lab first (SIGTERM, up to `runGraceMs` to
+ * finish), then the rest (SIGTERM, then SIGKILL after `graceMs`). Then delete the namespace
+ * and its /etc/netns dir, and drop the socket and pid files. Idempotent. Returns the pids it
+ * had to signal.
  */
 export async function reapLab(topo: Topology, graceMs = 3000, runGraceMs = RUN_GRACE_MS): Promise<number[]> {
   const killed = new Set<number>();
