@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { helpRows } from '../../config/schema';
 import { InputError, RunError } from '../../errors';
 import { REPO_ROOT } from '../../k6/bundle';
+import { RUN_GRACE_MS } from '../../lab/cleanup';
 import { type LabConfig, labSchema, resolveLabConfig } from '../../lab/config';
 import {
   checkFault,
@@ -214,6 +215,9 @@ const down = defineCommand({
   name: 'down',
   summary: 'stop the lab and remove every process, namespace and mount it made (idempotent)',
   usage: 'stampede lab down [--name NAME]',
+  help: `A \`stampede run\` still pulling inside the lab is stopped first and given up to
+${RUN_GRACE_MS / 1000} s to stop k6 and write its summary and report (marked incomplete: interrupted);
+then every other process in the lab's namespace gets SIGTERM, and SIGKILL 3 s later.`,
   flags: { ...nameFlag },
   async run(ctx) {
     const name = labName(ctx);
