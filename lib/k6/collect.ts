@@ -27,7 +27,7 @@ export interface SecondRow {
 
 export interface K6Metrics extends Metrics {
   pulls: { ok: number; failed: number };
-  layerS: { p50: number; p90: number; p99: number; max: number };
+  layerS?: { p50: number; p90: number; p99: number; max: number };
   throttleByCode: Record<string, number>;
   tokenRequests: number;
   blobRedirects: number;
@@ -145,12 +145,15 @@ export function collectMetrics(records: readonly unknown[]): K6Metrics {
   };
   const total = Object.values(byCode).reduce((a, b) => a + b, 0);
   return {
-    pullS: s(pullMs),
-    // The pull-duration CDF chart reads this from the summary (k6 writes no per-pull record
-    // of its own the report could group).
-    pullCdf: cdf(pullMs.map((ms) => ms / 1000)),
-    layerS: s(layerMs),
-    nodeEgressBps: egressQuantiles(egress),
+    // No quantiles of nothing: a run where no pull finished has none (not 0 s).
+    ...(pullMs.length > 0 && {
+      pullS: s(pullMs),
+      // The pull-duration CDF chart reads this from the summary (k6 writes no per-pull record
+      // of its own the report could group).
+      pullCdf: cdf(pullMs.map((ms) => ms / 1000)),
+    }),
+    ...(layerMs.length > 0 && { layerS: s(layerMs) }),
+    ...(egress.length > 0 && { nodeEgressBps: egressQuantiles(egress) }),
     throttleEvents: throttled,
     throttleByCode,
     errors: { total, byCode },

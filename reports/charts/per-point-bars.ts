@@ -18,6 +18,8 @@ export interface PerPointBarsOptions {
   ruleLabel?: string;
   /** d3 format of the value printed over each bar. */
   format: string;
+  /** Whole counts: no fractional ticks. */
+  integer?: boolean;
 }
 
 export function perPointBarsSpec(envelope: Envelope, o: PerPointBarsOptions): VegaLiteSpec | null {
@@ -35,6 +37,16 @@ export function perPointBarsSpec(envelope: Envelope, o: PerPointBarsOptions): Ve
     return isNum(v) ? [{ point: p.label, value: v }] : [];
   });
   const labels = labelsOf(points);
+  // All zeros (a lab without a ceiling throttles nothing) leave vega a [0, 0] domain, whose
+  // ticks print as 0.000000: give the axis a unit of room instead.
+  const allZero = [...rows, ...refRows].every((r) => r.value === 0) && (!o.ruleLabel || o.threshold === 0);
+  const y = {
+    field: 'value',
+    type: 'quantitative',
+    title: o.yTitle,
+    ...(allZero && { scale: { domain: [0, 1] } }),
+    ...(o.integer && { axis: { tickMinStep: 1 } }),
+  } as const;
   const x = {
     field: 'point',
     type: 'nominal',
@@ -56,7 +68,7 @@ export function perPointBarsSpec(envelope: Envelope, o: PerPointBarsOptions): Ve
         mark: { type: 'bar', width: { band: 0.7 } },
         encoding: {
           x,
-          y: { field: 'value', type: 'quantitative', title: o.yTitle },
+          y,
           color: { field: 'status', type: 'nominal', ...color },
           tooltip: [
             { field: 'point', title: 'configuration' },

@@ -12,5 +12,6 @@ export function throttlingSpec(envelope: Envelope): VegaLiteSpec | null {
     aboveLabel: 'throttled',
     belowLabel: 'no throttling',
     format: ',d',
+    integer: true,
   });
 }

@@ -45,6 +45,10 @@ describe.skipIf(!available)('report renders in Chromium', () => {
     await browser?.close();
   }, 15_000);
 
+  /** Tick labels of one chart's axes, as drawn. */
+  const axisLabels = (id: string) =>
+    `[...document.querySelectorAll('.vis[data-chart="${id}"] .role-axis-label text')].map((t) => t.textContent)`;
+
   async function render(file: string, expected: string[]): Promise<void> {
     const page = await browser.newPage({ width: 1280, height: 900 });
     try {
@@ -60,6 +64,13 @@ describe.skipIf(!available)('report renders in Chromium', () => {
         expect(c.graphics, `${c.id} drew nothing`).toBeGreaterThan(0);
         expect(c.width, `${c.id} width`).toBeGreaterThan(100);
         expect(c.height, `${c.id} height`).toBeGreaterThan(100);
+      }
+      // Counts are whole numbers, also when every one is 0 (no "0.000000" ticks).
+      if (expected.includes('throttling')) {
+        const labels = await page.evaluate<string[]>(axisLabels('throttling'));
+        expect(labels.length, 'throttling axis labels').toBeGreaterThan(1);
+        for (const label of labels.filter((l) => /^[\d.,]+$/.test(l)))
+          expect(label, 'a throttle count tick').not.toContain('.');
       }
       const shot = await page.screenshot(file.replace(/\.html$/, '.png'));
       console.log(`report screenshot: ${shot}`);

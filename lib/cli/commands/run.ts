@@ -254,7 +254,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
         pullS?: { p50: number; p99: number };
       };
       bar.done(
-        `${m.pulls?.ok ?? 0} ok, ${m.pulls?.failed ?? 0} failed; pull p50 ${m.pullS?.p50.toFixed(2)}s p99 ${m.pullS?.p99.toFixed(2)}s`,
+        `${m.pulls?.ok ?? 0} ok, ${m.pulls?.failed ?? 0} failed; pull ${m.pullS ? `p50 ${m.pullS.p50.toFixed(2)}s p99 ${m.pullS.p99.toFixed(2)}s` : 'n/a (no pull finished)'}`,
       );
       try {
         const { writeReport } = await import('../../../reports/index');
