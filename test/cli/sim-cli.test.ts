@@ -22,6 +22,14 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 const tmp = () => mkdtempSync(join(tmpdir(), 'stampede-sim-'));
 const small = ['--set', 'workload.nodes=60', '--set', 'workload.layerSizesMiB=50,400,120,30'];
 
+/** A target table file with these point labels, every one at P50/P90/P99 = 40/45/50 s. */
+function targetTable(labels: string[]): string {
+  const file = join(tmp(), 't.json');
+  const points = labels.map((label) => ({ label, podStartupS: { p50: 40, p90: 45, p99: 50 } }));
+  writeFileSync(file, JSON.stringify({ source: 'test table', points }));
+  return file;
+}
+
 /** A small cold-pull under the preset, into a fresh dir (run/ and env.json), plus extra flags. */
 async function coldPull(...extra: string[]) {
   const dir = tmp();
@@ -177,13 +185,7 @@ describe('stampede sim calibrate', () => {
   });
 
   it('fits a user table for a few iterations and prints residuals per figure', async () => {
-    const dir = tmp();
-    const target = join(dir, 't.json');
-    const points = ['Baseline', 'Low', 'Mid', 'Higher', 'Very high'].map((label) => ({
-      label,
-      podStartupS: { p50: 40, p90: 45, p99: 50 },
-    }));
-    writeFileSync(target, JSON.stringify({ source: 'test table', points }));
+    const target = targetTable(['Baseline', 'Low', 'Mid', 'Higher', 'Very high']);
     // Six candidate ladders for a 5-point table: one screening sweep each.
     const short = await cli('calibrate', '--target', target, '--iterations', '5', ...small);
     expect(short.code).toBe(2);
@@ -198,13 +200,7 @@ describe('stampede sim calibrate', () => {
   });
 
   it('rejects a target table that repeats a label (residuals are matched by label)', async () => {
-    const dir = tmp();
-    const target = join(dir, 't.json');
-    const points = ['Baseline', 'Low', 'Low', 'Higher', 'Very high'].map((label) => ({
-      label,
-      podStartupS: { p50: 40, p90: 45, p99: 50 },
-    }));
-    writeFileSync(target, JSON.stringify({ source: 'test table', points }));
+    const target = targetTable(['Baseline', 'Low', 'Low', 'Higher', 'Very high']);
     const r = await cli('calibrate', '--target', target, '--iterations', '6', ...small);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/points\[2\]\.label.*no earlier point.*"Low"/);
