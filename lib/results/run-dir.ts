@@ -40,6 +40,16 @@ export function createRunDir(name: string, now = new Date()): string {
 }
 
 /**
+ * The run directory of a command with --out: the flag is checked now (checkOutDir), and the
+ * directory is made when the returned function is called, once the run goes ahead; without
+ * the flag, a new default run dir (createRunDir). Bad input thus leaves no empty directory.
+ */
+export function outDirClaim(name: string, outFlag: string | undefined): () => string {
+  const checked = outFlag === undefined ? undefined : checkOutDir('--out', outFlag);
+  return () => (checked === undefined ? createRunDir(name) : ensureRunDir(checked, '--out'));
+}
+
+/**
  * Checks an output directory flag before anything runs (a bad path found after a long run
  * would lose it): not empty, not a file, and creatable (no file on the way).
  */

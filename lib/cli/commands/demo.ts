@@ -11,7 +11,7 @@ import { writeDashboard } from '../../../reports/index';
 import { RunError } from '../../errors';
 import { coldPullSchema } from '../../k6/scenarios';
 import { labHome } from '../../lab/topology';
-import { checkOutDir, createRunDir, ensureRunDir } from '../../results/run-dir';
+import { outDirClaim } from '../../results/run-dir';
 import { defineCommand, flagString, type Io, runCommand } from '../command';
 import { labCommand } from './lab';
 import { runScenarioCommand } from './run';
@@ -68,9 +68,7 @@ Needs root for the lab's network namespace (it falls back to plain loopback othe
     const io = ctx.io;
     // Every flag is checked before the simulation and the lab start, not minutes later.
     const vus = String(coldPullSchema.vus.parse(flagString(ctx, 'vus') ?? '20', '--vus'));
-    const outFlag = flagString(ctx, 'out');
-    const out =
-      outFlag === undefined ? createRunDir('demo') : ensureRunDir(checkOutDir('--out', outFlag), '--out');
+    const out = outDirClaim('demo', flagString(ctx, 'out'))();
     const simDir = join(out, 'sim-copy-sweep');
     const k6Dir = join(out, 'k6-cold-pull');
     const name = `demo${process.pid % 10000}`;

@@ -22,14 +22,7 @@ import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
 import type { BackendStats } from '../../lab/storage';
 import { readNdjson } from '../../results/ndjson';
-import {
-  checkOutDir,
-  checkOutFile,
-  createRunDir,
-  ensureRunDir,
-  writeJsonAtomic,
-  writeSummary,
-} from '../../results/run-dir';
+import { checkOutFile, outDirClaim, writeJsonAtomic, writeSummary } from '../../results/run-dir';
 import { type Ctx, defineCommand, flagList, flagString, runCommand } from '../command';
 import { progress } from '../progress';
 
@@ -141,12 +134,8 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     const def = SCENARIOS[scenario];
     const tgt = target(flagString(ctx, 'target'));
     const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as ColdPullParams;
-    const outFlag = flagString(ctx, 'out');
-    const outChecked = outFlag === undefined ? undefined : checkOutDir('--out', outFlag);
-    // Made only once the run goes ahead (a missing lab leaves no empty dir), and a default
-    // one with a plain mkdir, so two runs started in the same second never share it.
-    const claimOutDir = () =>
-      outChecked === undefined ? createRunDir(scenario) : ensureRunDir(outChecked, '--out');
+    // Made only once the run goes ahead: a missing lab leaves no empty dir.
+    const claimOutDir = outDirClaim(scenario, flagString(ctx, 'out'));
     let outDir: string;
     const jsonFlag = flagString(ctx, 'json');
     const jsonFile = jsonFlag === undefined ? undefined : checkOutFile('--json', jsonFlag);

@@ -17,15 +17,7 @@ import { helpRows, type Infer, resolve, type Schema } from '../../config/schema'
 import { InputError } from '../../errors';
 import type { Envelope } from '../../results/envelope';
 import { ndjsonWriter } from '../../results/ndjson';
-import {
-  checkOutDir,
-  checkOutFile,
-  createRunDir,
-  ensureRunDir,
-  RAW,
-  writeJsonAtomic,
-  writeSummary,
-} from '../../results/run-dir';
+import { checkOutFile, outDirClaim, RAW, writeJsonAtomic, writeSummary } from '../../results/run-dir';
 import { describeSweetSpot, type SweetSpot } from '../../results/sweet-spot';
 import { describeThrottling } from '../../results/throttling';
 import { type Command, type Ctx, defineCommand, flagInt, flagList, flagString, type Io } from '../command';
@@ -108,12 +100,11 @@ ${helpRows(schema as Schema).join('\n')}`,
       const seed = parseSeed(ctx);
       checkCopies(name, params, layers, sets);
       // Output paths are checked before the run: a bad one found afterwards loses the run.
-      const outFlag = flagString(ctx, 'out');
-      const outDir = outFlag === undefined ? undefined : checkOutDir('--out', outFlag);
+      const claimOutDir = outDirClaim(name, flagString(ctx, 'out'));
       const jsonFlag = flagString(ctx, 'json');
       const jsonOut = jsonFlag === undefined ? undefined : checkOutFile('--json', jsonFlag);
       // Everything is validated by now: a directory is made only for a run that starts.
-      const dir = outDir === undefined ? createRunDir(name) : ensureRunDir(outDir, '--out');
+      const dir = claimOutDir();
       const raw = ndjsonWriter(join(dir, RAW));
       const bar = progress(ctx.io, `sim ${name}`);
       let env: Envelope;
