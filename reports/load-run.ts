@@ -7,9 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors';
 import type { Envelope } from '../lib/results/envelope';
+import { readNdjsonFile } from '../lib/results/ndjson';
 import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
 import { envelopeFromRaw } from './from-raw';
-import { readRaw } from './read-raw';
 import type { RawRecord } from './types';
 
 export interface LoadedRun {
@@ -35,7 +35,7 @@ export function loadRun(dirArg: string): LoadedRun {
     );
   const summaryPath = join(dir, SUMMARY);
   const rawPath = join(dir, RAW);
-  const { records: raw, unreadable } = readRaw(rawPath);
+  const { records: raw, unreadable } = readNdjsonFile(rawPath);
   if (existsSync(summaryPath)) {
     const envelope = readSummary(dir);
     return {

@@ -42,19 +42,52 @@ export function ndjsonWriter(path: string): NdjsonWriter {
   };
 }
 
+export interface NdjsonRead {
+  records: Array<Record<string, unknown>>;
+  /** 1-based numbers of lines that were not JSON objects, the torn last line excepted. */
+  unreadable: number[];
+}
+
+function parseObject(line: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(line);
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The records of an NDJSON text. A killed writer can only leave its LAST line torn, so that
+ * one is dropped quietly; any other line that is not a JSON object (a corrupt record in the
+ * middle, binary garbage) is skipped too but counted, for callers that must say so.
+ */
+export function parseNdjson(text: string): NdjsonRead {
+  const lines = text.split('\n');
+  // Text after the final newline was still being written when the writer died.
+  const torn = lines.length - 1;
+  const records: Array<Record<string, unknown>> = [];
+  const unreadable: number[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    const r = parseObject(line);
+    if (r) records.push(r);
+    else if (i !== torn) unreadable.push(i + 1);
+  }
+  return { records, unreadable };
+}
+
+/** parseNdjson of a file; a missing file has no records. */
+export function readNdjsonFile(path: string): NdjsonRead {
+  if (!existsSync(path)) return { records: [], unreadable: [] };
+  return parseNdjson(readFileSync(path, 'utf8'));
+}
+
 /** Reads records back, skipping a torn last line left by a killed writer. */
 export function readNdjson<T = unknown>(path: string): T[] {
-  if (!existsSync(path)) return [];
-  const out: T[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch {
-      // A partial line can only be the last one a crashed writer left: skip it.
-    }
-  }
-  return out;
+  return readNdjsonFile(path).records as T[];
 }
 
 export function appendNdjson(path: string, record: unknown): void {

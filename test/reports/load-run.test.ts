@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectMetrics } from '../../lib/k6/collect';
+import { parseNdjson } from '../../lib/results/ndjson';
 import { envelopeFromRaw } from '../../reports/from-raw';
 import { loadRun } from '../../reports/load-run';
-import { parseRaw } from '../../reports/read-raw';
 import {
   copySweepEnvelope,
   k6Envelope,
@@ -152,12 +152,12 @@ describe('raw.ndjson lines', () => {
       ok(4),
       '{"t": 5, "pu', // torn: no newline after it
     ].join('\n');
-    expect(parseRaw(text)).toEqual({
+    expect(parseNdjson(text)).toEqual({
       records: [1, 3, 4].map((i) => ({ t: i, pullS: i })),
       unreadable: [2, 4, 5],
     });
     // A bad line followed by a newline was written whole: not torn, so counted.
-    expect(parseRaw(`${ok(1)}\n{nope\n`).unreadable).toEqual([2]);
+    expect(parseNdjson(`${ok(1)}\n{nope\n`).unreadable).toEqual([2]);
   });
 
   it('loadRun reports the skipped lines of a run with a summary', () => {
