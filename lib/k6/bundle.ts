@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { k6BuildOptions } from '../../k6.config';
 import { InputError, RunError } from '../errors';
 
@@ -19,12 +19,16 @@ export function scenarioPath(name: string): string {
   return join(SCENARIO_DIR, `${name}.ts`);
 }
 
+/** Builds under way in this process: esbuild's service stops when the last one ends. */
+let inFlight = 0;
+
 /** Bundles scenario `name` (or an explicit entry file) into `outDir`; returns the .js path. */
 export async function bundleScenario(nameOrEntry: string, outDir: string): Promise<string> {
   const entry = nameOrEntry.endsWith('.ts') ? resolve(nameOrEntry) : scenarioPath(nameOrEntry);
   if (!existsSync(entry)) throw new InputError('scenario', `an existing k6 entry script`, entry);
   mkdirSync(outDir, { recursive: true });
   const outfile = join(outDir, `${entry.replace(/^.*\//, '').replace(/\.ts$/, '')}.k6.js`);
+  inFlight++;
   try {
     await build({ ...k6BuildOptions, entryPoints: [entry], outfile });
   } catch (e) {
@@ -36,6 +40,10 @@ export async function bundleScenario(nameOrEntry: string, outDir: string): Promi
       `bundling ${entry} failed: ${first ? `${first.location?.file ?? ''}:${first.location?.line ?? ''} ${first.text}` : (e as Error).message}`,
       { cause: e },
     );
+  } finally {
+    // esbuild's service process would otherwise live as long as the run: one more process in
+    // the lab's namespace, carrying the run's environment, for `lab down` to stop.
+    if (--inFlight === 0) await stop();
   }
   return outfile;
 }

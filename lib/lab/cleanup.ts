@@ -114,23 +114,31 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
 }
 
 /**
+ * Stop the runs inside the lab (`stampede run` re-entered its namespace) and wait up to
+ * `graceMs` for them to go; returns their pids. Every way of stopping a lab calls this before
+ * touching anything else: a run stops its k6 with one SIGINT and writes its summary and
+ * report. With the registries stopped first, k6 would fail its remaining pulls in a blink and
+ * end "complete"; signalled with the rest, k6 would get a second signal (which aborts it
+ * without its summary) and a large run could be SIGKILLed while writing its report.
+ */
+export async function stopLabRuns(topo: Topology, graceMs = RUN_GRACE_MS): Promise<number[]> {
+  const marker = `${IN_LAB_NAMESPACE}=${topo.namespace}`;
+  const runs = allLabPids(topo).filter((p) => environHas(p, marker));
+  if (runs.length) {
+    signal(runs, 'SIGTERM');
+    await waitGone(runs, graceMs);
+  }
+  return runs;
+}
+
+/**
  * Kill every lab process: `stampede run`s inside the lab first (SIGTERM, up to `runGraceMs` to
  * finish), then the rest (SIGTERM, then SIGKILL after `graceMs`). Then delete the namespace
  * and its /etc/netns dir, and drop the socket and pid files. Idempotent. Returns the pids it
  * had to signal.
  */
 export async function reapLab(topo: Topology, graceMs = 3000, runGraceMs = RUN_GRACE_MS): Promise<number[]> {
-  const killed = new Set<number>();
-  // Runs inside the lab first, and alone: a run stops its k6 with one SIGINT and writes its
-  // summary and report. Signalled with the rest, k6 would get a second signal (which aborts
-  // it without its summary) and a large run could be SIGKILLed while writing its report.
-  const marker = `${IN_LAB_NAMESPACE}=${topo.namespace}`;
-  const runs = allLabPids(topo).filter((p) => environHas(p, marker));
-  if (runs.length) {
-    for (const p of runs) killed.add(p);
-    signal(runs, 'SIGTERM');
-    await waitGone(runs, runGraceMs);
-  }
+  const killed = new Set(await stopLabRuns(topo, runGraceMs));
   for (let round = 0; round < 3; round++) {
     const pids = allLabPids(topo);
     if (pids.length === 0) break;

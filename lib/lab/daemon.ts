@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RunError } from '../errors';
 import { type ApiServer, serveApi } from './api';
-import { allLabPids, isAlive, readPid, reapLab, waitGone } from './cleanup';
+import { allLabPids, isAlive, RUN_GRACE_MS, readPid, reapLab, stopLabRuns, waitGone } from './cleanup';
 import { type LabConfig, resolveLabConfig } from './config';
 import { clientsFile } from './identity';
 import { labClient, labTopologyByName, waitForLab } from './lab-client';
@@ -167,6 +167,9 @@ export async function runServe(stateDir: string, netns: boolean, reason: string)
     if (stopping) return;
     stopping = true;
     log(`shutting down (${why})`);
+    // Runs inside the lab first, while the registries still answer (see stopLabRuns).
+    const runs = await stopLabRuns(lab.topology);
+    if (runs.length) log(`stopped runs in the lab first: pid ${runs.join(', ')}`);
     const hard = setTimeout(() => {
       log('clean shutdown took over 30 s: exiting anyway');
       process.exit(1);
@@ -251,8 +254,9 @@ export async function labDown(name: string, log: (line: string) => void = () => 
   const pids = ['guard.pid', 'supervisor.pid']
     .map((f) => readPid(join(topo.stateDir, f)))
     .filter((p): p is number => p !== undefined && isAlive(p));
-  // Clean shutdown first: the supervisor stops its components (bounded per component).
-  if (pids.length) await waitGone(pids, 40_000);
+  // Clean shutdown first: the supervisor stops the runs inside the lab, then its components
+  // (each bounded).
+  if (pids.length) await waitGone(pids, RUN_GRACE_MS + 40_000);
   const killed = await reapLab(topo);
   if (killed.length) log(`killed leftovers: ${killed.join(', ')}`);
   rmSync(join(topo.stateDir, 'regions'), { recursive: true, force: true });
