@@ -20,6 +20,8 @@ export interface TimeSeriesRow {
   mean: number;
   max: number;
   n: number;
+  /** 1 for a series that is 0 throughout (see timeSeriesSpec), else 0. */
+  axisTop: number;
 }
 
 /** Keys that are identities or timestamps, not measurements. */
@@ -87,8 +89,9 @@ export function timeSeriesRows(raw: readonly RawRecord[]): TimeSeriesRow[] {
       a.n += 1;
       acc.set(b, a);
     }
+    const axisTop = samples.every((s) => s.value === 0) ? 1 : 0;
     for (const [b, a] of [...acc].sort((x, y) => x[0] - y[0])) {
-      rows.push({ series, t: lo + (b + 0.5) * width, mean: a.sum / a.n, max: a.max, n: a.n });
+      rows.push({ series, t: lo + (b + 0.5) * width, mean: a.sum / a.n, max: a.max, n: a.n, axisTop });
     }
   }
   return rows;
@@ -137,6 +140,13 @@ export function timeSeriesSpec(raw: readonly RawRecord[] = []): VegaLiteSpec | n
               { field: 'n', title: 'records' },
             ],
           },
+        },
+        // A series that is 0 throughout (TLS handshakes over plain HTTP, failures of a clean
+        // run) would get a [0, 0] domain, whose ticks print as 0.000000: an invisible mark at
+        // axisTop gives its axis a unit of room, and leaves every other series' axis alone.
+        {
+          mark: { type: 'rule', opacity: 0 },
+          encoding: { y: { field: 'axisTop', type: 'quantitative' } },
         },
       ],
     },

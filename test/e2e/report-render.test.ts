@@ -72,6 +72,12 @@ describe.skipIf(!available)('report renders in Chromium', () => {
         for (const label of labels.filter((l) => /^[\d.,]+$/.test(l)))
           expect(label, 'a throttle count tick').not.toContain('.');
       }
+      // A series that is 0 throughout gets ticks too, not 0.000000.
+      if (expected.includes('time-series')) {
+        const labels = await page.evaluate<string[]>(axisLabels('time-series'));
+        expect(labels.length, 'time-series axis labels').toBeGreaterThan(1);
+        expect(labels.filter((l) => /\.\d{4,}/.test(l))).toEqual([]);
+      }
       const shot = await page.screenshot(file.replace(/\.html$/, '.png'));
       console.log(`report screenshot: ${shot}`);
       expect(page.errors()).toEqual([]);
@@ -95,7 +101,11 @@ describe.skipIf(!available)('report renders in Chromium', () => {
   }, 60_000);
 
   it('draws every chart of a k6 run with raw records', async () => {
-    const dir = writeRunDir(join(base, 'k6-cold-pull'), k6Envelope(), k6Raw());
+    // Plus a series that is 0 throughout (no request failed), whose axis must still tick.
+    const failed = k6Raw()
+      .filter((r) => r.metric === 'http_req_duration')
+      .map((r) => ({ ...r, metric: 'http_req_failed', data: { ...(r.data as object), value: 0 } }));
+    const dir = writeRunDir(join(base, 'k6-cold-pull'), k6Envelope(), [...k6Raw(), ...failed]);
     const file = await writeReport([dir]);
     await render(file, ['throttling', 'pull', 'pull-cdf', 'errors', 'time-series']);
   }, 60_000);

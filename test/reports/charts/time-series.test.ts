@@ -58,6 +58,15 @@ describe('timeSeriesSpec', () => {
     for (const s of series) expect(data.filter((r) => r.series === s).length).toBeLessThanOrEqual(MAX_BINS);
   });
 
+  it('marks the series that are 0 throughout, for their axis (a [0, 0] domain ticks as 0.000000)', () => {
+    const data = timeSeriesRows([
+      { t: 0, failed: 0, bytes: 0 },
+      { t: 1, failed: 0, bytes: 5 },
+    ]);
+    expect(new Set(data.filter((r) => r.series === 'failed').map((r) => r.axisTop))).toEqual(new Set([1]));
+    expect(new Set(data.filter((r) => r.series === 'bytes').map((r) => r.axisTop))).toEqual(new Set([0]));
+  });
+
   it('is null when no record has a time', () => {
     expect(timeSeriesSpec([{ podStartupS: 3 }])).toBeNull();
     expect(timeSeriesSpec([])).toBeNull();
