@@ -57,6 +57,7 @@ export const FREE_PARAMS: FreeParam[] = [
   leaf('storage.meterWindowS', 2, 300),
   leaf('storage.coldReadBps', 0.5 * MiB, 500 * MiB),
   leaf('storage.cacheAdmitBps', 1 * MiB, 50 * GiB),
+  leaf('storage.cacheIdleS', 5, 900),
 ];
 
 /**

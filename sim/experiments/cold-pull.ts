@@ -91,6 +91,7 @@ export function runColdPull(
     backendsAboveCeiling: backends.filter((b) => b.peakEgressBps > b.ceilingBps * (1 + 1e-9)).length,
     throttledNodes: countPositive(nodes.throttled),
     coldReads: pool.coldReads,
+    cacheEvictions: pool.evictions,
     podStartupCdf: cdf(ready),
   };
   return { metrics, nodes, events: env.processed, net: { ...net.stats } };

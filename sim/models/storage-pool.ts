@@ -45,6 +45,7 @@ export interface StorageParams {
   fanOutCost: boolean;
   coldReadBps: number;
   cacheAdmitBps: number;
+  cacheIdleS: number;
 }
 
 export interface StoragePool {
@@ -76,6 +77,8 @@ export interface StoragePool {
   readonly coldReads: number;
   /** Copies promoted to warm during the run. */
   readonly promotions: number;
+  /** Cached copies dropped after cacheIdleS without a read. */
+  readonly evictions: number;
 }
 
 export function createStoragePool(
@@ -114,6 +117,7 @@ export function createStoragePool(
   const layerThrottles = new Int32Array(L);
   let coldReads = 0;
   let promotions = 0;
+  let evictions = 0;
   const coldCap = Math.min(streamBps, p.coldReadBps);
   const warmUp = (copy: number) => {
     warm[copy] = 1;
@@ -121,6 +125,11 @@ export function createStoragePool(
     for (const f of readers[copy] as Set<number>) net.setCap(f, streamBps);
   };
 
+  // When each copy's last read ended: a cached copy idle for cacheIdleS is dropped (checked
+  // lazily, at its next read, which is the only moment it matters).
+  const lastEnd = new Float64Array(L * C);
+  const idleFor = (copy: number) =>
+    (readers[copy] as Set<number>).size > 0 ? 0 : env.now - (lastEnd[copy] as number);
   // Bytes each copy has delivered: finished reads plus the delivered part of reads in flight.
   const doneBytes = new Float64Array(L * C);
   // Per read in flight, indexed by its flow id (ids are small and recycled): its size and
@@ -135,6 +144,7 @@ export function createStoragePool(
   /** A read left flight (finished or cancelled) having delivered `got` bytes of its copy. */
   const settle = (flow: number, copy: number, got: number) => {
     (readers[copy] as Set<number>).delete(flow);
+    lastEnd[copy] = env.now;
     flowCopy[flow] = -1;
     doneBytes[copy] = (doneBytes[copy] as number) + got;
     const b = copyBackend[copy] as number;
@@ -182,6 +192,10 @@ export function createStoragePool(
         }
       }
       meter.wake();
+      if (p.fanOutCost && p.cacheIdleS > 0 && warm[copy] && idleFor(copy) >= p.cacheIdleS) {
+        warm[copy] = 0;
+        evictions++;
+      }
       if (!warm[copy]) coldReads++;
       let flow = -1;
       flow = net.startFlow(
@@ -219,6 +233,9 @@ export function createStoragePool(
     },
     get promotions() {
       return promotions;
+    },
+    get evictions() {
+      return evictions;
     },
   };
 }

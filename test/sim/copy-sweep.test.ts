@@ -40,12 +40,13 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
     }
     return out;
   };
-  // The two figures the model does not yet bring within 5% (sim/models/README.md, "What
-  // the model does not reproduce"); the issue's target is all 15 within 5%. They trade
-  // against each other: a Low tail long enough is bought with too many slow Baseline nodes.
-  const KNOWN_GAPS = ['Baseline p90', 'Low p99'];
+  // The figure the model does not yet bring within 5% (sim/models/README.md, "What the
+  // model does not reproduce"); the issue's target is all 15 within 5%. Baseline's refusals
+  // are held up by the egress finding (Mid / Baseline >= 3x), and more than ~100 of them
+  // cost too much.
+  const KNOWN_GAPS = ['Baseline p90'];
 
-  it('reproduces the other 13 published pod-startup figures within 5%', () => {
+  it('reproduces the other 14 published pod-startup figures within 5%', () => {
     const all = errors();
     expect(all.size).toBe(15);
     for (const [k, { err, text }] of all) {
@@ -53,13 +54,13 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
     }
   });
 
-  it('keeps the two known gaps within 10%', () => {
+  it('keeps the known gap within 10%', () => {
     const all = errors();
     for (const k of KNOWN_GAPS)
       expect(all.get(k)?.err ?? 1, `${k}: ${all.get(k)?.text}`).toBeLessThanOrEqual(0.1);
   });
 
-  // Each fails today by design: when the model closes a gap its test turns red, and the
+  // Fails today by design: when the model closes the gap this test turns red, and the
   // figure moves into the 5% test above.
   it.fails.each(KNOWN_GAPS)('reproduces %s within 5% (known gap)', (k) => {
     const e = errors().get(k);
@@ -158,6 +159,21 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
     expect(at(env, 'Baseline').metrics.podStartupS?.p99 ?? 0).toBeGreaterThan(mid * 1.15);
     expect(at(off, 'Baseline').metrics.podStartupS?.p99 ?? 0).toBeLessThan(mid * 1.05);
     expect(at(off, 'Baseline').metrics.throttleEvents).toBe(0);
+  });
+
+  it("ablation: without cache expiry Low's refused readers lose less, and Baseline does not change", () => {
+    // Low's few refused readers come back, alone, to copies that went idle after the burst
+    // and read the rest cold; Baseline's hundreds keep their two copies busy and cached.
+    const off = run([
+      'storage.cacheIdleS=0',
+      `sweep.copies=${copiesAt(env, 'Baseline')},${copiesAt(env, 'Low')}`,
+      'sweep.labels=Baseline,Low',
+    ]);
+    const q = (e: Envelope, l: string) => at(e, l).metrics.podStartupS ?? { p90: 0, p99: 0 };
+    expect(at(env, 'Low').metrics.cacheEvictions).toBeGreaterThan(0);
+    expect(at(off, 'Low').metrics.cacheEvictions).toBe(0);
+    expect(q(off, 'Low').p99).toBeLessThan(q(env, 'Low').p99 - 30);
+    expect(Math.abs(q(off, 'Baseline').p90 - q(env, 'Baseline').p90)).toBeLessThan(5);
   });
 });
 

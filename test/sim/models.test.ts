@@ -119,6 +119,7 @@ function scriptedPool(net: FlowNetwork, refuse: (n: number) => boolean) {
     peakEgress: new Float64Array(1),
     coldReads: 0,
     promotions: 0,
+    evictions: 0,
   };
   return { pool, asked, cancelled };
 }
@@ -265,6 +266,31 @@ describe('storage pool', () => {
     const thin = run(2);
     expect(thin.promotions).toBe(0);
     expect(thin.end).toBeCloseTo(100 / 2, 6);
+  });
+
+  it('drops a cached copy that served nothing for cacheIdleS: the next reader reads it cold', () => {
+    // 6 readers promote the copy and finish at t = 9.5 (as above); one more reader comes
+    // `gap` seconds later, alone: 100 bytes warm at 20 B/s (5 s) or cold at 2 B/s (50 s).
+    const lateRead = (gap: number, cacheIdleS: number) => {
+      const { env, pool, nic } = singleBackend(
+        { ceilingBps: 1e9, meterWindowS: 10, fanOutCost: true, coldReadBps: 2, cacheAdmitBps: 6, cacheIdleS },
+        [1000],
+        20,
+        1e9,
+      );
+      for (let i = 0; i < 6; i++) pool.read(0, nic, 100, () => {});
+      let took = 0;
+      env.schedule(9.5 + gap, () => {
+        const start = env.now;
+        pool.read(0, nic, 100, () => (took = env.now - start));
+      });
+      env.run();
+      return { took, evictions: pool.evictions };
+    };
+    expect(lateRead(29, 30)).toEqual({ took: expect.closeTo(5, 6), evictions: 0 });
+    expect(lateRead(31, 30)).toEqual({ took: expect.closeTo(50, 6), evictions: 1 });
+    // 0: never dropped.
+    expect(lateRead(500, 0)).toEqual({ took: expect.closeTo(5, 6), evictions: 0 });
   });
 
   it('uses the clients model with a shared storage pool (smoke)', () => {
