@@ -28,6 +28,12 @@
  * copy is promoted within seconds; at very many copies k is small, and the copies random
  * choice leaves with only a few readers never look hot: load fragments into small, slow,
  * uneven reads, and the nodes on them fall behind their unpack pipeline (a tail effect).
+ *
+ * Cache expiry: a cached copy that served nothing for cacheIdleS is dropped. In a storm
+ * everyone reads a layer within a minute or two, so only late reads meet it: retries after
+ * a 503. Hundreds of refused readers coming back keep their copies cached; a few coming back
+ * one by one read the rest of their layer cold, so a refusal costs more where few were
+ * refused with it (Low's one hot backend) than where many were (Baseline).
  */
 import { type Env, Priority, type Rng } from '../kernel';
 import type { FlowNetwork } from '../net';
