@@ -113,6 +113,12 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
   }
 }
 
+/** Pids of the `stampede run`s inside the lab (they carry IN_LAB_NAMESPACE=<namespace>). */
+export function labRuns(topo: Topology): number[] {
+  const marker = `${IN_LAB_NAMESPACE}=${topo.namespace}`;
+  return allLabPids(topo).filter((p) => environHas(p, marker));
+}
+
 /**
  * Stop the runs inside the lab (`stampede run` re-entered its namespace) and wait up to
  * `graceMs` for them to go; returns their pids. Every way of stopping a lab calls this before
@@ -122,8 +128,7 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
  * without its summary) and a large run could be SIGKILLed while writing its report.
  */
 export async function stopLabRuns(topo: Topology, graceMs = RUN_GRACE_MS): Promise<number[]> {
-  const marker = `${IN_LAB_NAMESPACE}=${topo.namespace}`;
-  const runs = allLabPids(topo).filter((p) => environHas(p, marker));
+  const runs = labRuns(topo);
   if (runs.length) {
     signal(runs, 'SIGTERM');
     await waitGone(runs, graceMs);

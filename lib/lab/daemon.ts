@@ -26,7 +26,16 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RunError } from '../errors';
 import { type ApiServer, serveApi } from './api';
-import { allLabPids, isAlive, RUN_GRACE_MS, readPid, reapLab, stopLabRuns, waitGone } from './cleanup';
+import {
+  allLabPids,
+  isAlive,
+  labRuns,
+  RUN_GRACE_MS,
+  readPid,
+  reapLab,
+  stopLabRuns,
+  waitGone,
+} from './cleanup';
 import { type LabConfig, resolveLabConfig } from './config';
 import { clientsFile } from './identity';
 import { labClient, labTopologyByName, waitForLab } from './lab-client';
@@ -244,6 +253,11 @@ export async function labDown(name: string, log: (line: string) => void = () => 
   const topo = labTopologyByName(name);
   const client = labClient(topo.apiSocket, { timeoutMs: 5000 });
   let wasRunning = false;
+  const runs = labRuns(topo);
+  if (runs.length)
+    log(
+      `stopping ${runs.length === 1 ? 'a run' : `${runs.length} runs`} inside the lab first (pid ${runs.join(', ')}): each writes its summary and report`,
+    );
   try {
     await client.shutdown();
     wasRunning = true;

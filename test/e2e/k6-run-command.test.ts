@@ -212,7 +212,9 @@ describe.runIf(canRun)('stampede run cold-pull stopped by a signal', () => {
   it('lab down during a run: the run stops k6 once (k6 keeps its summary) and writes its own', async () => {
     const dir = join(home, 'labdown');
     const { exited } = await startLongRun(dir);
+    lines.length = 0;
     expect(await runCommand(labCommand, ['down', '--name', LAB], io)).toBe(0);
+    expect(lines.join('\n')).toMatch(/stopping a run inside the lab first \(pid \d+\)/);
     const code = await Promise.race([exited, sleep(60_000).then(() => 'hung' as const)]);
     expect(code).toBe(1);
     const env = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Envelope;
