@@ -40,31 +40,10 @@ describe('copy-sweep under the acr-copies-2026 preset', () => {
     }
     return out;
   };
-  // The figure the model does not yet bring within 5% (sim/models/README.md, "What the
-  // model does not reproduce"); the issue's target is all 15 within 5%. Baseline's refusals
-  // are held up by the egress finding (Mid / Baseline >= 3x), and more than ~100 of them
-  // cost too much.
-  const KNOWN_GAPS = ['Baseline p90'];
-
-  it('reproduces the other 14 published pod-startup figures within 5%', () => {
+  it('reproduces all 15 published pod-startup figures within 5%', () => {
     const all = errors();
     expect(all.size).toBe(15);
-    for (const [k, { err, text }] of all) {
-      if (!KNOWN_GAPS.includes(k)) expect(err, `${k}: ${text}`).toBeLessThanOrEqual(0.05);
-    }
-  });
-
-  it('keeps the known gap within 10%', () => {
-    const all = errors();
-    for (const k of KNOWN_GAPS)
-      expect(all.get(k)?.err ?? 1, `${k}: ${all.get(k)?.text}`).toBeLessThanOrEqual(0.1);
-  });
-
-  // Fails today by design: when the model closes the gap this test turns red, and the
-  // figure moves into the 5% test above.
-  it.fails.each(KNOWN_GAPS)('reproduces %s within 5% (known gap)', (k) => {
-    const e = errors().get(k);
-    expect(e?.err ?? 1, `${k}: ${e?.text}`).toBeLessThanOrEqual(0.05);
+    for (const [k, { err, text }] of all) expect(err, `${k}: ${text}`).toBeLessThanOrEqual(0.05);
   });
 
   it('makes a few extra copies help a little and a moderate number a lot (the P99 column)', () => {
