@@ -4,29 +4,23 @@
  * registry's config path), so /proc finds them even after the supervisor was SIGKILLed and its
  * pid files are stale; inside a namespace `ip netns pids` finds the rest.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { namespacePids, teardownNamespace } from './netns';
 import type { Topology } from './topology';
 
 export const PID_DIR = 'pids';
+/** Where `stampede run`s against the lab register themselves (one file per run: see registerLabRun). */
+export const RUNS_DIR = 'runs';
 
 /**
- * What `stampede run` sets in its own environment when it re-enters a lab's namespace
- * (its value: the namespace), so a run can be told apart from the lab's own processes.
+ * What `stampede run` sets in its own environment when it re-enters a lab's namespace (its
+ * value: the namespace), so the re-entered run knows it is inside and does not re-enter.
  */
 export const IN_LAB_NAMESPACE = 'STAMPEDE_IN_LAB_NAMESPACE';
 
-/** How long a run inside the lab gets to stop k6 and write its summary and report. */
+/** How long a run against the lab gets to stop k6 and write its summary and report. */
 export const RUN_GRACE_MS = 30_000;
-
-function environHas(pid: number, entry: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
-  } catch {
-    return false;
-  }
-}
 
 function cmdline(pid: number): string | undefined {
   try {
@@ -113,14 +107,60 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
   }
 }
 
-/** Pids of the `stampede run`s inside the lab (they carry IN_LAB_NAMESPACE=<namespace>). */
-export function labRuns(topo: Topology): number[] {
-  const marker = `${IN_LAB_NAMESPACE}=${topo.namespace}`;
-  return allLabPids(topo).filter((p) => environHas(p, marker));
+/** The kernel's start time of `pid` (ticks since boot): with the pid, it names one process for good. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22; counted from the state (field 3) after the last ')', as comm may hold spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
- * Stop the runs inside the lab (`stampede run` re-entered its namespace) and wait up to
+ * Registers this process as a run against the lab in `stateDir` until the returned function
+ * is called: `<stateDir>/runs/<pid>` holding its start time, so a reused pid is never taken
+ * for it. A file, not the namespace, because a lab on the host loopback (no namespace) has
+ * runs too, and they are no lab process.
+ */
+export function registerLabRun(stateDir: string): () => void {
+  const dir = join(stateDir, RUNS_DIR);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, String(process.pid));
+  writeFileSync(file, `${startTime(process.pid) ?? ''}\n`);
+  return () => rmSync(file, { force: true });
+}
+
+/** Pids of the live runs registered with the lab; drops the files of runs that died. */
+export function labRuns(topo: Topology): number[] {
+  const dir = join(topo.stateDir, RUNS_DIR);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const skip = selfAndAncestors();
+  const runs: number[] = [];
+  for (const name of names) {
+    const pid = Number(name);
+    if (skip.has(pid)) continue;
+    let started: string;
+    try {
+      started = readFileSync(join(dir, name), 'utf8').trim();
+    } catch {
+      continue; // unregistered meanwhile
+    }
+    if (Number.isInteger(pid) && pid > 0 && started !== '' && startTime(pid) === started && isAlive(pid))
+      runs.push(pid);
+    else rmSync(join(dir, name), { force: true });
+  }
+  return runs;
+}
+
+/**
+ * Stop the runs against the lab (registered with registerLabRun) and wait up to
  * `graceMs` for them to go; returns their pids. Every way of stopping a lab calls this before
  * touching anything else: a run stops its k6 with one SIGINT and writes its summary and
  * report. With the registries stopped first, k6 would fail its remaining pulls in a blink and
@@ -137,7 +177,7 @@ export async function stopLabRuns(topo: Topology, graceMs = RUN_GRACE_MS): Promi
 }
 
 /**
- * Kill every lab process: `stampede run`s inside the lab first (SIGTERM, up to `runGraceMs` to
+ * Kill every lab process: `stampede run`s against the lab first (SIGTERM, up to `runGraceMs` to
  * finish), then the rest (SIGTERM, then SIGKILL after `graceMs`). Then delete the namespace
  * and its /etc/netns dir, and drop the socket and pid files. Idempotent. Returns the pids it
  * had to signal.

@@ -176,7 +176,7 @@ export async function runServe(stateDir: string, netns: boolean, reason: string)
     if (stopping) return;
     stopping = true;
     log(`shutting down (${why})`);
-    // Runs inside the lab first, while the registries still answer (see stopLabRuns).
+    // Runs against the lab first, while the registries still answer (see stopLabRuns).
     const runs = await stopLabRuns(lab.topology);
     if (runs.length) log(`stopped runs in the lab first: pid ${runs.join(', ')}`);
     const hard = setTimeout(() => {
@@ -256,7 +256,7 @@ export async function labDown(name: string, log: (line: string) => void = () => 
   const runs = labRuns(topo);
   if (runs.length)
     log(
-      `stopping ${runs.length === 1 ? 'a run' : `${runs.length} runs`} inside the lab first (pid ${runs.join(', ')}): each writes its summary and report`,
+      `stopping ${runs.length === 1 ? 'a run' : `${runs.length} runs`} against the lab first (pid ${runs.join(', ')}): each writes its summary and report`,
     );
   try {
     await client.shutdown();
@@ -268,7 +268,7 @@ export async function labDown(name: string, log: (line: string) => void = () => 
   const pids = ['guard.pid', 'supervisor.pid']
     .map((f) => readPid(join(topo.stateDir, f)))
     .filter((p): p is number => p !== undefined && isAlive(p));
-  // Clean shutdown first: the supervisor stops the runs inside the lab, then its components
+  // Clean shutdown first: the supervisor stops the runs against the lab, then its components
   // (each bounded).
   if (pids.length) await waitGone(pids, RUN_GRACE_MS + 40_000);
   const killed = await reapLab(topo);

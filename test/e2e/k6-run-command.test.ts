@@ -35,7 +35,11 @@ const io: Io = { out: (t) => lines.push(t), err: (t) => lines.push(t), tty: fals
 
 /** `run` argv for a cold-pull through this file's lab into `out`, with --set assignments. */
 function coldPullArgs(out: string, ...sets: string[]): string[] {
-  return ['cold-pull', '--target', 'lab', '--name', LAB, '--out', out, ...sets.flatMap((a) => ['--set', a])];
+  return labColdPullArgs(LAB, out, sets);
+}
+
+function labColdPullArgs(lab: string, out: string, sets: string[]): string[] {
+  return ['cold-pull', '--target', 'lab', '--name', lab, '--out', out, ...sets.flatMap((a) => ['--set', a])];
 }
 
 beforeAll(async () => {
@@ -137,13 +141,21 @@ function listeningPorts(pid: number): number[] {
 }
 
 /** A run long enough to signal: the CLI as a user starts it, in its own process. */
-async function startLongRun(dir: string): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+async function startLongRun(
+  dir: string,
+  lab = LAB,
+): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
   const child = spawn(
     process.execPath,
     [
       join(REPO_ROOT, 'bin/stampede.js'),
       'run',
-      ...coldPullArgs(dir, 'vus=2', 'iterations=400', 'layers=2000000,2000000', 'image=cli/long:v1'),
+      ...labColdPullArgs(lab, dir, [
+        'vus=2',
+        'iterations=400',
+        'layers=2000000,2000000',
+        'image=cli/long:v1',
+      ]),
     ],
     { stdio: 'ignore', env: { ...process.env, STAMPEDE_LAB_HOME: home } },
   );
@@ -210,22 +222,43 @@ describe.runIf(canRun)('stampede run cold-pull stopped by a signal', () => {
 
   // Last: it takes the lab down.
   it('lab down during a run: the run stops k6 once (k6 keeps its summary) and writes its own', async () => {
-    const dir = join(home, 'labdown');
-    const { exited } = await startLongRun(dir);
-    lines.length = 0;
-    expect(await runCommand(labCommand, ['down', '--name', LAB], io)).toBe(0);
-    expect(lines.join('\n')).toMatch(/stopping a run inside the lab first \(pid \d+\)/);
-    const code = await Promise.race([exited, sleep(60_000).then(() => 'hung' as const)]);
-    expect(code).toBe(1);
-    const env = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Envelope;
-    expect(env.incomplete).toMatchObject({ reason: 'interrupted' });
-    // The lab stopped the run before its registries: not one pull failed. (Registries first,
-    // k6 failed its remaining pulls in a blink and ended "complete".)
-    const pulls = env.metrics.pulls as { ok: number; failed: number } | undefined;
-    expect(pulls).toMatchObject({ failed: 0 });
-    expect(pulls?.ok).toBeGreaterThan(0);
-    expect(existsSync(join(dir, 'k6-summary.json')), 'k6 wrote its end-of-test summary').toBe(true);
-    expect(existsSync(join(dir, 'report.html'))).toBe(true);
-    expect(k6Writing(dir)).toEqual([]);
+    await expectLabDownStopsRunFirst(join(home, 'labdown'), LAB);
+  }, 120_000);
+});
+
+/**
+ * `lab down` in the middle of a long run: the run is stopped first, while the registries
+ * still answer, and writes its files. (Registries first, k6 failed its remaining pulls in a
+ * blink and ended "complete".)
+ */
+async function expectLabDownStopsRunFirst(dir: string, lab: string): Promise<void> {
+  const { exited } = await startLongRun(dir, lab);
+  lines.length = 0;
+  expect(await runCommand(labCommand, ['down', '--name', lab], io)).toBe(0);
+  expect(lines.join('\n')).toMatch(/stopping a run against the lab first \(pid \d+\)/);
+  const code = await Promise.race([exited, sleep(60_000).then(() => 'hung' as const)]);
+  expect(code).toBe(1);
+  const env = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Envelope;
+  expect(env.incomplete).toMatchObject({ reason: 'interrupted' });
+  const pulls = env.metrics.pulls as { ok: number; failed: number } | undefined;
+  expect(pulls).toMatchObject({ failed: 0 });
+  expect(pulls?.ok).toBeGreaterThan(0);
+  expect(existsSync(join(dir, 'k6-summary.json')), 'k6 wrote its end-of-test summary').toBe(true);
+  expect(existsSync(join(dir, 'report.html'))).toBe(true);
+  expect(k6Writing(dir)).toEqual([]);
+}
+
+// A lab on the host loopback has no namespace to find its runs in: they register with it.
+describe.runIf(canRun)('lab down on the host loopback (lab.netns=off) during a run', () => {
+  const HOST_LAB = 'k6host';
+  beforeAll(async () => {
+    expect(await runCommand(labCommand, labUpArgs(HOST_LAB, 'lab.octet=9', 'lab.netns=off'), io)).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    await runCommand(labCommand, ['down', '--name', HOST_LAB], io);
+  }, 60_000);
+
+  it('stops the run first there too', async () => {
+    await expectLabDownStopsRunFirst(join(home, 'labdown-host'), HOST_LAB);
   }, 120_000);
 });

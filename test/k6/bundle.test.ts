@@ -1,7 +1,7 @@
 /**
  * bundleScenario: one self-contained file per scenario (k6's own modules left as imports),
  * bad names rejected at the edge, and no esbuild service left running after it: a run
- * bundles once and then lives as long as k6 does, inside the lab's namespace.
+ * bundles once and then lives as long as k6 does (inside the lab's namespace, for a lab run).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

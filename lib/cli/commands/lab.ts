@@ -215,7 +215,7 @@ const down = defineCommand({
   name: 'down',
   summary: 'stop the lab and remove every process, namespace and mount it made (idempotent)',
   usage: 'stampede lab down [--name NAME]',
-  help: `A \`stampede run\` still pulling inside the lab is stopped first, while the registries
+  help: `A \`stampede run\` still pulling from the lab is stopped first, while the registries
 still answer, and given up to ${RUN_GRACE_MS / 1000} s to stop k6 and write its summary and report
 (marked incomplete: interrupted); Ctrl-C on a foreground \`lab up\` does the same. Then the
 supervisor stops its components, and whatever is left in the lab's namespace gets SIGTERM, and
