@@ -132,6 +132,16 @@ export function registerLabRun(stateDir: string): () => void {
   return () => rmSync(file, { force: true });
 }
 
+/** Runs fn registered as a run against the lab in `stateDir` (none: not registered). */
+export async function asLabRun<T>(stateDir: string | undefined, fn: () => Promise<T>): Promise<T> {
+  const unregister = stateDir ? registerLabRun(stateDir) : undefined;
+  try {
+    return await fn();
+  } finally {
+    unregister?.();
+  }
+}
+
 /** Pids of the live runs registered with the lab; drops the files of runs that died. */
 export function labRuns(topo: Topology): number[] {
   const dir = join(topo.stateDir, RUNS_DIR);

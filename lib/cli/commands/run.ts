@@ -16,7 +16,7 @@ import { k6Envelope } from '../../k6/collect';
 import { prepareLabTarget } from '../../k6/lab-target';
 import { diesWithParent, runK6 } from '../../k6/run';
 import { type ColdPullParams, coldPullEnv, SCENARIOS } from '../../k6/scenarios';
-import { IN_LAB_NAMESPACE, registerLabRun } from '../../lab/cleanup';
+import { asLabRun, IN_LAB_NAMESPACE } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
@@ -189,81 +189,77 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     if (client) backendsBefore = (await client.status()).backends;
     // From here until the report is written a signal only stops k6 (runK6's own handler): one
     // that lands after k6 has exited, or a second one, must not cut the summary short.
-    // Registered, `lab down` stops this run (one SIGTERM, time to write its files) before it
-    // stops the registries, here or on the host loopback alike.
-    const unregister = labStateDir ? registerLabRun(labStateDir) : () => {};
-    try {
-      return await holdingSignals(async () => {
-        const result = await runK6({
-          script,
-          runDir: outDir,
-          env,
-          timeoutMs: (params.maxDurationS + 120) * 1000,
-          onProgress: (n) => bar.update(n, total, 'pulls'),
-          onLine: (line) => {
-            if (/level=(error|warning)|pull failed/.test(line)) ctx.io.err(`k6: ${line}`);
-          },
-        });
-
-        const extraMetrics: Record<string, unknown> = {};
-        if (client) {
-          try {
-            const after = (await client.status(k6StartMs)).backends;
-            const backends = after.map((b) => {
-              const was = backendsBefore.find((x) => x.id === b.id);
-              return {
-                id: b.id,
-                bytes: b.bytes - (was?.bytes ?? 0),
-                peakEgressBps: b.peakEgressBps,
-                ceilingBps: b.ceilingBps,
-                throttles: b.throttled - (was?.throttled ?? 0),
-              };
-            });
-            extraMetrics.backends = backends;
-            const hot = backends.filter((b) => b.ceilingBps > 0);
-            if (hot.length)
-              extraMetrics.hotBackendRatio = Math.max(...hot.map((b) => b.peakEgressBps / b.ceilingBps));
-          } catch {
-            // the lab went away mid-run: the k6 side of the result still stands
-          }
-        }
-        const incomplete = result.timedOut
-          ? `k6 hit the ${params.maxDurationS + 120}s timeout`
-          : result.interrupted
-            ? 'interrupted'
-            : result.exitCode !== 0
-              ? `k6 exited ${result.exitCode}: ${result.tail.slice(-3).join(' | ')}`
-              : undefined;
-        const envelope = k6Envelope({
-          name: scenario,
-          params: { ...params, target: targetInfo },
-          records: readNdjson(result.rawPath),
-          wallMs: result.wallMs,
-          extra: extraMetrics,
-          ...(incomplete ? { incomplete } : {}),
-        });
-        writeSummary(outDir, envelope);
-        if (jsonFile) writeJsonAtomic(jsonFile, envelope);
-        const m = envelope.metrics as {
-          pulls?: { ok: number; failed: number };
-          pullS?: { p50: number; p99: number };
-        };
-        bar.done(
-          `${m.pulls?.ok ?? 0} ok, ${m.pulls?.failed ?? 0} failed; pull ${m.pullS ? `p50 ${m.pullS.p50.toFixed(2)}s p99 ${m.pullS.p99.toFixed(2)}s` : 'n/a (no pull finished)'}`,
-        );
-        try {
-          const { writeReport } = await import('../../../reports/index');
-          ctx.io.out(`report: ${await writeReport([outDir])}`);
-        } catch (e) {
-          ctx.io.err(`report not written: ${(e as Error).message}`);
-        }
-        ctx.io.out(`summary: ${join(outDir, 'summary.json')}`);
-        if (incomplete) ctx.io.err(`run incomplete: ${incomplete}`);
-        return incomplete || (m.pulls?.failed ?? 0) > 0 || (m.pulls?.ok ?? 0) === 0 ? 1 : 0;
+    // Registered with the lab, `lab down` stops this run (one SIGTERM, time to write its
+    // files) before it stops the registries, in a namespace or on the host loopback alike.
+    const guarded = <T>(fn: () => Promise<T>) => asLabRun(labStateDir, () => holdingSignals(fn));
+    return await guarded(async () => {
+      const result = await runK6({
+        script,
+        runDir: outDir,
+        env,
+        timeoutMs: (params.maxDurationS + 120) * 1000,
+        onProgress: (n) => bar.update(n, total, 'pulls'),
+        onLine: (line) => {
+          if (/level=(error|warning)|pull failed/.test(line)) ctx.io.err(`k6: ${line}`);
+        },
       });
-    } finally {
-      unregister();
-    }
+
+      const extraMetrics: Record<string, unknown> = {};
+      if (client) {
+        try {
+          const after = (await client.status(k6StartMs)).backends;
+          const backends = after.map((b) => {
+            const was = backendsBefore.find((x) => x.id === b.id);
+            return {
+              id: b.id,
+              bytes: b.bytes - (was?.bytes ?? 0),
+              peakEgressBps: b.peakEgressBps,
+              ceilingBps: b.ceilingBps,
+              throttles: b.throttled - (was?.throttled ?? 0),
+            };
+          });
+          extraMetrics.backends = backends;
+          const hot = backends.filter((b) => b.ceilingBps > 0);
+          if (hot.length)
+            extraMetrics.hotBackendRatio = Math.max(...hot.map((b) => b.peakEgressBps / b.ceilingBps));
+        } catch {
+          // the lab went away mid-run: the k6 side of the result still stands
+        }
+      }
+      const incomplete = result.timedOut
+        ? `k6 hit the ${params.maxDurationS + 120}s timeout`
+        : result.interrupted
+          ? 'interrupted'
+          : result.exitCode !== 0
+            ? `k6 exited ${result.exitCode}: ${result.tail.slice(-3).join(' | ')}`
+            : undefined;
+      const envelope = k6Envelope({
+        name: scenario,
+        params: { ...params, target: targetInfo },
+        records: readNdjson(result.rawPath),
+        wallMs: result.wallMs,
+        extra: extraMetrics,
+        ...(incomplete ? { incomplete } : {}),
+      });
+      writeSummary(outDir, envelope);
+      if (jsonFile) writeJsonAtomic(jsonFile, envelope);
+      const m = envelope.metrics as {
+        pulls?: { ok: number; failed: number };
+        pullS?: { p50: number; p99: number };
+      };
+      bar.done(
+        `${m.pulls?.ok ?? 0} ok, ${m.pulls?.failed ?? 0} failed; pull ${m.pullS ? `p50 ${m.pullS.p50.toFixed(2)}s p99 ${m.pullS.p99.toFixed(2)}s` : 'n/a (no pull finished)'}`,
+      );
+      try {
+        const { writeReport } = await import('../../../reports/index');
+        ctx.io.out(`report: ${await writeReport([outDir])}`);
+      } catch (e) {
+        ctx.io.err(`report not written: ${(e as Error).message}`);
+      }
+      ctx.io.out(`summary: ${join(outDir, 'summary.json')}`);
+      if (incomplete) ctx.io.err(`run incomplete: ${incomplete}`);
+      return incomplete || (m.pulls?.failed ?? 0) > 0 || (m.pulls?.ok ?? 0) === 0 ? 1 : 0;
+    });
   },
 });
 
