@@ -13,12 +13,6 @@ export const PID_DIR = 'pids';
 /** Where `stampede run`s against the lab register themselves (one file per run: see registerLabRun). */
 export const RUNS_DIR = 'runs';
 
-/**
- * What `stampede run` sets in its own environment when it re-enters a lab's namespace (its
- * value: the namespace), so the re-entered run knows it is inside and does not re-enter.
- */
-export const IN_LAB_NAMESPACE = 'STAMPEDE_IN_LAB_NAMESPACE';
-
 /** How long a run against the lab gets to stop k6 and write its summary and report. */
 export const RUN_GRACE_MS = 30_000;
 
@@ -30,15 +24,22 @@ function cmdline(pid: number): string | undefined {
   }
 }
 
-function parentOf(pid: number): number | undefined {
+/**
+ * The fields of /proc/PID/stat from the state (field 3) on: `pid (comm) state ppid ...`, and
+ * comm may hold spaces and parentheses, so they are split after the last ')'.
+ */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // pid (comm) state ppid ...; comm may contain spaces, so split after the last ')'.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return Number.isInteger(ppid) ? ppid : undefined;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+function parentOf(pid: number): number | undefined {
+  const ppid = Number(statFields(pid)?.[1]);
+  return Number.isInteger(ppid) ? ppid : undefined;
 }
 
 /** Our own process and its ancestors: never ours to kill (`lab down` may run inside a lab). */
@@ -55,9 +56,10 @@ function selfAndAncestors(): Set<number> {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    // a zombie still answers kill 0; it holds nothing, so count it as gone
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    // a zombie still answers kill 0; it holds nothing, so count it as gone (and one that
+    // left /proc meanwhile is gone too)
+    const state = statFields(pid)?.[0];
+    return state !== undefined && state !== 'Z';
   } catch {
     return false;
   }
@@ -109,13 +111,7 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
 
 /** The kernel's start time of `pid` (ticks since boot): with the pid, it names one process for good. */
 function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22; counted from the state (field 3) after the last ')', as comm may hold spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return statFields(pid)?.[19]; // field 22
 }
 
 /**
