@@ -16,7 +16,7 @@ import { k6Envelope } from '../../k6/collect';
 import { prepareLabTarget } from '../../k6/lab-target';
 import { diesWithParent, runK6 } from '../../k6/run';
 import { type ColdPullParams, coldPullEnv, SCENARIOS } from '../../k6/scenarios';
-import { asLabRun, IN_LAB_NAMESPACE } from '../../lab/cleanup';
+import { asLabRun } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
@@ -25,6 +25,12 @@ import { readNdjson } from '../../results/ndjson';
 import { checkOutFile, outDirClaim, writeJsonAtomic, writeSummary } from '../../results/run-dir';
 import { type Ctx, defineCommand, flagList, flagString, runCommand } from '../command';
 import { progress } from '../progress';
+
+/**
+ * Set in the environment of the run re-executed inside a lab's namespace (its value: the
+ * namespace), so that run knows it is inside and does not re-enter.
+ */
+const IN_LAB_NAMESPACE = 'STAMPEDE_IN_LAB_NAMESPACE';
 
 function target(raw: string | undefined): { kind: 'lab' } | { kind: 'url'; url: string } {
   if (raw === undefined || raw === 'lab') return { kind: 'lab' };
