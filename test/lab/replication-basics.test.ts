@@ -306,6 +306,13 @@ describe('replicator', () => {
       async () => (await digestAt('westeurope', 'contoso/killed', 'v1')) !== null,
       10_000,
     );
+    // The registry serves the manifest as soon as the replicator's PUT lands, a moment before
+    // the replicator has the PUT's answer and takes the item off its backlog.
+    await waitFor(
+      'westeurope backlog drained',
+      () => repl.status().regions.westeurope?.backlog.items === 0,
+      2000,
+    );
     expect(repl.status().regions.westeurope?.backlog.items).toBe(0);
   });
 
