@@ -9,16 +9,18 @@
  */
 import { cpus } from 'node:os';
 import { resolve } from '../lib/config/schema';
-import { runColdPull } from '../sim/experiments/cold-pull';
-import { coldPullSchema } from '../sim/experiments/params';
 import { loadPreset } from '../sim/experiments/presets';
+import { coldPullSchema } from '../sim/models/cold-pull/params';
+import { runColdPull } from '../sim/models/cold-pull/storm';
 
 const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const samePool = process.argv.includes('--same-pool');
 const nodes = Number(arg('nodes') ?? 100_000);
 const seed = Number(arg('seed') ?? 1);
-const base = resolve(coldPullSchema, [{ source: 'preset', tree: loadPreset('acr-copies-2026').params }]);
+const base = resolve(coldPullSchema, [
+  { source: 'preset', tree: loadPreset('acr-copies-2026', 'copy-sweep').params },
+]);
 const k = nodes / base.workload.nodes;
 const sets = [`workload.nodes=${nodes}`];
 if (!samePool)
@@ -28,7 +30,7 @@ if (!samePool)
   );
 const params = resolve(
   coldPullSchema,
-  [{ source: 'preset', tree: loadPreset('acr-copies-2026').params }],
+  [{ source: 'preset', tree: loadPreset('acr-copies-2026', 'copy-sweep').params }],
   sets,
 );
 console.log(

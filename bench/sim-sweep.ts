@@ -5,19 +5,22 @@
  * Run: npx tsx bench/sim-sweep.ts [repeats]   (default 5)
  */
 import { resolve } from '../lib/config/schema';
-import { copySweepSchema } from '../sim/experiments/params';
 import { loadPreset } from '../sim/experiments/presets';
-import { runModel } from '../sim/experiments/run-model';
+import { simulate } from '../sim/experiments/simulate';
+import { copySweepSchema } from '../sim/models/copy-sweep/params';
+import { copySweepModel } from '../sim/models/copy-sweep/plugin';
 
 const repeats = Number(process.argv[2] ?? 5);
-const params = resolve(copySweepSchema, [{ source: 'preset', tree: loadPreset('acr-copies-2026').params }]);
+const params = resolve(copySweepSchema, [
+  { source: 'preset', tree: loadPreset('acr-copies-2026', 'copy-sweep').params },
+]);
 const walls: number[] = [];
 const cpus: number[] = [];
 let events = 0;
 for (let i = 0; i < repeats; i++) {
   const c = process.cpuUsage();
   const t = performance.now();
-  const env = runModel('copy-sweep', params, 1);
+  const env = simulate(copySweepModel, params, 1);
   walls.push(performance.now() - t);
   const u = process.cpuUsage(c);
   cpus.push((u.user + u.system) / 1000);

@@ -13,7 +13,7 @@ import { renderPage } from './html/page';
 import { deltaRows, deltaTable, metricsTable, paramsTable } from './html/tables';
 import { type LoadedRun, loadRun, runDate } from './load-run';
 import { unreadableNote } from './read-raw';
-import type { RawRecord, ReportRun } from './types';
+import type { ChartEntry, RawRecord, ReportRun } from './types';
 
 export { COMPARE_CHARTS, RUN_CHARTS } from './catalog';
 export { loadRun } from './load-run';
@@ -29,7 +29,12 @@ export interface ReportOptions {
   dates?: readonly (string | undefined)[];
   /** Extra notices per run (e.g. "rebuilt from raw.ndjson"), one banner each. */
   notes?: readonly (string | readonly string[] | undefined)[];
+  /** A run's own charts (a simulator model's), drawn after the catalog's on its single-run page. */
+  charts?: RunCharts;
 }
+
+/** Charts a run brings besides the catalog's, looked up from its envelope (e.g. by model name). */
+export type RunCharts = (envelope: Envelope) => ReadonlyArray<ChartEntry<ReportRun>>;
 
 function metaLine(e: Envelope, date: string | undefined, dir: string | undefined): string {
   const parts = [
@@ -140,7 +145,7 @@ export function buildReportHtml(
     return renderPage({
       title: `stampede report: ${first.envelope.name}`,
       body: singleBody(first, o),
-      charts: renderCharts(RUN_CHARTS, first),
+      charts: [...renderCharts(RUN_CHARTS, first), ...renderCharts(o.charts?.(first.envelope) ?? [], first)],
     });
   }
   return renderPage({
@@ -195,6 +200,8 @@ export function loadNotes(l: LoadedRun): string[] {
 export interface WriteReportOptions {
   /** Told about anything the page warns of (skipped raw lines), e.g. the console. */
   warn?(message: string): void;
+  /** A run's own charts (see ReportOptions.charts). */
+  charts?: RunCharts;
 }
 
 /** Builds report.html (one dir) or compare.html (several) and returns its absolute path. */
@@ -218,6 +225,7 @@ export async function writeReport(
       dirs: loaded.map((l) => l.dir),
       dates: loaded.map((l) => l.date),
       notes: loaded.map(loadNotes),
+      ...(wo.charts && { charts: wo.charts }),
     },
   );
   const out = resolve(outFile ?? join(first.dir, loaded.length === 1 ? REPORT : COMPARE));

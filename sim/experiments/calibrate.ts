@@ -20,9 +20,9 @@
 import { InputError } from '../../lib/errors';
 import type { Metrics } from '../../lib/results/envelope';
 import { createRng } from '../kernel';
-import { runCopySweep, type SweepPoint } from './copy-sweep';
+import type { CopySweepParams } from '../models/copy-sweep/params';
+import { runCopySweep, type SweepPoint } from '../models/copy-sweep/sweep';
 import { nelderMead } from './nelder-mead';
-import type { CopySweepParams } from './params';
 import type { TargetTable } from './target-table';
 
 export interface FreeParam {
@@ -292,9 +292,9 @@ export function calibrate(
         '0.25 x RMS relative error + 2 x mean excess beyond +-4% (each capped at 10 points) over P50/P90/P99, plus qualitative penalties (0.2 per unit of shortfall)',
       ladderScreening: screening,
       // Not under params: a preset also serves cold-pull, which has no sweep. sweep.copies's
-      // default in params.ts is set to this ladder.
+      // default (sim/models/copy-sweep/params.ts) is the ladder acr-copies-2026 chose.
       ladder: top.copies,
-      // The start point (params.ts defaults and --set values when the command ran).
+      // The start point (the preset, copy-sweep's default one unless --preset, and --set values).
       start: Object.fromEntries(FREE_PARAMS.map((fp) => [fp.path, fp.get(withLabels)])),
       starts,
       halfWidthLog: halfWidth,

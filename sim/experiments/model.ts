@@ -52,6 +52,18 @@ export interface ModelDef<S extends Schema = Schema> {
   table(env: Envelope): string[];
   /** Charts specific to this model, drawn after the generic ones on its report page. */
   charts?: ReadonlyArray<ChartEntry<ReportRun>>;
+  /**
+   * The preset applied when the user gives no --preset (`--preset none` skips it). Fitted
+   * values live only in presets, so a model whose defaults are round start values names the
+   * fit its plain `stampede sim <name>` should run with.
+   */
+  defaultPreset?: string;
+  /**
+   * Whose presets this model takes (sim/experiments/presets/<presetModel>/NAME.json), when
+   * its parameter tree is a part of another model's (cold-pull takes copy-sweep's fits);
+   * default: its own name.
+   */
+  presetModel?: string;
 }
 
 /** Identity at run time; gives a plug-in file its types (after unjs/citty's defineCommand). */

@@ -1,8 +1,9 @@
 /**
- * Named parameter presets (sim/experiments/presets/<name>.json). A preset carries a
- * parameter subtree (`params`, applied as a layer over the defaults) and its provenance:
- * for a calibrated preset, the command that wrote it, the target table, the residuals
- * per figure and the optimizer settings.
+ * Named parameter presets, one folder per model: sim/experiments/presets/<model>/<name>.json.
+ * A preset carries a parameter subtree (`params`, applied as a layer over the schema
+ * defaults) and its provenance: for a calibrated preset, the command that wrote it, the
+ * target table, the residuals per figure and the optimizer settings. Fitted values live
+ * here alone; schema defaults are round start values.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,11 @@ import { InputError } from '../../lib/errors';
 
 export const PRESET_DIR = join(dirname(fileURLToPath(import.meta.url)), 'presets');
 
+/** `--preset none`: the schema defaults alone, skipping a model's default preset. */
+export const NO_PRESET = 'none';
+
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+
 export interface PresetFile {
   name: string;
   description: string;
@@ -18,33 +24,45 @@ export interface PresetFile {
   [extra: string]: unknown;
 }
 
-export function listPresets(): string[] {
-  if (!existsSync(PRESET_DIR)) return [];
-  return readdirSync(PRESET_DIR)
+/** The folder of a model's presets. */
+export function presetDir(model: string): string {
+  return join(PRESET_DIR, model);
+}
+
+export function listPresets(model: string): string[] {
+  const dir = presetDir(model);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -5))
     .sort();
 }
 
-export function loadPreset(name: string): PresetFile {
-  const known = listPresets();
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !known.includes(name))
+export function loadPreset(name: string, model: string): PresetFile {
+  const known = listPresets(model);
+  if (!NAME.test(name) || !known.includes(name))
     throw new InputError(
       '--preset',
-      `one of ${known.join(', ') || '(none installed)'}`,
+      `one of ${[...known, NO_PRESET].join(', ')} (the presets of ${model})`,
       name,
       'UNKNOWN_PRESET',
     );
-  const file = join(PRESET_DIR, `${name}.json`);
+  const file = join(presetDir(model), `${name}.json`);
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<PresetFile>;
   if (typeof raw.params !== 'object' || raw.params === null)
     throw new InputError(`preset ${name}`, 'an object with a "params" tree', raw.params, 'BAD_PRESET');
   return { name, description: String(raw.description ?? ''), ...raw, params: raw.params } as PresetFile;
 }
 
-export function writePreset(name: string, preset: PresetFile, dir = PRESET_DIR): string {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
-    throw new InputError('--write-preset', 'a kebab-case name (a-z, 0-9, -)', name, 'BAD_PRESET_NAME');
+/** Writes `dir/<name>.json` (a model's preset folder, see presetDir) in the repository's format. */
+export function writePreset(name: string, preset: PresetFile, dir: string): string {
+  if (!NAME.test(name) || name === NO_PRESET)
+    throw new InputError(
+      '--write-preset',
+      `a kebab-case name (a-z, 0-9, -), not "${NO_PRESET}"`,
+      name,
+      'BAD_PRESET_NAME',
+    );
   const file = join(dir, `${name}.json`);
   writeFileSync(file, `${checkedInJson(preset)}\n`);
   return file;

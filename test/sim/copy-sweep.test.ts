@@ -6,13 +6,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from '../../lib/config/schema';
 import type { Envelope, Point } from '../../lib/results/envelope';
-import { copySweepSchema } from '../../sim/experiments/params';
 import { loadPreset } from '../../sim/experiments/presets';
-import { runModel } from '../../sim/experiments/run-model';
+import { simulate } from '../../sim/experiments/simulate';
 import { readTargetTable } from '../../sim/experiments/target-table';
+import { copySweepSchema } from '../../sim/models/copy-sweep/params';
+import { copySweepModel } from '../../sim/models/copy-sweep/plugin';
 
-const preset = () => [{ source: 'preset acr-copies-2026', tree: loadPreset('acr-copies-2026').params }];
-const run = (sets: string[] = []) => runModel('copy-sweep', resolve(copySweepSchema, preset(), sets), 1);
+const preset = () => [
+  { source: 'preset acr-copies-2026', tree: loadPreset('acr-copies-2026', 'copy-sweep').params },
+];
+const run = (sets: string[] = []) => simulate(copySweepModel, resolve(copySweepSchema, preset(), sets), 1);
 const at = (env: Envelope, label: string): Point => {
   const p = env.points.find((x) => x.label === label);
   if (!p) throw new Error(`no point ${label}`);
@@ -164,9 +167,9 @@ describe('determinism', () => {
       'sweep.labels=a,b',
     ]);
     const strip = (e: Envelope) => JSON.stringify({ ...e, runtime: { ...e.runtime, wallMs: 0 } });
-    const a = runModel('copy-sweep', p, 9);
-    const b = runModel('copy-sweep', p, 9);
-    const c = runModel('copy-sweep', p, 10);
+    const a = simulate(copySweepModel, p, 9);
+    const b = simulate(copySweepModel, p, 9);
+    const c = simulate(copySweepModel, p, 10);
     expect(strip(a)).toBe(strip(b));
     expect(strip(c)).not.toBe(strip(a));
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { defaults } from '../../lib/config/schema';
-import { runColdPull } from '../../sim/experiments/cold-pull';
-import { type ColdPullParams, coldPullSchema } from '../../sim/experiments/params';
 import { createRng, Env } from '../../sim/kernel';
 import { backoffDelay, createStoragePool, type StoragePool, startClients } from '../../sim/models';
+import { type ColdPullParams, coldPullSchema } from '../../sim/models/cold-pull/params';
+import { runColdPull } from '../../sim/models/cold-pull/storm';
 import { FlowNetwork } from '../../sim/net';
 
 const MiB = 2 ** 20;

@@ -40,7 +40,7 @@ describe('presets as written by --write-preset', () => {
   });
 
   it('the checked-in acr-copies-2026 is byte for byte what the command writes', () => {
-    const text = readFileSync(join(PRESET_DIR, 'acr-copies-2026.json'), 'utf8');
+    const text = readFileSync(join(PRESET_DIR, 'copy-sweep', 'acr-copies-2026.json'), 'utf8');
     expect(`${checkedInJson(JSON.parse(text))}\n`).toBe(text);
   });
 });

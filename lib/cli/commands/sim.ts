@@ -1,32 +1,34 @@
 /**
- * `stampede sim <model>` runs a simulation and writes its envelope, raw records and
- * report; `stampede sim calibrate` fits the model's free parameters to a table of
- * measured percentiles and writes a preset. Parameters are validated once, here.
+ * `stampede sim <model>` runs a registered simulator model (sim/experiments/registry.ts) and
+ * writes its envelope, raw records and report; `stampede sim calibrate` fits copy-sweep's
+ * free parameters to a table of measured percentiles and writes a preset. The subcommands,
+ * their help, validation, table and charts all come from the model registry, read when the
+ * command runs. Parameters are validated once, here.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { formatSeconds } from '../../../reports/format';
 import { writeReport } from '../../../reports/index';
 import { calibrate, FREE_PARAMS, LADDERS } from '../../../sim/experiments/calibrate';
-import { sweepLabels } from '../../../sim/experiments/copy-sweep';
-import { copySweepSchema } from '../../../sim/experiments/params';
-import { listPresets, loadPreset, writePreset } from '../../../sim/experiments/presets';
-import { MODELS, type ModelName, runModel } from '../../../sim/experiments/run-model';
+import type { GivenParams, ModelDef } from '../../../sim/experiments/model';
+import { listPresets, loadPreset, NO_PRESET, presetDir, writePreset } from '../../../sim/experiments/presets';
+import { findModel, listModels } from '../../../sim/experiments/registry';
+import { simulate } from '../../../sim/experiments/simulate';
 import { PUBLISHED_TABLE, readTargetTable } from '../../../sim/experiments/target-table';
-import { helpRows, type Infer, resolve, type Schema } from '../../config/schema';
+import { copySweepModel } from '../../../sim/models/copy-sweep/plugin';
+import { helpRows, resolve, type Schema } from '../../config/schema';
 import { InputError } from '../../errors';
 import type { Envelope } from '../../results/envelope';
 import { ndjsonWriter } from '../../results/ndjson';
 import { checkOutFile, outDirClaim, RAW, writeJsonAtomic, writeSummary } from '../../results/run-dir';
-import { describeSweetSpot, type SweetSpot } from '../../results/sweet-spot';
-import { describeThrottling } from '../../results/throttling';
-import { type Command, type Ctx, defineCommand, flagInt, flagList, flagString, type Io } from '../command';
+import { type Command, type Ctx, defineCommand, flagInt, flagList, flagString } from '../command';
 import { progress } from '../progress';
 
-const MiB = 2 ** 20;
-
 const paramFlags = {
-  preset: { type: 'string', hint: 'NAME', description: 'start from a named preset (see the list below)' },
+  preset: {
+    type: 'string',
+    hint: 'NAME',
+    description: `start from a named preset (see the list below; "${NO_PRESET}" = schema defaults only)`,
+  },
   set: {
     type: 'string',
     multiple: true,
@@ -45,10 +47,23 @@ export function parseSeed(ctx: Ctx): number {
   return Number(raw);
 }
 
-function layersFor(ctx: Ctx): Array<{ source: string; tree: unknown }> {
+/** Whose preset folder a model reads. */
+const presetOwner = (def: ModelDef) => def.presetModel ?? def.name;
+
+/** The preset a run uses: --preset, else the model's default; none for `--preset none`. */
+function presetFor(ctx: Ctx, def: ModelDef): string | undefined {
+  const name = flagString(ctx, 'preset') ?? def.defaultPreset;
+  return name === NO_PRESET ? undefined : name;
+}
+
+function layersFor(
+  ctx: Ctx,
+  def: ModelDef,
+): GivenParams['layers'] & Array<{ source: string; tree: unknown }> {
   const layers: Array<{ source: string; tree: unknown }> = [];
-  const name = flagString(ctx, 'preset');
-  if (name !== undefined) layers.push({ source: `preset ${name}`, tree: loadPreset(name).params });
+  const name = presetFor(ctx, def);
+  if (name !== undefined)
+    layers.push({ source: `preset ${name}`, tree: loadPreset(name, presetOwner(def)).params });
   const file = flagString(ctx, 'params');
   if (file !== undefined) layers.push({ source: file, tree: readJson(file, '--params') });
   return layers;
@@ -72,18 +87,27 @@ function readJson(file: string, flag: string): unknown {
   }
 }
 
-function modelCommand(name: ModelName): Command {
-  const { schema, summary } = MODELS[name];
+/** The presets line of a model's help: which exist and which one a plain run applies. */
+function presetsHelp(def: ModelDef): string {
+  const names = listPresets(presetOwner(def));
+  const applied = def.defaultPreset
+    ? `\nApplied when --preset is not given: ${def.defaultPreset} (--preset ${NO_PRESET} runs on the schema defaults below).`
+    : '';
+  return `Presets: ${names.join(', ') || '(none)'}${applied}`;
+}
+
+export function modelCommand(def: ModelDef): Command {
+  const name = def.name;
   return defineCommand({
     name,
-    summary,
+    summary: def.summary,
     usage: `stampede sim ${name} [--preset NAME] [--set path=value]... [--seed N] [--json FILE] [--out DIR]`,
-    help: `${modelHelp(name)}
+    help: `${def.help.trim()}
 
-Presets: ${listPresets().join(', ') || '(none)'}
+${presetsHelp(def)}
 
 Parameters (path = default; --set path=value to change):
-${helpRows(schema as Schema).join('\n')}`,
+${helpRows(def.schema as Schema).join('\n')}`,
     flags: {
       ...paramFlags,
       json: { type: 'string', hint: 'FILE', description: 'also write the result envelope to FILE' },
@@ -94,11 +118,11 @@ ${helpRows(schema as Schema).join('\n')}`,
       },
     },
     async run(ctx) {
-      const layers = layersFor(ctx);
+      const layers = layersFor(ctx, def);
       const sets = flagList(ctx, 'set');
-      const params = resolve(schema as Schema, layers, sets) as Infer<typeof copySweepSchema>;
+      const params = resolve(def.schema as Schema, layers, sets);
       const seed = parseSeed(ctx);
-      checkCopies(name, params, layers, sets);
+      def.validate?.(params, { layers, sets });
       // Output paths are checked before the run: a bad one found afterwards loses the run.
       const claimOutDir = outDirClaim(name, flagString(ctx, 'out'));
       const jsonFlag = flagString(ctx, 'json');
@@ -109,117 +133,24 @@ ${helpRows(schema as Schema).join('\n')}`,
       const bar = progress(ctx.io, `sim ${name}`);
       let env: Envelope;
       try {
-        env = runModel(name, params, seed, {
-          raw,
-          onPoint: (label, i, total) => bar.update(i + 1, total, label),
-          // One storm has no points to count: count its nodes as they become ready.
-          onProgress: (t, ready, nodes) =>
-            bar.update(ready, nodes, `nodes ready at t = ${formatSeconds(t)} simulated`),
+        env = simulate(def, params, seed, {
+          raw: (records) => raw.writeMany(records),
+          progress: (done, total, label) => bar.update(done, total, label),
         });
       } finally {
         raw.close();
       }
       bar.done();
-      const preset = flagString(ctx, 'preset');
+      const preset = presetFor(ctx, def);
       if (preset !== undefined) env.runtime.preset = preset;
       writeSummary(dir, env);
       if (jsonOut !== undefined) writeJsonAtomic(jsonOut, env);
-      printTable(ctx.io, env);
-      const report = await writeReport([dir]);
+      ctx.io.out(def.table(env).join('\n'));
+      const report = await writeReport([dir], undefined, { charts: (e) => findModel(e.name)?.charts ?? [] });
       ctx.io.out(`run: ${dir}\nreport: ${report}`);
       return 0;
     },
   });
-}
-
-/**
- * The copy counts must fit the pool before anything runs. cold-pull places storage.copies
- * copies; copy-sweep runs each entry of sweep.copies and ignores storage.copies, so a
- * storage.copies given to a sweep is a mistake to name, not a value to check.
- */
-function checkCopies(
-  name: ModelName,
-  params: Infer<typeof copySweepSchema>,
-  layers: Array<{ source: string; tree: unknown }>,
-  sets: string[],
-): void {
-  if (name === 'cold-pull') {
-    if (params.storage.copies > params.storage.backends)
-      throw new InputError(
-        'storage.copies',
-        `<= storage.backends (${params.storage.backends})`,
-        params.storage.copies,
-      );
-    return;
-  }
-  const expected =
-    'unset for copy-sweep (it runs each entry of sweep.copies instead, e.g. --set sweep.copies=2,6,12)';
-  for (const a of sets)
-    if (a.slice(0, a.indexOf('=')).trim() === 'storage.copies')
-      throw new InputError('storage.copies', expected, a.slice(a.indexOf('=') + 1));
-  for (const l of layers) {
-    const storage = (l.tree as { storage?: Record<string, unknown> }).storage;
-    if (storage && Object.hasOwn(storage, 'copies'))
-      throw new InputError(`storage.copies (in ${l.source})`, expected, storage.copies);
-  }
-  sweepLabels(params);
-}
-
-function modelHelp(name: ModelName): string {
-  if (name === 'cold-pull')
-    return `Every node pulls the same image cold at t=0 from a pool of storage backends holding
-storage.copies copies of each layer. Prints pod-startup percentiles, throttling and peak
-per-backend egress; writes summary.json, raw.ndjson (one record per node) and report.html.
-
-  stampede sim cold-pull --preset acr-copies-2026 --set storage.copies=6`;
-  return `Runs the cold-pull storm once per entry of sweep.copies (Baseline, Low, Mid, Higher,
-Very high), changing nothing else, and overlays the published ACR table in the report.
-
-  stampede sim copy-sweep --preset acr-copies-2026
-  stampede sim copy-sweep --preset acr-copies-2026 --set storage.fanOutCost=false   (ablation)`;
-}
-
-function printTable(io: Io, env: Envelope): void {
-  // Round first: 839.6 s is 14m00s, not 13m60s.
-  const fmt = (s: number) => {
-    const t = Math.round(s);
-    return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
-  };
-  const ref = new Map((env.reference?.points ?? []).map((p) => [p.label, p.metrics.podStartupS]));
-  const lines = [
-    'point       P50      P90      P99      throttled  peak/ceiling  above-ceiling  node egress P50',
-  ];
-  for (const p of env.points) {
-    const q = p.metrics.podStartupS;
-    const at = (k: 'p50' | 'p90' | 'p99') => (q ? fmt(q[k]) : 'n/a').padEnd(7);
-    const r = ref.get(p.label);
-    lines.push(
-      `${p.label.padEnd(10)}  ${at('p50')}  ${at('p90')}  ${at('p99')}  ${String(p.metrics.throttleEvents ?? 0).padStart(9)}  ${(p.metrics.hotBackendRatio ?? 0).toFixed(2).padStart(12)}  ${String(p.metrics.backendsAboveCeiling ?? 0).padStart(13)}  ${((p.metrics.nodeEgressBps?.p50 ?? 0) / MiB).toFixed(0).padStart(10)} MiB/s`,
-    );
-    if (r) lines.push(`  published ${fmt(r.p50).padEnd(7)}  ${fmt(r.p90).padEnd(7)}  ${fmt(r.p99)}`);
-  }
-  const throttled = env.points.map((p) => describeThrottling(p, formatSeconds)).filter((l) => l !== null);
-  if (throttled.length > 0)
-    lines.push('503s (layers counted from 0, in manifest order):', ...throttled.map((l) => `  ${l}`));
-  const spot = env.metrics.sweetSpot as SweetSpot | undefined;
-  if (spot) lines.push(`sweet spot: ${describeSweetSpot(spot, formatSeconds)}`);
-  const notReady = env.points.map((p) => notReadyLine(p, env)).filter((l) => l !== null);
-  if (notReady.length > 0)
-    lines.push(
-      `not ready by run.horizonS (${formatSeconds(Number((env.params.run as { horizonS?: number })?.horizonS))}):`,
-      ...notReady.map((l) => `  ${l}`),
-    );
-  io.out(lines.join('\n'));
-}
-
-/** How many nodes of a point never became ready: its quantiles cover only the others. */
-function notReadyLine(p: Envelope['points'][number], env: Envelope): string | null {
-  const missing = p.metrics.errors?.byCode?.NOT_READY_AT_HORIZON ?? p.metrics.errors?.total ?? 0;
-  if (missing <= 0) return null;
-  const nodes = Number((env.params.workload as { nodes?: number })?.nodes);
-  if (!Number.isFinite(nodes)) return `${p.label}: ${missing} nodes`;
-  const ready = nodes - missing;
-  return `${p.label}: ${missing} of ${nodes} nodes${ready > 0 ? ` (its percentiles cover the ${ready} that were ready)` : ' (no percentiles)'}`;
 }
 
 const calibrateCommand = defineCommand({
@@ -232,14 +163,15 @@ to pull every P50/P90/P99 figure of the table within +-4% (plus a small RMS term
 penalties for the post's qualitative findings (sim/models/README.md has the exact objective).
 Prints progress, the copy ladder it chose and the residual per figure. A fit writes no run
 directory: --write-preset keeps it, writing the fitted parameters, residuals, optimizer
-settings and the target's source to sim/experiments/presets/NAME.json (a name already there
-is overwritten: pick a new one unless you mean to refit it). --iterations must cover one
+settings and the target's source to sim/experiments/presets/copy-sweep/NAME.json (a name
+already there is overwritten: pick a new one unless you mean to refit it). Without --preset
+the fit starts from copy-sweep's default preset. --iterations must cover one
 screening sweep per candidate ladder (${LADDERS.length} for a 5-point table).
 
 Free parameters: ${FREE_PARAMS.map((p) => p.path).join(', ')}
 Target format: {"source": "...", "points": [{"label": "Baseline", "podStartupS": {"p50": s, "p90": s, "p99": s}}, ...]}
 Default target: ${PUBLISHED_TABLE}
-Presets: ${listPresets().join(', ') || '(none)'}
+${presetsHelp(copySweepModel)}
 
   stampede sim calibrate --iterations 200 --write-preset my-fit
   stampede sim calibrate --target my-sweep.json --preset acr-copies-2026 --write-preset my-cluster`,
@@ -271,7 +203,7 @@ Presets: ${listPresets().join(', ') || '(none)'}
     const presetName = flagString(ctx, 'write-preset');
     if (presetName !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(presetName))
       throw new InputError('--write-preset', 'a kebab-case name (a-z, 0-9, -)', presetName);
-    const base = resolve(copySweepSchema, layersFor(ctx), flagList(ctx, 'set'));
+    const base = resolve(copySweepModel.schema, layersFor(ctx, copySweepModel), flagList(ctx, 'set'));
     const bar = progress(ctx.io, 'calibrate');
     const started = Date.now();
     const result = calibrate(base, table, {
@@ -300,31 +232,35 @@ Presets: ${listPresets().join(', ') || '(none)'}
       const setFlags = flagList(ctx, 'set')
         .map((s) => ` --set ${s}`)
         .join('');
-      const file = writePreset(presetName, {
-        name: presetName,
-        description: `Free parameters fitted by 'stampede sim calibrate' to ${table.source}`,
-        command: `stampede sim calibrate${target === undefined ? '' : ` --target ${target}`}${flagString(ctx, 'preset') ? ` --preset ${flagString(ctx, 'preset')}` : ''}${setFlags} --seed ${seed} --iterations ${iterations} --write-preset ${presetName}`,
-        source: table.source,
-        target: table.points,
-        params: nest(result.fitted),
-        fit: {
-          score: result.evaluation.score,
-          rmsRelativeError: result.evaluation.rms,
-          maxRelativeError: result.evaluation.max,
-          penalties: result.evaluation.penalties,
-          residuals: result.evaluation.residuals,
+      const file = writePreset(
+        presetName,
+        {
+          name: presetName,
+          description: `Free parameters fitted by 'stampede sim calibrate' to ${table.source}`,
+          command: `stampede sim calibrate${target === undefined ? '' : ` --target ${target}`}${flagString(ctx, 'preset') ? ` --preset ${flagString(ctx, 'preset')}` : ''}${setFlags} --seed ${seed} --iterations ${iterations} --write-preset ${presetName}`,
+          source: table.source,
+          target: table.points,
+          params: nest(result.fitted),
+          fit: {
+            score: result.evaluation.score,
+            rmsRelativeError: result.evaluation.rms,
+            maxRelativeError: result.evaluation.max,
+            penalties: result.evaluation.penalties,
+            residuals: result.evaluation.residuals,
+          },
+          optimizer: {
+            ...result.optimizer,
+            seed,
+            maxEvaluations: iterations,
+            evaluations: result.evaluations,
+            iterations: result.iterations,
+            wallS: Math.round((Date.now() - started) / 1000),
+            bounds: Object.fromEntries(FREE_PARAMS.map((p) => [p.path, [p.lo, p.hi]])),
+          },
+          fixedAssumptions: 'see sim/models/README.md; every parameter not under params keeps its default',
         },
-        optimizer: {
-          ...result.optimizer,
-          seed,
-          maxEvaluations: iterations,
-          evaluations: result.evaluations,
-          iterations: result.iterations,
-          wallS: Math.round((Date.now() - started) / 1000),
-          bounds: Object.fromEntries(FREE_PARAMS.map((p) => [p.path, [p.lo, p.hi]])),
-        },
-        fixedAssumptions: 'see sim/models/README.md; every parameter not under params keeps its default',
-      });
+        presetDir(presetOwner(copySweepModel)),
+      );
       ctx.io.out(`preset: ${file}`);
     }
     return 0;
@@ -341,15 +277,21 @@ function nest(flat: Record<string, unknown>): Record<string, Record<string, unkn
   return out;
 }
 
-export const simCommand = defineCommand({
+export const simCommand: Command = defineCommand({
   name: 'sim',
   summary: 'discrete-event simulations of registry storage under cold-pull storms',
-  help: `Models: ${Object.keys(MODELS).join(', ')} (stamps, failover and replication are not built yet).
-Every cold-pull and copy-sweep run writes summary.json, raw.ndjson and report.html to its
-run directory (--out, or a new runs/<model>-<time>); calibrate writes a preset instead.`,
-  subCommands: {
-    'cold-pull': modelCommand('cold-pull'),
-    'copy-sweep': modelCommand('copy-sweep'),
-    calibrate: calibrateCommand,
+  // Read when the command runs, not when this file loads: a model registered later shows up.
+  get help() {
+    return `Models: ${listModels()
+      .map((m) => m.name)
+      .join(', ')}.
+Every model run writes summary.json, raw.ndjson and report.html to its run directory
+(--out, or a new runs/<model>-<time>); calibrate writes a preset instead.`;
+  },
+  get subCommands() {
+    const subs: Record<string, Command> = {};
+    for (const def of listModels()) subs[def.name] = modelCommand(def);
+    subs.calibrate = calibrateCommand;
+    return subs;
   },
 });

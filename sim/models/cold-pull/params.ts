@@ -1,14 +1,16 @@
 /**
- * The parameter tree of the cold-pull and copy-sweep experiments. Defaults are the fixed
- * workload assumptions (sim/models/README.md says why each was chosen) plus the values
- * the acr-copies-2026 calibration found for the free physical parameters (copied exactly
- * from sim/experiments/presets/acr-copies-2026.json), and sweep.copies is the ladder that
- * calibration chose; the preset pins the fitted values explicitly so a run stays
- * reproducible if defaults move.
+ * The parameter tree of a cold-pull storm (and, with a sweep group on top, of copy-sweep).
+ * Defaults are the fixed workload assumptions (sim/models/README.md says why each was
+ * chosen) and, for the free physical parameters, plain round values inside their physical
+ * bounds: the kubelet's own image-pull back-off (10 s doubling to 300 s), equal jitter, a
+ * linear refusal curve, round rates and windows. The values fitted to the ACR post live only
+ * in the preset (sim/experiments/presets/copy-sweep/acr-copies-2026.json), which both models
+ * apply by default when no --preset is given.
  */
-import { bool, type Infer, int, num, numList, oneOf, strList } from '../../lib/config/schema';
+import { bool, type Infer, int, num, numList, oneOf } from '../../../lib/config/schema';
 
 const MiB = 2 ** 20;
+const GiB = 2 ** 30;
 
 export const workloadSchema = {
   nodes: int({
@@ -36,38 +38,38 @@ export const clientSchema = {
   }),
   nicBps: num({ default: 1.25e9, gt: 0, unit: 'B/s', doc: 'per-node NIC bandwidth shared by its downloads' }),
   streamBps: num({
-    default: 128780375.59279457,
+    default: 128 * MiB,
     gt: 0,
     unit: 'B/s',
     doc: 'read rate of one HTTP stream from one warm blob copy',
   }),
   unpackBps: num({
-    default: 35310372.483487085,
+    default: 32 * MiB,
     gt: 0,
     unit: 'B/s',
     doc: 'median per-node unpack rate (decompress + write)',
   }),
   unpackSpread: num({
-    default: 0.05481972578446828,
+    default: 0.05,
     min: 0,
     max: 2,
     doc: 'node-to-node spread of unpack rate: sigma of a log-normal around the median (disk/CPU variance)',
   }),
   startS: num({ default: 8, min: 0, unit: 's', doc: 'container create + start after the image is unpacked' }),
   retryBaseS: num({
-    default: 251.70189271647243,
+    default: 10,
     gt: 0,
     unit: 's',
-    doc: 'first retry delay after a 503, doubling with every 503 the node meets: the effective cost of a refused read, fitted (kubelet itself starts its image-pull back-off at 10 s)',
+    doc: "first retry delay after a 503, doubling with every 503 the node meets: the effective cost of a refused read (default: kubelet's image-pull back-off starts at 10 s; acr-copies-2026 fits it)",
   }),
   retryCapS: num({
-    default: 401.3827208213592,
+    default: 300,
     gt: 0,
     unit: 's',
-    doc: 'longest retry delay; the doubling stops here (fitted; kubelet caps its own image-pull back-off at 300 s)',
+    doc: "longest retry delay; the doubling stops here (default: kubelet's image-pull back-off cap, 300 s; acr-copies-2026 fits it)",
   }),
   retryJitter: num({
-    default: 0.5445115843985099,
+    default: 0.5,
     min: 0,
     max: 1,
     doc: 'share of each retry delay drawn at random: delay = d x (1 - retryJitter) + U(0, d x retryJitter) with d the doubled delay; 0.5 = equal jitter, 1 = full jitter (most refusals cost little, a few cost up to d)',
@@ -97,19 +99,19 @@ export const storageSchema = {
     doc: 'copies of every layer, each on a distinct backend (cold-pull only)',
   }),
   ceilingBps: num({
-    default: 24629767968.696262,
+    default: 24 * GiB,
     gt: 0,
     unit: 'B/s',
     doc: 'per-backend egress ceiling: while the windowed egress is above it new requests are throttled (503 ServerBusy)',
   }),
   meterWindowS: num({
-    default: 34.053432425670266,
+    default: 30,
     gt: 0,
     unit: 's',
     doc: 'window of the per-backend egress meter that throttling (and the reported peak) uses',
   }),
   burstFactor: num({
-    default: 2.6926471999754304,
+    default: 2,
     min: 1,
     doc: 'physical egress capacity as a multiple of the ceiling (served egress can exceed the ceiling)',
   }),
@@ -118,13 +120,13 @@ export const storageSchema = {
     doc: '503 new requests while windowed egress is above the ceiling; false = never 503 (ablation)',
   }),
   shedFraction: num({
-    default: 0.1007731375016024,
+    default: 0.1,
     gt: 0,
     max: 1,
     doc: 'how much of the load over the ceiling a backend refuses: a new request gets 503 with probability shedFraction x (1 - ceiling / windowed egress); 1 refuses the whole excess, less admits part of it',
   }),
   shedExponent: num({
-    default: 0.052355332224084575,
+    default: 1,
     min: 0,
     max: 4,
     doc: 'shape of the refusal curve: 503 probability shedFraction x (1 - ceiling / E)^shedExponent (1 = linear in the excess share, 0 = a step at the ceiling)',
@@ -138,35 +140,22 @@ export const storageSchema = {
     doc: 'per-copy cache promotion: a cold copy serves reads at coldReadBps until its windowed egress reaches cacheAdmitBps (false = ablation)',
   }),
   coldReadBps: num({
-    default: 12579404.732343968,
+    default: 12 * MiB,
     gt: 0,
     unit: 'B/s',
     doc: 'per-stream read rate from a copy that is still cold',
   }),
   cacheAdmitBps: num({
-    default: 83521587.62956348,
+    default: 80 * MiB,
     gt: 0,
     unit: 'B/s',
     doc: 'a cold copy is cached (runs warm) once its windowed egress reaches this rate',
   }),
   cacheIdleS: num({
-    default: 61.64515369919425,
+    default: 60,
     min: 0,
     unit: 's',
     doc: 'cache expiry: a cached copy that served nothing for this long is dropped, and its next reader reads it cold (a retry after a 503 that comes back alone); 0 = never (ablation)',
-  }),
-};
-
-export const sweepSchema = {
-  copies: numList({
-    default: [2, 6, 12, 24, 96],
-    integer: true,
-    min: 1,
-    doc: 'copies per layer of each configuration (the only thing that changes between points)',
-  }),
-  labels: strList({
-    default: ['Baseline', 'Low', 'Mid', 'Higher', 'Very high'],
-    doc: 'point labels, one per entry of sweep.copies',
   }),
 };
 
@@ -192,7 +181,4 @@ export const coldPullSchema = {
   run: runSchema,
 };
 
-export const copySweepSchema = { ...coldPullSchema, sweep: sweepSchema };
-
 export type ColdPullParams = Infer<typeof coldPullSchema>;
-export type CopySweepParams = Infer<typeof copySweepSchema>;

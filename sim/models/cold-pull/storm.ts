@@ -2,11 +2,11 @@
  * One cold-pull storm: every node pulls the same image at t=0 from a storage pool with a
  * given copy count. Returns the point metrics (DESIGN.md names) and per-node results.
  */
-import type { BackendStat, Metrics } from '../../lib/results/envelope';
-import { cdf, egressQuantiles, quantiles } from '../../lib/results/stats';
-import { createRng, Env } from '../kernel';
-import { createStoragePool, type NodeResults, startClients } from '../models';
-import { FlowNetwork } from '../net';
+import type { BackendStat, Metrics } from '../../../lib/results/envelope';
+import { cdf, egressQuantiles, quantiles } from '../../../lib/results/stats';
+import { createRng, Env } from '../../kernel';
+import { FlowNetwork } from '../../net';
+import { createStoragePool, type NodeResults, startClients } from '../index';
 import type { ColdPullParams } from './params';
 
 const MiB = 2 ** 20;
