@@ -6,8 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
 import { simCommand } from '../../lib/cli/commands/sim';
+import { defaults } from '../../lib/config/schema';
 import type { Envelope } from '../../lib/results/envelope';
 import { formatSeconds } from '../../reports/format';
+import { FREE_PARAMS } from '../../sim/experiments/calibrate';
+import { loadPreset } from '../../sim/experiments/presets';
+import { coldPullSchema } from '../../sim/models/cold-pull/params';
+import { copySweepSchema } from '../../sim/models/copy-sweep/params';
 
 const root = defineCommand({ name: 'stampede', summary: 'test root', subCommands: { sim: simCommand } });
 
@@ -407,5 +412,67 @@ describe('stampede sim copy-sweep and the published table', () => {
     expect(other.code, other.err).toBe(0);
     expect(other.out).not.toContain('published');
     expect((JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as Envelope).reference).toBeUndefined();
+  });
+});
+
+describe('presets belong to a model and carry the fitted values', () => {
+  it('a plain run applies the default preset, says so in help, and --preset none runs on the round defaults', async () => {
+    for (const model of ['cold-pull', 'copy-sweep']) {
+      const help = await cli(model, '--help');
+      expect(help.out).toContain('Applied when --preset is not given: acr-copies-2026');
+    }
+    const fitted = loadPreset('acr-copies-2026', 'copy-sweep').params as {
+      client: Record<string, number>;
+      storage: Record<string, number>;
+    };
+    const run = async (...extra: string[]) => {
+      const dir = tmp();
+      const r = await cli(
+        'cold-pull',
+        ...small,
+        ...extra,
+        '--out',
+        join(dir, 'run'),
+        '--json',
+        join(dir, 'e.json'),
+      );
+      expect(r.code, r.err).toBe(0);
+      return JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8')) as Envelope;
+    };
+    const plain = await run();
+    expect(plain.runtime.preset).toBe('acr-copies-2026');
+    expect(plain.params.client).toMatchObject(fitted.client);
+    expect(plain.params.storage).toMatchObject(fitted.storage);
+    const bare = await run('--preset', 'none');
+    expect(bare.runtime.preset).toBeUndefined();
+    expect({ client: bare.params.client, storage: bare.params.storage }).toEqual({
+      client: defaults(coldPullSchema).client,
+      storage: defaults(coldPullSchema).storage,
+    });
+  });
+
+  it('the schema defaults of the fitted parameters are round values inside their bounds, not the fit', () => {
+    const d = defaults(copySweepSchema) as unknown as Record<string, Record<string, number>>;
+    const fitted = loadPreset('acr-copies-2026', 'copy-sweep').params as Record<
+      string,
+      Record<string, number>
+    >;
+    for (const p of FREE_PARAMS) {
+      const [group, key] = p.path.split('.') as [string, string];
+      const v = d[group]?.[key] as number;
+      expect(v, p.path).toBeGreaterThanOrEqual(p.lo);
+      expect(v, p.path).toBeLessThanOrEqual(p.hi);
+      expect(v, p.path).not.toBe(fitted[group]?.[key]);
+      // Round: a whole number of MiB/s (rates), of seconds, or of hundredths.
+      const unit = key.endsWith('Bps') ? 2 ** 20 : 0.01;
+      expect(Math.abs(v / unit - Math.round(v / unit)), p.path).toBeLessThan(1e-9);
+    }
+  });
+
+  it('an unknown preset names the model whose presets it looked in', async () => {
+    const r = await cli('cold-pull', '--preset', 'nope', '--out', join(tmp(), 'x'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--preset');
+    expect(r.err).toMatch(/acr-copies-2026, none \(the presets of copy-sweep\)/);
   });
 });
