@@ -4,6 +4,7 @@
  * registered later (a test's toy model) shows up like a built-in one.
  */
 import { StampedeError } from '../../lib/errors';
+import type { Envelope } from '../../lib/results/envelope';
 import { coldPullModel } from '../models/cold-pull/plugin';
 import { copySweepModel } from '../models/copy-sweep/plugin';
 import type { ModelDef } from './model';
@@ -48,3 +49,11 @@ export function findModel(name: string): ModelDef | undefined {
 
 // The built-in models, in help order. A new model is one line here.
 for (const def of [coldPullModel, copySweepModel]) registerModel(def);
+
+/**
+ * The charts a run's model adds to its report (reports/index.ts `charts` option). Only a
+ * simulator run has a model: a k6 run of the cold-pull scenario shares the name, not the charts.
+ */
+export function modelCharts(envelope: Envelope): NonNullable<ModelDef['charts']> {
+  return envelope.kind === 'sim' ? (findModel(envelope.name)?.charts ?? []) : [];
+}

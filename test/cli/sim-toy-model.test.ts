@@ -14,7 +14,7 @@ import { InputError } from '../../lib/errors';
 import type { Envelope, Point } from '../../lib/results/envelope';
 import { quantiles } from '../../lib/results/stats';
 import { defineModel } from '../../sim/experiments/model';
-import { findModel, listModels, registerModel } from '../../sim/experiments/registry';
+import { findModel, listModels, modelCharts, registerModel } from '../../sim/experiments/registry';
 import { checkAxis, runSweep, type SweepAxis, sweepPoint } from '../../sim/experiments/sweep';
 import { sweepChart } from '../../sim/experiments/sweep-chart';
 import { createRng } from '../../sim/kernel';
@@ -180,5 +180,24 @@ describe('a model registered from a test file', () => {
     expect(() => registerModel({ ...toyModel, name: 'Toy_Model' })).toThrow(/kebab-case/);
     expect(findModel('toy-service')).toBe(toyModel);
     expect(findModel('nope')).toBeUndefined();
+  });
+});
+
+describe('model charts for a report', () => {
+  it("come from the run's model, and only for a simulator run", () => {
+    const env = {
+      tool: 'stampede',
+      kind: 'sim',
+      name: 'toy-service',
+      seed: 1,
+      params: {},
+      metrics: {},
+      points: [],
+    };
+    const sim = { ...env, runtime: { wallMs: 0, events: 0 } } as Envelope;
+    expect(modelCharts(sim).map((c) => c.id)).toEqual(['toy-rate']);
+    expect(modelCharts({ ...sim, kind: 'k6' })).toEqual([]);
+    expect(modelCharts({ ...sim, name: 'unknown' })).toEqual([]);
+    expect(modelCharts({ ...sim, name: 'copy-sweep' }).map((c) => c.id)).toEqual(['copies-vs-startup']);
   });
 });

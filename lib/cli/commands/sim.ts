@@ -11,7 +11,7 @@ import { writeReport } from '../../../reports/index';
 import { calibrate, FREE_PARAMS, LADDERS } from '../../../sim/experiments/calibrate';
 import type { GivenParams, ModelDef } from '../../../sim/experiments/model';
 import { listPresets, loadPreset, NO_PRESET, presetDir, writePreset } from '../../../sim/experiments/presets';
-import { findModel, listModels } from '../../../sim/experiments/registry';
+import { listModels, modelCharts } from '../../../sim/experiments/registry';
 import { simulate } from '../../../sim/experiments/simulate';
 import { PUBLISHED_TABLE, readTargetTable } from '../../../sim/experiments/target-table';
 import { copySweepModel } from '../../../sim/models/copy-sweep/plugin';
@@ -88,10 +88,10 @@ function readJson(file: string, flag: string): unknown {
 }
 
 /** The presets line of a model's help: which exist and which one a plain run applies. */
-function presetsHelp(def: ModelDef): string {
+function presetsHelp(def: ModelDef, defaultsWhere = ' below'): string {
   const names = listPresets(presetOwner(def));
   const applied = def.defaultPreset
-    ? `\nApplied when --preset is not given: ${def.defaultPreset} (--preset ${NO_PRESET} runs on the schema defaults below).`
+    ? `\nApplied when --preset is not given: ${def.defaultPreset} (--preset ${NO_PRESET} runs on the schema defaults${defaultsWhere}).`
     : '';
   return `Presets: ${names.join(', ') || '(none)'}${applied}`;
 }
@@ -146,7 +146,7 @@ ${helpRows(def.schema as Schema).join('\n')}`,
       writeSummary(dir, env);
       if (jsonOut !== undefined) writeJsonAtomic(jsonOut, env);
       ctx.io.out(def.table(env).join('\n'));
-      const report = await writeReport([dir], undefined, { charts: (e) => findModel(e.name)?.charts ?? [] });
+      const report = await writeReport([dir], undefined, { charts: modelCharts });
       ctx.io.out(`run: ${dir}\nreport: ${report}`);
       return 0;
     },
@@ -171,7 +171,7 @@ screening sweep per candidate ladder (${LADDERS.length} for a 5-point table).
 Free parameters: ${FREE_PARAMS.map((p) => p.path).join(', ')}
 Target format: {"source": "...", "points": [{"label": "Baseline", "podStartupS": {"p50": s, "p90": s, "p99": s}}, ...]}
 Default target: ${PUBLISHED_TABLE}
-${presetsHelp(copySweepModel)}
+${presetsHelp(copySweepModel, '')}
 
   stampede sim calibrate --iterations 200 --write-preset my-fit
   stampede sim calibrate --target my-sweep.json --preset acr-copies-2026 --write-preset my-cluster`,
