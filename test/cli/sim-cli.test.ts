@@ -469,6 +469,12 @@ describe('presets belong to a model and carry the fitted values', () => {
     }
   });
 
+  it('calibrate refuses to write a preset named "none" before it fits anything', async () => {
+    const r = await cli('calibrate', '--write-preset', 'none', '--iterations', '1');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--write-preset.*not "none"/);
+  });
+
   it('an unknown preset names the model whose presets it looked in', async () => {
     const r = await cli('cold-pull', '--preset', 'nope', '--out', join(tmp(), 'x'));
     expect(r.code).toBe(2);

@@ -201,8 +201,13 @@ ${presetsHelp(copySweepModel, '')}
     if (iterations < 1) throw new InputError('--iterations', 'an integer >= 1', iterations);
     const seed = parseSeed(ctx);
     const presetName = flagString(ctx, 'write-preset');
-    if (presetName !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(presetName))
-      throw new InputError('--write-preset', 'a kebab-case name (a-z, 0-9, -)', presetName);
+    // Checked before the fit, not after it: "none" is --preset's word for no preset.
+    if (presetName !== undefined && (!/^[a-z0-9][a-z0-9-]*$/.test(presetName) || presetName === NO_PRESET))
+      throw new InputError(
+        '--write-preset',
+        `a kebab-case name (a-z, 0-9, -), not "${NO_PRESET}"`,
+        presetName,
+      );
     const base = resolve(copySweepModel.schema, layersFor(ctx, copySweepModel), flagList(ctx, 'set'));
     const bar = progress(ctx.io, 'calibrate');
     const started = Date.now();
