@@ -47,6 +47,8 @@ export function parseSeed(ctx: Ctx): number {
   return Number(raw);
 }
 
+type Layer = GivenParams['layers'][number];
+
 /** Whose preset folder a model reads. */
 const presetOwner = (def: ModelDef) => def.presetModel ?? def.name;
 
@@ -56,11 +58,9 @@ function presetFor(ctx: Ctx, def: ModelDef): string | undefined {
   return name === NO_PRESET ? undefined : name;
 }
 
-function layersFor(
-  ctx: Ctx,
-  def: ModelDef,
-): GivenParams['layers'] & Array<{ source: string; tree: unknown }> {
-  const layers: Array<{ source: string; tree: unknown }> = [];
+/** The layers over the schema defaults, in order: the preset, then a --params file. */
+function layersFor(ctx: Ctx, def: ModelDef): Layer[] {
+  const layers: Layer[] = [];
   const name = presetFor(ctx, def);
   if (name !== undefined)
     layers.push({ source: `preset ${name}`, tree: loadPreset(name, presetOwner(def)).params });
