@@ -4,6 +4,7 @@
  * crashed health monitor never fail over, global-endpoint-routing false purges at once,
  * a single region keeps being answered, bad input names its field.
  */
+import { compile } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../../lib/config/schema';
 import { InputError } from '../../../lib/errors';
@@ -223,7 +224,10 @@ describe('failover charts', () => {
     };
     const series = new Set(overlay.layer.flatMap((l) => l.data.values.map((v) => v.series)).filter(Boolean));
     expect([...series].sort()).toEqual(['lab (measured)', 'sim (simulated)']);
-    expect(regionShareSpec([sim, measured])).not.toBeNull();
+    const share = regionShareSpec([sim, measured]);
+    expect(share).not.toBeNull();
+    // both specs are valid vega-lite (compile throws on a malformed spec)
+    for (const spec of [overlay, share]) expect(compile(spec as never).spec).toBeTruthy();
     expect(failoverCdfSpec([{ ...measured, raw: [] }])).toBeNull();
   });
 });
