@@ -156,6 +156,31 @@ describe('failover plug-in: what never fails over', () => {
   });
 });
 
+describe('failover plug-in: what each cache layer adds (ablation, across seeds)', () => {
+  it('no cache: every client within D + one gap + one pull; k6 dns.ttl 300 s: the tail grows by minutes', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const bare = run(['fault.kind=storage-fail', 'cache.cluster.mode=none'], seed).m;
+      const det = bare.detectionS as number;
+      const max = (bare.failoverS as { max: number }).max;
+      expect(max).toBeLessThanOrEqual(det + 2 + 1 + 2 + 1e-9);
+      const k6 = run(
+        [
+          'fault.kind=storage-fail',
+          'cache.cluster.mode=none',
+          'cache.client.mode=fixed',
+          'cache.client.ttlS=300',
+        ],
+        seed,
+      ).m;
+      expect(k6.detectionS).toBe(det); // same seed, same probe and health clocks
+      const q = k6.failoverS as { p50: number; max: number };
+      expect(q.max).toBeGreaterThan(det + 200);
+      expect(q.max).toBeLessThanOrEqual(det + 300 + 5 + 1e-9);
+      expect(q.p50).toBeGreaterThan(det + 60);
+    }
+  });
+});
+
 describe('failover plug-in: global-endpoint-routing false', () => {
   it('is an immediate purge: detection 0, clients move within their cache staleness, no failed request', () => {
     const { m } = run(['fault.kind=replica-exclude', 'cache.cluster.mode=cap', 'cache.cluster.ttlS=30']);
