@@ -75,32 +75,31 @@ function boundRows(run: ReportRun): BoundRow[] {
   return out;
 }
 
+/**
+ * One panel per phase (failover from the fault start, failback from the clear), each with
+ * its own x scale; in each, one step line per run and the simulated run's bounds as rules.
+ */
 export function failoverCdfSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
   const rows = runs.flatMap(failoverCdfRows);
   if (rows.length === 0) return null;
   const bounds = runs.filter((r) => r.envelope.kind === 'sim').flatMap(boundRows);
+  const values = [...rows.map((r) => ({ ...r, row: 'cdf' })), ...bounds.map((b) => ({ ...b, row: 'bound' }))];
   const lines = {
-    data: { values: rows },
+    transform: [{ filter: "datum.row === 'cdf'" }],
     mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
     encoding: {
-      x: {
-        field: 'value',
-        type: 'quantitative',
-        title: 'seconds from fault start (failover) / clear (failback)',
-      },
+      x: { field: 'value', type: 'quantitative', title: 'seconds' },
       y: { field: 'fraction', type: 'quantitative', title: 'fraction of clients', axis: { format: '%' } },
       color: { field: 'series', type: 'nominal', title: 'run' },
-      strokeDash: { field: 'phase', type: 'nominal', title: 'phase', sort: ['failover', 'failback'] },
       tooltip: [
         { field: 'series', title: 'run' },
-        { field: 'phase' },
         { field: 'value', title: 'seconds', format: '.1f' },
         { field: 'fraction', format: '.1%' },
       ],
     },
   };
   const rules = {
-    data: { values: bounds },
+    transform: [{ filter: "datum.row === 'bound'" }],
     mark: { type: 'rule', color: '#888888', strokeDash: [2, 3] },
     encoding: {
       x: { field: 'value', type: 'quantitative' },
@@ -112,9 +111,21 @@ export function failoverCdfSpec(runs: readonly ReportRun[]): VegaLiteSpec | null
   };
   return {
     $schema: SCHEMA,
-    width: 520,
-    height: 280,
-    layer: bounds.length ? [rules, lines] : [lines],
+    data: { values },
+    facet: {
+      column: {
+        field: 'phase',
+        type: 'nominal',
+        sort: ['failover', 'failback'],
+        title: null,
+        header: {
+          labelExpr:
+            "datum.value === 'failover' ? 'failover: from the fault start' : 'failback: from the clear'",
+        },
+      },
+    },
+    spec: { width: 300, height: 240, layer: bounds.length ? [rules, lines] : [lines] },
+    resolve: { scale: { x: 'independent' } },
   } as VegaLiteSpec;
 }
 
@@ -123,6 +134,6 @@ export const failoverCdfChart: ChartEntry<ReportRun> = {
   title: 'Time to failover and failback, over clients',
   help: 'per-client time from fault start to first success, and from clear to first success back home',
   caption: () =>
-    'Each step is one client: solid from the fault start to its first successful pull, dashed from the clear to its first pull served by its own region again. Grey rules are the exact best and worst cases.',
+    'Each step is one client: on the left from the fault start to its first successful pull, on the right from the clear to its first pull served by its own region again. Grey rules are the exact best and worst cases of the simulated setting.',
   build: (run) => failoverCdfSpec([run]),
 };

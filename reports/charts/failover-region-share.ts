@@ -1,12 +1,12 @@
 /**
- * The fleet's share of successful pulls served by each region over time, with the fault
+ * The fleet's share of requests served by each region (or failed) over time, with the fault
  * window and Traffic Manager's transitions marked. Takes several runs so a simulated and
  * a measured run overlay (line dash = run). Rows come from the summary's `regionShare`
  * when present, else from raw `{kind: 'bin', t, region, served, failed}` records.
  */
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { SCHEMA } from './common';
+import { ABOVE, INK, PALETTE, SCHEMA } from './common';
 
 export interface ShareRow {
   series: string;
@@ -20,10 +20,44 @@ export interface ShareRow {
 interface Marker {
   t: number;
   what: string;
+  /** Short text drawn at the top of the rule. */
+  tag: string;
+  source: 'fault' | 'traffic manager';
 }
 
 function seriesName(run: ReportRun): string {
   return `${run.label} (${run.envelope.kind === 'sim' ? 'simulated' : 'measured'})`;
+}
+
+export interface BinCount {
+  t: number;
+  region: string;
+  served: number;
+  failed: number;
+}
+
+/**
+ * Per bin: each region's share of all requests that ended in the bin (successes it
+ * served), plus a `failed` series (requests that failed, wherever), so a bin where the
+ * fleet is down reads 100% failed rather than 0 everywhere.
+ */
+export function shareOfBins(bins: readonly BinCount[]): Array<Omit<ShareRow, 'series'>> {
+  const byT = new Map<number, BinCount[]>();
+  for (const b of bins) {
+    const list = byT.get(b.t) ?? [];
+    list.push(b);
+    byT.set(b.t, list);
+  }
+  const out: Array<Omit<ShareRow, 'series'>> = [];
+  for (const [t, list] of [...byT].sort((a, b) => a[0] - b[0])) {
+    const failed = list.reduce((a, b) => a + b.failed, 0);
+    const total = list.reduce((a, b) => a + b.served, 0) + failed;
+    const share = (n: number) => (total > 0 ? n / total : 0);
+    for (const b of list)
+      out.push({ t, region: b.region, served: b.served, failed: b.failed, share: share(b.served) });
+    out.push({ t, region: 'failed', served: 0, failed, share: share(failed) });
+  }
+  return out;
 }
 
 export function regionShareRows(run: ReportRun): ShareRow[] {
@@ -35,23 +69,17 @@ export function regionShareRows(run: ReportRun): ShareRow[] {
       (r): r is Omit<ShareRow, 'series'> =>
         typeof r === 'object' && r !== null && isNum(r.t) && typeof r.region === 'string' && isNum(r.share),
     );
-  if (rows.length === 0) {
-    const bins = run.raw.filter(
-      (r) => r.kind === 'bin' && isNum(r.t) && typeof r.region === 'string' && isNum(r.served),
+  if (rows.length === 0)
+    rows = shareOfBins(
+      run.raw
+        .filter((r) => r.kind === 'bin' && isNum(r.t) && typeof r.region === 'string' && isNum(r.served))
+        .map((r) => ({
+          t: r.t as number,
+          region: r.region as string,
+          served: r.served as number,
+          failed: isNum(r.failed) ? r.failed : 0,
+        })),
     );
-    const totals = new Map<number, number>();
-    for (const b of bins) totals.set(b.t as number, (totals.get(b.t as number) ?? 0) + (b.served as number));
-    rows = bins.map((b) => {
-      const total = totals.get(b.t as number) ?? 0;
-      return {
-        t: b.t as number,
-        region: b.region as string,
-        served: b.served as number,
-        failed: isNum(b.failed) ? b.failed : 0,
-        share: total > 0 ? (b.served as number) / total : 0,
-      };
-    });
-  }
   return rows.map((r) => ({ ...r, series }));
 }
 
@@ -60,11 +88,22 @@ export function markers(run: ReportRun): Marker[] {
   const out: Marker[] = [];
   const w = m.faultWindow as { kind?: string; region?: string; startS?: number; clearS?: number } | undefined;
   if (w && isNum(w.startS))
-    out.push({ t: w.startS, what: `fault ${w.kind ?? ''} in ${w.region ?? ''} starts` });
-  if (w && isNum(w.clearS)) out.push({ t: w.clearS, what: 'fault cleared' });
+    out.push({
+      t: w.startS,
+      what: `fault ${w.kind ?? ''} in ${w.region ?? ''} starts`,
+      tag: 'fault',
+      source: 'fault',
+    });
+  if (w && isNum(w.clearS)) out.push({ t: w.clearS, what: 'fault cleared', tag: 'clear', source: 'fault' });
   const tms = Array.isArray(m.tmTransitions) ? m.tmTransitions : [];
   for (const t of tms as Array<{ t?: unknown; region?: unknown; to?: unknown }>)
-    if (isNum(t.t)) out.push({ t: t.t, what: `Traffic Manager: ${String(t.region)} ${String(t.to)}` });
+    if (isNum(t.t))
+      out.push({
+        t: t.t,
+        what: `Traffic Manager: ${String(t.region)} ${String(t.to)}`,
+        tag: `TM ${String(t.to)}`,
+        source: 'traffic manager',
+      });
   return out;
 }
 
@@ -72,6 +111,8 @@ export function regionShareSpec(runs: readonly ReportRun[]): VegaLiteSpec | null
   const rows = runs.flatMap(regionShareRows);
   if (rows.length === 0) return null;
   const marks = runs.flatMap(markers);
+  const regions = [...new Set(rows.map((r) => r.region).filter((r) => r !== 'failed'))];
+  const colors = PALETTE.filter((c) => c !== '#e45756');
   const lines = {
     data: { values: rows },
     mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
@@ -80,46 +121,73 @@ export function regionShareSpec(runs: readonly ReportRun[]): VegaLiteSpec | null
       y: {
         field: 'share',
         type: 'quantitative',
-        title: 'share of successful pulls',
+        title: 'share of requests ending in the bin',
         axis: { format: '%' },
         scale: { domain: [0, 1] },
       },
-      color: { field: 'region', type: 'nominal', title: 'served by' },
+      color: {
+        field: 'region',
+        type: 'nominal',
+        title: 'outcome',
+        scale: {
+          domain: [...regions, 'failed'],
+          range: [...regions.map((_, i) => colors[i % colors.length] as string), ABOVE],
+        },
+      },
       strokeDash: { field: 'series', type: 'nominal', title: 'run' },
       tooltip: [
         { field: 'series', title: 'run' },
         { field: 't', title: 'bin start (s)' },
-        { field: 'region' },
+        { field: 'region', title: 'outcome' },
         { field: 'share', format: '.1%' },
         { field: 'served' },
         { field: 'failed' },
       ],
     },
   };
-  const rules = {
-    data: { values: marks },
-    mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] },
+  const ruleLayer = (source: Marker['source'], color: string, dash: number[]) => ({
+    data: { values: marks.filter((m) => m.source === source) },
+    mark: { type: 'rule', color, strokeDash: dash, strokeWidth: 1.5 },
     encoding: {
       x: { field: 't', type: 'quantitative' },
       tooltip: [
         { field: 'what', title: 'event' },
-        { field: 't', title: 'seconds' },
+        { field: 't', title: 'seconds', format: '.1f' },
       ],
     },
-  };
+  });
+  // Fault tags on the first line, Traffic Manager's on the second: a clear and the
+  // transition that follows it seconds later would overprint each other.
+  const tagLayer = (source: Marker['source'], y: number) => ({
+    data: { values: marks.filter((m) => m.source === source) },
+    mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10, color: INK },
+    encoding: {
+      x: { field: 't', type: 'quantitative' },
+      y: { value: y },
+      text: { field: 'tag' },
+    },
+  });
   return {
     $schema: SCHEMA,
     width: 560,
     height: 260,
-    layer: marks.length ? [lines, rules] : [lines],
+    layer: marks.length
+      ? [
+          lines,
+          ruleLayer('fault', INK, [6, 3]),
+          ruleLayer('traffic manager', '#888888', [2, 3]),
+          tagLayer('fault', 4),
+          tagLayer('traffic manager', 18),
+        ]
+      : [lines],
   } as VegaLiteSpec;
 }
 
 export const failoverRegionShareChart: ChartEntry<ReportRun> = {
   id: 'failover-region-share',
   title: 'Which region serves the fleet, over time',
-  help: 'share of successful pulls served by each region per time bin, with the fault window marked',
+  help: 'share of requests served by each region (or failed) per time bin, with the fault window marked',
   caption: () =>
-    'Each line is one region’s share of the pulls that succeeded in a time bin. Red rules mark the fault start and clear and each Traffic Manager transition; a bin with no successes shows 0 for every region.',
+    'Each line is the share of the requests ending in a time bin that a region served, or that failed (red). Black rules mark the fault start and clear, grey ones each Traffic Manager transition: the gap between a grey rule and the lines moving is what DNS caches add.',
   build: (run) => regionShareSpec([run]),
 };

@@ -85,6 +85,12 @@ export function failbackRange(p: FailoverParams): Range | null {
   return { min: 0, max: h + p.trafficManager.probeIntervalS };
 }
 
+/** E[B] with uniform phases (one agent): the recovery lags C by U(0, h') and the next probe by U(0, I). */
+export function failbackMean(p: FailoverParams): number | null {
+  const b = failbackRange(p);
+  return b ? b.max / 2 : null;
+}
+
 export interface CacheLayerSpec {
   mode: CacheMode;
   ttlS: number;

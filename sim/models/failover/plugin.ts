@@ -6,7 +6,7 @@ import { InputError } from '../../../lib/errors';
 import type { Envelope, Metrics, Quantiles } from '../../../lib/results/envelope';
 import { cdf, quantiles } from '../../../lib/results/stats';
 import { failoverCdfChart } from '../../../reports/charts/failover-cdf';
-import { failoverRegionShareChart } from '../../../reports/charts/failover-region-share';
+import { failoverRegionShareChart, shareOfBins } from '../../../reports/charts/failover-region-share';
 import { defineModel } from '../../experiments/model';
 import { type Bounds, bounds } from './bounds';
 import { type FailoverParams, failoverSchema } from './params';
@@ -57,14 +57,6 @@ export function validateFailover(p: FailoverParams): void {
     );
 }
 
-export interface RegionShareRow {
-  t: number;
-  region: string;
-  share: number;
-  served: number;
-  failed: number;
-}
-
 export function runFailover(
   p: FailoverParams,
   seed: number,
@@ -81,15 +73,7 @@ export function runFailover(
   const switched = present(out.clients.map((c) => c.switchedS));
   const failback = present(out.clients.map((c) => c.failbackS));
   const failed = out.clients.map((c) => c.failedBeforeSuccess);
-  const totals = new Map<number, number>();
-  for (const b of out.bins) totals.set(b.t, (totals.get(b.t) ?? 0) + b.served);
-  const regionShare: RegionShareRow[] = out.bins.map((b) => ({
-    t: b.t,
-    region: b.region,
-    share: (totals.get(b.t) ?? 0) > 0 ? b.served / (totals.get(b.t) as number) : 0,
-    served: b.served,
-    failed: b.failed,
-  }));
+  const regionShare = shareOfBins(out.bins);
   const errorsTotal = Object.values(out.errorsByCode).reduce((a, b) => a + b, 0);
   const b: Bounds = bounds(p);
   const q = (v: number[]): Quantiles | null => (v.length ? quantiles(v) : null);

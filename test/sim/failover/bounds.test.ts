@@ -14,6 +14,7 @@ import {
   clientFailoverRange,
   detectionMean,
   detectionRange,
+  failbackMean,
   failbackRange,
   requestGap,
   stalenessBound,
@@ -245,6 +246,32 @@ describe('failover: closed forms with a uniform fault phase', () => {
       },
       SLOW,
     );
+
+  it('region-down, fault phase swept evenly over the probe interval: mean detection and failback exact to 1%', () => {
+    const det: number[] = [];
+    const back: number[] = [];
+    let p: FailoverParams | undefined;
+    for (let k = 0; k < 300; k++) {
+      p = params([
+        'clients.count=1',
+        'run.durationS=450',
+        'fault.startS=100',
+        'fault.clearS=400',
+        'trafficManager.probePhase=fixed',
+        `trafficManager.probeOffsetS=${((k + 0.5) / 300) * 30}`,
+      ]);
+      const out = simulateFailover(p, 1);
+      det.push(out.detectionS as number);
+      back.push(out.failbackDetectionS as number);
+    }
+    if (!p) return;
+    expect(Math.abs(meanOf(det) - (detectionMean(p) as number)) / (detectionMean(p) as number)).toBeLessThan(
+      0.01,
+    );
+    expect(Math.abs(meanOf(back) - (failbackMean(p) as number)) / (failbackMean(p) as number)).toBeLessThan(
+      0.01,
+    );
+  });
 
   it(
     "k6's own 5 s cache, no other: mean failover = E[D] + ttl/2 + pull within 1%",
