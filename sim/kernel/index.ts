@@ -1,5 +1,5 @@
 export { Env, type EventHandle, Priority } from './env';
-export { EventQueue, type ScheduledEvent } from './event-queue';
+export { EventQueue } from './event-queue';
 export {
   Condition,
   Interrupt,

@@ -33,8 +33,10 @@ const MAX_PATH = 4;
 const EPS = 1e-9;
 /** A link stays safe while its flows' caps sum below capacity by at least this fraction. */
 const SAFE_MARGIN = 1e-6;
+/** Radix of numeric class keys: capId * 2^42 + (link+1) * 2^21 + (link+1) stays below 2^53. */
+const KEY_BASE = 2 ** 21;
 
-export type FlowDone = (flow: number) => void;
+type FlowDone = (flow: number) => void;
 
 export class FlowNetwork {
   private readonly env: Env;
@@ -82,8 +84,11 @@ export class FlowNetwork {
   private live = 0;
 
   // Classes (ids recycled; each keeps its timer)
-  private classOf = new Map<string, number>();
-  private cKey: string[] = [];
+  private classOf = new Map<number | string, number>();
+  private cKey: Array<number | string> = [];
+  /** Small ids for the distinct caps (class keys). */
+  private capIds = new Map<number, number>();
+  private scratch: number[] = [0, 0, 0, 0];
   private cM: number[] = [];
   private cCap: number[] = [];
   private cRate: number[] = [];
@@ -337,12 +342,34 @@ export class FlowNetwork {
   private joinClass(f: number, left: number): void {
     const path = this.fLinks[f] as number[];
     const cap = this.fCap[f] as number;
-    const unsafe: number[] = [];
-    for (let j = 0; j < path.length; j++) if (this.lUnsafe[path[j] as number]) unsafe.push(path[j] as number);
-    unsafe.sort((a, b) => a - b);
-    const key = `${cap}|${unsafe.join(',')}`;
+    // The class key: cap and sorted unsafe links, packed in a number when it fits
+    // (allocation-free, the common case), else a string.
+    const u = this.scratch;
+    let n = 0;
+    for (let j = 0; j < path.length; j++) {
+      const l = path[j] as number;
+      if (!this.lUnsafe[l]) continue;
+      let i = n++;
+      while (i > 0 && (u[i - 1] as number) > l) {
+        u[i] = u[i - 1] as number;
+        i--;
+      }
+      u[i] = l;
+    }
+    let capId = this.capIds.get(cap);
+    if (capId === undefined) {
+      capId = this.capIds.size;
+      this.capIds.set(cap, capId);
+    }
+    let key: number | string;
+    if (n <= 2 && capId < 2048 && this.nLinks < KEY_BASE - 1)
+      key =
+        capId * KEY_BASE * KEY_BASE +
+        (n > 0 ? (u[0] as number) + 1 : 0) * KEY_BASE +
+        (n > 1 ? (u[1] as number) + 1 : 0);
+    else key = `${cap}|${u.slice(0, n).join(',')}`;
     let c = this.classOf.get(key);
-    if (c === undefined) c = this.newClass(key, cap, unsafe);
+    if (c === undefined) c = this.newClass(key, cap, u.slice(0, n));
     this.settle(c);
     this.fClass[f] = c;
     this.fTag[f] = (this.cV[c] as number) + left;
@@ -350,13 +377,13 @@ export class FlowNetwork {
     this.cM[c] = (this.cM[c] as number) + 1;
     // It runs at the class's rate from now on (until this instant's recompute says otherwise).
     const rate = this.cRate[c] as number;
-    for (let j = 0; j < unsafe.length; j++) {
-      const l = unsafe[j] as number;
+    for (let j = 0; j < n; j++) {
+      const l = u[j] as number;
       this.lUsage[l] = (this.lUsage[l] as number) + rate;
     }
     this.stats.flowsVisited++;
     this.dirtyClasses.push(c);
-    if (unsafe.length === 0) this.safeLinksChanged(f, cap);
+    if (n === 0) this.safeLinksChanged(f, cap);
     else this.safeLinksChanged(f, 0, 1);
   }
 
@@ -395,7 +422,7 @@ export class FlowNetwork {
     }
   }
 
-  private newClass(key: string, cap: number, links: number[]): number {
+  private newClass(key: number | string, cap: number, links: number[]): number {
     let c = this.freeClasses.pop();
     if (c === undefined) {
       c = this.nClasses++;
@@ -426,7 +453,7 @@ export class FlowNetwork {
 
   /** Drops an empty class (from the recompute, so no dirty list still names it). */
   private freeClass(c: number): void {
-    this.classOf.delete(this.cKey[c] as string);
+    this.classOf.delete(this.cKey[c] as number | string);
     this.env.clearTimer(this.cTimer[c] as number);
     const links = this.cLinks[c] as number[];
     const pos = this.cLinkPos[c] as number[];
