@@ -7,7 +7,7 @@ export {
   ProcessEnv,
   type ProcessGenerator,
   SimEvent,
-  Timeout,
+  type Timeout,
 } from './process';
 export { Request, Resource } from './resource';
 export { createRng, type Rng } from './rng';

@@ -37,6 +37,8 @@ export class SimEvent<T = unknown> {
   // Most events have exactly one waiter: keep it in a field, extras in an array.
   private cb: Callback | null = null;
   private cbs: Callback[] | null = null;
+  /** The kernel event of a timeout (so an interrupt can unqueue it). */
+  private handle: EventHandle | undefined = undefined;
 
   constructor(env: Env) {
     this.env = env;
@@ -100,9 +102,22 @@ export class SimEvent<T = unknown> {
     return false;
   }
 
-  /** Nobody waits on it any more (used to drop a timeout an interrupt made pointless). */
-  protected get unwatched(): boolean {
-    return this.cb === null;
+  /** A timeout: already triggered, processed `delay` seconds from now. */
+  static timeout<T>(env: Env, delay: number, value?: T): SimEvent<T> {
+    const ev = new SimEvent<T>(env);
+    ev.val = value;
+    ev.state = TRIGGERED;
+    ev.handle = env.schedule(delay, () => ev.runCallbacks());
+    return ev;
+  }
+
+  /** Unqueues a timeout nobody waits on any more (an interrupt made it pointless); true if dropped. */
+  dropIfUnwatched(): boolean {
+    if (this.cb !== null || this.state !== TRIGGERED || this.handle === undefined) return false;
+    this.env.cancel(this.handle);
+    this.handle = undefined;
+    this.state = PROCESSED;
+    return true;
   }
 
   protected trigger(priority: number): void {
@@ -123,26 +138,12 @@ export class SimEvent<T = unknown> {
   }
 }
 
-/** An event that succeeds `delay` seconds after it is created. */
-export class Timeout<T = undefined> extends SimEvent<T> {
-  private handle: EventHandle | undefined;
-
-  constructor(env: Env, delay: number, value?: T) {
-    super(env);
-    this.val = value;
-    this.state = TRIGGERED;
-    this.handle = env.schedule(delay, () => this.runCallbacks());
-  }
-
-  /** Unqueues the timeout if nobody waits on it any more; true if it was dropped. */
-  dropIfUnwatched(): boolean {
-    if (!this.unwatched || this.state !== TRIGGERED || this.handle === undefined) return false;
-    this.env.cancel(this.handle);
-    this.handle = undefined;
-    this.state = PROCESSED;
-    return true;
-  }
-}
+/**
+ * An event that succeeds `delay` seconds after it is created. A plain SimEvent (made by
+ * SimEvent.timeout), not a subclass: one object shape for the common events keeps the
+ * kernel's property accesses monomorphic, which is most of the cost of a yield.
+ */
+export type Timeout<T = undefined> = SimEvent<T>;
 
 /** What a process gets thrown in when interrupted; `cause` is what interrupt() was given. */
 export class Interrupt extends Error {
@@ -191,7 +192,7 @@ export class Process<R = unknown> extends SimEvent<R> {
       const target = this.target;
       if (target !== null) {
         target.removeCallback(this.resumeFn);
-        if (target instanceof Timeout) target.dropIfUnwatched();
+        target.dropIfUnwatched();
       }
       this.resume(ev);
     });
@@ -291,7 +292,7 @@ export class ProcessEnv extends Env {
   }
 
   timeout<T = undefined>(delay: number, value?: T): Timeout<T> {
-    return new Timeout(this, delay, value);
+    return SimEvent.timeout(this, delay, value);
   }
 
   event<T = unknown>(): SimEvent<T> {
