@@ -1,1 +1,1 @@
-export { type FlowDone, FlowNetwork } from './flow-network';
+export { FlowNetwork } from './flow-network';
