@@ -10,9 +10,9 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolve } from '../lib/config/schema';
-import { runColdPull } from '../sim/experiments/cold-pull';
-import { coldPullSchema } from '../sim/experiments/params';
 import { loadPreset } from '../sim/experiments/presets';
+import { coldPullSchema } from '../sim/models/cold-pull/params';
+import { runColdPull } from '../sim/models/cold-pull/storm';
 
 const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -23,7 +23,7 @@ if (child !== undefined) {
   const nodes = Number(child);
   const params = resolve(
     coldPullSchema,
-    [{ source: 'preset', tree: loadPreset('acr-copies-2026').params }],
+    [{ source: 'preset', tree: loadPreset('acr-copies-2026', 'copy-sweep').params }],
     [`workload.nodes=${nodes}`],
   );
   const cpu0 = process.cpuUsage();

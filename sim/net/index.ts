@@ -1,1 +1,1 @@
-export { FlowNetwork } from './flow-network';
+export { type FlowDone, FlowNetwork } from './flow-network';
