@@ -101,12 +101,12 @@ export class ReplicaLink {
   private complete(): void {
     this.advance();
     const now = this.env.now;
-    // Float dust: a copy within a byte of done is done.
-    const done = this.active.filter((a) => a.remaining <= 1e-6 * Math.max(1, a.copy.bytes));
-    if (done.length === 0) {
-      this.arm();
-      return;
-    }
+    if (this.active.length === 0) return;
+    // The timer was set for the copy with the least left: it is done now, whatever float dust
+    // remains (a sub-ulp delay would otherwise re-arm at the same instant forever).
+    let min = Number.POSITIVE_INFINITY;
+    for (const a of this.active) min = Math.min(min, a.remaining);
+    const done = this.active.filter((a) => a.remaining <= min + 1e-6);
     for (const a of done) this.active.splice(this.active.indexOf(a), 1);
     for (const a of done) a.copy.onLand(now);
     this.pump();
