@@ -8,6 +8,7 @@ import type { Envelope } from '../../lib/results/envelope';
 import { coldPullModel } from '../models/cold-pull/plugin';
 import { copySweepModel } from '../models/copy-sweep/plugin';
 import { failoverModel } from '../models/failover/plugin';
+import { replicationModel } from '../models/replication/plugin';
 import type { ModelDef } from './model';
 
 /** Subcommands of `stampede sim` that are not models: a model may not take their names. */
@@ -49,7 +50,7 @@ export function findModel(name: string): ModelDef | undefined {
 }
 
 // The built-in models, in help order. A new model is one line here.
-for (const def of [coldPullModel, copySweepModel, failoverModel]) registerModel(def);
+for (const def of [coldPullModel, copySweepModel, failoverModel, replicationModel]) registerModel(def);
 
 /**
  * The charts a run's model adds to its report (reports/index.ts `charts` option). Only a

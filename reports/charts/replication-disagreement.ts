@@ -1,0 +1,77 @@
+/**
+ * Digest-disagreement and delete-propagation windows per region (empirical CDFs): overwrite
+ * mode, how long after the re-push ack a replica still resolves the old digest (or none);
+ * delete mode, how long after the delete a replica still serves the deleted content. Rows
+ * come from the summary's `windowCdf` or raw `{kind: 'window', region, windowS}` records.
+ */
+import { cdf } from '../../lib/results/stats';
+import { isNum } from '../points';
+import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
+import { ownSource, SCHEMA } from './common';
+
+export function windowRows(run: ReportRun): Array<{ series: string; value: number; fraction: number }> {
+  const source = `${run.label} (${ownSource(run.envelope.kind)})`;
+  const stored = run.envelope.metrics.windowCdf;
+  let rows: Array<{ region: string; value: number; fraction: number }> = [];
+  if (Array.isArray(stored))
+    rows = stored.filter(
+      (r): r is { region: string; value: number; fraction: number } =>
+        typeof r === 'object' &&
+        r !== null &&
+        typeof r.region === 'string' &&
+        isNum(r.value) &&
+        isNum(r.fraction),
+    );
+  if (rows.length === 0) {
+    const by = new Map<string, number[]>();
+    for (const r of run.raw)
+      if (r.kind === 'window' && typeof r.region === 'string' && isNum(r.windowS)) {
+        const v = by.get(r.region) ?? [];
+        v.push(r.windowS);
+        by.set(r.region, v);
+      }
+    rows = [...by].flatMap(([region, v]) => cdf(v).map((c) => ({ region, ...c })));
+  }
+  return rows.map((r) => ({ series: `${r.region}, ${source}`, value: r.value, fraction: r.fraction }));
+}
+
+export function windowSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
+  const values = runs.flatMap(windowRows);
+  if (values.length === 0) return null;
+  const mode = runs[0]?.envelope.metrics.mode;
+  return {
+    $schema: SCHEMA,
+    width: 420,
+    height: 240,
+    data: { values },
+    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
+    encoding: {
+      x: {
+        field: 'value',
+        type: 'quantitative',
+        title:
+          mode === 'delete'
+            ? 'deleted content still pullable (s after the delete)'
+            : 'old digest still resolved (s after the re-push ack)',
+      },
+      y: { field: 'fraction', type: 'quantitative', title: 'fraction of pushes', axis: { format: '%' } },
+      color: { field: 'series', type: 'nominal', title: 'region, run' },
+      tooltip: [
+        { field: 'series', title: 'region, run' },
+        { field: 'value', title: 'window (s)', format: '.2f' },
+        { field: 'fraction', format: '.1%' },
+      ],
+    },
+  } as VegaLiteSpec;
+}
+
+export const replicationDisagreementChart: ChartEntry<ReportRun> = {
+  id: 'replication-disagreement',
+  title: 'Digest disagreement / delete propagation windows per region',
+  help: 'per region, how long a replica resolves the overwritten digest or serves deleted content',
+  caption: (run) =>
+    run.envelope.metrics.mode === 'delete'
+      ? 'Each step is one deleted tag in one region: how long after the delete at the home replica it could still be pulled there.'
+      : 'Each step is one re-pushed tag in one region: how long after the re-push was acknowledged that replica still resolved the old digest (or nothing).',
+  build: (run) => (run.envelope.metrics.mode === 'race' ? null : windowSpec([run])),
+};
