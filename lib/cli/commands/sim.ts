@@ -17,7 +17,14 @@ import { helpRows, type Infer, resolve, type Schema } from '../../config/schema'
 import { InputError } from '../../errors';
 import type { Envelope } from '../../results/envelope';
 import { ndjsonWriter } from '../../results/ndjson';
-import { checkOutFile, outDirClaim, RAW, writeJsonAtomic, writeSummary } from '../../results/run-dir';
+import {
+  checkOutFile,
+  outDirClaim,
+  RAW,
+  RunOutputs,
+  writeJsonAtomic,
+  writeSummary,
+} from '../../results/run-dir';
 import { describeSweetSpot, type SweetSpot } from '../../results/sweet-spot';
 import { describeThrottling } from '../../results/throttling';
 import { type Command, type Ctx, defineCommand, flagInt, flagList, flagString, type Io } from '../command';
@@ -122,12 +129,15 @@ ${helpRows(schema as Schema).join('\n')}`,
       bar.done();
       const preset = flagString(ctx, 'preset');
       if (preset !== undefined) env.runtime.preset = preset;
-      writeSummary(dir, env);
-      if (jsonOut !== undefined) writeJsonAtomic(jsonOut, env);
+      // A failed write (a full disk) costs that file only: the others and the result still come out.
+      const outputs = new RunOutputs();
+      outputs.add(raw.failure);
+      outputs.attempt(() => writeSummary(dir, env));
+      if (jsonOut !== undefined) outputs.attempt(() => writeJsonAtomic(jsonOut, env));
       printTable(ctx.io, env);
-      const report = await writeReport([dir]);
-      ctx.io.out(`run: ${dir}\nreport: ${report}`);
-      return 0;
+      const report = await outputs.attemptAsync(() => writeReport([dir]));
+      ctx.io.out(`run: ${dir}${report ? `\nreport: ${report}` : ''}`);
+      return outputs.report((l) => ctx.io.err(l)) ? 1 : 0;
     },
   });
 }
