@@ -22,7 +22,7 @@ import {
 import { labClient, labSocketPath, labTopologyByName } from '../../lab/lab-client';
 import { decideNetns, nsExec } from '../../lab/netns';
 import type { LabStatus } from '../../lab/supervisor';
-import type { Topology } from '../../lab/topology';
+import { labHome, type Topology } from '../../lab/topology';
 import { type Ctx, defineCommand, flagList, flagString, type Io } from '../command';
 
 const DEFAULT_NAME = () => process.env.STAMPEDE_LAB_NAME ?? 'lab';
@@ -247,7 +247,11 @@ SIGKILL 3 s later.`,
     const name = labName(ctx);
     const { labDown } = await import('../../lab/daemon');
     const r = await labDown(name, (l) => ctx.io.err(l));
-    ctx.io.out(r.wasRunning ? `lab ${name} is down` : `lab ${name} was not running; nothing of it is left`);
+    // Names are machine-wide: the lab may have run from another directory; say which.
+    const where = r.stateDir === join(labHome(), name) ? '' : ` (it ran with state in ${r.stateDir})`;
+    ctx.io.out(
+      r.wasRunning ? `lab ${name} is down${where}` : `lab ${name} was not running; nothing of it is left`,
+    );
     return 0;
   },
 });
