@@ -63,6 +63,13 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     },
     { argv: ['sim', 'copy-sweep', '--json', '/proc/nope/x.json'], names: ['--json', '/proc/nope/x.json'] },
     { argv: ['sim', 'copy-sweep', '--out', '/proc/nope'], names: ['--out', '/proc/nope'] },
+    { argv: ['sim', 'cold-pull', '--set', 'storage.copies=0'], names: ['storage.copies', '0'] },
+    { argv: ['sim', 'cold-pull', '--seed', 'abc'], names: ['--seed', '"abc"'] },
+    { argv: ['sim', 'calibrate', '--model', 'cold-pull'], names: ['--model', 'cold-pull'] },
+    { argv: ['sim', 'calibrate', '--iterations', '0'], names: ['--iterations', '0'] },
+    { argv: ['sim', 'calibrate', '--iterations', 'many'], names: ['--iterations', 'many'] },
+    { argv: ['sim', 'calibrate', '--write-preset', 'Bad_Name'], names: ['--write-preset', 'Bad_Name'] },
+    { argv: ['sim', 'calibrate', '--target', '{dir}/none.json'], names: ['none.json'] },
   ],
   lab: [
     { argv: ['lab', 'bogus'], names: ['stampede lab <command>', '"bogus"'] },
@@ -100,6 +107,17 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     },
     { argv: ['lab', 'up', '--netns', 'off', '--set', 'lab.netns=on'], names: ['--netns', 'lab.netns'] },
     { argv: ['lab', 'up', '--netns', 'sometimes'], names: ['lab.netns', 'sometimes'] },
+    { argv: ['lab', 'up', '--set', 'dns.toleratedFailures=10'], names: ['dns.toleratedFailures', '10'] },
+    {
+      argv: ['lab', 'up', '--set', 'replication.webhookUrl=ftp://x'],
+      names: ['replication.webhookUrl', 'ftp://x'],
+    },
+    {
+      argv: ['lab', 'up', '--set', 'registry.domain=example.com'],
+      names: ['registry.domain', 'example.com'],
+    },
+    { argv: ['lab', 'up', '--set', 'regions.names=Bad'], names: ['regions.names', 'Bad'] },
+    { argv: ['lab', 'up', '--detach=yes'], names: ['--detach', 'switch'] },
     { argv: ['lab', 'up', '--config', '{dir}/none.json'], names: ['--config'], code: 'CONFIG_UNREADABLE' },
     {
       argv: ['lab', 'up', '--config', '{dir}/bad.json'],
@@ -125,6 +143,11 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     },
     { argv: ['lab', 'fault', 'region-down', 'storage-fail', '--region', 'eastus'], names: ['<kind>'] },
     { argv: ['lab', 'storage', '--copies', '0'], names: ['--copies', '0'] },
+    { argv: ['lab', 'storage', '--backends', '0'], names: ['--backends', '0'] },
+    {
+      argv: ['lab', 'fault', 'storage-fail', '--region', 'eastus', '--backends', 'x'],
+      names: ['backends', '"x"'],
+    },
     { argv: ['lab', 'storage', '--ceiling', 'fast'], names: ['--ceiling', '50M'] },
     { argv: ['lab', 'storage', '--selection', 'best'], names: ['--selection', 'best'] },
     { argv: ['lab', 'exec', 'dig', 'x'], names: ['<command>', 'stampede lab exec -- dig x'] },

@@ -32,12 +32,17 @@ const scratch = mkdtempSync(join(tmpdir(), 'stampede-bad-input-'));
 const saved = { home: process.env.STAMPEDE_LAB_HOME, name: process.env.STAMPEDE_LAB_NAME };
 let n = 0;
 
+const cwd = process.cwd();
+
 beforeAll(() => {
-  // No case may find (or touch) a real lab of this checkout.
+  // No case may find (or touch) a real lab of this checkout, and a case that wrongly runs
+  // leaves its runs/ directory in the scratch dir, not in the checkout.
+  process.chdir(scratch);
   process.env.STAMPEDE_LAB_HOME = join(scratch, 'lab-home');
   delete process.env.STAMPEDE_LAB_NAME;
 });
 afterAll(() => {
+  process.chdir(cwd);
   for (const [k, v] of [
     ['STAMPEDE_LAB_HOME', saved.home],
     ['STAMPEDE_LAB_NAME', saved.name],
