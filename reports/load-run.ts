@@ -10,6 +10,7 @@ import type { Envelope } from '../lib/results/envelope';
 import { readNdjsonFile } from '../lib/results/ndjson';
 import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
 import { envelopeFromRaw } from './from-raw';
+import { envelopeMetricsProblem } from './metric-shapes';
 import type { RawRecord } from './types';
 
 export interface LoadedRun {
@@ -38,6 +39,11 @@ export function loadRun(dirArg: string): LoadedRun {
   const { records: raw, unreadable } = readNdjsonFile(rawPath);
   if (existsSync(summaryPath)) {
     const envelope = readSummary(dir);
+    const problem = envelopeMetricsProblem(envelope);
+    if (problem) {
+      const [field, expected, received] = problem;
+      throw new InputError(`${summaryPath}: ${field}`, expected, received, 'BAD_RUN_DIR');
+    }
     return {
       dir,
       envelope,

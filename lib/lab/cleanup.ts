@@ -110,7 +110,7 @@ function signal(pids: number[], sig: NodeJS.Signals): void {
 }
 
 /** The kernel's start time of `pid` (ticks since boot): with the pid, it names one process for good. */
-function startTime(pid: number): string | undefined {
+export function startTime(pid: number): string | undefined {
   return statFields(pid)?.[19]; // field 22
 }
 

@@ -220,6 +220,20 @@ export function resolveLabConfig(
       `at most storage.backends (${cfg.storage.backends}): copies live on distinct backends`,
       cfg.storage.copies,
     );
+  if (cfg.storage.homeBackends > cfg.storage.backends)
+    throw new InputError(
+      'storage.homeBackends',
+      `at most storage.backends (${cfg.storage.backends}): a registry is homed on backends the region has`,
+      cfg.storage.homeBackends,
+    );
+  // Every front listens on both ports at one address: equal ports fail at start-up otherwise.
+  if (cfg.registry.tlsPort === cfg.registry.port)
+    throw new InputError(
+      'registry.tlsPort',
+      `a port other than registry.port (${cfg.registry.port}): each front listens on both at one address`,
+      cfg.registry.tlsPort,
+      'PORT_CONFLICT',
+    );
   if (!cfg.regions.names.includes(cfg.regions.clientRegion))
     throw new InputError(
       'regions.clientRegion',

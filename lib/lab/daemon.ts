@@ -39,6 +39,7 @@ import {
 import { type LabConfig, resolveLabConfig } from './config';
 import { clientsFile } from './identity';
 import { labClient, labTopologyByName, waitForLab } from './lab-client';
+import { claimLabName, nameTaken, releaseLabName, runningLab } from './lab-registry';
 import { type NetnsDecision, namespaceExists, namespaceMounts, nsExec, setupNamespace } from './netns';
 import { startLab } from './supervisor';
 import { labHome, type Topology, topology } from './topology';
@@ -71,11 +72,16 @@ async function isRunning(topo: Topology): Promise<boolean> {
 /** Refuse to start over a running lab; clean up after a dead one. */
 async function prepare(cfg: LabConfig, netns: boolean): Promise<Topology> {
   const topo = labTopology(cfg, netns);
+  // The name (and so the namespace) is the machine's: one running from another directory
+  // is refused here, before the reap below would kill it.
+  const elsewhere = runningLab(cfg.lab.name);
+  if (elsewhere && elsewhere.stateDir !== topo.stateDir) throw nameTaken(elsewhere);
   if (await isRunning(topo))
     throw new RunError(
       'LAB_RUNNING',
       `lab ${cfg.lab.name} is already running (stampede lab down --name ${cfg.lab.name})`,
     );
+  claimLabName(cfg.lab.name, topo.stateDir);
   await reapLab(topo);
   mkdirSync(topo.stateDir, { recursive: true });
   // May hold credentials (registry.adminPassword): readable by the lab's user only.
@@ -159,6 +165,7 @@ export async function runGuard(cfg: LabConfig, opts: GuardOptions): Promise<numb
   } finally {
     for (const s of signals) process.off(s, onSignal);
     await reapLab(topo);
+    releaseLabName(cfg.lab.name, topo.stateDir);
     opts.log(`lab ${cfg.lab.name} is down`);
   }
 }
@@ -239,6 +246,8 @@ export async function startDetached(cfg: LabConfig, decision: NetnsDecision): Pr
 
 export interface DownReport {
   name: string;
+  /** Where the lab's state was (the directory it was started from, wherever that is). */
+  stateDir: string;
   /** The API answered and accepted the shutdown. */
   wasRunning: boolean;
   /** Processes that had to be killed after the clean shutdown (should be none). */
@@ -275,9 +284,10 @@ export async function labDown(name: string, log: (line: string) => void = () => 
   if (killed.length) log(`killed leftovers: ${killed.join(', ')}`);
   rmSync(join(topo.stateDir, 'regions'), { recursive: true, force: true });
   rmSync(clientsFile(topo.stateDir), { force: true });
+  releaseLabName(name, topo.stateDir);
   const left = leftovers(topo);
   if (left.length) throw new RunError('LAB_DOWN_INCOMPLETE', `lab ${name} left: ${left.join('; ')}`);
-  return { name, wasRunning, killed };
+  return { name, stateDir: topo.stateDir, wasRunning, killed };
 }
 
 /** What of the lab still exists (empty after a complete `lab down`). */

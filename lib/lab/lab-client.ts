@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { InputError, RunError } from '../errors';
 import { type LabConfig, resolveLabConfig } from './config';
+import { runningLab } from './lab-registry';
 import type { Fault, RuntimeStorage } from './state';
 import type { LabStatus } from './supervisor';
 import { type Topology, topology } from './topology';
@@ -32,9 +33,15 @@ export function labSocketPath(name: string): string {
   return labTopologyByName(name).apiSocket;
 }
 
-/** Topology paths (state dir, socket, namespace) of lab `name`, without asking the lab. */
+/**
+ * Topology paths (state dir, socket, namespace) of lab `name`, without asking the lab: where
+ * it runs if it runs (names are machine-wide: lib/lab/lab-registry.ts), else under labHome().
+ */
 export function labTopologyByName(name: string): Topology {
-  return topology(resolveLabConfig([], [`lab.name=${name}`]), { netns: false });
+  const topo = topology(resolveLabConfig([], [`lab.name=${name}`]), { netns: false });
+  const running = runningLab(name);
+  if (!running || running.stateDir === topo.stateDir) return topo;
+  return { ...topo, stateDir: running.stateDir, apiSocket: join(running.stateDir, 'api.sock') };
 }
 
 export function labClient(socketPath: string, opts: { timeoutMs?: number } = {}): LabClient {

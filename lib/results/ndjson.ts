@@ -5,22 +5,42 @@
  * Callers that produce many records at once batch them with writeMany().
  */
 import { appendFileSync, closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { WriteError } from './run-dir';
 
 export interface NdjsonWriter {
   write(record: unknown): void;
   writeMany(records: readonly unknown[]): void;
   close(): void;
   readonly path: string;
+  /**
+   * The first failed write (a full disk): from then on records are dropped, not thrown, so
+   * the run finishes and its other outputs are still written; the caller reports it.
+   */
+  readonly failure: WriteError | undefined;
 }
 
 /** A fresh file per run: records of an earlier run in the same directory would mix in. */
 export function ndjsonWriter(path: string): NdjsonWriter {
   const fd = openSync(path, 'w');
   let open = true;
+  let failure: WriteError | undefined;
+  const put = (text: string) => {
+    if (failure) return;
+    try {
+      // A write to a nearly full disk takes what fits and returns short; the next one fails.
+      const buf = Buffer.from(text);
+      for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at);
+    } catch (e) {
+      failure = new WriteError(path, e);
+    }
+  };
   return {
     path,
+    get failure() {
+      return failure;
+    },
     write(record) {
-      if (open) writeSync(fd, `${JSON.stringify(record)}\n`);
+      if (open) put(`${JSON.stringify(record)}\n`);
     },
     writeMany(records) {
       if (!open || records.length === 0) return;
@@ -29,11 +49,11 @@ export function ndjsonWriter(path: string): NdjsonWriter {
       for (const r of records) {
         chunk += `${JSON.stringify(r)}\n`;
         if (chunk.length > 4 << 20) {
-          writeSync(fd, chunk);
+          put(chunk);
           chunk = '';
         }
       }
-      if (chunk) writeSync(fd, chunk);
+      if (chunk) put(chunk);
     },
     close() {
       if (open) closeSync(fd);

@@ -4,9 +4,18 @@
  *   raw.ndjson     raw records streamed while the run goes (per node, per request, ...)
  *   report.html    rebuilt at will by `stampede report <dir>`
  */
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { InputError } from '../errors';
+import { InputError, RunError } from '../errors';
 import { type Envelope, envelopeProblem } from './envelope';
 
 export const SUMMARY = 'summary.json';
@@ -145,11 +154,88 @@ function cannotCreate(flag: string, dir: string, e: unknown): InputError {
   );
 }
 
-/** Write then rename: a reader (or a browser reloading a report) never sees half a file. */
+/**
+ * An output that could not be written after the run (a full disk, a path made unwritable
+ * since the early check): one line naming the path and the reason, exit 1, no stack trace.
+ */
+export class WriteError extends RunError {
+  readonly path: string;
+  constructor(path: string, cause: unknown) {
+    const e = cause as NodeJS.ErrnoException;
+    super('WRITE_FAILED', `could not write ${path}: ${e?.code ? `${e.code} ` : ''}${reason(e)}`, { cause });
+    this.path = path;
+  }
+}
+
+/** The OS's words without node's "ENOSPC: ..., write" wrapping. */
+function reason(e: NodeJS.ErrnoException | undefined): string {
+  const m = /^[A-Z]+: ([^,]+)/.exec(e?.message ?? '');
+  return m?.[1] ?? e?.message ?? String(e);
+}
+
+/**
+ * Write then rename: a reader (or a browser reloading a report) never sees half a file. A
+ * failed write leaves no `*.tmp-*` file and throws WriteError. A device or FIFO named as
+ * the output (/dev/stdout) is written in place: renaming over it would replace the node.
+ */
 export function writeFileAtomic(path: string, text: string): void {
+  let special = false;
+  try {
+    special = !statSync(path).isFile();
+  } catch {
+    // not there yet: an ordinary new file
+  }
+  if (special) {
+    try {
+      writeFileSync(path, text);
+    } catch (e) {
+      throw new WriteError(path, e);
+    }
+    return;
+  }
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new WriteError(path, e);
+  }
+}
+
+/**
+ * A run's outputs written one after the other, each on its own: one that fails (its
+ * WriteError kept) does not stop the ones after it, so a full disk at the summary still
+ * leaves the report, and the run's result line still prints. `failed()` ends the command.
+ */
+export class RunOutputs {
+  readonly failures: WriteError[] = [];
+  attempt<T>(write: () => T): T | undefined {
+    try {
+      return write();
+    } catch (e) {
+      if (!(e instanceof WriteError)) throw e;
+      this.failures.push(e);
+      return undefined;
+    }
+  }
+  async attemptAsync<T>(write: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await write();
+    } catch (e) {
+      if (!(e instanceof WriteError)) throw e;
+      this.failures.push(e);
+      return undefined;
+    }
+  }
+  add(failure: WriteError | undefined): void {
+    if (failure) this.failures.push(failure);
+  }
+  /** One line per failed output on `err`; whether any failed (the command then exits 1). */
+  report(err: (line: string) => void): boolean {
+    for (const f of this.failures) err(`stampede: ${f.message} [${f.code}]`);
+    return this.failures.length > 0;
+  }
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

@@ -127,6 +127,29 @@ describe.skipIf(!available)('report renders in Chromium', () => {
     await render(file, ['compare-pod-startup', 'compare-scalars']);
   }, 60_000);
 
+  // A chart that renders but is laid out other than its spec says only warns: caught too.
+  it('notices a console warning (the step height that made vega-lite drop fit-y)', async () => {
+    const dir = writeRunDir(join(base, 'warns'), copySweepEnvelope());
+    const file = await writeReport([dir]);
+    const html = readFileSync(file, 'utf8');
+    const stepped = html.replace(
+      /"width":"container","height":\d+/,
+      '"width":"container","height":{"step":28}',
+    );
+    expect(stepped).not.toBe(html);
+    writeFileSync(file, stepped);
+    const page = await browser.newPage();
+    try {
+      await page.navigate(pathToFileURL(file).href, 30_000);
+      await page.evaluate('window.__stampedeRendered', 30_000);
+      expect(page.errors().map((e) => `${e.level}: ${e.text}`)).toEqual([
+        expect.stringMatching(/^warning: .*Dropping "fit-y" because spec has discrete height/),
+      ]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
   // The checks above are only worth something if a broken chart is actually caught.
   it('notices a chart that fails to render', async () => {
     const dir = writeRunDir(join(base, 'broken'), k6Envelope());

@@ -133,6 +133,21 @@ describe('OCI distribution through the front', () => {
     expect(refused.status).toBe(202); // a plain upload session instead of a mount
   });
 
+  it('a client that follows the challenge gets its cross-repository mount (201, not a plain upload)', async () => {
+    const base = lab.base(lab.host.global());
+    const d = img.layers[1]!.digest;
+    const url = `${base}/v2/apps/follow/blobs/uploads/?mount=${d}&from=apps/web`;
+    const bare = await lab.fetch(url, { method: 'POST' });
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('www-authenticate')).toContain(
+      'scope="repository:apps/follow:pull,push repository:apps/web:pull"',
+    );
+    // authFetch does what docker does: asks the realm for the challenge's scope, retries.
+    const mounted = await lab.authFetch({ roles: ['AcrPush'] })(url, { method: 'POST' });
+    expect(mounted.status).toBe(201);
+    expect(mounted.headers.get('location')).toBe(`/v2/apps/follow/blobs/${d}`);
+  });
+
   it('lists tags and a catalog restricted to the registry the host names', async () => {
     await pushImage(
       lab.base(lab.host.global('fabrikam')),

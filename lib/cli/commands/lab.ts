@@ -22,7 +22,7 @@ import {
 import { labClient, labSocketPath, labTopologyByName } from '../../lab/lab-client';
 import { decideNetns, nsExec } from '../../lab/netns';
 import type { LabStatus } from '../../lab/supervisor';
-import type { Topology } from '../../lab/topology';
+import { labHome, type Topology } from '../../lab/topology';
 import { type Ctx, defineCommand, flagList, flagString, type Io } from '../command';
 
 const DEFAULT_NAME = () => process.env.STAMPEDE_LAB_NAME ?? 'lab';
@@ -62,11 +62,33 @@ export function labConfigFromFlags(ctx: Ctx): LabConfig {
     layers.push({ source: file, tree });
   }
   const sets = flagList(ctx, 'set');
-  const name = flagString(ctx, 'name');
-  if (name !== undefined) sets.push(`lab.name=${name}`);
-  const netns = flagString(ctx, 'netns');
-  if (netns !== undefined) sets.push(`lab.netns=${netns}`);
-  return resolveLabConfig(layers, sets);
+  // A shortcut flag and the path it stands for must agree: the later one silently winning
+  // would start (or stop) a lab other than the one the user named.
+  const given = resolveLabConfig(layers, sets);
+  const flags = { name: flagString(ctx, 'name'), netns: flagString(ctx, 'netns') } as const;
+  for (const key of ['name', 'netns'] as const) {
+    const value = flags[key];
+    if (value === undefined) continue;
+    const explicit = sets.some((s) => s.startsWith(`lab.${key}=`)) || inTree(layers, key);
+    if (explicit && given.lab[key] !== value)
+      throw new InputError(
+        `--${key}`,
+        `the value lab.${key} is given (${given.lab[key]}), or only one of the two`,
+        value,
+      );
+  }
+  return resolveLabConfig(layers, [
+    ...sets,
+    ...(['name', 'netns'] as const).flatMap((k) => (flags[k] !== undefined ? [`lab.${k}=${flags[k]}`] : [])),
+  ]);
+}
+
+/** Whether a --config layer sets lab.<key> itself. */
+function inTree(layers: Array<{ tree: unknown }>, key: string): boolean {
+  return layers.some((l) => {
+    const lab = (l.tree as { lab?: Record<string, unknown> } | null)?.lab;
+    return typeof lab === 'object' && lab !== null && Object.hasOwn(lab, key);
+  });
 }
 
 function printEndpoints(io: Io, s: LabStatus): void {
@@ -225,7 +247,11 @@ SIGKILL 3 s later.`,
     const name = labName(ctx);
     const { labDown } = await import('../../lab/daemon');
     const r = await labDown(name, (l) => ctx.io.err(l));
-    ctx.io.out(r.wasRunning ? `lab ${name} is down` : `lab ${name} was not running; nothing of it is left`);
+    // Names are machine-wide: the lab may have run from another directory; say which.
+    const where = r.stateDir === join(labHome(), name) ? '' : ` (it ran with state in ${r.stateDir})`;
+    ctx.io.out(
+      r.wasRunning ? `lab ${name} is down${where}` : `lab ${name} was not running; nothing of it is left`,
+    );
     return 0;
   },
 });
@@ -412,6 +438,8 @@ Bad input exits 2 naming the field. Prints the new fault's id (what 'clear <id>'
       return 0;
     }
     if (first === 'clear') {
+      if (ctx.flags.all && more.length)
+        throw new InputError('--all', 'either --all or a fault id, not both', `--all ${more.join(' ')}`);
       if (ctx.flags.all) {
         const n = await client.clearFaults();
         ctx.io.out(`cleared ${n} fault(s)`);

@@ -22,7 +22,7 @@ import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
 import type { BackendStats } from '../../lab/storage';
 import { readNdjson } from '../../results/ndjson';
-import { checkOutFile, outDirClaim, writeJsonAtomic, writeSummary } from '../../results/run-dir';
+import { checkOutFile, outDirClaim, RunOutputs, writeJsonAtomic, writeSummary } from '../../results/run-dir';
 import { type Ctx, defineCommand, flagList, flagString, runCommand } from '../command';
 import { progress } from '../progress';
 
@@ -247,8 +247,10 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
         extra: extraMetrics,
         ...(incomplete ? { incomplete } : {}),
       });
-      writeSummary(outDir, envelope);
-      if (jsonFile) writeJsonAtomic(jsonFile, envelope);
+      // A failed write (a full disk) costs that file only: raw.ndjson (k6's) stays, the rest and the result line still come out.
+      const outputs = new RunOutputs();
+      const summary = outputs.attempt(() => writeSummary(outDir, envelope));
+      if (jsonFile) outputs.attempt(() => writeJsonAtomic(jsonFile, envelope));
       const m = envelope.metrics as {
         pulls?: { ok: number; failed: number };
         pullS?: { p50: number; p99: number };
@@ -262,9 +264,14 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       } catch (e) {
         ctx.io.err(`report not written: ${(e as Error).message}`);
       }
-      ctx.io.out(`summary: ${join(outDir, 'summary.json')}`);
+      if (summary) ctx.io.out(`summary: ${summary}`);
       if (incomplete) ctx.io.err(`run incomplete: ${incomplete}`);
-      return incomplete || (m.pulls?.failed ?? 0) > 0 || (m.pulls?.ok ?? 0) === 0 ? 1 : 0;
+      return outputs.report((l) => ctx.io.err(l)) ||
+        incomplete ||
+        (m.pulls?.failed ?? 0) > 0 ||
+        (m.pulls?.ok ?? 0) === 0
+        ? 1
+        : 0;
     });
   },
 });

@@ -19,7 +19,14 @@ import { helpRows, resolve, type Schema } from '../../config/schema';
 import { InputError } from '../../errors';
 import type { Envelope } from '../../results/envelope';
 import { ndjsonWriter } from '../../results/ndjson';
-import { checkOutFile, outDirClaim, RAW, writeJsonAtomic, writeSummary } from '../../results/run-dir';
+import {
+  checkOutFile,
+  outDirClaim,
+  RAW,
+  RunOutputs,
+  writeJsonAtomic,
+  writeSummary,
+} from '../../results/run-dir';
 import { type Command, type Ctx, defineCommand, flagInt, flagList, flagString } from '../command';
 import { progress } from '../progress';
 
@@ -143,12 +150,15 @@ ${helpRows(def.schema as Schema).join('\n')}`,
       bar.done();
       const preset = presetFor(ctx, def);
       if (preset !== undefined) env.runtime.preset = preset;
-      writeSummary(dir, env);
-      if (jsonOut !== undefined) writeJsonAtomic(jsonOut, env);
+      // A failed write (a full disk) costs that file only: the others and the result still come out.
+      const outputs = new RunOutputs();
+      outputs.add(raw.failure);
+      outputs.attempt(() => writeSummary(dir, env));
+      if (jsonOut !== undefined) outputs.attempt(() => writeJsonAtomic(jsonOut, env));
       ctx.io.out(def.table(env).join('\n'));
-      const report = await writeReport([dir], undefined, { charts: modelCharts });
-      ctx.io.out(`run: ${dir}\nreport: ${report}`);
-      return 0;
+      const report = await outputs.attemptAsync(() => writeReport([dir], undefined, { charts: modelCharts }));
+      ctx.io.out(`run: ${dir}${report ? `\nreport: ${report}` : ''}`);
+      return outputs.report((l) => ctx.io.err(l)) ? 1 : 0;
     },
   });
 }

@@ -44,7 +44,18 @@ export interface AuthService {
   /** Serves /oauth2/exchange and /oauth2/token; resolves false if the path is not ours. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** May this request do `action` on `repo` of registry `reg`? repo '' = any valid token (GET /v2/), '_catalog' = catalog. */
-  authorize(req: IncomingMessage, reg: string, repo: string, action: Action): Promise<AuthDecision>;
+  /**
+   * `also`: more scopes a refusal's challenge asks for, as the distribution registry's token
+   * auth does for a cross-repository mount (`repository:<from>:pull`), so a client that
+   * follows the challenge gets a token the mount can use.
+   */
+  authorize(
+    req: IncomingMessage,
+    reg: string,
+    repo: string,
+    action: Action,
+    also?: readonly string[],
+  ): Promise<AuthDecision>;
   /** Health Monitor's check of the auth pipeline: issue and validate a token end to end. */
   probe(): Promise<{ ok: boolean; detail: string }>;
 }
@@ -212,12 +223,19 @@ export function createAuth(state: LabState, opts: AuthOptions): AuthService {
     return accessToken(p, service, scopes);
   };
 
-  const challenge = (req: IncomingMessage, service: string, repo: string, action: Action, error?: string) => {
+  const challenge = (
+    req: IncomingMessage,
+    service: string,
+    repo: string,
+    action: Action,
+    error?: string,
+    also: readonly string[] = [],
+  ) => {
     const host = req.headers.host ?? service;
     // the realm is the endpoint the client called, in the scheme it called it with
     const scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     let c = `Bearer realm="${scheme}://${host}/oauth2/token",service="${service}"`;
-    if (repo) c += `,scope="${challengeScope(repo, action)}"`;
+    if (repo) c += `,scope="${[challengeScope(repo, action), ...also].join(' ')}"`;
     if (error) c += `,error="${error}"`;
     return c;
   };
@@ -256,14 +274,15 @@ export function createAuth(state: LabState, opts: AuthOptions): AuthService {
       return true;
     },
 
-    async authorize(req, reg, repo, action) {
+    async authorize(req, reg, repo, action, also = []) {
       const service = globalHost(reg, domain);
       const h = req.headers.authorization;
       if (h && /^bearer /i.test(h)) {
         const c = verifyJwt(h.slice(7).trim(), secret);
         const valid =
           c && c.typ === 'access' && c.aud === service && typeof c.exp === 'number' && c.exp > nowS();
-        if (!valid) return { ok: false, challenge: challenge(req, service, repo, action, 'invalid_token') };
+        if (!valid)
+          return { ok: false, challenge: challenge(req, service, repo, action, 'invalid_token', also) };
         const sub = String(c.sub ?? '');
         if (repo === '') return { ok: true, subject: sub };
         const access = Array.isArray(c.access) ? (c.access as Access[]) : [];
@@ -278,11 +297,11 @@ export function createAuth(state: LabState, opts: AuthOptions): AuthService {
                   a.actions.includes(action),
               );
         if (allowed) return { ok: true, subject: sub };
-        return { ok: false, challenge: challenge(req, service, repo, action, 'insufficient_scope') };
+        return { ok: false, challenge: challenge(req, service, repo, action, 'insufficient_scope', also) };
       }
       if (state.config.registry.anonymousPull && action === 'pull' && repo !== '_catalog')
         return { ok: true, subject: '' };
-      return { ok: false, challenge: challenge(req, service, repo, action) };
+      return { ok: false, challenge: challenge(req, service, repo, action, undefined, also) };
     },
 
     async probe() {

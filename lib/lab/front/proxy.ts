@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
+import { ERROR_BODY_MAX, sanitizeErrorBody } from './error-body';
 import { ociError } from './oci-error';
 
 // undici refuses these (it owns the connection) and they are per-hop anyway.
@@ -128,8 +129,27 @@ export async function proxy(
     res.end(body);
     return;
   }
+  if (up.statusCode >= 400 && method !== 'HEAD') {
+    const body = await readCapped(up.body, ERROR_BODY_MAX);
+    const clean = Buffer.from(sanitizeErrorBody(body.toString('utf8'), ctx.reg));
+    headers['content-length'] = String(clean.length);
+    res.writeHead(up.statusCode, headers);
+    res.end(clean);
+    return;
+  }
   res.writeHead(up.statusCode, headers);
   pipeline(up.body, res, noop);
+}
+
+/** At most `max` bytes of a body; the rest is drained (an error body is small). */
+async function readCapped(body: AsyncIterable<Buffer>, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of body) {
+    if (size < max) chunks.push(c.subarray(0, max - size));
+    size += c.length;
+  }
+  return Buffer.concat(chunks);
 }
 
 /**

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import { Agent, Pool } from 'undici';
 import { RunError } from '../../errors';
-import type { AuthService } from '../auth';
+import { type AuthService, challengeScope } from '../auth';
 import { activeBackends, type Component, type LabState } from '../state';
 import { type BackendHandle, blobUrlPath, placement, storageScheme, type UrlSigner } from '../storage';
 import { globalHost, type RegionAddr } from '../topology';
@@ -20,6 +20,9 @@ import { ociError } from './oci-error';
 import { catalog, type ProxyContext, proxy, upstreamPath } from './proxy';
 import { RequestBucket } from './rate-limit';
 import { actionFor, matchV2 } from './routes';
+
+/** The distribution spec's repository name grammar. */
+const REPO_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 export interface FrontDeps {
   registryUrl: string;
@@ -241,7 +244,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     if (!route) return ociError(res, 404, 'NAME_INVALID', `not a distribution API path: ${path}`, {}, head);
     const repo = route.kind === 'base' ? '' : route.kind === 'catalog' ? '_catalog' : route.repo;
     const action = actionFor(route, req.method ?? 'GET');
-    const verdict = await deps.auth.authorize(req, ep.reg, repo, action);
+    const verdict = await deps.auth.authorize(req, ep.reg, repo, action, mountScopes(route, query));
     if (!verdict.ok)
       return ociError(
         res,
@@ -284,6 +287,19 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
       default:
         return proxy(req, res, ctx, upstreamPath(path, query, ep.reg));
     }
+  };
+
+  /**
+   * A mount request's challenge asks for pull on the source too (as distribution's token
+   * auth does): a client that follows it then holds a token the mount can use. A token that
+   * lacks it still gets a plain upload (below), not a refusal.
+   */
+  const mountScopes = (route: ReturnType<typeof matchV2>, query: string): string[] => {
+    if (route?.kind !== 'upload') return [];
+    const p = new URLSearchParams(query);
+    const from = p.get('from');
+    // Only a well-formed name goes into the header (a quote in `from` must not end the scope).
+    return from && p.get('mount') && REPO_NAME.test(from) ? [challengeScope(from, 'pull')] : [];
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {

@@ -1,7 +1,7 @@
 /**
  * Headless Chromium driven over the DevTools protocol with nothing but undici's WebSocket:
  * enough for e2e tests to load a page, wait on a promise it exposes, collect console errors
- * and take screenshots, without puppeteer's download. One browser per test file; each
+ * and warnings and take screenshots, without puppeteer's download. One browser per test file; each
  * test opens its own page (a CDP session attached with flatten: true).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -80,6 +80,13 @@ class Cdp {
   }
 }
 
+/**
+ * What a test must treat as a failure: errors, uncaught exceptions, failed asserts and
+ * warnings (console.warn is 'warning'; vega-lite's "Dropping fit-y" is one: a chart laid
+ * out other than its spec says).
+ */
+const PROBLEM_LEVELS = new Set(['error', 'exception', 'assert', 'warning', 'warn']);
+
 export interface ConsoleEntry {
   level: string;
   text: string;
@@ -88,6 +95,7 @@ export interface ConsoleEntry {
 export interface Page {
   /** console.error/warn, log entries and uncaught exceptions seen since the page opened. */
   readonly console: ConsoleEntry[];
+  /** The entries a test fails on: errors, exceptions, asserts and warnings. */
   readonly errors: () => ConsoleEntry[];
   navigate(url: string, timeoutMs?: number): Promise<void>;
   /** Evaluates an expression; promises are awaited. Throws on a page-side exception. */
@@ -198,8 +206,7 @@ export async function launchChromium(timeoutMs = 20_000): Promise<Browser> {
       await send('Emulation.setDeviceMetricsOverride', { ...viewport, deviceScaleFactor: 1, mobile: false });
       return {
         console: entries,
-        errors: () =>
-          entries.filter((e) => e.level === 'error' || e.level === 'exception' || e.level === 'assert'),
+        errors: () => entries.filter((e) => PROBLEM_LEVELS.has(e.level)),
         async navigate(url, t = 30_000) {
           const loaded = new Promise<void>((resolve) => {
             const off = cdp.on(

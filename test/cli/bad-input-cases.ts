@@ -1,0 +1,230 @@
+/**
+ * The bad-input catalogue: scripted wrong uses of every command, each with the exit code
+ * it must give (2 unless said) and the words its message must hold (the field, and where it
+ * helps the value). test/cli/bad-input-catalogue.test.ts runs them all in-process.
+ *
+ * To add a case: append to the command's list (or add a command key). `{dir}` in argv is a
+ * fresh scratch directory per case; `files` are written into it first (paths relative to
+ * it), so bad run directories, parameter files and configs need no fixtures on disk.
+ * A case must fail on input: a lab start or a k6 run reached by one fails the test
+ * (the catalogue stubs both), so a regression never starts anything.
+ */
+export interface BadInputCase {
+  /** Arguments after `stampede`. */
+  argv: string[];
+  /** Substrings the error output must contain (field names first). */
+  names: string[];
+  /** Stable error code expected in the message's [CODE] tag. */
+  code?: string;
+  exit?: 1 | 2;
+  files?: Record<string, string>;
+  /** Why this case exists (an issue item, a past bug). */
+  why?: string;
+}
+
+const envelope = (metrics: unknown, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    tool: 'stampede',
+    kind: 'sim',
+    name: 'cold-pull',
+    seed: 1,
+    params: {},
+    metrics,
+    points: [],
+    runtime: { wallMs: 1, events: 1 },
+    ...extra,
+  });
+
+export const BAD_INPUT: Record<string, BadInputCase[]> = {
+  stampede: [
+    { argv: ['bogus'], names: ['stampede <command>', '"bogus"'] },
+    { argv: ['--bogus'], names: ['stampede <command>', '"--bogus"'] },
+  ],
+  sim: [
+    { argv: ['sim', 'bogus'], names: ['stampede sim <command>', '"bogus"'] },
+    { argv: ['sim', 'copy-sweep', '--bogus'], names: ['--bogus'], code: 'UNKNOWN_FLAG' },
+    { argv: ['sim', 'copy-sweep', '--seed', 'x'], names: ['--seed', '"x"'] },
+    { argv: ['sim', 'copy-sweep', '--seed', '1.5'], names: ['--seed', '"1.5"'] },
+    { argv: ['sim', 'copy-sweep', '--seed=-1'], names: ['--seed', '"-1"'] },
+    { argv: ['sim', 'copy-sweep', '--seed', '4294967296'], names: ['--seed', '4294967296'] },
+    { argv: ['sim', 'copy-sweep', '--seed'], names: ['--seed', 'expected a value'] },
+    { argv: ['sim', 'copy-sweep', '--json'], names: ['--json', 'expected a value'] },
+    { argv: ['sim', 'copy-sweep', '--set', 'nope=1'], names: ['nope'], code: 'UNKNOWN_PARAM' },
+    { argv: ['sim', 'copy-sweep', '--set', 'workload.nodes=0'], names: ['workload.nodes', '0'] },
+    { argv: ['sim', 'copy-sweep', '--set', 'workload.nodes=many'], names: ['workload.nodes', 'many'] },
+    { argv: ['sim', 'copy-sweep', '--set', 'workload.nodes'], names: ['workload.nodes'] },
+    { argv: ['sim', 'copy-sweep', '--preset', 'no-such-preset'], names: ['no-such-preset'] },
+    { argv: ['sim', 'copy-sweep', 'acr-copies-2026'], names: ['acr-copies-2026'] },
+    { argv: ['sim', 'copy-sweep', '--params', '{dir}/missing.json'], names: ['--params', 'missing.json'] },
+    {
+      argv: ['sim', 'copy-sweep', '--params', '{dir}/p.json'],
+      names: ['--params'],
+      files: { 'p.json': '{not json' },
+    },
+    { argv: ['sim', 'copy-sweep', '--json', '/proc/nope/x.json'], names: ['--json', '/proc/nope/x.json'] },
+    { argv: ['sim', 'copy-sweep', '--out', '/proc/nope'], names: ['--out', '/proc/nope'] },
+    { argv: ['sim', 'cold-pull', '--set', 'storage.copies=0'], names: ['storage.copies', '0'] },
+    { argv: ['sim', 'cold-pull', '--seed', 'abc'], names: ['--seed', '"abc"'] },
+    { argv: ['sim', 'calibrate', '--model', 'cold-pull'], names: ['--model', 'cold-pull'] },
+    { argv: ['sim', 'calibrate', '--iterations', '0'], names: ['--iterations', '0'] },
+    { argv: ['sim', 'calibrate', '--iterations', 'many'], names: ['--iterations', 'many'] },
+    { argv: ['sim', 'calibrate', '--write-preset', 'Bad_Name'], names: ['--write-preset', 'Bad_Name'] },
+    { argv: ['sim', 'calibrate', '--target', '{dir}/none.json'], names: ['none.json'] },
+  ],
+  lab: [
+    { argv: ['lab', 'bogus'], names: ['stampede lab <command>', '"bogus"'] },
+    { argv: ['lab', 'up', '--bogus'], names: ['--bogus'], code: 'UNKNOWN_FLAG' },
+    { argv: ['lab', 'up', '--name', 'Bad_Name'], names: ['lab.name', 'Bad_Name'] },
+    { argv: ['lab', 'up', '--set', 'storage.copies=9'], names: ['storage.copies', 'storage.backends'] },
+    { argv: ['lab', 'up', '--set', 'storage.ceilingBps=fast'], names: ['storage.ceilingBps', '50M'] },
+    { argv: ['lab', 'up', '--set', 'regions.clientRegion=mars'], names: ['regions.clientRegion', 'mars'] },
+    { argv: ['lab', 'up', '--set', 'registry.port=70000'], names: ['registry.port', '70000'] },
+    {
+      argv: ['lab', 'up', '--set', 'registry.tlsPort=8080'],
+      names: ['registry.tlsPort', 'registry.port', '8080'],
+      code: 'PORT_CONFLICT',
+      why: 'issue 12 item 6: equal ports passed validation and failed at start with a stack trace',
+    },
+    {
+      argv: ['lab', 'up', '--set', 'registry.port=9000', '--set', 'registry.tlsPort=9000'],
+      names: ['registry.tlsPort', 'registry.port', '9000'],
+      code: 'PORT_CONFLICT',
+    },
+    {
+      argv: ['lab', 'up', '--set', 'storage.homeBackends=9'],
+      names: ['storage.homeBackends', 'storage.backends', '9'],
+      why: 'issue 12 item 7: clamped to the backend count silently',
+    },
+    {
+      argv: ['lab', 'up', '--name', 'alpha', '--set', 'lab.name=beta'],
+      names: ['--name', 'lab.name', 'alpha', 'beta'],
+      why: 'issue 12 item 7: --name silently won over --set lab.name',
+    },
+    {
+      argv: ['lab', 'up', '--name', 'alpha', '--config', '{dir}/lab.json'],
+      names: ['--name', 'lab.name', 'gamma'],
+      files: { 'lab.json': '{"lab": {"name": "gamma"}}' },
+    },
+    { argv: ['lab', 'up', '--netns', 'off', '--set', 'lab.netns=on'], names: ['--netns', 'lab.netns'] },
+    { argv: ['lab', 'up', '--netns', 'sometimes'], names: ['lab.netns', 'sometimes'] },
+    { argv: ['lab', 'up', '--set', 'dns.toleratedFailures=10'], names: ['dns.toleratedFailures', '10'] },
+    {
+      argv: ['lab', 'up', '--set', 'replication.webhookUrl=ftp://x'],
+      names: ['replication.webhookUrl', 'ftp://x'],
+    },
+    {
+      argv: ['lab', 'up', '--set', 'registry.domain=example.com'],
+      names: ['registry.domain', 'example.com'],
+    },
+    { argv: ['lab', 'up', '--set', 'regions.names=Bad'], names: ['regions.names', 'Bad'] },
+    { argv: ['lab', 'up', '--detach=yes'], names: ['--detach', 'switch'] },
+    { argv: ['lab', 'up', '--config', '{dir}/none.json'], names: ['--config'], code: 'CONFIG_UNREADABLE' },
+    {
+      argv: ['lab', 'up', '--config', '{dir}/bad.json'],
+      names: ['--config'],
+      code: 'CONFIG_INVALID',
+      files: { 'bad.json': '{"storage": ' },
+    },
+    { argv: ['lab', 'down', '--name', '9lives'], names: ['--name', '9lives'] },
+    { argv: ['lab', 'status', '--name', 'x'], names: ['--name', '"x"'] },
+    {
+      argv: ['lab', 'fault', 'clear', 'f1', '--all'],
+      names: ['--all', 'f1'],
+      why: 'issue 12 item 7: --all cleared everything and ignored the id',
+    },
+    { argv: ['lab', 'fault', 'clear'], names: ['<id>'] },
+    { argv: ['lab', 'fault', 'clear', 'f1', 'f2'], names: ['<id>', 'f1 f2'] },
+    { argv: ['lab', 'fault'], names: ['<kind>'], code: 'UNKNOWN_FAULT' },
+    { argv: ['lab', 'fault', 'meteor'], names: ['meteor'] },
+    { argv: ['lab', 'fault', 'region-down'], names: ['--region'] },
+    {
+      argv: ['lab', 'fault', 'front-latency', '--region', 'eastus', '--set', 'latencyMs=soon'],
+      names: ['latencyMs', 'soon'],
+    },
+    { argv: ['lab', 'fault', 'region-down', 'storage-fail', '--region', 'eastus'], names: ['<kind>'] },
+    { argv: ['lab', 'storage', '--copies', '0'], names: ['--copies', '0'] },
+    { argv: ['lab', 'storage', '--backends', '0'], names: ['--backends', '0'] },
+    {
+      argv: ['lab', 'fault', 'storage-fail', '--region', 'eastus', '--backends', 'x'],
+      names: ['backends', '"x"'],
+    },
+    { argv: ['lab', 'storage', '--ceiling', 'fast'], names: ['--ceiling', '50M'] },
+    { argv: ['lab', 'storage', '--selection', 'best'], names: ['--selection', 'best'] },
+    { argv: ['lab', 'exec', 'dig', 'x'], names: ['<command>', 'stampede lab exec -- dig x'] },
+    { argv: ['lab', 'exec'], names: ['<command>'] },
+  ],
+  run: [
+    { argv: ['run'], names: ['<scenario>'] },
+    { argv: ['run', 'bogus'], names: ['<scenario>', 'bogus'] },
+    { argv: ['run', 'cold-pull', 'push-pull-race'], names: ['<scenario>'] },
+    { argv: ['run', 'cold-pull', '--bogus'], names: ['--bogus'], code: 'UNKNOWN_FLAG' },
+    { argv: ['run', 'cold-pull', '--target', 'ftp://x'], names: ['--target', 'ftp://x'] },
+    { argv: ['run', 'cold-pull', '--target', 'not a url'], names: ['--target', 'not a url'] },
+    { argv: ['run', 'cold-pull', '--target', 'https://u:p@x.azurecr.io'], names: ['--target'] },
+    { argv: ['run', 'cold-pull', '--target', 'https://x.azurecr.io/v2/'], names: ['--target'] },
+    { argv: ['run', 'cold-pull', '--set', 'vus=0'], names: ['vus', '0'] },
+    { argv: ['run', 'cold-pull', '--set', 'vus=lots'], names: ['vus', 'lots'] },
+    { argv: ['run', 'cold-pull', '--set', 'nope=1'], names: ['nope'] },
+    { argv: ['run', 'cold-pull', '--name', 'Bad!'], names: ['--name', 'Bad!'] },
+    { argv: ['run', 'cold-pull', '--json', '/proc/nope/x.json'], names: ['--json', '/proc/nope/x.json'] },
+    { argv: ['run', 'cold-pull', '--out'], names: ['--out', 'expected a value'] },
+  ],
+  report: [
+    { argv: ['report'], names: ['<run dir>'] },
+    { argv: ['report', '{dir}/none'], names: ['none', 'no such directory'], code: 'BAD_RUN_DIR' },
+    { argv: ['report', '{dir}'], names: ['summary.json', 'raw.ndjson'], code: 'BAD_RUN_DIR' },
+    {
+      argv: ['report', '{dir}'],
+      names: ['summary.json'],
+      code: 'BAD_RUN_DIR',
+      files: { 'summary.json': '{"tool": "stampede",' },
+    },
+    {
+      argv: ['report', '{dir}'],
+      names: ['kind', '"sim" or "k6"'],
+      code: 'BAD_RUN_DIR',
+      files: { 'summary.json': envelope({}, { kind: 'bench' }) },
+    },
+    {
+      argv: ['report', '{dir}'],
+      names: ['metrics.podStartupS.p50', 'a number', '"fast"'],
+      code: 'BAD_RUN_DIR',
+      files: { 'summary.json': envelope({ podStartupS: { p50: 'fast', p90: 2, p99: 3, max: 4 } }) },
+      why: 'issue 12 item 11: wrongly typed metrics rendered 0 charts with exit 0',
+    },
+    {
+      argv: ['report', '{dir}'],
+      names: ['metrics.throttleEvents', 'a number', '"12"'],
+      code: 'BAD_RUN_DIR',
+      files: { 'summary.json': envelope({ throttleEvents: '12' }) },
+    },
+    {
+      argv: ['report', '{dir}'],
+      names: ['metrics.backends', 'a list'],
+      code: 'BAD_RUN_DIR',
+      files: { 'summary.json': envelope({ backends: { id: 'b0' } }) },
+    },
+    {
+      argv: ['report', '{dir}'],
+      names: ['points[0].metrics.podStartupS', 'an object'],
+      code: 'BAD_RUN_DIR',
+      files: {
+        'summary.json': envelope({}, { points: [{ label: 'C=1', params: {}, metrics: { podStartupS: 7 } }] }),
+      },
+    },
+    { argv: ['report', '{dir}/a', '--out'], names: ['--out', 'expected a value'] },
+    {
+      argv: ['report', '{dir}', '--out', '/proc/nope/r.html'],
+      names: ['--out', '/proc/nope/r.html'],
+      files: { 'summary.json': envelope({}) },
+    },
+  ],
+  demo: [
+    { argv: ['demo', '--bogus'], names: ['--bogus'], code: 'UNKNOWN_FLAG' },
+    { argv: ['demo', '--vus', '0'], names: ['--vus', '0'] },
+    { argv: ['demo', '--vus', 'many'], names: ['--vus', 'many'] },
+    { argv: ['demo', '--skip-lab=yes'], names: ['--skip-lab', 'switch'] },
+    { argv: ['demo', 'now'], names: ['now'] },
+    { argv: ['demo', '--out', '/proc/nope'], names: ['--out', '/proc/nope'] },
+  ],
+};
