@@ -1,9 +1,9 @@
 /**
- * The k6 scenarios `stampede run` knows (only those that exist), each with its parameter
- * schema and the __ENV it hands the script. Parameters are validated here, once, at the
- * edge; the script trusts its environment.
+ * The cold-pull scenario's parameters: the schema is the only place their defaults live.
+ * Validated once at the edge (the run command); the k6 entry gets the result as one JSON
+ * value. No Node imports: the k6 entry imports its types.
  */
-import { bool, type Infer, int, num, numList, oneOf, type Schema, str } from '../config/schema';
+import { bool, type Infer, int, num, numList, oneOf, str } from '../../config/schema';
 
 export const coldPullSchema = {
   vus: int({ default: 10, min: 1, max: 5000, doc: 'virtual users: nodes pulling at the same time' }),
@@ -60,29 +60,11 @@ export const coldPullSchema = {
 };
 export type ColdPullParams = Infer<typeof coldPullSchema>;
 
-export function coldPullEnv(p: ColdPullParams): Record<string, string> {
-  return {
-    STAMPEDE_IMAGE: p.image,
-    STAMPEDE_VUS: String(p.vus),
-    STAMPEDE_ITERATIONS: String(p.iterations),
-    STAMPEDE_MAX_DURATION_S: String(p.maxDurationS),
-    STAMPEDE_MAX_RETRIES: String(p.maxRetries),
-    STAMPEDE_PARALLEL_LAYERS: String(p.parallelLayers),
-    STAMPEDE_VERIFY_DIGEST: p.verifyDigest ? '1' : '0',
-    STAMPEDE_DNS_TTL: p.dns.ttl,
-    STAMPEDE_DNS_SELECT: p.dns.select,
-    STAMPEDE_DNS_POLICY: p.dns.policy,
-  };
+/**
+ * What the k6 entry receives as its one JSON value (__ENV.STAMPEDE_PARAMS): the validated
+ * parameters, the registry's base URL and, for a lab without its own DNS, names -> addresses.
+ */
+export interface ColdPullScriptParams extends ColdPullParams {
+  registry: string;
+  hosts?: Record<string, string>;
 }
-
-export interface ScenarioDef {
-  summary: string;
-  schema: Schema;
-}
-
-export const SCENARIOS: Record<string, ScenarioDef> = {
-  'cold-pull': {
-    summary: 'N VUs each cold-pull one image: token flow, manifest, every layer via the 307 to storage',
-    schema: coldPullSchema,
-  },
-};
