@@ -164,12 +164,13 @@ export const runScenarioCommand = defineCommand({
       targetInfo = { kind: 'lab', ...prep.describe };
       labStateDir = topo.stateDir;
     } else {
-      outDir = claimOutDir();
       base = (tgt as { url: string }).url;
+      // Before the run dir is made: credentials refused for this host leave nothing behind.
       const creds = await registryCredentials(base, process.env, {}, fetch, {
         trustHosts,
         labHosts: () => runningLabHosts(labName),
       });
+      outDir = claimOutDir();
       env = creds.env;
       ctx.io.err(`credentials: ${creds.describe}`);
       targetInfo = { kind: 'url', base, credentials: creds.describe };
