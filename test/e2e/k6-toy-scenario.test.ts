@@ -38,6 +38,12 @@ const toy = defineScenario<ToyParams>({
   },
   script: join(import.meta.dirname, '../fixtures/k6/toy-scenario.ts'),
   progress: { metric: 'toy_listed', unit: 'lists', total: (p) => p.vus * p.iterations },
+  // Beside k6 (a fault schedule would go here): started with the run, told when k6 is done.
+  async duringRun({ base, signal }) {
+    beside.push(`start ${base}`);
+    await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+    beside.push('k6 done');
+  },
   verdict(envelope) {
     const h = (envelope.metrics as { http: { requests: number; failed: number } }).http;
     return {
@@ -47,6 +53,7 @@ const toy = defineScenario<ToyParams>({
   },
 });
 
+const beside: string[] = [];
 let work: string;
 let registry: RegistryProcess;
 let unregister: () => void;
@@ -129,6 +136,7 @@ describe('a scenario registered from a test file', () => {
       // 2 VUs x 2 iterations x (ping + tag list); an open registry needs no token
       expect(env.metrics.http).toMatchObject({ requests: 8, failed: 0, byStep: { ping: 4, tags: 4 } });
       expect(existsSync(join(out, 'report.html'))).toBe(true);
+      expect(beside).toEqual([`start ${registry.url}`, 'k6 done']);
       expect(lines.join('\n')).toMatch(/k6 toy-tags: done in [\d.]+s 8 requests, 0 failed/);
     },
     120_000,
