@@ -120,14 +120,20 @@ describe.runIf(canRun)('bundled k6 scripts against a loopback registry with a st
     const dir = join(work, 'cold');
     const script = await bundleScenario('cold-pull', dir);
     const params = resolveParams(coldPullSchema, [], ['vus=2', 'image=loop/app:v1', 'maxDurationS=60']);
+    // One of several k6 processes of a run would have its own raw file and arguments.
     const r = await runK6({
       script,
       runDir: dir,
+      rawPath: join(dir, 'raw-0.ndjson'),
+      args: ['--tag', 'shard=0'],
       timeoutMs: 120_000,
       env: { STAMPEDE_PARAMS: JSON.stringify({ ...params, registry: base }) },
     });
     expect(r.exitCode, r.tail.join('\n')).toBe(0);
-    const m = collectMetrics(readNdjson(r.rawPath));
+    expect(r.rawPath).toBe(join(dir, 'raw-0.ndjson'));
+    const records = readNdjson<{ type: string; data?: { tags?: Record<string, string> } }>(r.rawPath);
+    for (const p of records.filter((x) => x.type === 'Point')) expect(p.data?.tags?.shard).toBe('0');
+    const m = collectMetrics(records);
     expect(m.pulls).toEqual({ ok: 2, failed: 0 });
     expect(m.blobRedirects).toBe(2 * layers.length);
     expect(m.bytes).toBe(2 * layers.reduce((a, l) => a + l.size, 0));
