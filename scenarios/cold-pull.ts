@@ -16,7 +16,7 @@ import type { ColdPullScriptParams } from '../lib/k6/cold-pull/params';
 import * as vu from '../lib/k6/vu';
 
 const P = vu.scriptParams<ColdPullScriptParams>(__ENV.STAMPEDE_PARAMS);
-const BASE = P.registry.replace(/\/$/, '');
+const BASE = P.baseUrl.replace(/\/$/, '');
 const CREDS = vu.credentialSettings(__ENV);
 
 export const options = {

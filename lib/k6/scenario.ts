@@ -56,7 +56,11 @@ export interface ScenarioDef<P = Record<string, unknown>> {
   /** Longer help printed under the run command's help when this scenario is named. */
   help?: string;
   schema: Schema;
-  /** The k6 entry script: a name under scenarios/ or an absolute .ts path (tests, plug-ins). */
+  /**
+   * The k6 entry script: a name under scenarios/ or an absolute .ts path (tests, plug-ins).
+   * It reads one JSON value, __ENV.STAMPEDE_PARAMS: the validated parameters plus `baseUrl`
+   * (where to send requests) and, for a lab without its own DNS, `hosts` (names -> addresses).
+   */
   script: string;
   /** Parameters that only mean something for a lab target. */
   labOnly?: readonly string[];

@@ -100,7 +100,7 @@ beforeAll(async () => {
       // The scenario's one JSON value: the schema's defaults with this test's values.
       STAMPEDE_PARAMS: JSON.stringify({
         ...resolveParams(coldPullSchema, [], [`image=${IMAGE}`, `vus=${VUS}`, 'maxDurationS=60']),
-        registry: `http://contoso.${topo.domain}:${topo.port}`,
+        baseUrl: `http://contoso.${topo.domain}:${topo.port}`,
       }),
       STAMPEDE_AAD_AUTHORITY: record.url,
       STAMPEDE_AAD_TENANT: record.tenantId,

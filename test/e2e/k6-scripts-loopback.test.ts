@@ -127,7 +127,7 @@ describe.runIf(canRun)('bundled k6 scripts against a loopback registry with a st
       rawPath: join(dir, 'raw-0.ndjson'),
       args: ['--tag', 'shard=0'],
       timeoutMs: 120_000,
-      env: { STAMPEDE_PARAMS: JSON.stringify({ ...params, registry: base }) },
+      env: { STAMPEDE_PARAMS: JSON.stringify({ ...params, baseUrl: base }) },
     });
     expect(r.exitCode, r.tail.join('\n')).toBe(0);
     expect(r.rawPath).toBe(join(dir, 'raw-0.ndjson'));

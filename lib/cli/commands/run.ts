@@ -179,7 +179,7 @@ export const runScenarioCommand = defineCommand({
     // (lab without DNS) the names to pin. Secrets stay in their own variables.
     env = {
       ...env,
-      STAMPEDE_PARAMS: JSON.stringify({ ...params, registry: base, ...(hosts ? { hosts } : {}) }),
+      STAMPEDE_PARAMS: JSON.stringify({ ...params, baseUrl: base, ...(hosts ? { hosts } : {}) }),
     };
 
     const script = await bundleScenario(def.script, outDir);

@@ -65,6 +65,6 @@ export type ColdPullParams = Infer<typeof coldPullSchema>;
  * parameters, the registry's base URL and, for a lab without its own DNS, names -> addresses.
  */
 export interface ColdPullScriptParams extends ColdPullParams {
-  registry: string;
+  baseUrl: string;
   hosts?: Record<string, string>;
 }
