@@ -23,10 +23,10 @@
 import { sleep } from 'k6';
 import crypto from 'k6/crypto';
 import exec from 'k6/execution';
-import http, { type RefinedResponse } from 'k6/http';
+import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
-import { bearerChallenge, repoScope } from '../../lib/oci/challenge';
-import { exchangeRequest, formEncode, parseTokenResponse, tokenRequest } from '../../lib/oci/token-flow';
+import * as vu from '../../lib/k6/vu';
+import { isThrottle, responseErrorCode } from '../../lib/oci/error-body';
 
 const E = __ENV;
 const num = (v: string | undefined, d: number) =>
@@ -48,7 +48,10 @@ export const options = {
     capacity: { executor: 'per-vu-iterations', vus: VUS, iterations: 1, maxDuration: `${MAX_DURATION_S}s` },
   },
   setupTimeout: '60s',
-  maxRedirects: 2,
+  // Redirects are followed by the library as requests of their own, named without the
+  // storage signature; k6's `url` tag (which would keep it) is off.
+  maxRedirects: 0,
+  systemTags: vu.SAFE_SYSTEM_TAGS,
   // All VUs resolve the global name once; the bench measures the lab, not the resolver.
   dns: { ttl: '5m', select: 'first', policy: 'preferIPv4' },
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(99)', 'max'],
@@ -69,80 +72,28 @@ interface SetupData {
   startAt: number;
 }
 
-function aadToken(): string | undefined {
-  if (!E.STAMPEDE_AAD_CLIENT_ID || !E.STAMPEDE_AAD_CLIENT_SECRET || !E.STAMPEDE_AAD_AUTHORITY)
-    return undefined;
-  const res = http.post(
-    `${E.STAMPEDE_AAD_AUTHORITY.replace(/\/$/, '')}/${E.STAMPEDE_AAD_TENANT ?? 'organizations'}/oauth2/v2.0/token`,
-    formEncode({
-      grant_type: 'client_credentials',
-      client_id: E.STAMPEDE_AAD_CLIENT_ID,
-      client_secret: E.STAMPEDE_AAD_CLIENT_SECRET,
-      scope: 'https://containerregistry.azure.net/.default',
-    }),
-    { headers: { 'content-type': 'application/x-www-form-urlencoded' }, tags: { step: 'aad' } },
-  );
-  const parsed = res.status === 200 ? parseTokenResponse(String(res.body)) : null;
-  if (!parsed) throw new Error(`Azure AD token request failed: HTTP ${res.status} ${res.error ?? ''}`);
-  return parsed.token;
-}
+const named = vu.withSafeNames(vu.fromK6(http));
+const CREDS = vu.credentialSettings(__ENV);
 
 export function setup(): SetupData {
-  const aad = aadToken();
-  let refreshToken: string | undefined;
-  if (aad) {
-    const ping = http.get(`${BASE}/v2/`, { tags: { step: 'ping' } });
-    const ch = bearerChallenge(ping.headers['Www-Authenticate']);
-    if (!ch) throw new Error(`GET ${BASE}/v2/ answered ${ping.status} without a Bearer challenge`);
-    const ex = exchangeRequest(ch.realm, ch.service ?? '', aad, E.STAMPEDE_AAD_TENANT);
-    const res = http.request(ex.method, ex.url, ex.body ?? null, {
-      headers: ex.headers,
-      tags: { step: 'exchange' },
-    });
-    const parsed = res.status === 200 ? parseTokenResponse(String(res.body)) : null;
-    if (!parsed) throw new Error(`/oauth2/exchange failed: HTTP ${res.status}`);
-    refreshToken = parsed.refreshToken ?? parsed.token;
-  }
-  return { ...(refreshToken ? { refreshToken } : {}), startAt: Date.now() + BARRIER_S * 1000 };
+  // Only with the lab's AcrPull client: the registry server takes no credentials.
+  const minted = CREDS.aad?.authority ? vu.loginOnce(named, BASE, CREDS) : {};
+  return { ...minted, startAt: Date.now() + BARRIER_S * 1000 };
 }
 
-/** The VU's pull token: GET /v2/ -> 401 challenge -> POST /oauth2/token (retried on 429). */
+/** The VU's pull token (ping, challenge, token for repository:<repo>:pull), retried on 429. */
 function pullToken(refreshToken: string | undefined): Record<string, string> {
   if (!refreshToken) return {};
-  for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
-    const ping = http.get(`${BASE}/v2/`, { tags: { step: 'ping' } });
-    const ch = ping.status === 401 ? bearerChallenge(ping.headers['Www-Authenticate']) : null;
-    if (ch) {
-      const r = tokenRequest(ch, { kind: 'refresh', refreshToken }, [repoScope(REPO, ['pull'])]);
-      const res = http.request(r.method, r.url, r.body ?? null, {
-        headers: r.headers,
-        tags: { step: 'token' },
-      });
-      const parsed = res.status === 200 ? parseTokenResponse(String(res.body)) : null;
-      if (parsed) return { authorization: `Bearer ${parsed.token}` };
-      if (res.status !== 429) throw new Error(`token: HTTP ${res.status}`);
-      throttled.add(1, { code: String(res.status), what: 'token' });
-    } else if (ping.status === 429) {
-      throttled.add(1, { code: String(ping.status), what: 'ping' });
-    } else throw new Error(`GET /v2/: HTTP ${ping.status} without a Bearer challenge`);
-    sleep(0.5 + Math.random());
-  }
-  throw new Error('token: still throttled after retries');
-}
-
-/**
- * Configured throttling, and nothing else: the front's per-replica rate limit (429
- * TOOMANYREQUESTS) or a storage backend over its egress ceiling (503 ServerBusy). Any other
- * 503 (e.g. the front's UNAVAILABLE) is an error.
- */
-function isThrottle(res: RefinedResponse<'binary'>): boolean {
-  return res.status === 429 || (res.status === 503 && res.headers['X-Ms-Error-Code'] === 'ServerBusy');
-}
-
-/** The failure's code: Azure Storage's x-ms-error-code, the OCI error code, or the HTTP status. */
-function codeOf(res: RefinedResponse<'binary'>): string {
-  if (res.status === 0) return `NETWORK_${res.error_code}`;
-  return res.headers['X-Ms-Error-Code'] ?? `HTTP_${res.status}`;
+  const client = vu.withRetry(named, {
+    maxRetries: MAX_RETRIES,
+    baseS: 0.5,
+    sleep,
+    random: Math.random,
+    onThrottle: (status, what) => throttled.add(1, { code: String(status), what }),
+  });
+  return vu.bearer(
+    vu.registryToken(client, BASE, { kind: 'refresh', refreshToken }, [{ repo: REPO, actions: ['pull'] }]),
+  );
 }
 
 interface Pending {
@@ -156,34 +107,35 @@ function download(list: Array<{ digest: string; size: number }>, auth: Record<st
   let pending: Pending[] = list.map((blob) => ({ blob, attempt: 0, first: Date.now() }));
   while (pending.length > 0) {
     const sent = Date.now();
-    const responses = http.batch(
-      pending.map((p) => ({
-        method: 'GET',
-        url: `${BASE}/v2/${REPO}/blobs/${p.blob.digest}`,
-        params: { headers: auth, responseType: 'binary' as const, tags: { step: 'blob' }, timeout: '120s' },
-      })),
-    ) as Array<RefinedResponse<'binary'>>;
+    const results = vu.getBlobs(
+      named,
+      BASE,
+      REPO,
+      pending.map((p) => p.blob),
+      auth,
+      '120s',
+    );
     const done = Date.now();
     const retry: Pending[] = [];
     let wait = 0;
-    responses.forEach((res, k) => {
+    results.forEach(({ res, redirected }, k) => {
       const p = pending[k] as Pending;
       t0s.add(sent);
       t1s.add(done);
-      if (res.url !== `${BASE}/v2/${REPO}/blobs/${p.blob.digest}`) redirects.add(1);
+      if (redirected) redirects.add(1);
       if (isThrottle(res)) {
         throttled.add(1, { code: String(res.status), what: 'blob' });
         if (p.attempt < MAX_RETRIES) {
           const ra = Number(res.headers['Retry-After']);
           wait = Math.max(wait, Number.isFinite(ra) && ra > 0 ? ra : 0.5 * 2 ** p.attempt);
           retry.push({ ...p, attempt: p.attempt + 1 });
-        } else blobFailed.add(1, { code: codeOf(res), kind: 'throttled' });
+        } else blobFailed.add(1, { code: responseErrorCode(res), kind: 'throttled' });
         return;
       }
       const body = res.body as ArrayBuffer | null;
       const size = body ? body.byteLength : 0;
       let code = '';
-      if (res.status !== 200) code = codeOf(res);
+      if (res.status !== 200) code = responseErrorCode(res);
       else if (size !== p.blob.size) code = 'SIZE_INVALID';
       else if (VERIFY && body && `sha256:${crypto.sha256(body, 'hex')}` !== p.blob.digest)
         code = 'DIGEST_INVALID';

@@ -7,26 +7,11 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { RunError } from '../errors';
-import type { AuthCredentials } from '../oci/auth-fetch';
+import { type AuthCredentials, sendTokenRequest } from '../oci/auth-fetch';
 import type { FetchLike } from '../oci/push';
-import { exchangeRequest, parseTokenResponse, type TokenRequest, tokenRequest } from '../oci/token-flow';
+import { exchangeRequest, parseTokenResponse, tokenRequest } from '../oci/token-flow';
 
 export const ACR_SCOPE = 'https://containerregistry.azure.net/.default';
-
-async function call(f: FetchLike, r: TokenRequest, what: string): Promise<string> {
-  const res = await f(r.url, { method: r.method, headers: r.headers, ...(r.body ? { body: r.body } : {}) });
-  const text = await res.text();
-  if (res.status !== 200) {
-    let code = `HTTP_${res.status}`;
-    try {
-      code = (JSON.parse(text) as { errors?: Array<{ code?: string }> }).errors?.[0]?.code ?? code;
-    } catch {
-      // not an OCI error body
-    }
-    throw new RunError('ACR_AUTH_FAILED', `${what} at ${new URL(r.url).host}: HTTP ${res.status} [${code}]`);
-  }
-  return text;
-}
 
 /** The registry's `service` (its login server name) unless given: the host of the endpoint. */
 const serviceOf = (endpoint: string) => new URL(endpoint).hostname;
@@ -47,7 +32,7 @@ export async function acrRefreshToken(
   const aad = await credential.getToken(o.scope ?? ACR_SCOPE);
   if (!aad) throw new RunError('ACR_AUTH_FAILED', 'the credential returned no Azure AD token');
   const service = o.service ?? serviceOf(endpoint);
-  const text = await call(
+  const text = await sendTokenRequest(
     o.fetchImpl ?? fetch,
     exchangeRequest(endpoint, service, aad.token, o.tenant),
     'exchanging the Azure AD token (/oauth2/exchange)',
@@ -66,7 +51,7 @@ export async function acrAccessToken(
 ): Promise<{ token: string; expiresIn: number }> {
   const realm = `${endpoint.replace(/\/$/, '')}/oauth2/token`;
   const service = o.service ?? serviceOf(endpoint);
-  const text = await call(
+  const text = await sendTokenRequest(
     o.fetchImpl ?? fetch,
     tokenRequest({ realm, service, scopes }, { kind: 'refresh', refreshToken }),
     'getting an access token (/oauth2/token)',

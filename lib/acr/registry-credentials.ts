@@ -21,6 +21,7 @@ import { RunError } from '../errors';
 import { bearerChallenge } from '../oci/challenge';
 import type { FetchLike } from '../oci/push';
 import { acrRefreshToken } from './auth';
+import { checkCredentialTarget, type TrustSettings } from './trust';
 
 export interface RegistryCredentials {
   /** The credentials k6 gets: a refresh token, a username and password, or nothing. */
@@ -63,11 +64,14 @@ export async function registryCredentials(
   e: NodeJS.ProcessEnv = process.env,
   credentialOptions: ClientSecretCredentialOptions = {},
   fetchImpl: FetchLike = fetch,
+  trust: TrustSettings = {},
 ): Promise<RegistryCredentials> {
   if (e.STAMPEDE_REFRESH_TOKEN)
     return { env: { STAMPEDE_REFRESH_TOKEN: e.STAMPEDE_REFRESH_TOKEN }, describe: 'ACR refresh token' };
   const credential = credentialFrom(e, credentialOptions);
   if (credential) {
+    // Before any token is asked for: the check is about where the AAD token would go.
+    await checkCredentialTarget(base, 'aad', trust);
     const service = await challengeService(base, fetchImpl);
     const { refreshToken } = await acrRefreshToken(base, credential, {
       ...(service ? { service } : {}),
@@ -79,10 +83,12 @@ export async function registryCredentials(
       describe: `Azure AD via @azure/identity (${credential.constructor.name}) exchanged for an ACR refresh token`,
     };
   }
-  if (e.STAMPEDE_USERNAME && e.STAMPEDE_PASSWORD)
+  if (e.STAMPEDE_USERNAME && e.STAMPEDE_PASSWORD) {
+    await checkCredentialTarget(base, 'basic', trust);
     return {
       env: { STAMPEDE_USERNAME: e.STAMPEDE_USERNAME, STAMPEDE_PASSWORD: e.STAMPEDE_PASSWORD },
       describe: 'basic (username/password)',
     };
+  }
   return { env: {}, describe: 'anonymous' };
 }

@@ -15,6 +15,7 @@ import {
   type OciImageManifest,
 } from '@azure/container-registry';
 import type { TokenCredential } from '@azure/core-auth';
+import { RunError } from '../errors';
 import { randomLayer, sha256 } from '../oci/digest';
 import { OCI_CONFIG, OCI_LAYER } from '../oci/media-types';
 
@@ -62,7 +63,8 @@ export async function pushWithSdk(
     JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
   );
   const config = await client.uploadBlob(Readable.from([configBytes]));
-  if (config.digest !== sha256(configBytes)) throw new Error('config digest mismatch');
+  if (config.digest !== sha256(configBytes))
+    throw new RunError('DIGEST_INVALID', `config digest mismatch: registry answered ${config.digest}`);
   const manifest: OciImageManifest = {
     schemaVersion: 2,
     mediaType: KnownManifestMediaType.OciImageManifest,

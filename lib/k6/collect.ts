@@ -1,7 +1,8 @@
 /**
  * k6's JSON output (one `{"type":"Point","metric":...,"data":{time,value,tags}}` per line)
  * -> the result envelope (DESIGN.md): pullS from the scenario's pull_duration Trend,
- * throttleEvents from its `throttled` Counter (429 + 503), errors by OCI code, and a
+ * throttleEvents from its `throttled` Counter (429 + storage 503 ServerBusy: the scenario
+ * counts a region-down 503 as an error by its code), errors by OCI code, and a
  * per-second time series for the report. Pure over the records, so a report can always be
  * rebuilt from a run dir's raw.ndjson.
  */

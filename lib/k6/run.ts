@@ -19,6 +19,10 @@ export const K6_SUMMARY = 'k6-summary.json';
 export interface K6RunOptions {
   script: string;
   runDir: string;
+  /** Where raw points stream (default <runDir>/raw.ndjson): several k6 processes of one run each need their own. */
+  rawPath?: string;
+  /** Extra `k6 run` arguments before the script (e.g. --execution-segment for one of several processes). */
+  args?: string[];
   /** The scenario's parameters and credentials (k6 reads them as __ENV): no STAMPEDE_* is inherited. */
   env?: Record<string, string>;
   /** Run through a wrapper, e.g. ['ip', 'netns', 'exec', 'stampede-lab']. */
@@ -85,7 +89,7 @@ function pointCounter(path: string, metric: string): () => number {
 
 export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
   const bin = k6Binary(o.k6Bin);
-  const rawPath = join(o.runDir, RAW);
+  const rawPath = o.rawPath ?? join(o.runDir, RAW);
   const summaryPath = join(o.runDir, K6_SUMMARY);
   const args = [
     ...(o.prefix ?? []),
@@ -100,6 +104,7 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     '--address=',
     '--out',
     `json=${rawPath}`,
+    ...(o.args ?? []),
     o.script,
   ];
   const start = Date.now();

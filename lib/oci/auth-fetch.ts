@@ -7,7 +7,9 @@
  * Blob GETs that answer 307 are followed by fetch itself; fetch drops Authorization on a
  * cross-origin redirect, so the token never reaches a storage backend.
  */
+import { StampedeError } from '../errors';
 import { type BearerChallenge, bearerChallenge } from './challenge';
+import { ociErrorCode } from './error-body';
 import type { FetchLike } from './push';
 import {
   exchangeRequest,
@@ -22,14 +24,17 @@ export type AuthCredentials =
   /** Azure AD: an AAD access token (audience containerregistry) exchanged at /oauth2/exchange. */
   | { kind: 'aad'; aadToken: () => Promise<string>; tenant?: string };
 
-export class RegistryAuthError extends Error {
-  readonly code: string;
+/**
+ * A token or exchange request the registry refused: `code` is the stable REGISTRY_AUTH_FAILED,
+ * `registryCode` what the registry said (its OCI error code, or HTTP_<status>).
+ */
+export class RegistryAuthError extends StampedeError {
   readonly status: number;
-  constructor(code: string, status: number, message: string) {
-    super(message);
-    this.name = 'RegistryAuthError';
-    this.code = code;
+  readonly registryCode: string;
+  constructor(registryCode: string, status: number, message: string) {
+    super('REGISTRY_AUTH_FAILED', message);
     this.status = status;
+    this.registryCode = registryCode;
   }
 }
 
@@ -44,20 +49,20 @@ export type AuthFetch = FetchLike & { stats: AuthFetchStats };
 const repoOf = (url: string) =>
   /\/v2\/(.+?)\/(?:blobs|manifests|tags|referrers)\//.exec(new URL(url).pathname)?.[1];
 
-async function send(f: FetchLike, r: TokenRequest): Promise<string> {
+/**
+ * Sends a token-flow request (token, exchange) and returns the body of its 200: the one
+ * place Node code posts to a token endpoint. `what` names the step in the error.
+ */
+export async function sendTokenRequest(f: FetchLike, r: TokenRequest, what?: string): Promise<string> {
   const res = await f(r.url, { method: r.method, headers: r.headers, ...(r.body ? { body: r.body } : {}) });
   const text = await res.text();
   if (res.status !== 200) {
-    let code = 'UNAUTHORIZED';
-    try {
-      code = (JSON.parse(text) as { errors?: Array<{ code?: string }> }).errors?.[0]?.code ?? code;
-    } catch {
-      // not an OCI error body
-    }
+    const code = ociErrorCode(text) ?? `HTTP_${res.status}`;
+    const where = `${r.method} ${new URL(r.url).host}${new URL(r.url).pathname}`;
     throw new RegistryAuthError(
       code,
       res.status,
-      `${r.method} ${new URL(r.url).pathname}: HTTP ${res.status}`,
+      `${what ? `${what} (${where})` : where}: HTTP ${res.status} [${code}]`,
     );
   }
   return text;
@@ -74,7 +79,7 @@ export function withRegistryAuth(f: FetchLike, creds: AuthCredentials): AuthFetc
     if (!refresh || refresh.until < Date.now()) {
       stats.exchanges++;
       const aad = await creds.aadToken();
-      const text = await send(
+      const text = await sendTokenRequest(
         f,
         exchangeRequest(ch.realm, ch.service ?? new URL(ch.realm).host, aad, creds.tenant),
       );
@@ -108,7 +113,7 @@ export function withRegistryAuth(f: FetchLike, creds: AuthCredentials): AuthFetc
     await first.arrayBuffer().catch(() => undefined);
     stats.challenges++;
     stats.tokenRequests++;
-    const parsed = parseTokenResponse(await send(f, tokenRequest(ch, await flowCreds(ch))));
+    const parsed = parseTokenResponse(await sendTokenRequest(f, tokenRequest(ch, await flowCreds(ch))));
     if (!parsed) throw new RegistryAuthError('UNAUTHORIZED', 200, 'token endpoint answered without a token');
     // Renew a little early: a token that expires mid-upload fails the whole push.
     tokens.set(key, { token: parsed.token, until: Date.now() + Math.max(1, parsed.expiresIn - 10) * 1000 });

@@ -2,6 +2,7 @@
  * Manifest and index parsing for pullers: which blobs an image reference needs.
  * Pure and dependency-free: the k6 scenarios bundle it.
  */
+import { StampedeError } from '../errors';
 import { DOCKER_LIST, OCI_INDEX } from './media-types';
 
 export interface Descriptor {
@@ -15,8 +16,11 @@ export type Parsed =
   | { kind: 'index'; mediaType: string; manifests: Descriptor[] }
   | { kind: 'manifest'; mediaType: string; config: Descriptor; layers: Descriptor[] };
 
-export class ManifestError extends Error {
-  readonly code = 'MANIFEST_INVALID';
+/** A manifest a puller cannot use (not JSON, no layers, a bad descriptor). */
+export class ManifestError extends StampedeError {
+  constructor(message: string) {
+    super('MANIFEST_INVALID', message);
+  }
 }
 
 function descriptor(v: unknown, where: string): Descriptor {

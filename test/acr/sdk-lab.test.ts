@@ -306,7 +306,10 @@ describe('credentials for a k6 run against a real registry', () => {
       STAMPEDE_AAD_AUTHORITY: lab.identity.ipUrl,
     };
     const before = lab.identity.stats();
-    const creds = await registryCredentials(base, env, { tlsOptions: { ca } });
+    // The lab's front is the running lab (the run command asks the lab for its names and
+    // addresses): Azure AD credentials may be exchanged there over plain http.
+    const labHosts = async () => lab.topology.regions.map((r) => r.frontIp);
+    const creds = await registryCredentials(base, env, { tlsOptions: { ca } }, fetch, { labHosts });
     expect(lab.identity.stats().tokensIssued).toBeGreaterThan(before.tokensIssued);
     // The refresh token is all k6 gets: no Azure AD variable.
     expect(Object.keys(creds.env)).toEqual(['STAMPEDE_REFRESH_TOKEN']);

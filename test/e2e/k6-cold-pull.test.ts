@@ -14,9 +14,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, runCommand } from '../../lib/cli/command';
 import { labCommand } from '../../lib/cli/commands/lab';
+import { resolve as resolveParams } from '../../lib/config/schema';
 import { bundleScenario, REPO_ROOT } from '../../lib/k6/bundle';
 import { collectMetrics, isPoint, type K6Point } from '../../lib/k6/collect';
 import { K6_BIN, type K6RunResult, runK6 } from '../../lib/k6/run';
+import { coldPullSchema } from '../../lib/k6/scenarios';
 import { readIdentityRecord } from '../../lib/lab/identity';
 import { type LabClient, labClient, labSocketPath } from '../../lib/lab/lab-client';
 import { nsExec } from '../../lib/lab/netns';
@@ -95,10 +97,11 @@ beforeAll(async () => {
     prefix: nsExec(topo.namespace),
     timeoutMs: 90_000,
     env: {
-      STAMPEDE_REGISTRY: `http://contoso.${topo.domain}:${topo.port}`,
-      STAMPEDE_IMAGE: IMAGE,
-      STAMPEDE_VUS: String(VUS),
-      STAMPEDE_MAX_DURATION_S: '60',
+      // The scenario's one JSON value: the schema's defaults with this test's values.
+      STAMPEDE_PARAMS: JSON.stringify({
+        ...resolveParams(coldPullSchema, [], [`image=${IMAGE}`, `vus=${VUS}`, 'maxDurationS=60']),
+        baseUrl: `http://contoso.${topo.domain}:${topo.port}`,
+      }),
       STAMPEDE_AAD_AUTHORITY: record.url,
       STAMPEDE_AAD_TENANT: record.tenantId,
       STAMPEDE_AAD_CLIENT_ID: puller.clientId,

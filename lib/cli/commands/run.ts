@@ -13,9 +13,10 @@ import { helpRows, resolve as resolveParams } from '../../config/schema';
 import { InputError, RunError } from '../../errors';
 import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
 import { k6Envelope } from '../../k6/collect';
-import { prepareLabTarget } from '../../k6/lab-target';
+import { labTarget } from '../../k6/lab-target';
 import { diesWithParent, runK6 } from '../../k6/run';
-import { type ColdPullParams, coldPullEnv, SCENARIOS } from '../../k6/scenarios';
+import type { LabPrep, ScenarioDef } from '../../k6/scenario';
+import { getScenario, scenarios } from '../../k6/scenarios';
 import { asLabRun } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
@@ -97,30 +98,10 @@ export const runScenarioCommand = defineCommand({
   summary: 'run a k6 scenario against the local lab or a real registry',
   usage:
     'stampede run <scenario> --target lab|<registry URL> [--set path=value]... [--json FILE] [--out DIR]',
-  help: `
-Scenarios: ${Object.entries(SCENARIOS)
-    .map(([k, s]) => `\n  ${k.padEnd(10)} ${s.summary}`)
-    .join('')}
-
-With --target lab (default) the image is seeded first through the lab's token flow and
-k6 runs inside the lab's namespace, pulling through the global name with its own
-resolver; credentials come from the lab's identity stand-in. With a registry URL,
-credentials come from the environment: STAMPEDE_REFRESH_TOKEN (an ACR refresh token),
-STAMPEDE_AAD_CLIENT_ID/_SECRET/_TENANT (a service principal, via @azure/identity),
-STAMPEDE_AZURE_CREDENTIAL=default (DefaultAzureCredential: az login, managed identity), or
-STAMPEDE_USERNAME/_PASSWORD (anonymous if none). Azure AD credentials are exchanged for an
-ACR refresh token before k6 starts; k6 never sees the Azure AD secret. stampede sets k6's
-options itself: K6_* variables in your environment are not passed on, and k6's REST API
-(which would serve the token to anything on this host) is off.
-
-Writes <out>/raw.ndjson (k6 points, streamed), <out>/summary.json (the result envelope,
-also to --json FILE), <out>/report.html. Exits 1 if any pull failed.
-
-Parameters (--set path=value):
-${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
-
-  stampede lab up --detach && stampede run cold-pull --target lab --set vus=50
-  STAMPEDE_REFRESH_TOKEN=... stampede run cold-pull --target https://myreg.azurecr.io --set image=app:v1`,
+  // A getter: scenarios registered after this module loads (plug-ins, tests) are listed too.
+  get help() {
+    return runHelp();
+  },
   flags: {
     target: { type: 'string', hint: 'lab|URL', description: 'the lab (default) or a registry base URL' },
     set: { type: 'string', multiple: true, hint: 'path=value', description: 'override a scenario parameter' },
@@ -131,15 +112,21 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       hint: 'NAME',
       description: 'lab instance name (default: $STAMPEDE_LAB_NAME or "lab")',
     },
+    'trust-host': {
+      type: 'string',
+      multiple: true,
+      hint: 'HOST',
+      description: 'send Azure AD or basic credentials to HOST though it is not an ACR host',
+    },
   },
   async run(ctx) {
-    const [scenario, ...extra] = ctx.positionals;
-    if (!scenario || !SCENARIOS[scenario])
-      throw new InputError('<scenario>', `one of ${Object.keys(SCENARIOS).join(', ')}`, scenario);
+    const [name, ...extra] = ctx.positionals;
+    const def = getScenario(name);
     if (extra.length) throw new InputError('<scenario>', 'exactly one scenario', ctx.positionals);
-    const def = SCENARIOS[scenario];
+    const scenario = def.name;
     const tgt = target(flagString(ctx, 'target'));
-    const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as ColdPullParams;
+    const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as Record<string, unknown>;
+    const trustHosts = flagList(ctx, 'trust-host');
     // Made only once the run goes ahead: a missing lab leaves no empty dir.
     const claimOutDir = outDirClaim(scenario, flagString(ctx, 'out'));
     let outDir: string;
@@ -150,7 +137,9 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       '--name',
     );
 
-    let env: Record<string, string> = coldPullEnv(params);
+    let env: Record<string, string>;
+    let base: string;
+    let hosts: Record<string, string> | undefined;
     let targetInfo: Record<string, unknown>;
     const client = tgt.kind === 'lab' ? labClient(labSocketPath(labName)) : null;
     let backendsBefore: BackendStats[] = [];
@@ -163,28 +152,38 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       outDir = claimOutDir();
       if (netns && process.env[IN_LAB_NAMESPACE] !== topo.namespace)
         return reexecInNamespace(ctx, topo.namespace, outDir);
-      const lab = await prepareLabTarget(
-        { config, topology: topo, netns, hosts: status.endpoints.hosts },
-        params,
-      );
-      if (lab.seeded)
-        ctx.io.err(
-          `seeded ${params.image} (${lab.seeded.layers.length} layers, ${lab.seeded.manifestDigest.slice(0, 19)}…) via the token flow`,
-        );
-      env = { ...env, ...lab.env };
-      targetInfo = { kind: 'lab', ...lab.describe };
+      const lab = { config, topology: topo, netns, hosts: status.endpoints.hosts };
+      const prep: LabPrep = def.prepareLab
+        ? await def.prepareLab(lab, params, ctx.io)
+        : labTarget(lab, params as { registry?: string; endpoint?: 'global' | 'regional' | 'data' });
+      for (const note of prep.notes ?? []) ctx.io.err(note);
+      env = prep.env;
+      base = prep.base;
+      // Names -> addresses for a lab without its own DNS; with it, k6's resolver asks the lab DNS.
+      if (!netns) hosts = status.endpoints.hosts;
+      targetInfo = { kind: 'lab', ...prep.describe };
       labStateDir = topo.stateDir;
     } else {
+      base = (tgt as { url: string }).url;
+      // Before the run dir is made: credentials refused for this host leave nothing behind.
+      const creds = await registryCredentials(base, process.env, {}, fetch, {
+        trustHosts,
+        labHosts: () => runningLabHosts(labName),
+      });
       outDir = claimOutDir();
-      const base = (tgt as { url: string }).url;
-      const creds = await registryCredentials(base);
-      env = { ...env, ...creds.env, STAMPEDE_REGISTRY: base };
+      env = creds.env;
       ctx.io.err(`credentials: ${creds.describe}`);
       targetInfo = { kind: 'url', base, credentials: creds.describe };
     }
+    // The script's one JSON value: the validated parameters, where to send requests, and
+    // (lab without DNS) the names to pin. Secrets stay in their own variables.
+    env = {
+      ...env,
+      STAMPEDE_PARAMS: JSON.stringify({ ...params, baseUrl: base, ...(hosts ? { hosts } : {}) }),
+    };
 
-    const script = await bundleScenario(scenario, outDir);
-    const total = params.vus * params.iterations;
+    const script = await bundleScenario(def.script, outDir);
+    const maxDurationS = def.maxDurationS?.(params) ?? 300;
     const bar = progress(ctx.io, `k6 ${scenario}`);
     // Backend peaks are asked for since this instant: the lab outlives runs, and its
     // lifetime peak may be an earlier run's. The byte counters are read after this instant
@@ -199,17 +198,19 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
     // files) before it stops the registries, in a namespace or on the host loopback alike.
     const guarded = <T>(fn: () => Promise<T>) => asLabRun(labStateDir, () => holdingSignals(fn));
     return await guarded(async () => {
+      const k6Done = new AbortController();
+      const beside = def.duringRun?.({ params, base, signal: k6Done.signal, io: ctx.io });
       const result = await runK6({
         script,
         runDir: outDir,
         env,
-        timeoutMs: (params.maxDurationS + 120) * 1000,
-        onProgress: (n) => bar.update(n, total, 'pulls'),
+        timeoutMs: (maxDurationS + 120) * 1000,
+        ...progressOptions(def, params, bar),
         onLine: (line) => {
           if (/level=(error|warning)|pull failed/.test(line)) ctx.io.err(`k6: ${line}`);
         },
-      });
-
+      }).finally(() => k6Done.abort());
+      await beside?.catch((e: unknown) => ctx.io.err(`${scenario}: beside the run: ${(e as Error).message}`));
       const extraMetrics: Record<string, unknown> = {};
       if (client) {
         try {
@@ -233,7 +234,7 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
         }
       }
       const incomplete = result.timedOut
-        ? `k6 hit the ${params.maxDurationS + 120}s timeout`
+        ? `k6 hit the ${maxDurationS + 120}s timeout`
         : result.interrupted
           ? 'interrupted'
           : result.exitCode !== 0
@@ -251,13 +252,8 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       const outputs = new RunOutputs();
       const summary = outputs.attempt(() => writeSummary(outDir, envelope));
       if (jsonFile) outputs.attempt(() => writeJsonAtomic(jsonFile, envelope));
-      const m = envelope.metrics as {
-        pulls?: { ok: number; failed: number };
-        pullS?: { p50: number; p99: number };
-      };
-      bar.done(
-        `${m.pulls?.ok ?? 0} ok, ${m.pulls?.failed ?? 0} failed; pull ${m.pullS ? `p50 ${m.pullS.p50.toFixed(2)}s p99 ${m.pullS.p99.toFixed(2)}s` : 'n/a (no pull finished)'}`,
-      );
+      const verdict = def.verdict(envelope, params);
+      bar.done(verdict.line);
       try {
         const { writeReport } = await import('../../../reports/index');
         ctx.io.out(`report: ${await writeReport([outDir])}`);
@@ -266,15 +262,67 @@ ${helpRows(SCENARIOS['cold-pull']?.schema ?? {}).join('\n')}
       }
       if (summary) ctx.io.out(`summary: ${summary}`);
       if (incomplete) ctx.io.err(`run incomplete: ${incomplete}`);
-      return outputs.report((l) => ctx.io.err(l)) ||
-        incomplete ||
-        (m.pulls?.failed ?? 0) > 0 ||
-        (m.pulls?.ok ?? 0) === 0
-        ? 1
-        : 0;
+      return outputs.report((l) => ctx.io.err(l)) || incomplete ? 1 : verdict.exitCode;
     });
   },
 });
+
+/** Names and addresses of the running lab `name` (none when it is not running). */
+async function runningLabHosts(name: string): Promise<string[]> {
+  try {
+    const { hosts } = (await labClient(labSocketPath(name), { timeoutMs: 2000 }).status()).endpoints;
+    return [...Object.keys(hosts), ...Object.values(hosts)];
+  } catch {
+    return [];
+  }
+}
+
+/** The progress line counts the scenario's own metric (default: k6's iterations, no total). */
+function progressOptions(
+  def: ScenarioDef,
+  params: Record<string, unknown>,
+  bar: ReturnType<typeof progress>,
+): { progressMetric: string; onProgress(n: number): void } {
+  const p = def.progress ?? { metric: 'iterations', unit: 'iterations', total: () => 0 };
+  const total = p.total(params);
+  return { progressMetric: p.metric, onProgress: (n) => bar.update(n, total, p.unit) };
+}
+
+/** The run command's help: every registered scenario, its summary and its parameters. */
+function runHelp(): string {
+  const all = scenarios();
+  const width = Math.max(10, ...all.map((s) => s.name.length));
+  return `
+Scenarios:${all.map((s) => `\n  ${s.name.padEnd(width)} ${s.summary}`).join('')}
+
+With --target lab (default) the lab is prepared first (cold-pull seeds its image through
+the lab's token flow) and k6 runs inside the lab's namespace, with its own resolver;
+credentials come from the lab's identity stand-in. With a registry URL, credentials come
+from the environment: STAMPEDE_REFRESH_TOKEN (an ACR refresh token),
+STAMPEDE_AAD_CLIENT_ID/_SECRET/_TENANT (a service principal, via @azure/identity),
+STAMPEDE_AZURE_CREDENTIAL=default (DefaultAzureCredential: az login, managed identity), or
+STAMPEDE_USERNAME/_PASSWORD (anonymous if none). Azure AD credentials are exchanged for an
+ACR refresh token before k6 starts, and only with an Azure Container Registry over https
+(*.azurecr.io, *.azurecr.cn, *.azurecr.us) or the running lab; basic credentials go over
+plain http only to loopback. Any other host must be named with --trust-host HOST, else the
+run exits 2. k6 never sees the Azure AD secret. stampede sets k6's options itself: K6_*
+variables in your environment are not passed on, and k6's REST API (which would serve the
+token to anything on this host) is off.
+
+Writes <out>/raw.ndjson (k6 points, streamed), <out>/summary.json (the result envelope,
+also to --json FILE), <out>/report.html. Exits 1 if the scenario's verdict fails (cold-pull:
+any pull failed).
+${all
+  .map(
+    (s) => `
+Parameters of ${s.name} (--set path=value):${s.help ? `\n${s.help.trim()}` : ''}
+${helpRows(s.schema).join('\n')}`,
+  )
+  .join('\n')}
+
+  stampede lab up --detach && stampede run cold-pull --target lab --set vus=50
+  STAMPEDE_REFRESH_TOKEN=... stampede run cold-pull --target https://myreg.azurecr.io --set image=app:v1`;
+}
 
 /** Runs fn with SIGINT and SIGTERM held (a listener keeps them from killing the process). */
 async function holdingSignals<T>(fn: () => Promise<T>): Promise<T> {
