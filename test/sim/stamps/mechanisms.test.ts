@@ -47,7 +47,13 @@ describe('stamps signals over seeds', () => {
   it('hot-node P95 falls after the move while the pool average barely shows it', () => {
     const phases = [parsePhase('cust-01..cust-12>B', 'test')];
     for (const seed of [1, 2, 3]) {
-      const a = pool(simulatePhases(small(), phases, seed), 'A', 'dataproxy');
+      // A 30-node shared pool (other tenants 9 cores) with the customer's 4 cores on it.
+      const p = small({
+        dataproxyPool: { minInstances: [30, 12, 12], maxInstances: [60, 40, 40] },
+        customer: { dataproxyCores: 4 },
+        tenants: { dataproxyCores: [9, 1, 1] },
+      });
+      const a = pool(simulatePhases(p, phases, seed), 'A', 'dataproxy');
       const p95Drop = a.before.hotNodeP95 - a.after.hotNodeP95;
       const avgDrop = a.before.average - a.after.average;
       expect(p95Drop, `seed ${seed}`).toBeGreaterThan(3 * avgDrop);
