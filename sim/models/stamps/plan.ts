@@ -9,7 +9,7 @@
  */
 import { simulatePhases } from './model';
 import type { StampsParams } from './params';
-import { isIsolation, type Phase } from './phases';
+import type { Phase } from './phases';
 import type { RegistrySpec } from './region';
 import type { Signals } from './signals';
 
@@ -180,7 +180,6 @@ export function planPhases(p: StampsParams, registries: RegistrySpec[], seed: nu
       plan.phases.push(phase(medium.slice(i, i + p.plan.mediumBatch), 24, 'medium'));
     for (const r of top) plan.phases.push(phase([r], 48, 'top'));
   }
-  void isIsolation;
   return plan;
 }
 

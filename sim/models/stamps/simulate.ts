@@ -20,7 +20,7 @@
  * `placement=even` gives every node 1/n of everything (the ablation).
  */
 import { createRng, type Rng } from '../../kernel/rng';
-import { POOL_KINDS, type PoolKind, type StampsParams } from './params';
+import type { PoolKind, StampsParams } from './params';
 import { isIsolation, type Timeline } from './phases';
 import type { RegistrySpec } from './region';
 import { zipf } from './region';
@@ -196,14 +196,7 @@ export function simulate(
   }
 
   const series: PoolSeries[] = [];
-  const newPool = (
-    kind: PoolKind,
-    stamp: string,
-    shared: boolean,
-    min: number,
-    max: number,
-    from: number,
-  ): Pool => {
+  const newPool = (kind: PoolKind, stamp: string, shared: boolean, min: number, max: number): Pool => {
     const k = kind === 'registry' ? 0 : 1;
     const pp = poolParams[k];
     const s: PoolSeries = {
@@ -216,7 +209,6 @@ export function simulate(
       busy: new Float32Array(horizon).fill(Number.NaN),
       minInstances: min,
     };
-    void from;
     series.push(s);
     return {
       kind,
@@ -247,7 +239,6 @@ export function simulate(
         true,
         p.registryPool.minInstances[i] as number,
         p.registryPool.maxInstances[i] as number,
-        0,
       ),
       newPool(
         'dataproxy',
@@ -255,7 +246,6 @@ export function simulate(
         true,
         p.dataproxyPool.minInstances[i] as number,
         p.dataproxyPool.maxInstances[i] as number,
-        0,
       ),
     ],
     homed: new Set<number>(),
@@ -356,7 +346,7 @@ export function simulate(
     }
   };
 
-  const stampIndex = (name: string, t: number): number => {
+  const stampIndex = (name: string): number => {
     const i = stamps.findIndex((s) => s.name === name);
     if (i >= 0) return i;
     // A new isolation stamp, provisioned for the tenant at its first cutover.
@@ -367,8 +357,8 @@ export function simulate(
       name,
       shared: !isIsolation(name),
       pools: [
-        newPool('registry', name, false, iso.registryInstances, maxR, t),
-        newPool('dataproxy', name, false, iso.dataproxyInstances, maxD, t),
+        newPool('registry', name, false, iso.registryInstances, maxR),
+        newPool('dataproxy', name, false, iso.dataproxyInstances, maxD),
       ],
       homed: new Set<number>(),
     });
@@ -410,7 +400,7 @@ export function simulate(
       }
       return;
     }
-    const dest = stampIndex(c.dest, t);
+    const dest = stampIndex(c.dest);
     for (const ri of c.registries) {
       const r = regs[ri] as Reg;
       if (r.home === dest) continue;
@@ -562,6 +552,5 @@ export function simulate(
     } else pool.belowSince = -1;
   }
 
-  void POOL_KINDS;
   return { series, events, storms };
 }
