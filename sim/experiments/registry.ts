@@ -9,6 +9,7 @@ import { coldPullModel } from '../models/cold-pull/plugin';
 import { copySweepModel } from '../models/copy-sweep/plugin';
 import { failoverModel } from '../models/failover/plugin';
 import { replicationModel } from '../models/replication/plugin';
+import { stampsModel } from '../models/stamps/plugin';
 import type { ModelDef } from './model';
 
 /** Subcommands of `stampede sim` that are not models: a model may not take their names. */
@@ -50,7 +51,8 @@ export function findModel(name: string): ModelDef | undefined {
 }
 
 // The built-in models, in help order. A new model is one line here.
-for (const def of [coldPullModel, copySweepModel, failoverModel, replicationModel]) registerModel(def);
+for (const def of [coldPullModel, copySweepModel, failoverModel, replicationModel, stampsModel])
+  registerModel(def);
 
 /**
  * The charts a run's model adds to its report (reports/index.ts `charts` option). Only a

@@ -1,0 +1,93 @@
+/**
+ * One `stampede sim stamps` run: the region's registries, the phases (typed or planned),
+ * the timeline they make, the minute-by-minute simulation, and the signals of every
+ * stamp's pools before the first cutover, after each phase and at the end.
+ */
+import type { StampsParams } from './params';
+import { buildTimeline, type Phase, parsePhase, type Timeline } from './phases';
+import { buildRegistries, type RegistrySpec } from './region';
+import { type Signals, signals } from './signals';
+import { type Cutover, type PoolSeries, simulate } from './simulate';
+
+export interface PoolSignals {
+  stamp: string;
+  pool: 'registry' | 'dataproxy';
+  shared: boolean;
+  before: Signals;
+  after: Signals;
+  /** Signals over each phase's observation window, in phase order (absent before the stamp existed). */
+  phases: Array<Signals | null>;
+  minInstances: number;
+}
+
+export interface StampsRun {
+  timeline: Timeline;
+  phases: Phase[];
+  signals: PoolSignals[];
+  series: PoolSeries[];
+  registries: RegistrySpec[];
+  events: number;
+  storms: number;
+}
+
+export function typedPhases(p: StampsParams): Phase[] {
+  const phases = p.rebalance.phases.map((text, i) => parsePhase(text, `rebalance.phases[${i}]`));
+  return withRightSize(p, phases);
+}
+
+export function withRightSize(p: StampsParams, phases: Phase[]): Phase[] {
+  if (!p.rebalance.rightSize || phases.length === 0) return phases;
+  return [
+    ...phases,
+    { label: 'right-size VMSS minimum', registries: [], dest: '', hours: 24, kind: 'right-size' },
+  ];
+}
+
+export function simulatePhases(
+  p: StampsParams,
+  phases: Phase[],
+  seed: number,
+  onDay?: (day: number, days: number) => void,
+  registries: RegistrySpec[] = buildRegistries(p),
+): StampsRun {
+  const windowMin = p.run.windowHours * 60;
+  const timeline = buildTimeline(phases, windowMin, p.run.days);
+  const index = new Map(registries.map((r, i) => [r.name, i]));
+  const cutovers: Cutover[] = timeline.phases.map(({ phase, cutover }) => ({
+    minute: cutover,
+    kind: phase.kind,
+    dest: phase.dest,
+    registries: phase.registries.map((n) => index.get(n) as number),
+  }));
+  const out = simulate(p, registries, timeline, cutovers, seed, onDay);
+  // The table's "after" is the last move's window: right-sizing that follows is its own phase.
+  const moves = timeline.phases.filter((x) => x.phase.kind === 'move');
+  const afterWindow = moves.length
+    ? (moves[moves.length - 1] as (typeof moves)[number]).window
+    : timeline.after;
+  const sig: PoolSignals[] = out.series.map((s) => {
+    const read = (from: number) => signals(s, from, windowMin, p.run.percentile);
+    const phaseSignals = timeline.phases.map(({ window }) => {
+      const r = read(window);
+      return Number.isNaN(r.hotNodeP95) ? null : r;
+    });
+    return {
+      stamp: s.stamp,
+      pool: s.pool,
+      shared: s.shared,
+      before: read(timeline.before),
+      after: read(afterWindow),
+      phases: phaseSignals,
+      minInstances: s.minInstances,
+    };
+  });
+  return {
+    timeline,
+    phases,
+    signals: sig,
+    series: out.series,
+    registries,
+    events: out.events,
+    storms: out.storms,
+  };
+}

@@ -1,0 +1,556 @@
+/**
+ * The region minute by minute. Why time-stepped rather than event-driven: every signal the
+ * post defines is a per-node average over a 1-minute bin, every registry sends traffic in
+ * every minute (2,000 registries x 1,440 bins a day), and nothing happens between bins
+ * that the signals could see. A per-minute step computes each bin once, in typed arrays,
+ * with no event queue to order; the few discrete happenings (cutovers, drains, storms,
+ * VMSS scale steps, reconnects) all fall on minute boundaries at this resolution (a 30-60 s
+ * drain is carried as the share of its cutover minute it lasts).
+ *
+ * Per node, CPU = idle + 100 x (cores of demand placed on it) / cores, capped at 100.
+ * Placement is the mechanism that makes one node hot while the pool average stays low:
+ * - registry pool: a registry's calls ride ceil(L / coresPerKey) client connections with
+ *   Zipf-skewed rates; per-connection load balancing pins each connection to a random node
+ *   until it reconnects (mean reconnectMin), and a node added by scale-out only gets
+ *   connections made after it came up.
+ * - dataproxy pool: a registry's bytes are spread over its hot layers with Zipf-skewed
+ *   popularity; cache affinity sends each layer to the node its digest hashes to
+ *   (rendezvous hashing, so a scale step moves only the keys of the nodes that changed), and
+ *   a deploy storm (many clients pulling one image at once) lands on its largest layer's node.
+ * `placement=even` gives every node 1/n of everything (the ablation).
+ */
+import { createRng, type Rng } from '../../kernel/rng';
+import type { PoolKind, StampsParams } from './params';
+import { isIsolation, type Timeline } from './phases';
+import type { RegistrySpec } from './region';
+import { zipf } from './region';
+
+export interface PoolSeries {
+  stamp: string;
+  pool: PoolKind;
+  shared: boolean;
+  /** Per minute: the hottest node's CPU %, the pool-average CPU %, nodes serving, demand in cores. NaN before the stamp existed. */
+  hot: Float32Array;
+  avg: Float32Array;
+  nodes: Int16Array;
+  busy: Float32Array;
+  /** VMSS minimum at the end of the run (right-sizing lowers it). */
+  minInstances: number;
+}
+
+export interface SimOutput {
+  series: PoolSeries[];
+  /** Registry-minutes and pool-minutes computed: the cost measure. */
+  events: number;
+  /** Storms that happened, for reports: registry, minute, extra demand in cores on the dataproxy pool. */
+  storms: number;
+}
+
+interface Pool {
+  kind: PoolKind;
+  cores: number;
+  idle: number;
+  min: number;
+  max: number;
+  n: number;
+  even: boolean;
+  loads: Float64Array;
+  evenLoad: number;
+  pendingAt: number;
+  pendingCount: number;
+  belowSince: number;
+  ring: Float64Array;
+  ringFill: number;
+  ringPos: number;
+  series: PoolSeries;
+}
+
+interface Stamp {
+  name: string;
+  shared: boolean;
+  pools: [Pool, Pool];
+  homed: Set<number>;
+}
+
+interface Reg {
+  spec: RegistrySpec;
+  home: number;
+  w: [Float64Array, Float64Array];
+  nodes: [Int32Array, Int32Array];
+  hash: Uint32Array;
+  reconnect: Float64Array;
+  /** Earliest of `reconnect`, so a registry with no reconnect due costs one comparison. */
+  nextReconnect: number;
+  noise: Rng;
+  pin: Rng;
+  stormAt: Int32Array;
+  stormExtra: Float64Array;
+  stormPtr: number;
+  landedAt: number;
+  drainAt: number;
+  drainFrac: number;
+  drainStamp: number;
+  drainNodes: [Int32Array, Int32Array];
+}
+
+function mix32(x: number): number {
+  let z = x | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/** Rendezvous (highest random weight) hashing: the node a layer digest's cache lives on. */
+function rendezvous(hash: number, n: number): number {
+  let best = 0;
+  let bestW = -1;
+  for (let j = 0; j < n; j++) {
+    const w = mix32(hash ^ Math.imul(j + 1, 0x9e3779b9));
+    if (w > bestW) {
+      bestW = w;
+      best = j;
+    }
+  }
+  return best;
+}
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
+export function normalQuantile(q: number): number {
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.928510446969, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const pl = 0.02425;
+  const [a0, a1, a2, a3, a4, a5] = a as [number, number, number, number, number, number];
+  const [b0, b1, b2, b3, b4] = b as [number, number, number, number, number];
+  const [c0, c1, c2, c3, c4, c5] = c as [number, number, number, number, number, number];
+  const [d0, d1, d2, d3] = d as [number, number, number, number];
+  if (q < pl) {
+    const x = Math.sqrt(-2 * Math.log(q));
+    return (
+      (((((c0 * x + c1) * x + c2) * x + c3) * x + c4) * x + c5) /
+      ((((d0 * x + d1) * x + d2) * x + d3) * x + 1)
+    );
+  }
+  if (q > 1 - pl) {
+    const x = Math.sqrt(-2 * Math.log(1 - q));
+    return (
+      -(((((c0 * x + c1) * x + c2) * x + c3) * x + c4) * x + c5) /
+      ((((d0 * x + d1) * x + d2) * x + d3) * x + 1)
+    );
+  }
+  const x = q - 0.5;
+  const r = x * x;
+  return (
+    ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * x) /
+    (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1)
+  );
+}
+
+export interface Cutover {
+  minute: number;
+  kind: 'move' | 'right-size';
+  registries: number[];
+  dest: string;
+}
+
+export function simulate(
+  p: StampsParams,
+  specs: readonly RegistrySpec[],
+  timeline: Timeline,
+  cutovers: readonly Cutover[],
+  seed: number,
+  onDay?: (day: number, days: number) => void,
+): SimOutput {
+  const horizon = timeline.horizon;
+  const windowMin = p.run.windowHours * 60;
+  const root = createRng(seed);
+  const drainRng = root.fork(3);
+  const poolParams = [p.registryPool, p.dataproxyPool] as const;
+  const a = p.traffic.dailyAmplitude;
+  // Demand multiplier per minute: peak at the middle of each day's window (t = 0 is its start).
+  const shape = new Float64Array(horizon);
+  for (let t = 0; t < horizon; t++)
+    shape[t] = (1 + a * Math.cos((2 * Math.PI * (t - windowMin / 2)) / 1440)) / (1 + a);
+  // Minute-to-minute noise is log-normal with mean 1; drawn from a table of 4,096 quantiles
+  // (one uniform draw per registry-minute instead of a Box-Muller pair and an exp).
+  const sigma = Math.sqrt(Math.log(1 + p.traffic.minuteCv ** 2));
+  const NOISE = 4096;
+  const noiseTable = new Float64Array(NOISE);
+  for (let i = 0; i < NOISE; i++)
+    noiseTable[i] = Math.exp(sigma * normalQuantile((i + 0.5) / NOISE) - (sigma * sigma) / 2);
+  {
+    // Renormalise so the table's mean is exactly 1 (the tails are truncated at 1/8,192).
+    let mean = 0;
+    for (let i = 0; i < NOISE; i++) mean += noiseTable[i] as number;
+    mean /= NOISE;
+    for (let i = 0; i < NOISE; i++) noiseTable[i] = (noiseTable[i] as number) / mean;
+  }
+
+  const series: PoolSeries[] = [];
+  const newPool = (kind: PoolKind, stamp: string, shared: boolean, min: number, max: number): Pool => {
+    const k = kind === 'registry' ? 0 : 1;
+    const pp = poolParams[k];
+    const s: PoolSeries = {
+      stamp,
+      pool: kind,
+      shared,
+      hot: new Float32Array(horizon).fill(Number.NaN),
+      avg: new Float32Array(horizon).fill(Number.NaN),
+      nodes: new Int16Array(horizon),
+      busy: new Float32Array(horizon).fill(Number.NaN),
+      minInstances: min,
+    };
+    series.push(s);
+    return {
+      kind,
+      cores: pp.coresPerNode,
+      idle: pp.idlePct,
+      min,
+      max,
+      n: min,
+      even: pp.placement === 'even',
+      loads: new Float64Array(max),
+      evenLoad: 0,
+      pendingAt: -1,
+      pendingCount: 0,
+      belowSince: -1,
+      ring: new Float64Array(p.autoscale.windowMin),
+      ringFill: 0,
+      ringPos: 0,
+      series: s,
+    };
+  };
+  const stamps: Stamp[] = p.region.stamps.map((name, i) => ({
+    name,
+    shared: true,
+    pools: [
+      newPool(
+        'registry',
+        name,
+        true,
+        p.registryPool.minInstances[i] as number,
+        p.registryPool.maxInstances[i] as number,
+      ),
+      newPool(
+        'dataproxy',
+        name,
+        true,
+        p.dataproxyPool.minInstances[i] as number,
+        p.dataproxyPool.maxInstances[i] as number,
+      ),
+    ],
+    homed: new Set<number>(),
+  }));
+
+  const regs: Reg[] = specs.map((spec, i) => {
+    const r = root.fork(1000 + i);
+    const noise = r.fork(1);
+    const pin = r.fork(2);
+    const stormRng = r.fork(3);
+    const keyCount = (k: 0 | 1) => {
+      const pp = poolParams[k];
+      return Math.min(pp.maxKeys, Math.max(1, Math.ceil(spec.peak[k] / pp.coresPerKey)));
+    };
+    const w: [Float64Array, Float64Array] = [
+      Float64Array.from(zipf(keyCount(0), p.registryPool.keySkew)),
+      Float64Array.from(zipf(keyCount(1), p.dataproxyPool.keySkew)),
+    ];
+    const hash = new Uint32Array(w[1].length);
+    for (let j = 0; j < hash.length; j++)
+      hash[j] = mix32(mix32(seed ^ 0x51ed27) ^ Math.imul(i + 1, 0x2545f491) ^ (j * 0x27d4eb2d));
+    // Storms: a Poisson process thinned by the daily shape (deploys follow the day too).
+    const at: number[] = [];
+    const extra: number[] = [];
+    const rate = p.traffic.stormsPerDay / 1440;
+    if (rate > 0 && p.traffic.stormSize > 0) {
+      let t = stormRng.exponential(1 / rate);
+      while (t < horizon) {
+        const m = Math.floor(t);
+        const keep = stormRng.next() < (shape[m] as number);
+        const size = p.traffic.stormSize * (1 - stormRng.next()) ** (-1 / p.traffic.stormTail);
+        if (keep) {
+          at.push(m);
+          extra.push(size);
+        }
+        t += stormRng.exponential(1 / rate);
+      }
+    }
+    return {
+      spec,
+      home: spec.home,
+      w,
+      nodes: [new Int32Array(w[0].length), new Int32Array(w[1].length)],
+      hash,
+      reconnect: new Float64Array(w[0].length),
+      nextReconnect: 0,
+      noise,
+      pin,
+      stormAt: Int32Array.from(at),
+      stormExtra: Float64Array.from(extra),
+      stormPtr: 0,
+      landedAt: -1,
+      drainAt: -1,
+      drainFrac: 0,
+      drainStamp: -1,
+      drainNodes: [new Int32Array(0), new Int32Array(0)],
+    };
+  });
+
+  const reconnectMin = p.registryPool.reconnectMin;
+  const pinRegistry = (r: Reg, pool: Pool, t: number) => {
+    const nodes = r.nodes[0];
+    for (let j = 0; j < nodes.length; j++) {
+      nodes[j] = r.pin.int(pool.n);
+      r.reconnect[j] = t + r.pin.exponential(reconnectMin);
+    }
+    r.nextReconnect = 0;
+  };
+  const pinDataproxy = (r: Reg, pool: Pool) => {
+    const nodes = r.nodes[1];
+    for (let j = 0; j < nodes.length; j++) nodes[j] = rendezvous(r.hash[j] as number, pool.n);
+  };
+  const home = (ri: number, s: number, t: number) => {
+    const r = regs[ri] as Reg;
+    const stamp = stamps[s] as Stamp;
+    r.home = s;
+    stamp.homed.add(ri);
+    pinRegistry(r, stamp.pools[0], t);
+    pinDataproxy(r, stamp.pools[1]);
+  };
+  for (let i = 0; i < regs.length; i++) home(i, (regs[i] as Reg).home, 0);
+
+  /** The pool changed size: cache affinity re-hashes; connections on removed nodes reconnect. */
+  const resized = (stamp: Stamp, k: 0 | 1, t: number) => {
+    const pool = stamp.pools[k];
+    for (const ri of stamp.homed) {
+      const r = regs[ri] as Reg;
+      if (k === 1) pinDataproxy(r, pool);
+      else {
+        const nodes = r.nodes[0];
+        for (let j = 0; j < nodes.length; j++)
+          if ((nodes[j] as number) >= pool.n) {
+            nodes[j] = r.pin.int(pool.n);
+            r.reconnect[j] = t + r.pin.exponential(reconnectMin);
+            r.nextReconnect = 0;
+          }
+      }
+    }
+  };
+
+  const stampIndex = (name: string): number => {
+    const i = stamps.findIndex((s) => s.name === name);
+    if (i >= 0) return i;
+    // A new isolation stamp, provisioned for the tenant at its first cutover.
+    const iso = p.isolation;
+    const maxR = Math.max(iso.registryInstances * 4, iso.registryInstances);
+    const maxD = Math.max(iso.dataproxyInstances * 4, iso.dataproxyInstances);
+    stamps.push({
+      name,
+      shared: !isIsolation(name),
+      pools: [
+        newPool('registry', name, false, iso.registryInstances, maxR),
+        newPool('dataproxy', name, false, iso.dataproxyInstances, maxD),
+      ],
+      homed: new Set<number>(),
+    });
+    return stamps.length - 1;
+  };
+
+  const windowMean = (s: PoolSeries, from: number): number => {
+    let sum = 0;
+    let n = 0;
+    for (let t = from; t < from + windowMin && t < horizon; t++) {
+      const v = s.busy[t] as number;
+      if (!Number.isNaN(v)) {
+        sum += v;
+        n++;
+      }
+    }
+    return n ? sum / n : 0;
+  };
+
+  const apply = (c: Cutover, t: number) => {
+    if (c.kind === 'right-size') {
+      // Lower each shared pool's VMSS minimum in proportion to the demand it kept.
+      const lastWindow = Math.floor((t - windowMin) / 1440) * 1440;
+      for (const stamp of stamps) {
+        if (!stamp.shared) continue;
+        for (const k of [0, 1] as const) {
+          const pool = stamp.pools[k];
+          const before = windowMean(pool.series, timeline.before);
+          const now = windowMean(pool.series, lastWindow);
+          const ratio = before > 0 ? Math.min(1, now / before) : 1;
+          const min = Math.max(p.rebalance.rightSizeFloor, Math.ceil(pool.min * ratio));
+          pool.min = Math.min(pool.min, min);
+          pool.series.minInstances = pool.min;
+          if (pool.n > pool.min) {
+            pool.n = pool.min;
+            resized(stamp, k, t);
+          }
+        }
+      }
+      return;
+    }
+    const dest = stampIndex(c.dest);
+    for (const ri of c.registries) {
+      const r = regs[ri] as Reg;
+      if (r.home === dest) continue;
+      const from = stamps[r.home] as Stamp;
+      from.homed.delete(ri);
+      // In-flight requests finish on the source for 30-60 s; new traffic lands on the destination.
+      r.drainAt = t;
+      r.drainStamp = r.home;
+      r.drainFrac = Math.min(1, drainRng.uniform(p.rebalance.drainMinS, p.rebalance.drainMaxS) / 60);
+      r.drainNodes = [r.nodes[0].slice(), r.nodes[1].slice()];
+      r.landedAt = t;
+      home(ri, dest, t);
+    }
+  };
+
+  const byMinute = new Map<number, Cutover[]>();
+  for (const c of cutovers) byMinute.set(c.minute, [...(byMinute.get(c.minute) ?? []), c]);
+
+  const coldExtra = p.dataproxyPool.coldCacheExtra;
+  const coldTau = p.dataproxyPool.coldCacheMin;
+  const stormMin = p.traffic.stormMin;
+  const as = p.autoscale;
+  let events = 0;
+  let storms = 0;
+  const place = (pool: Pool, nodes: Int32Array, w: Float64Array, load: number) => {
+    if (pool.even) {
+      pool.evenLoad += load;
+      return;
+    }
+    const loads = pool.loads;
+    if (nodes.length === 1) {
+      const node = nodes[0] as number;
+      loads[node] = (loads[node] as number) + load;
+      return;
+    }
+    for (let j = 0; j < nodes.length; j++) {
+      const node = nodes[j] as number;
+      loads[node] = (loads[node] as number) + load * (w[j] as number);
+    }
+  };
+  const placeOne = (pool: Pool, node: number, load: number) => {
+    if (pool.even) pool.evenLoad += load;
+    else pool.loads[node] = (pool.loads[node] as number) + load;
+  };
+
+  for (let t = 0; t < horizon; t++) {
+    if (t % 1440 === 0) onDay?.(t / 1440, Math.ceil(horizon / 1440));
+    for (const c of byMinute.get(t) ?? []) apply(c, t);
+    for (const stamp of stamps)
+      for (const pool of stamp.pools) {
+        pool.loads.fill(0, 0, pool.n);
+        pool.evenLoad = 0;
+      }
+    const sh = shape[t] as number;
+    for (let ri = 0; ri < regs.length; ri++) {
+      const r = regs[ri] as Reg;
+      const peak = r.spec.peak;
+      if (peak[0] === 0 && peak[1] === 0) continue;
+      events++;
+      const m = sh * (noiseTable[(r.noise.next() * NOISE) | 0] as number);
+      while (r.stormPtr < r.stormAt.length && (r.stormAt[r.stormPtr] as number) + stormMin <= t) r.stormPtr++;
+      const storm =
+        r.stormPtr < r.stormAt.length && (r.stormAt[r.stormPtr] as number) <= t
+          ? (r.stormExtra[r.stormPtr] as number)
+          : 0;
+      if (storm > 0 && (r.stormAt[r.stormPtr] as number) === t) storms++;
+      const cold = r.landedAt >= 0 ? 1 + coldExtra * Math.exp(-(t - r.landedAt) / coldTau) : 1;
+      const regLoad = peak[0] * (m + storm);
+      const dpLoad = peak[1] * m * cold;
+      const dpStorm = peak[1] * storm * cold;
+      const stamp = stamps[r.home] as Stamp;
+      let share = 1;
+      if (r.drainAt === t) {
+        const src = stamps[r.drainStamp] as Stamp;
+        share = 1 - r.drainFrac;
+        place(src.pools[0], r.drainNodes[0], r.w[0], regLoad * r.drainFrac);
+        place(src.pools[1], r.drainNodes[1], r.w[1], dpLoad * r.drainFrac);
+        placeOne(src.pools[1], r.drainNodes[1][0] ?? 0, dpStorm * r.drainFrac);
+      }
+      place(stamp.pools[0], r.nodes[0], r.w[0], regLoad * share);
+      place(stamp.pools[1], r.nodes[1], r.w[1], dpLoad * share);
+      // A storm pulls one image: its bytes go to the node caching its largest layer.
+      if (dpStorm > 0) placeOne(stamp.pools[1], r.nodes[1][0] ?? 0, dpStorm * share);
+      // Per-connection load balancing: a reconnecting client lands on a random node.
+      if (r.nextReconnect <= t) {
+        const rc = r.reconnect;
+        const nodes = r.nodes[0];
+        const n = stamp.pools[0].n;
+        let next = Number.POSITIVE_INFINITY;
+        for (let j = 0; j < rc.length; j++) {
+          if ((rc[j] as number) <= t) {
+            nodes[j] = r.pin.int(n);
+            rc[j] = (rc[j] as number) + r.pin.exponential(reconnectMin);
+          }
+          if ((rc[j] as number) < next) next = rc[j] as number;
+        }
+        r.nextReconnect = next;
+      }
+    }
+    for (const stamp of stamps)
+      for (let k = 0 as 0 | 1; k < 2; k = (k + 1) as 0 | 1) {
+        const pool = stamp.pools[k];
+        events++;
+        const n = pool.n;
+        const even = pool.evenLoad / n;
+        let hot = 0;
+        let sum = 0;
+        let busy = pool.evenLoad;
+        for (let j = 0; j < n; j++) {
+          const load = (pool.loads[j] as number) + even;
+          if (!pool.even) busy += pool.loads[j] as number;
+          const cpu = Math.min(100, pool.idle + (100 * load) / pool.cores);
+          sum += cpu;
+          if (cpu > hot) hot = cpu;
+        }
+        const avg = sum / n;
+        const s = pool.series;
+        s.hot[t] = hot;
+        s.avg[t] = avg;
+        s.nodes[t] = n;
+        s.busy[t] = busy;
+        autoscale(stamp, k, pool, avg, t);
+      }
+  }
+
+  function autoscale(stamp: Stamp, k: 0 | 1, pool: Pool, avg: number, t: number) {
+    pool.ring[pool.ringPos] = avg;
+    pool.ringPos = (pool.ringPos + 1) % pool.ring.length;
+    pool.ringFill = Math.min(pool.ring.length, pool.ringFill + 1);
+    let sum = 0;
+    for (let i = 0; i < pool.ringFill; i++) sum += pool.ring[i] as number;
+    const mean = sum / pool.ringFill;
+    if (pool.pendingAt >= 0 && pool.pendingAt <= t) {
+      pool.n = Math.min(pool.max, pool.n + pool.pendingCount);
+      pool.pendingAt = -1;
+      resized(stamp, k, t);
+    }
+    if (mean > as.scaleOutPct && pool.pendingAt < 0 && pool.n < pool.max) {
+      pool.pendingAt = t + as.scaleOutDelayMin;
+      pool.pendingCount = Math.min(pool.max - pool.n, Math.max(1, Math.ceil((pool.n * as.stepPct) / 100)));
+      pool.belowSince = -1;
+    } else if (mean < as.scaleInPct && pool.n > pool.min && pool.pendingAt < 0) {
+      if (pool.belowSince < 0) pool.belowSince = t;
+      else if (t - pool.belowSince >= as.scaleInDelayMin) {
+        pool.n--;
+        pool.belowSince = t;
+        resized(stamp, k, t);
+      }
+    } else pool.belowSince = -1;
+  }
+
+  return { series, events, storms };
+}
