@@ -13,7 +13,7 @@ import { renderPage } from './html/page';
 import { deltaRows, deltaTable, metricsTable, paramsTable } from './html/tables';
 import { type LoadedRun, loadRun, runDate } from './load-run';
 import { unreadableNote } from './read-raw';
-import type { RawRecord, ReportRun } from './types';
+import type { RawRecord, RenderedChart, ReportRun } from './types';
 
 export { COMPARE_CHARTS, RUN_CHARTS } from './catalog';
 export { loadRun } from './load-run';
@@ -29,6 +29,8 @@ export interface ReportOptions {
   dates?: readonly (string | undefined)[];
   /** Extra notices per run (e.g. "rebuilt from raw.ndjson"), one banner each. */
   notes?: readonly (string | readonly string[] | undefined)[];
+  /** A section above a comparison's charts, with charts of its own (the gate's verdicts). */
+  lead?: { html: string; charts: readonly RenderedChart[] };
 }
 
 function metaLine(e: Envelope, date: string | undefined, dir: string | undefined): string {
@@ -145,8 +147,8 @@ export function buildReportHtml(
   }
   return renderPage({
     title: `stampede comparison: ${runs.map((r) => r.envelope.name).join(' vs ')}`,
-    body: compareBody(runs, o),
-    charts: renderCharts(COMPARE_CHARTS, runs),
+    body: compareBody(runs, o) + (o.lead?.html ?? ''),
+    charts: [...(o.lead?.charts ?? []), ...renderCharts(COMPARE_CHARTS, runs)],
     tail: compareTail(runs),
   });
 }
@@ -195,6 +197,8 @@ export function loadNotes(l: LoadedRun): string[] {
 export interface WriteReportOptions {
   /** Told about anything the page warns of (skipped raw lines), e.g. the console. */
   warn?(message: string): void;
+  /** See ReportOptions.lead. */
+  lead?: ReportOptions['lead'];
 }
 
 /** Builds report.html (one dir) or compare.html (several) and returns its absolute path. */
@@ -218,6 +222,7 @@ export async function writeReport(
       dirs: loaded.map((l) => l.dir),
       dates: loaded.map((l) => l.date),
       notes: loaded.map(loadNotes),
+      ...(wo.lead ? { lead: wo.lead } : {}),
     },
   );
   const out = resolve(outFile ?? join(first.dir, loaded.length === 1 ? REPORT : COMPARE));
