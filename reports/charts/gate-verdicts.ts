@@ -114,5 +114,6 @@ export function gateSectionHtml(r: GateResult): string {
   const cls = r.verdict === 'fail' ? 'incomplete' : 'note';
   return `<h2>Gate verdict: ${h(r.verdict.toUpperCase())}</h2>
 <div class="banner ${cls}"><b>${h(r.candidate.label)}</b> against <b>${h(r.baseline.label)}</b>: ${r.checks.filter((c) => c.verdict === 'fail').length} failed, ${r.checks.filter((c) => c.verdict === 'inconclusive').length} inconclusive, ${r.checks.filter((c) => c.verdict === 'pass').length} passed. Rules: ${h(r.rulesSource)}.</div>
+${r.notes.map((n) => `<div class="banner note">Note: ${h(n)}</div>`).join('')}
 <div class="table-wrap"><table><thead><tr><th class="key">check</th><th>verdict</th><th>baseline</th><th>candidate</th><th>delta</th><th>allowed</th><th>CI of delta</th><th class="key">figures</th></tr></thead><tbody>${r.checks.map(cell).join('')}</tbody></table></div>`;
 }

@@ -68,6 +68,7 @@ describe('gate on simulator runs', () => {
     ]);
     for (const c of r.checks) expect(c.delta, c.name).toBe(0);
     expect(gateExitCode(r)).toBe(0);
+    expect(r.notes).toEqual([]);
   });
 
   it('fails a degraded candidate (copies 2 against 12), naming the metrics', () => {

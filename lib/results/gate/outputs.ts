@@ -74,6 +74,7 @@ export function consoleTable(r: GateResult): string {
     line(head),
     ...rows.map(line),
     ...notes,
+    ...r.notes.map((n) => `note: ${n}`),
     verdictLine(r),
   ].join('\n');
 }
@@ -105,6 +106,7 @@ export function junitXml(r: GateResult, now: Date): string {
     ['candidate.seed', String(r.candidate.seed)],
     ['rules', r.rulesSource],
     ['verdict', r.verdict],
+    ...r.notes.map((n, i) => [`note.${i + 1}`, n]),
   ];
   const cases = r.checks.map((c) => {
     const open = `    <testcase classname="${xmlEscape(classname)}" name="${xmlEscape(c.name)}" time="0"`;
