@@ -155,6 +155,34 @@ describe('gate on simulator runs', () => {
     );
   });
 
+  it('fails a model change that moves the published fit: the preset sweep, same seed, unpack 15% slower', () => {
+    const run = (sets: string[]): GateRun => {
+      const raw = memoryWriter();
+      const params = resolve(copySweepSchema, preset(), sets);
+      return {
+        envelope: runModel('copy-sweep', params, 1, { raw }),
+        raw: raw.records,
+        dir: 'x',
+        label: sets.join(' '),
+      };
+    };
+    const fitted = run([]);
+    const unpack = (loadPreset('acr-copies-2026').params as { client: { unpackBps: number } }).client
+      .unpackBps;
+    const changed = run([`client.unpackBps=${unpack * 0.85}`]);
+    const r = decideGate({
+      baseline: fitted,
+      candidate: changed,
+      rules: defaultRules('sim', 'copy-sweep'),
+      allowedDiffs: checkComparable(fitted.envelope, changed.envelope, ['client.unpackBps']),
+    });
+    expect(r.verdict).toBe('fail');
+    // Unpack time is most of a pod's startup: the median of every configuration moves past 5%.
+    const failed = r.checks.filter((c) => c.verdict === 'fail').map((c) => c.name);
+    expect(failed).toEqual(expect.arrayContaining(['podStartupS.p50 @ Baseline', 'podStartupS.p50 @ Mid']));
+    expect(r.notes).toEqual([]);
+  });
+
   it('fails an incomplete candidate', () => {
     const c = coldPull(12, 1);
     const r = gate(base, { ...c, envelope: { ...c.envelope, incomplete: { reason: 'interrupted' } } });

@@ -20,6 +20,20 @@ import { defineCommand, flagList, flagString } from '../command';
 
 export const GATE_REPORT = 'gate.html';
 
+/** Splits a comma list into lines of at most `width` characters for --help. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 function loadGateRun(dir: string, label: string, role: 'baseline' | 'candidate'): GateRun {
   const l = loadRun(dir);
   if (role === 'baseline' && l.envelope.incomplete)
@@ -59,10 +73,10 @@ Rules file (JSON; replaces the defaults):
               "tolerance": {"relative": 0.05}},
              {"metric": "errors.total", "tolerance": {"absolute": 0}}],
    "bootstrap": {"resamples": 2000, "confidence": 0.95, "seed": 1}}
-  metric: ${knownMetricPaths().join(', ')}
+  metric: ${wrap(knownMetricPaths().join(', '), 84).join('\n          ')}
   point: a configuration label (a sweep's Baseline..Very high); omitted = every configuration
   direction: lower|higher is better (default: the metric's own)
-Built-in defaults (kind:name, else kind):
+Built-in defaults (kind:name, else kind; the allowance of each rule, worse direction only):
 ${describeDefaults().join('\n')}
 
 Outputs: the console table (stdout), --junit FILE (one testcase per check; inconclusive is

@@ -104,8 +104,8 @@ export function describeDefaults(): string[] {
 
 export function toleranceText(t: Tolerance): string {
   const parts = [
-    t.relative !== undefined ? `±${+(t.relative * 100).toFixed(3)}%` : '',
-    t.absolute !== undefined ? `±${t.absolute}` : '',
+    t.relative !== undefined ? `${+(t.relative * 100).toFixed(3)}%` : '',
+    t.absolute !== undefined ? `${t.absolute}` : '',
   ].filter(Boolean);
   return parts.join(' or ');
 }
