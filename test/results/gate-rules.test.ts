@@ -87,10 +87,10 @@ describe('rules files', () => {
     expect(inputError(() => parseRules({ rules: [{}], extra: 1 }, 'r.json')).field).toBe('r.json.extra');
     const ok = { metric: 'pullS.p50', tolerance: { relative: 0.1 } };
     expect(inputError(() => parseRules({ rules: [ok], bootstrap: { resamples: 10 } }, 'r.json')).field).toBe(
-      'r.json: bootstrap.resamples',
+      'resamples (in r.json: bootstrap)',
     );
     expect(inputError(() => parseRules({ rules: [ok], bootstrap: { confidence: 1 } }, 'r.json')).field).toBe(
-      'r.json: bootstrap.confidence',
+      'confidence (in r.json: bootstrap)',
     );
   });
 

@@ -9,6 +9,7 @@
  *     "bootstrap": { "resamples": 2000, "confidence": 0.95, "seed": 1 } }
  */
 import { readFileSync } from 'node:fs';
+import { defaults, type Infer, int, num, resolve } from '../../config/schema';
 import { InputError } from '../../errors';
 import { type Direction, type GateMetric, parseMetricPath } from './metrics';
 
@@ -32,11 +33,21 @@ export interface Rule {
   builtIn: boolean;
 }
 
-export interface BootstrapSettings {
-  resamples: number;
-  confidence: number;
-  seed: number;
-}
+/** The bootstrap's settings: a fixed tree, so the schema kit validates it and holds its defaults. */
+export const bootstrapSchema = {
+  resamples: int({ default: 2000, min: 200, max: 100_000, doc: 'bootstrap resamples per quantile check' }),
+  confidence: num({ default: 0.95, min: 0.5, max: 0.999, doc: 'level of the interval of the difference' }),
+  seed: int({
+    default: 1,
+    min: 0,
+    max: 0xffffffff,
+    doc: 'seed of the resampling (same seed, same verdicts)',
+  }),
+};
+export type BootstrapSettings = Infer<typeof bootstrapSchema>;
+
+/** Tolerances: non-negative, in the metric's unit (absolute) or a fraction of the baseline (relative). */
+const toleranceLeaf = num({ default: 0, min: 0, doc: 'allowed change' });
 
 export interface RuleSet {
   rules: Rule[];
@@ -45,7 +56,7 @@ export interface RuleSet {
   source: string;
 }
 
-export const DEFAULT_BOOTSTRAP: BootstrapSettings = { resamples: 2000, confidence: 0.95, seed: 1 };
+export const DEFAULT_BOOTSTRAP: BootstrapSettings = defaults(bootstrapSchema);
 
 interface RuleSpec {
   metric: string;
@@ -119,8 +130,7 @@ function onlyKeys(v: Record<string, unknown>, keys: string[], field: string): vo
 }
 
 function nonNegative(v: unknown, field: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new InputError(field, 'a number >= 0', v);
-  return v;
+  return toleranceLeaf.check(v, field);
 }
 
 function ruleOf(spec: unknown, field: string): Rule {
@@ -157,25 +167,7 @@ function ruleOf(spec: unknown, field: string): Rule {
 
 function bootstrapOf(v: unknown, field: string): BootstrapSettings {
   if (v === undefined) return DEFAULT_BOOTSTRAP;
-  if (!isObj(v)) throw new InputError(field, 'an object {resamples?, confidence?, seed?}', v);
-  onlyKeys(v, ['resamples', 'confidence', 'seed'], field);
-  const out = { ...DEFAULT_BOOTSTRAP };
-  if (v.resamples !== undefined) {
-    if (!Number.isInteger(v.resamples) || (v.resamples as number) < 200 || (v.resamples as number) > 100_000)
-      throw new InputError(`${field}.resamples`, 'an integer 200..100000', v.resamples);
-    out.resamples = v.resamples as number;
-  }
-  if (v.confidence !== undefined) {
-    if (typeof v.confidence !== 'number' || !(v.confidence >= 0.5 && v.confidence < 1))
-      throw new InputError(`${field}.confidence`, 'a number in [0.5, 1)', v.confidence);
-    out.confidence = v.confidence;
-  }
-  if (v.seed !== undefined) {
-    if (!Number.isInteger(v.seed) || (v.seed as number) < 0 || (v.seed as number) > 0xffffffff)
-      throw new InputError(`${field}.seed`, 'an integer 0..4294967295', v.seed);
-    out.seed = v.seed as number;
-  }
-  return out;
+  return resolve(bootstrapSchema, [{ source: field, tree: v }]);
 }
 
 /** A parsed rules document (the JSON value of a rules file). */
