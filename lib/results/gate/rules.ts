@@ -66,11 +66,14 @@ interface RuleSpec {
 
 /**
  * Built-in rules per "<kind>:<name>", then per kind. Simulations are deterministic per seed
- * and their noise across seeds is small at the published scale, so 5% on the pod-startup
- * quantiles catches a model change that moves the fit (the published table's rows differ by
- * 2-30%). Lab k6 runs share a loaded machine: their quantiles move 10-20% from run to run
- * with nothing changed, so they get 30%. Counts get an absolute allowance plus a relative
- * one for runs that throttle by design.
+ * (a candidate on the baseline's seed differs only by the change under test), so 5% on the
+ * pod-startup quantiles catches a model change that moves the fit (the published table's
+ * rows differ by 2-30%). Lab k6 runs share a loaded 2-core machine: two runs of one
+ * configuration differed by up to 35% at P50, 51% at P90 and 73% at P99 in three measured
+ * pairs (test/cli/gate-lab.test.ts prints them), and a bootstrap within one run cannot see
+ * that, so the allowances cover it: 50/75/100%. Storage answering 4 s late moved the same
+ * quantiles by 313/184/156%. On a dedicated runner, tighten them with a rules file. Counts
+ * get an absolute allowance plus a relative one for runs that throttle by design.
  */
 const SIM_RULES: RuleSpec[] = [
   { metric: 'podStartupS.p50', tolerance: { relative: 0.05 } },
@@ -80,9 +83,9 @@ const SIM_RULES: RuleSpec[] = [
   { metric: 'errors.total', tolerance: { absolute: 0 } },
 ];
 const K6_RULES: RuleSpec[] = [
-  { metric: 'pullS.p50', tolerance: { relative: 0.3 } },
-  { metric: 'pullS.p90', tolerance: { relative: 0.3 } },
-  { metric: 'pullS.p99', tolerance: { relative: 0.3 } },
+  { metric: 'pullS.p50', tolerance: { relative: 0.5 } },
+  { metric: 'pullS.p90', tolerance: { relative: 0.75 } },
+  { metric: 'pullS.p99', tolerance: { relative: 1 } },
   { metric: 'pulls.failed', tolerance: { absolute: 0 } },
   { metric: 'errors.total', tolerance: { absolute: 0 } },
   { metric: 'throttleEvents', tolerance: { absolute: 5, relative: 0.5 } },
