@@ -69,10 +69,11 @@ interface RuleSpec {
  * (a candidate on the baseline's seed differs only by the change under test), so 5% on the
  * pod-startup quantiles catches a model change that moves the fit (the published table's
  * rows differ by 2-30%). Lab k6 runs share a loaded 2-core machine: two runs of one
- * configuration differed by up to 35% at P50, 51% at P90 and 73% at P99 in three measured
+ * configuration differed by up to 64% at P50, 51% at P90 and 73% at P99 in four measured
  * pairs (test/cli/gate-lab.test.ts prints them), and a bootstrap within one run cannot see
- * that, so the allowances cover it: 50/75/100%. Storage answering 4 s late moved the same
- * quantiles by 313/184/156%. On a dedicated runner, tighten them with a rules file. Counts
+ * that (pulls of one run share the machine's load), so the allowance is 100%: on a shared
+ * machine the gate catches a pull that got twice as slow, not 20% slower. Storage answering
+ * 4 s late moved the same quantiles by 313-407/184-273/156-162%. On a dedicated runner, tighten them with a rules file. Counts
  * get an absolute allowance plus a relative one for runs that throttle by design.
  */
 const SIM_RULES: RuleSpec[] = [
@@ -83,8 +84,8 @@ const SIM_RULES: RuleSpec[] = [
   { metric: 'errors.total', tolerance: { absolute: 0 } },
 ];
 const K6_RULES: RuleSpec[] = [
-  { metric: 'pullS.p50', tolerance: { relative: 0.5 } },
-  { metric: 'pullS.p90', tolerance: { relative: 0.75 } },
+  { metric: 'pullS.p50', tolerance: { relative: 1 } },
+  { metric: 'pullS.p90', tolerance: { relative: 1 } },
   { metric: 'pullS.p99', tolerance: { relative: 1 } },
   { metric: 'pulls.failed', tolerance: { absolute: 0 } },
   { metric: 'errors.total', tolerance: { absolute: 0 } },
