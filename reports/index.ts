@@ -13,7 +13,7 @@ import { renderPage } from './html/page';
 import { deltaRows, deltaTable, metricsTable, paramsTable } from './html/tables';
 import { type LoadedRun, loadRun, runDate } from './load-run';
 import { unreadableNote } from './read-raw';
-import type { ChartEntry, RawRecord, ReportRun } from './types';
+import type { ChartEntry, RawRecord, RenderedChart, ReportRun } from './types';
 
 export { COMPARE_CHARTS, RUN_CHARTS } from './catalog';
 export { loadRun } from './load-run';
@@ -31,6 +31,8 @@ export interface ReportOptions {
   notes?: readonly (string | readonly string[] | undefined)[];
   /** A run's own charts (a simulator model's), drawn after the catalog's on its single-run page. */
   charts?: RunCharts;
+  /** A section above a comparison's charts, with charts of its own (the gate's verdicts). */
+  lead?: { html: string; charts: readonly RenderedChart[] };
 }
 
 /** Charts a run brings besides the catalog's, looked up from its envelope (e.g. by model name). */
@@ -150,8 +152,8 @@ export function buildReportHtml(
   }
   return renderPage({
     title: `stampede comparison: ${runs.map((r) => r.envelope.name).join(' vs ')}`,
-    body: compareBody(runs, o),
-    charts: renderCharts(COMPARE_CHARTS, runs),
+    body: compareBody(runs, o) + (o.lead?.html ?? ''),
+    charts: [...(o.lead?.charts ?? []), ...renderCharts(COMPARE_CHARTS, runs)],
     tail: compareTail(runs),
   });
 }
@@ -202,6 +204,8 @@ export interface WriteReportOptions {
   warn?(message: string): void;
   /** A run's own charts (see ReportOptions.charts). */
   charts?: RunCharts;
+  /** See ReportOptions.lead. */
+  lead?: ReportOptions['lead'];
 }
 
 /** Builds report.html (one dir) or compare.html (several) and returns its absolute path. */
@@ -226,6 +230,7 @@ export async function writeReport(
       dates: loaded.map((l) => l.date),
       notes: loaded.map(loadNotes),
       ...(wo.charts && { charts: wo.charts }),
+      ...(wo.lead ? { lead: wo.lead } : {}),
     },
   );
   const out = resolve(outFile ?? join(first.dir, loaded.length === 1 ? REPORT : COMPARE));

@@ -1,6 +1,8 @@
 /** The `stampede` command tree; each command lives in its own file under commands/. */
 import { defineCommand, runCommand } from './command';
+import { baselineCommand } from './commands/baseline';
 import { demoCommand } from './commands/demo';
+import { gateCommand } from './commands/gate';
 import { labCommand } from './commands/lab';
 import { reportCommand } from './commands/report';
 import { runScenarioCommand } from './commands/run';
@@ -23,6 +25,8 @@ report for every run.
     run: runScenarioCommand,
     report: reportCommand,
     demo: demoCommand,
+    gate: gateCommand,
+    baseline: baselineCommand,
   },
 });
 
