@@ -3,11 +3,12 @@
  * the real `stampede sim` entry (help, validation, run directory, envelope, report) without
  * any other file knowing about it.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
+import { reportCommand } from '../../lib/cli/commands/report';
 import { simCommand } from '../../lib/cli/commands/sim';
 import { int, num, numList, strList } from '../../lib/config/schema';
 import { InputError } from '../../lib/errors';
@@ -175,6 +176,15 @@ describe('a model registered from a test file', () => {
     expect(r.out).toContain(`report: ${join(dir, 'run', 'report.html')}`);
     expect(html).toContain('Toy service time against rate');
     expect(html).toContain('<h1>toy-service');
+    // `stampede report <dir>` rebuilds the same page, the model's own chart included.
+    rmSync(join(dir, 'run', 'report.html'));
+    const rebuilt = await runCommand(
+      defineCommand({ name: 'stampede', summary: 'test root', subCommands: { report: reportCommand } }),
+      ['report', join(dir, 'run')],
+      { out: () => {}, err: () => {}, tty: false },
+    );
+    expect(rebuilt).toBe(0);
+    expect(readFileSync(join(dir, 'run', 'report.html'), 'utf8')).toContain('Toy service time against rate');
   });
 
   it('is refused a second time, and so is a name the sim command reserves', () => {

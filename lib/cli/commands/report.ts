@@ -4,6 +4,7 @@
  */
 
 import { COMPARE_CHARTS, RUN_CHARTS, writeReport } from '../../../reports/index';
+import { modelCharts } from '../../../sim/experiments/registry';
 import { InputError } from '../../errors';
 import { checkOutFile } from '../../results/run-dir';
 import { defineCommand, flagString } from '../command';
@@ -52,7 +53,8 @@ Examples:
       ctx.positionals,
       out === undefined ? undefined : checkOutFile('--out', out),
       // Warnings to stderr: stdout stays the one path scripts read.
-      { warn: (m) => ctx.io.err(m) },
+      // A simulator run's model charts too, so a rebuilt page equals the one the run wrote.
+      { warn: (m) => ctx.io.err(m), charts: modelCharts },
     );
     ctx.io.out(path);
     return 0;
