@@ -379,8 +379,9 @@ async function runCv(
   table: TargetTable,
   o: { seed: number; seeds: number[]; iterations: number },
 ): Promise<number> {
+  // --out is checked now; the directory is made only once every fold is fitted, so a fit
+  // that fails (a budget below the ladder screening) leaves no empty run directory.
   const claim = outDirClaim('calibrate-cv', flagString(ctx, 'out'));
-  const dir = claim();
   const bar = progress(ctx.io, 'calibrate --cv');
   const started = Date.now();
   const n = table.points.length;
@@ -403,6 +404,7 @@ async function runCv(
     start: flagString(ctx, 'preset') ?? copySweepModel.defaultPreset ?? NO_PRESET,
     params: { sets: flagList(ctx, 'set') },
   });
+  const dir = claim();
   writeSummary(dir, env);
   ctx.io.out(cvTable(result).join('\n'));
   const report = await writeReport([dir], undefined, { charts: cvCharts });
