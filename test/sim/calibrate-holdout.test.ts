@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaults } from '../../lib/config/schema';
+import { cvCharts, cvHeldOutErrorSpec } from '../../reports/charts/cv-heldout-error';
 import { calibrate, evaluate, evaluateSeeds, findings } from '../../sim/experiments/calibrate';
 import { crossValidate, cvEnvelope, cvTable } from '../../sim/experiments/cv';
 import type { TargetTable } from '../../sim/experiments/target-table';
@@ -119,5 +120,46 @@ describe('findings', () => {
     const bad = [m(5, 3, 10, 1), m(0, 2, 8, 2), m(1, 0, 5, 2), m(0, 0, 4, 3), m(0, 0, 30, 3)];
     expect(Object.values(findings(bad))).toEqual([false, false, false, false]);
     expect(findings(good.slice(0, 4))).toEqual({});
+  });
+});
+
+describe('the held-out error chart', () => {
+  it('draws each held-out figure against the +-10% band and only for a calibrate-cv run', () => {
+    const r = {
+      folds: [
+        {
+          label: 'A',
+          heldOut: (['p50', 'p90', 'p99'] as const).map((figure, i) => ({
+            label: 'A',
+            figure,
+            targetS: 100,
+            simulatedS: 100 + 6 * i,
+            relativeError: 0.06 * i,
+          })),
+          findings: {},
+          fitScore: 0,
+          fitRms: 0,
+          fitMax: 0,
+          ladder: [2],
+          fitted: {},
+          evaluations: 1,
+          wallMs: 1,
+        },
+      ],
+      seeds: [1],
+      maxEvaluations: 1,
+    };
+    const env = cvEnvelope(r, table(), { seed: 1, wallMs: 1, start: 'none', params: {} });
+    const spec = cvHeldOutErrorSpec(env) as {
+      layer: Array<{ data: { values: Array<Record<string, unknown>> } }>;
+    };
+    expect(spec.layer[0]?.data.values).toEqual([{ lo: -10, hi: 10 }]);
+    expect(spec.layer[2]?.data.values.map((v) => [v.figure, v.status])).toEqual([
+      ['P50', 'within band'],
+      ['P90', 'within band'],
+      ['P99', 'outside band'],
+    ]);
+    expect(cvCharts(env).map((c) => c.id)).toEqual(['cv-heldout-error']);
+    expect(cvCharts({ ...env, name: 'copy-sweep' })).toEqual([]);
   });
 });
