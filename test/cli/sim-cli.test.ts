@@ -204,6 +204,91 @@ describe('stampede sim calibrate', () => {
     expect(r.out).toMatch(/storage\.ceilingBps = /);
   });
 
+  // A two-configuration sweep of a small storm: each evaluation is quick.
+  const two = [...small, '--set', 'sweep.copies=2,6', '--set', 'storage.backends=16'];
+
+  it('--holdout fits without a row and prints its errors apart; --seeds averages over seeds', async () => {
+    const target = targetTable(['A', 'B']);
+    const r = await cli(
+      'calibrate',
+      '--target',
+      target,
+      '--iterations',
+      '3',
+      '--seeds',
+      '2',
+      '--holdout',
+      'B',
+      ...two,
+    );
+    expect(r.err).not.toMatch(/unexpected/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/seeds 1, 2; simulated = mean over seeds/);
+    expect(r.out).toMatch(/held out \(not fitted\): B/);
+    // The in-sample table lists only A; the held-out table only B.
+    const [inSample, heldOut] = r.out.split('held out (not fitted)');
+    expect(inSample).toMatch(/^A\s+p99\s+50/m);
+    expect(inSample).not.toMatch(/^B\s+p\d\d/m);
+    expect(heldOut).toMatch(/^B\s+p50\s+40\s+\d+\s+-?\d+\.\d%/m);
+  });
+
+  it('--cv writes a calibrate-cv envelope (one point per held-out row) and a report with the held-out chart', async () => {
+    const target = targetTable(['A', 'B']);
+    const out = join(tmp(), 'cv');
+    const r = await cli(
+      'calibrate',
+      '--target',
+      target,
+      '--cv',
+      '--iterations',
+      '2',
+      '--seeds',
+      '1',
+      '--out',
+      out,
+      ...two,
+    );
+    expect(r.err).not.toMatch(/unexpected/);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/2 fits/);
+    expect(r.out).toMatch(/^held out\s+P50 err\s+P90 err\s+P99 err/m);
+    expect(r.out).toMatch(/held-out figures within \+-10%: \d\/6; folds keeping every finding: 2\/2/);
+    const env = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Envelope;
+    expect([env.kind, env.name]).toEqual(['sim', 'calibrate-cv']);
+    expect(env.points.map((p) => p.label)).toEqual(['A', 'B']);
+    expect(Object.keys(env.points[0]?.metrics.heldOutError as object)).toEqual(['p50', 'p90', 'p99']);
+    expect(env.params.seeds).toEqual([1]);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/Held-out error per configuration/);
+  });
+
+  it('bad --holdout, --seeds and --cv input exits 2 naming the flag', async () => {
+    const target = targetTable(['A', 'B']);
+    const one = targetTable(['A']);
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['--target', target, '--holdout', 'C', ...two],
+        /--holdout: expected labels of the target table \(A, B\).*"C"/,
+      ],
+      [['--target', target, '--holdout', 'A,B', ...two], /--holdout: expected at least one row/],
+      [['--target', target, '--seeds', '0', ...two], /--seeds: expected an integer >= 1/],
+      [['--target', target, '--seeds', 'two', ...two], /--seeds: expected an integer/],
+      [
+        ['--target', one, '--cv', '--set', 'sweep.copies=2', ...small],
+        /--cv: expected a target table of at least 2 rows/,
+      ],
+      [['--target', target, '--cv', '--holdout', 'A', ...two], /--holdout: expected not with --cv/],
+      [['--target', target, '--cv', '--write-preset', 'x', ...two], /--write-preset: expected not with --cv/],
+      [['--target', target, '--out', tmp(), ...two], /--out: expected only with --cv/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli('calibrate', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err, args.join(' ')).toMatch(message);
+      expect(r.err).not.toMatch(/ {4}at /);
+    }
+  });
+
   it('rejects a target table that repeats a label (residuals are matched by label)', async () => {
     const target = targetTable(['Baseline', 'Low', 'Low', 'Higher', 'Very high']);
     const r = await cli('calibrate', '--target', target, '--iterations', '6', ...small);

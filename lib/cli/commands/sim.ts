@@ -7,13 +7,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import { cvCharts } from '../../../reports/charts/cv-heldout-error';
 import { writeReport } from '../../../reports/index';
-import { calibrate, FREE_PARAMS, LADDERS } from '../../../sim/experiments/calibrate';
+import {
+  type CalibrationResult,
+  calibrate,
+  FINDINGS,
+  FREE_PARAMS,
+  LADDERS,
+} from '../../../sim/experiments/calibrate';
+import { crossValidate, cvEnvelope, cvTable } from '../../../sim/experiments/cv';
 import type { GivenParams, ModelDef } from '../../../sim/experiments/model';
 import { listPresets, loadPreset, NO_PRESET, presetDir, writePreset } from '../../../sim/experiments/presets';
 import { listModels, modelCharts } from '../../../sim/experiments/registry';
 import { simulate } from '../../../sim/experiments/simulate';
-import { PUBLISHED_TABLE, readTargetTable } from '../../../sim/experiments/target-table';
+import { PUBLISHED_TABLE, readTargetTable, type TargetTable } from '../../../sim/experiments/target-table';
 import { copySweepModel } from '../../../sim/models/copy-sweep/plugin';
 import { helpRows, resolve, type Schema } from '../../config/schema';
 import { InputError } from '../../errors';
@@ -166,8 +174,9 @@ ${helpRows(def.schema as Schema).join('\n')}`,
 const calibrateCommand = defineCommand({
   name: 'calibrate',
   summary: "fit the model's free physical parameters to a table of pod-startup percentiles",
-  usage: 'stampede sim calibrate [--target FILE] [--model copy-sweep] [--write-preset NAME] [--iterations N]',
-  help: `Runs the copy sweep repeatedly (same seed each time: common random numbers). Screens the
+  usage:
+    'stampede sim calibrate [--target FILE] [--model copy-sweep] [--write-preset NAME] [--iterations N] [--seeds N] [--holdout LABEL[,LABEL]] [--cv [--out DIR]]',
+  help: `Runs the copy sweep repeatedly (the same seeds each time: common random numbers). Screens the
 candidate copy-count ladders, then moves the free parameters with Nelder-Mead in log space
 to pull every P50/P90/P99 figure of the table within +-4% (plus a small RMS term), with
 penalties for the post's qualitative findings (sim/models/README.md has the exact objective).
@@ -178,12 +187,25 @@ already there is overwritten: pick a new one unless you mean to refit it). Witho
 the fit starts from copy-sweep's default preset. --iterations must cover one
 screening sweep per candidate ladder (${LADDERS.length} for a 5-point table).
 
+--seeds N averages the objective over seeds seed..seed+N-1 (default 4), so a fit is not tuned
+to one placement; --seeds 1 is the single-seed objective. Each evaluation runs N sweeps.
+--holdout LABEL[,LABEL] fits without those rows (their P50/P90/P99 leave the objective; the
+qualitative penalties read simulated metrics only and stay on every configuration) and
+reports the held-out rows' errors separately, in the console and the preset.
+--cv runs leave-one-configuration-out cross-validation: one fit per row, each from the same
+start with that row held out, then a table of held-out errors per row and figure and which
+of the post's findings still hold (${FINDINGS.join('; ')}). It writes a run directory
+(summary.json of kind sim, name calibrate-cv, one point per held-out row, and report.html).
+It is slow: rows x --iterations x --seeds sweeps.
+
 Free parameters: ${FREE_PARAMS.map((p) => p.path).join(', ')}
 Target format: {"source": "...", "points": [{"label": "Baseline", "podStartupS": {"p50": s, "p90": s, "p99": s}}, ...]}
 Default target: ${PUBLISHED_TABLE}
 ${presetsHelp(copySweepModel, '')}
 
   stampede sim calibrate --iterations 200 --write-preset my-fit
+  stampede sim calibrate --holdout Low --iterations 100
+  stampede sim calibrate --cv --iterations 60 --seeds 2
   stampede sim calibrate --target my-sweep.json --preset acr-copies-2026 --write-preset my-cluster`,
   flags: {
     ...paramFlags,
@@ -198,11 +220,29 @@ ${presetsHelp(copySweepModel, '')}
     iterations: {
       type: 'string',
       hint: 'N',
-      description: 'maximum objective evaluations (each = one full sweep)',
+      description: 'maximum objective evaluations (each = one full sweep per seed)',
       default: '150',
     },
+    seeds: {
+      type: 'string',
+      hint: 'N',
+      description: 'average the objective over seeds seed..seed+N-1',
+      default: '4',
+    },
+    holdout: {
+      type: 'string',
+      hint: 'LABEL[,LABEL]',
+      description: 'fit without these rows of the target table and report their errors',
+    },
+    cv: { type: 'boolean', description: 'leave-one-configuration-out cross-validation (one fit per row)' },
+    out: {
+      type: 'string',
+      hint: 'DIR',
+      description:
+        'with --cv: run directory for summary.json and report.html (default runs/calibrate-cv-<time>)',
+    },
   },
-  run(ctx) {
+  async run(ctx) {
     const model = flagString(ctx, 'model') ?? 'copy-sweep';
     if (model !== 'copy-sweep') throw new InputError('--model', '"copy-sweep"', model);
     const target = flagString(ctx, 'target');
@@ -210,6 +250,12 @@ ${presetsHelp(copySweepModel, '')}
     const iterations = flagInt(ctx, 'iterations', 150);
     if (iterations < 1) throw new InputError('--iterations', 'an integer >= 1', iterations);
     const seed = parseSeed(ctx);
+    const seedCount = flagInt(ctx, 'seeds', 4);
+    if (seedCount < 1 || seed + seedCount - 1 > 0xffffffff)
+      throw new InputError('--seeds', 'an integer >= 1 (with --seed, seeds up to 4294967295)', seedCount);
+    const seeds = Array.from({ length: seedCount }, (_, i) => seed + i);
+    const holdout = parseHoldout(flagString(ctx, 'holdout'), table);
+    const cv = ctx.flags.cv === true;
     const presetName = flagString(ctx, 'write-preset');
     // Checked before the fit, not after it: "none" is --preset's word for no preset.
     if (presetName !== undefined && (!/^[a-z0-9][a-z0-9-]*$/.test(presetName) || presetName === NO_PRESET))
@@ -218,11 +264,31 @@ ${presetsHelp(copySweepModel, '')}
         `a kebab-case name (a-z, 0-9, -), not "${NO_PRESET}"`,
         presetName,
       );
+    if (cv) {
+      if (holdout.length > 0)
+        throw new InputError('--holdout', 'not with --cv (it holds out each row in turn)', holdout.join(','));
+      if (presetName !== undefined)
+        throw new InputError('--write-preset', 'not with --cv (it fits one preset per row)', presetName);
+      if (table.points.length < 2)
+        throw new InputError(
+          '--cv',
+          'a target table of at least 2 rows (one to hold out, one to fit)',
+          table.points.length,
+        );
+    } else if (flagString(ctx, 'out') !== undefined)
+      throw new InputError(
+        '--out',
+        'only with --cv (a plain fit writes a preset, not a run directory)',
+        flagString(ctx, 'out'),
+      );
     const base = resolve(copySweepModel.schema, layersFor(ctx, copySweepModel), flagList(ctx, 'set'));
+    if (cv) return runCv(ctx, base, table, { seed, seeds, iterations });
     const bar = progress(ctx.io, 'calibrate');
     const started = Date.now();
     const result = calibrate(base, table, {
       seed,
+      seeds,
+      holdout,
       maxEvaluations: iterations,
       onProgress: (n, best) => bar.update(n, iterations, `best score ${best.toFixed(4)}`),
     });
@@ -236,8 +302,9 @@ ${presetsHelp(copySweepModel, '')}
         `${r.label.padEnd(10)}  ${r.figure.padEnd(6)}  ${String(r.targetS).padStart(6)}  ${r.simulatedS.toFixed(0).padStart(9)}  ${(100 * r.relativeError).toFixed(1).padStart(5)}%`,
       );
     lines.push(
-      `rms ${(100 * result.evaluation.rms).toFixed(2)}%, max ${(100 * result.evaluation.max).toFixed(2)}%`,
+      `rms ${(100 * result.evaluation.rms).toFixed(2)}%, max ${(100 * result.evaluation.max).toFixed(2)}%${seeds.length > 1 ? ` (seeds ${seeds.join(', ')}; simulated = mean over seeds)` : ''}`,
     );
+    lines.push(...heldOutLines(result));
     for (const [k, v] of Object.entries(result.evaluation.penalties))
       lines.push(`penalty: ${k} (+${v.toFixed(3)})`);
     lines.push('fitted:');
@@ -252,7 +319,7 @@ ${presetsHelp(copySweepModel, '')}
         {
           name: presetName,
           description: `Free parameters fitted by 'stampede sim calibrate' to ${table.source}`,
-          command: `stampede sim calibrate${target === undefined ? '' : ` --target ${target}`}${flagString(ctx, 'preset') ? ` --preset ${flagString(ctx, 'preset')}` : ''}${setFlags} --seed ${seed} --iterations ${iterations} --write-preset ${presetName}`,
+          command: `stampede sim calibrate${target === undefined ? '' : ` --target ${target}`}${flagString(ctx, 'preset') ? ` --preset ${flagString(ctx, 'preset')}` : ''}${setFlags} --seed ${seed} --seeds ${seedCount}${holdout.length > 0 ? ` --holdout ${holdout.join(',')}` : ''} --iterations ${iterations} --write-preset ${presetName}`,
           source: table.source,
           target: table.points,
           params: nest(result.fitted),
@@ -262,6 +329,9 @@ ${presetsHelp(copySweepModel, '')}
             maxRelativeError: result.evaluation.max,
             penalties: result.evaluation.penalties,
             residuals: result.evaluation.residuals,
+            seeds,
+            ...(holdout.length > 0 && { holdout, heldOut: result.heldOut }),
+            findings: result.findings,
           },
           optimizer: {
             ...result.optimizer,
@@ -281,6 +351,76 @@ ${presetsHelp(copySweepModel, '')}
     return 0;
   },
 });
+
+/** --holdout: comma-separated labels of the target table, not all of them. */
+function parseHoldout(raw: string | undefined, table: TargetTable): string[] {
+  if (raw === undefined) return [];
+  const labels = table.points.map((p) => p.label);
+  const held = raw.split(',').map((l) => l.trim());
+  for (const l of held)
+    if (!labels.includes(l))
+      throw new InputError('--holdout', `labels of the target table (${labels.join(', ')})`, l);
+  if (new Set(held).size >= labels.length)
+    throw new InputError('--holdout', 'at least one row of the target table left to fit', raw);
+  return [...new Set(held)];
+}
+
+/** The held-out rows' residuals and the findings, after the in-sample table. */
+function heldOutLines(r: CalibrationResult): string[] {
+  const lines: string[] = [];
+  if (r.heldOut.length > 0) {
+    lines.push(
+      `held out (not fitted): ${r.holdout.join(', ')}`,
+      'label       figure  target  predicted  error',
+    );
+    for (const h of r.heldOut)
+      lines.push(
+        `${h.label.padEnd(10)}  ${h.figure.padEnd(6)}  ${String(h.targetS).padStart(6)}  ${h.simulatedS.toFixed(0).padStart(9)}  ${(100 * h.relativeError).toFixed(1).padStart(5)}%`,
+      );
+  }
+  for (const [k, v] of Object.entries(r.findings)) lines.push(`finding: ${k}: ${v ? 'holds' : 'BROKEN'}`);
+  return lines;
+}
+
+/** --cv: one fit per row, the held-out table in the console, an envelope and report in a run dir. */
+async function runCv(
+  ctx: Ctx,
+  base: ReturnType<typeof resolve>,
+  table: TargetTable,
+  o: { seed: number; seeds: number[]; iterations: number },
+): Promise<number> {
+  // --out is checked now; the directory is made only once every fold is fitted, so a fit
+  // that fails (a budget below the ladder screening) leaves no empty run directory.
+  const claim = outDirClaim('calibrate-cv', flagString(ctx, 'out'));
+  const bar = progress(ctx.io, 'calibrate --cv');
+  const started = Date.now();
+  const n = table.points.length;
+  const result = crossValidate(base as Parameters<typeof crossValidate>[0], table, {
+    seed: o.seed,
+    seeds: o.seeds,
+    maxEvaluations: o.iterations,
+    onProgress: (fold, folds, label, evals, best) =>
+      bar.update(
+        fold * o.iterations + evals,
+        folds * o.iterations,
+        `fold ${fold + 1}/${folds} (${label} held out)${Number.isFinite(best) ? ` best ${best.toFixed(4)}` : ''}`,
+      ),
+  });
+  const wallMs = Date.now() - started;
+  bar.done(`${n} fits, ${(wallMs / 1000).toFixed(0)} s`);
+  const env = cvEnvelope(result, table, {
+    seed: o.seed,
+    wallMs,
+    start: flagString(ctx, 'preset') ?? copySweepModel.defaultPreset ?? NO_PRESET,
+    params: { sets: flagList(ctx, 'set') },
+  });
+  const dir = claim();
+  writeSummary(dir, env);
+  ctx.io.out(cvTable(result).join('\n'));
+  const report = await writeReport([dir], undefined, { charts: cvCharts });
+  ctx.io.out(`run: ${dir}\nreport: ${report}`);
+  return 0;
+}
 
 function nest(flat: Record<string, unknown>): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
