@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock, settle } from '../../lib/clock';
+import { FakeClock } from '../../lib/clock';
 import { Pacer, perfTime, until } from '../../lib/lab/replication/pacer';
 
 /** Starts `take`s, records when each resolves (clock ms) and the reservation end it returns. */

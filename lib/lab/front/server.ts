@@ -4,9 +4,11 @@
  * flow, throttles per replica, redirects blob GETs to a storage copy with a signed URL,
  * proxies everything else to the region's registry, and serves deep health.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { Agent, Pool } from 'undici';
+import type { Clock } from '../../clock';
 import { RunError } from '../../errors';
 import type { AuthService } from '../auth';
 import { activeBackends, type Component, type LabState } from '../state';
@@ -22,6 +24,8 @@ import { RequestBucket } from './rate-limit';
 import { actionFor, matchV2 } from './routes';
 
 export interface FrontDeps {
+  /** Time for the request bucket and the health monitor; default the system clock. */
+  clock?: Clock;
   registryUrl: string;
   auth: AuthService;
   backends: BackendHandle[];
@@ -58,6 +62,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
   const limiter = new RequestBucket(
     () => state.config.regions.requestsPerS,
     () => state.config.regions.burst,
+    deps.clock,
   );
   let rr = 0;
 
@@ -95,6 +100,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     signer: deps.signer,
     dispatcher: probeAgent,
     onTick: () => report(),
+    clock: deps.clock,
   });
 
   const report = () => {

@@ -7,8 +7,10 @@
  * in order, and a replicated write older than what the target already has is skipped, so the
  * last push wins everywhere. Once content lands, an ACR-shaped webhook is posted.
  */
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Clock as LabClock } from '../../clock';
 import { RunError, StampedeError } from '../../errors';
 import { type Component, faultsOf, type LabState } from '../state';
 import { regionalHost } from '../topology';
@@ -32,6 +34,8 @@ export interface ReplicatorHandle extends Component {
 }
 
 export interface ReplicatorDeps {
+  /** Time for the bandwidth pacer; default the system clock. */
+  clock?: LabClock;
   registries: Record<string, { url: string; root: string }>;
   /** ACR-style webhook receiver; overrides `replication.webhookUrl`. */
   webhookUrl?: string;
@@ -127,7 +131,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
       url: reg.url.replace(/\/+$/, ''),
       queue: [],
       inFlight: new Set(),
-      pacer: new Pacer(() => cfg().bandwidthBps),
+      pacer: new Pacer(() => cfg().bandwidthBps, deps.clock),
       wakeAt: Number.POSITIVE_INFINITY,
       holdings: await Holdings.scan(reg.root),
       tagClock: new Map(),
