@@ -51,7 +51,10 @@ function expectLag(s: number): void {
  */
 function expectLagBetween(fromSentS: number, fromPushedS: number): void {
   expect(fromSentS).toBeGreaterThanOrEqual(EXPECTED_S * 0.95);
-  expect(fromPushedS).toBeLessThanOrEqual(EXPECTED_S * 1.25);
+  // "Not much late" with a bound a loaded machine cannot break: the pacer's arithmetic is
+  // checked exactly on a fake clock (test/lab-logic/pacer.test.ts), the measured lag is a
+  // figure in bench/lab-timing.ts.
+  expect(fromPushedS).toBeLessThanOrEqual(EXPECTED_S * 3);
 }
 
 beforeAll(async () => {
@@ -114,7 +117,7 @@ describe('replication lag', () => {
     expectLagBetween(firstFromSent, first);
     // Queued behind the first (in parallel the gap would be the push gap, ~0.1 s).
     expect(gap).toBeGreaterThanOrEqual(transfer * 0.8);
-    expect(gap).toBeLessThanOrEqual(transfer * 1.5);
+    expect(gap).toBeLessThanOrEqual(transfer * 4);
     // The replicator records the landing right after its tag PUT returns, which the poller may beat.
     for (let i = 0; i < 40 && repl.status().regions.westus?.lagS.count !== 3; i++) await sleep(25);
     expect(repl.status().regions.westus?.lagS.count).toBe(3);
