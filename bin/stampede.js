@@ -22,9 +22,12 @@ async function loadMain() {
       await buildCli();
       return (await import(BUNDLE)).main;
     } catch (e) {
-      process.stderr.write(
-        `stampede: bundle build failed, running the sources through tsx: ${e.message.split('\n')[0]}\n`,
-      );
+      // esbuild's own message starts "Build failed with 1 error:"; name the first error.
+      const first = e.errors?.[0];
+      const why = first
+        ? `${first.location ? `${first.location.file}:${first.location.line}: ` : ''}${first.text}`
+        : e.message.split('\n')[0];
+      process.stderr.write(`stampede: bundle build failed (${why}); running the sources through tsx\n`);
     }
   }
   const { register } = await import('tsx/esm/api');
