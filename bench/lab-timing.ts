@@ -128,5 +128,7 @@ async function replicationLag(): Promise<void> {
 
 const load = (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`lab-timing: ${repeats} repeats; load average ${load}`);
-await storageCeiling();
+// Replication first: the region fixture installs a global undici dispatcher that the plain
+// fetch of the replication pushes cannot use afterwards (one process, both fixtures).
 await replicationLag();
+await storageCeiling();
