@@ -16,7 +16,6 @@
 import { blobUrlPath, placement } from '../lib/lab/storage';
 import { randomLayer } from '../lib/oci/digest';
 import { pushImage } from '../lib/oci/push';
-import { curlGet, startRegionFixture } from '../test/lab/helpers/region-fixture';
 import { startReplicationFixture } from '../test/lab/helpers/replication-fixture';
 
 const repeats = Number(process.argv[2] ?? 3);
@@ -30,6 +29,9 @@ const fmt = (xs: number[], digits: number) =>
   `${xs.map((x) => x.toFixed(digits)).join(', ')} (median ${median(xs).toFixed(digits)})`;
 
 async function storageCeiling(): Promise<void> {
+  // Imported here: the region fixture sets a global undici dispatcher when loaded, which the
+  // replication pushes' plain fetch cannot use (one process, both fixtures).
+  const { curlGet, startRegionFixture } = await import('../test/lab/helpers/region-fixture');
   const CEILING = 20_000_000;
   const FLOOR = 2_000_000;
   const SIZE = 6 * 1024 * 1024;
@@ -128,7 +130,5 @@ async function replicationLag(): Promise<void> {
 
 const load = (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 console.log(`lab-timing: ${repeats} repeats; load average ${load}`);
-// Replication first: the region fixture installs a global undici dispatcher that the plain
-// fetch of the replication pushes cannot use afterwards (one process, both fixtures).
 await replicationLag();
 await storageCeiling();
