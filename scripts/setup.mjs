@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Idempotent set-up, run by `npm test`, `npm run demo` and `npm run setup`: npm packages,
-// the Debian packages the lab and tests use, and k6 built from source at a pinned version.
+// Idempotent set-up, run by `npm test`, `npm run demo` and `npm run setup`: npm packages, the
+// CLI bundle, the Debian packages the lab and tests use, and k6 built from source at a pinned version.
 // Every step first checks whether it is already done, so a re-run takes about a second.
 // Plain JavaScript with no dependencies: it runs before node_modules exists.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -28,11 +28,21 @@ function npmPackages() {
   const lock = join(root, 'package-lock.json');
   const stale = !existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs;
   if (!stale) return;
-  // `npm install`, not `npm ci`: npm 11 leaves some other-platform optional packages
-  // (biome's) out of the lock file it writes, and `npm ci` then refuses the lock as out of
-  // sync. `npm install` installs the locked versions all the same.
-  log('installing npm packages (npm install)');
-  run('npm', ['install', '--no-audit', '--no-fund']);
+  // `npm ci`: exactly the locked versions, and it never rewrites the tracked lock file (so
+  // set-up leaves `git status` clean). The lock holds every platform's optional packages
+  // (biome's, esbuild's), as `npm install --package-lock-only` writes them; if package.json
+  // and the lock disagree, npm ci stops and says so: run `npm install` and commit the lock.
+  log('installing npm packages (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+/** The CLI bundle dist/stampede.mjs (scripts/build-cli.mjs), when missing or older than a source. */
+async function cliBundle() {
+  const { buildCli, bundleStaleness } = await import('./build-cli.mjs');
+  const why = bundleStaleness();
+  if (!why) return;
+  log(`building the CLI bundle dist/stampede.mjs (${why})`);
+  await buildCli();
 }
 
 function aptPackages() {
@@ -63,5 +73,6 @@ function k6() {
 }
 
 npmPackages();
+await cliBundle();
 aptPackages();
 k6();

@@ -5,9 +5,11 @@
  * (a registry process that died shows as crashed) and the fault/storage operations the API
  * exposes. Secrets are made here per start and handed to components, never logged.
  */
+
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Clock } from '../clock';
 import { InputError, RunError } from '../errors';
 import { type AuthService, createAuth } from './auth';
 import { PID_DIR } from './cleanup';
@@ -77,6 +79,8 @@ export interface Lab {
 }
 
 export interface StartLabOptions {
+  /** The lab's clock (rate limits, egress, pacing, health, DNS monitor); default the system clock. */
+  clock?: Clock;
   netns: boolean;
   /** Overrides lab.octet (tests). */
   octet?: number;
@@ -188,7 +192,12 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
       const list: BackendHandle[] = [];
       const storageTls = cfg.storage.tls ? storageCert(labCa, region) : undefined;
       for (const addr of region.backends) {
-        const b = await startBackend(state, addr, { registryRoot: reg.root, signer, tls: storageTls });
+        const b = await startBackend(state, addr, {
+          registryRoot: reg.root,
+          signer,
+          tls: storageTls,
+          clock: opts.clock,
+        });
         list.push(b);
         started.push(b);
       }
@@ -201,6 +210,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
         backends: list,
         signer,
         tls: frontCert(labCa, region, cfg.registry.names, topo.domain),
+        clock: opts.clock,
       });
       fronts[region.name] = front;
       started.push(front);
@@ -212,6 +222,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
       registries: Object.fromEntries(
         Object.entries(registries).map(([name, r]) => [name, { url: r.url, root: r.root }]),
       ),
+      clock: opts.clock,
     });
     started.push(replicator);
     for (const region of topo.regions)
@@ -222,7 +233,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
     if (!state.components.has('replicator')) health('replicator', true, 'running');
 
     log(`starting DNS on ${topo.dnsIp}:${topo.dnsPort}`);
-    const dns = await startDns(state);
+    const dns = await startDns(state, { clock: opts.clock });
     started.push(dns);
     if (!state.components.has('dns')) health('dns', true, `serving ${topo.dnsIp}:${topo.dnsPort}`);
 

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Io, runCommand } from '../../lib/cli/command';
 import { demoCommand } from '../../lib/cli/commands/demo';
-import { K6_BIN } from '../../lib/k6/run';
 import type { Envelope } from '../../lib/results/envelope';
+import { K6, prerequisites, ROOT } from '../helpers/prereq';
 
-const canRun = process.getuid?.() === 0 && existsSync(K6_BIN);
+const canRun = prerequisites('stampede demo', [ROOT, K6]);
 const home = mkdtempSync(join(tmpdir(), 'stampede-demo-'));
 
 afterAll(() => rmSync(home, { recursive: true, force: true }));

@@ -7,7 +7,7 @@
  * own Node code (real @azure/identity + the token flow) and cross-checked with skopeo.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,13 +17,14 @@ import { labCommand } from '../../lib/cli/commands/lab';
 import { resolve as resolveParams } from '../../lib/config/schema';
 import { bundleScenario, REPO_ROOT } from '../../lib/k6/bundle';
 import { collectMetrics, isPoint, type K6Point } from '../../lib/k6/collect';
-import { K6_BIN, type K6RunResult, runK6 } from '../../lib/k6/run';
+import { type K6RunResult, runK6 } from '../../lib/k6/run';
 import { coldPullSchema } from '../../lib/k6/scenarios';
 import { readIdentityRecord } from '../../lib/lab/identity';
 import { type LabClient, labClient, labSocketPath } from '../../lib/lab/lab-client';
 import { nsExec } from '../../lib/lab/netns';
 import type { Topology } from '../../lib/lab/topology';
 import { readNdjson } from '../../lib/results/ndjson';
+import { K6, prerequisites, ROOT, SKOPEO } from '../helpers/prereq';
 import { labUpArgs } from './helpers/lab-up';
 
 const run = promisify(execFile);
@@ -31,7 +32,7 @@ const LAB = 'k6e2e';
 const IMAGE = 'e2e/app:v1';
 const LAYERS = [1 << 20, 2 << 20, (3 << 20) + 12345];
 const VUS = 3;
-const canRun = process.getuid?.() === 0 && existsSync(K6_BIN) && existsSync('/usr/bin/skopeo');
+const canRun = prerequisites('k6 cold pull through the lab', [ROOT, K6, SKOPEO]);
 
 let home: string;
 let work: string;

@@ -13,10 +13,10 @@ import { type Io, runCommand } from '../../lib/cli/command';
 import { labCommand } from '../../lib/cli/commands/lab';
 import { runScenarioCommand } from '../../lib/cli/commands/run';
 import { REPO_ROOT } from '../../lib/k6/bundle';
-import { K6_BIN } from '../../lib/k6/run';
 import { readIdentityRecord } from '../../lib/lab/identity';
 import { labClient, labSocketPath } from '../../lib/lab/lab-client';
 import type { Envelope } from '../../lib/results/envelope';
+import { K6, prerequisites, ROOT } from '../helpers/prereq';
 import { labUpArgs } from './helpers/lab-up';
 
 const LAB = 'k6run';
@@ -26,7 +26,7 @@ const FOREIGN = {
   STAMPEDE_USERNAME: 'user-for-myreg',
   STAMPEDE_PASSWORD: 'password-for-myreg',
 };
-const canRun = process.getuid?.() === 0 && existsSync(K6_BIN);
+const canRun = prerequisites('stampede run cold-pull --target lab', [ROOT, K6]);
 let home: string;
 let out: string;
 let code: number;

@@ -16,7 +16,8 @@ import {
   killedK6RunDir,
   writeRunDir,
 } from '../fixtures/reports/envelopes';
-import { type Browser, chromiumAvailable, launchChromium } from './helpers/chromium';
+import { chromiumPrereq, prerequisites } from '../helpers/prereq';
+import { type Browser, CHROMIUM, launchChromium } from './helpers/chromium';
 
 interface ChartCheck {
   id: string;
@@ -32,11 +33,9 @@ const CHECK_CHARTS = `(() => [...document.querySelectorAll('.vis')].map((el) => 
 }))()`;
 
 const base = mkdtempSync(join(tmpdir(), 'stampede-report-e2e-'));
-const available = chromiumAvailable();
-if (!available)
-  console.warn('skipping report rendering: /usr/bin/chromium not found (apt-get install chromium)');
+const available = prerequisites('report rendering in Chromium', [chromiumPrereq(CHROMIUM)]);
 
-describe.skipIf(!available)('report renders in Chromium', () => {
+describe.runIf(available)('report renders in Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
     browser = await launchChromium();

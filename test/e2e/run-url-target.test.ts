@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../lib/k6/bundle';
-import { K6_BIN } from '../../lib/k6/run';
 import type { Envelope } from '../../lib/results/envelope';
+import { K6, prerequisites } from '../helpers/prereq';
 
 const work = mkdtempSync(join(tmpdir(), 'stampede-url-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -38,7 +38,9 @@ function stampede(...argv: string[]): Promise<{ code: number | null; err: string
   return new Promise((res) => child.once('close', (code) => res({ code, err })));
 }
 
-describe.runIf(existsSync(K6_BIN))('stampede run cold-pull against a registry that does not answer', () => {
+const canRun = prerequisites('stampede run against a URL target', [K6]);
+
+describe.runIf(canRun)('stampede run cold-pull against a registry that does not answer', () => {
   it('two runs started together: a run dir each, the connection error named, the envelope kept', async () => {
     const target = `http://127.0.0.1:${await closedPort()}`;
     const argv = ['run', 'cold-pull', '--target', target, '--set', 'vus=1', '--set', 'iterations=1'];

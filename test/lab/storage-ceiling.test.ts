@@ -57,18 +57,23 @@ describe('egress ceiling and ServerBusy throttling', () => {
     return (n * SIZE) / ((end - start) / 1000);
   };
 
-  it('a saturated backend delivers its ceiling within ±10%', async () => {
+  // The exact rate is the byte bucket's logic, checked on a fake clock
+  // (test/lab-logic/byte-bucket.test.ts); the measured rate through real sockets is a
+  // figure in bench/lab-timing.ts. Here, with bounds a loaded machine cannot break: every
+  // byte arrives and the ceiling is never exceeded by much (a 1 s catch-up after a stall
+  // may lift a 2.5 s window's average, hence 1.5x).
+  it('a saturated backend delivers every byte and no more than its ceiling', async () => {
     const t0 = Date.now();
     const rate = await burst(8);
-    expect(rate).toBeGreaterThan(CEILING * 0.9);
-    expect(rate).toBeLessThan(CEILING * 1.1);
+    expect(rate).toBeGreaterThan(0);
+    expect(rate).toBeLessThan(CEILING * 1.5);
     const st = handle().stats();
-    expect(st.peakEgressBps).toBeGreaterThan(CEILING * 0.9);
-    expect(st.peakEgressBps).toBeLessThan(CEILING * 1.1);
+    expect(st.peakEgressBps).toBeGreaterThan(0);
+    expect(st.peakEgressBps).toBeLessThan(CEILING * 1.5);
     expect(st.throttled).toBe(0);
     // A run asks for the peak since its own start: the burst's since before it, none after.
     const end = Date.now();
-    expect(handle().stats(t0).peakEgressBps).toBeGreaterThan(CEILING * 0.9);
+    expect(handle().stats(t0).peakEgressBps).toBeGreaterThan(0);
     expect(handle().stats(t0).peakEgressBps).toBeLessThanOrEqual(st.peakEgressBps);
     await new Promise((r) => setTimeout(r, 2100));
     // The 100 ms slot a start falls in counts whole (a short run may live inside one), so
@@ -104,15 +109,15 @@ describe('egress ceiling and ServerBusy throttling', () => {
   });
 
   it('the ceiling changes at runtime without a restart', async () => {
-    // Low enough that the burst lasts ~3 s, so a stall of a loaded machine (a few hundred ms
-    // of curl not being scheduled) stays inside the ±10 % band, and high enough that three
-    // streams are not refused (6 MB/s / 3 = FLOOR).
+    // 6 MB/s, high enough that three streams are not refused (6 MB/s / 3 = FLOOR). Under
+    // 1.5x of it is under half the old 20 MB/s ceiling: the change applied. (The rate
+    // itself: bench/lab-timing.ts.)
     const lowered = 3 * FLOOR;
     lab.state.storage.ceilingBps = lowered;
     try {
       const rate = await burst(3);
-      expect(rate).toBeGreaterThan(lowered * 0.9);
-      expect(rate).toBeLessThan(lowered * 1.1);
+      expect(rate).toBeGreaterThan(0);
+      expect(rate).toBeLessThan(lowered * 1.5);
     } finally {
       lab.state.storage.ceilingBps = CEILING;
     }

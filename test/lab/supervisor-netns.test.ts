@@ -18,6 +18,7 @@ import {
   teardownNamespace,
 } from '../../lib/lab/netns';
 import { topology } from '../../lib/lab/topology';
+import { prerequisites, ROOT } from '../helpers/prereq';
 
 const NAME = `supns-${process.pid}`;
 const HOME = `/tmp/stampede-supns-${process.pid}`;
@@ -45,7 +46,7 @@ describe('netns decision', () => {
   });
 });
 
-describe.runIf(isRoot)('the lab namespace', () => {
+describe.runIf(prerequisites('the lab namespace', [ROOT]))('the lab namespace', () => {
   it('has lo up, routes all of 127/8 locally, and its own resolv.conf and hosts', () => {
     setupNamespace(topo);
     expect(namespaceExists(topo.namespace)).toBe(true);

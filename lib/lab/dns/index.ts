@@ -4,6 +4,7 @@
  * global name. See routing.ts for what is answered and monitor.ts for how health is
  * decided; wire.ts is the codec and server.ts the transport.
  */
+import { type Clock, systemClock } from '../../clock';
 import type { Component, LabState } from '../state';
 import { type EndpointHealth, httpDeepHealthProbe, type ProbeFn, startMonitor } from './monitor';
 import {
@@ -38,6 +39,8 @@ export { defaultLatencyOrder } from './routing';
 export * as wire from './wire';
 
 export interface DnsDeps {
+  /** Time for the Traffic Manager monitor and dns-flap phases; default the system clock. */
+  clock?: Clock;
   /** Endpoint health probe; default: GET /_health/deep on the region's front (200 = healthy). */
   probe?: ProbeFn;
   /** Latency order of regions for a client; default: regions.clientRegion first, then config order. */
@@ -107,8 +110,9 @@ export async function startDns(state: LabState, deps: DnsDeps = {}): Promise<Dns
   const setComponent = (ok: boolean, detail: string) =>
     state.components.set('dns', { ok, detail, since: Date.now() });
 
+  const clock = deps.clock ?? systemClock;
   const probe = deps.probe ?? httpDeepHealthProbe(state);
-  const monitor = startMonitor(state, probe, () => setComponent(true, describe()));
+  const monitor = startMonitor(state, probe, () => setComponent(true, describe()), clock);
 
   const route = (registry: string, client: ClientInfo | undefined) =>
     routeGlobal({
@@ -116,7 +120,7 @@ export async function startDns(state: LabState, deps: DnsDeps = {}): Promise<Dns
       registry,
       degraded: monitor.degraded,
       order: latencyOrder(state, client),
-      now: Date.now(),
+      now: clock.now(),
     });
 
   function describe(): string {

@@ -13,6 +13,7 @@
  * flight and every probe is bounded by the timeout. All timers are unref'd.
  */
 import { request } from 'node:http';
+import { type Clock, type ClockTimer, systemClock } from '../../clock';
 import type { LabState } from '../state';
 import type { RegionAddr } from '../topology';
 import { regionalHost } from '../topology';
@@ -103,25 +104,26 @@ export function startMonitor(
   state: LabState,
   probe: ProbeFn,
   onChange: (e: EndpointHealth) => void = () => {},
+  clock: Clock = systemClock,
 ): Monitor {
   const cfg = state.config.dns;
   const intervalMs = cfg.probeIntervalS * 1000;
   const timeoutMs = cfg.probeTimeoutS * 1000;
   const tolerated = cfg.toleratedFailures;
-  const loops: Array<{ health: EndpointHealth; timer?: NodeJS.Timeout; inFlight: boolean }> = [];
+  const loops: Array<{ health: EndpointHealth; timer?: ClockTimer; inFlight: boolean }> = [];
   let stopped = false;
 
   const runOne = async (loop: (typeof loops)[number], region: RegionAddr): Promise<void> => {
     const h = loop.health;
     loop.inFlight = true;
-    const t0 = Date.now();
+    const t0 = clock.now();
     let ok = false;
     let detail = '';
-    let guard: NodeJS.Timeout | undefined;
+    let guard: ClockTimer | undefined;
     try {
       // The probe enforces its own timeout; this guard bounds an injected one too.
       const timedOut = new Promise<boolean>((resolve) => {
-        guard = setTimeout(() => {
+        guard = clock.setTimeout(() => {
           detail = `timeout after ${timeoutMs} ms`;
           resolve(false);
         }, timeoutMs + 50);
@@ -133,11 +135,11 @@ export function startMonitor(
       ok = false;
       detail = err instanceof Error ? err.message : String(err);
     } finally {
-      clearTimeout(guard);
+      clock.clearTimeout(guard);
       loop.inFlight = false;
     }
     if (stopped) return;
-    const at = Date.now();
+    const at = clock.now();
     h.probes++;
     h.lastProbe = { at, ok, ms: at - t0, detail: ok ? 'ok' : detail };
     const before = h.status;
@@ -161,7 +163,7 @@ export function startMonitor(
     }
   };
 
-  const start = Date.now();
+  const start = clock.now();
   for (const reg of state.config.registry.names)
     for (const region of state.topology.regions) {
       const loop: (typeof loops)[number] = {
@@ -188,7 +190,7 @@ export function startMonitor(
         else void runOne(loop, region);
         slot++;
         // Fixed rate against the start time, so slow probes don't drift the schedule.
-        loop.timer = setTimeout(tick, Math.max(0, start + slot * intervalMs - Date.now()));
+        loop.timer = clock.setTimeout(tick, Math.max(0, start + slot * intervalMs - clock.now()));
         loop.timer.unref();
       };
       tick();
@@ -202,7 +204,7 @@ export function startMonitor(
       ),
     stop() {
       stopped = true;
-      for (const l of loops) clearTimeout(l.timer);
+      for (const l of loops) clock.clearTimeout(l.timer);
       (probe as Partial<{ abortAll(): void }>).abortAll?.();
     },
   };

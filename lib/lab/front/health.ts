@@ -11,6 +11,7 @@
  *   "monitor unavailable", preserving plain latency routing instead of a false failover.
  */
 import { type Dispatcher, request } from 'undici';
+import { type Clock, type ClockTimer, systemClock } from '../../clock';
 import type { AuthService } from '../auth';
 import { activeBackends, type LabState } from '../state';
 import { type BackendHandle, HEALTH_PATH, homeBackends, storageScheme, type UrlSigner } from '../storage';
@@ -50,13 +51,18 @@ export function startHealthMonitor(
     signer: UrlSigner;
     dispatcher: Dispatcher;
     onTick?: () => void;
+    /** Default the system clock; tests drive the loop and the sustain window on a FakeClock. */
+    clock?: Clock;
+    /** The checks of one tick, name -> [ok, detail]; default the HTTP probes below (tests inject). */
+    check?: () => Promise<Array<[string, boolean, string]>>;
   },
 ): HealthMonitor {
+  const clock = deps.clock ?? systemClock;
   const results = new Map<string, DependencyHealth>();
   let lastTick = 0;
   let broken: string | null = null;
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: ClockTimer | undefined;
   const intervalMs = () => state.config.health.checkIntervalS * 1000;
 
   const httpOk = async (url: string, method: 'GET' | 'HEAD', host?: string): Promise<[boolean, string]> => {
@@ -81,8 +87,7 @@ export function startHealthMonitor(
     results.set(name, { name, ok, detail, failingSince: ok ? null : (prev?.failingSince ?? now) });
   };
 
-  const tick = async () => {
-    if (frontFaults(state, region.name).monitorCrashed) throw new Error('health monitor crashed');
+  const httpChecks = () => {
     const checks: Array<Promise<[string, boolean, string]>> = [
       httpOk(`${deps.registryUrl}/v2/`, 'GET').then(([ok, d]) => ['registry', ok, d]),
       deps.auth.probe().then(({ ok, detail }) => ['auth', ok, detail] as [string, boolean, string]),
@@ -95,8 +100,13 @@ export function startHealthMonitor(
         ).then(([ok, d]) => [`storage:${b.addr.id}`, ok, d] as [string, boolean, string]);
       }),
     ];
-    const done = await Promise.all(checks);
-    const now = Date.now();
+    return Promise.all(checks);
+  };
+
+  const tick = async () => {
+    if (frontFaults(state, region.name).monitorCrashed) throw new Error('health monitor crashed');
+    const done = await (deps.check ?? httpChecks)();
+    const now = clock.now();
     for (const [name, ok, detail] of done) record(name, ok, detail, now);
     lastTick = now;
   };
@@ -113,7 +123,7 @@ export function startHealthMonitor(
     }
     deps.onTick?.();
     if (!stopped) {
-      timer = setTimeout(loop, intervalMs());
+      timer = clock.setTimeout(loop, intervalMs());
       timer.unref();
     }
   };
@@ -121,7 +131,7 @@ export function startHealthMonitor(
 
   return {
     evaluate(reg) {
-      const now = Date.now();
+      const now = clock.now();
       const base = { registry: reg, region: region.name };
       const stale = now - lastTick > 3 * intervalMs() + PROBE_TIMEOUT_MS * 2;
       if (broken || lastTick === 0 || stale)
@@ -159,7 +169,7 @@ export function startHealthMonitor(
     },
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      if (timer) clock.clearTimeout(timer);
     },
   };
 }

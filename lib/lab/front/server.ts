@@ -4,9 +4,11 @@
  * flow, throttles per replica, redirects blob GETs to a storage copy with a signed URL,
  * proxies everything else to the region's registry, and serves deep health.
  */
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { Agent, Pool } from 'undici';
+import type { Clock } from '../../clock';
 import { RunError } from '../../errors';
 import { type AuthService, challengeScope } from '../auth';
 import { activeBackends, type Component, type LabState } from '../state';
@@ -25,6 +27,8 @@ import { actionFor, matchV2 } from './routes';
 const REPO_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 export interface FrontDeps {
+  /** Time for the request bucket and the health monitor; default the system clock. */
+  clock?: Clock;
   registryUrl: string;
   auth: AuthService;
   backends: BackendHandle[];
@@ -61,6 +65,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
   const limiter = new RequestBucket(
     () => state.config.regions.requestsPerS,
     () => state.config.regions.burst,
+    deps.clock,
   );
   let rr = 0;
 
@@ -98,6 +103,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     signer: deps.signer,
     dispatcher: probeAgent,
     onTick: () => report(),
+    clock: deps.clock,
   });
 
   const report = () => {

@@ -8,6 +8,8 @@
  * says its last byte arrived. A stream that falls more than SLACK_MS behind (the machine is
  * slower than the configured link) cannot bank that time for later chunks.
  */
+import { type Clock, sleep as clockSleep, systemClock } from '../../clock';
+
 const LEAD_MS = 200;
 const SLACK_MS = 1000;
 const HANDOFF_MS = 300;
@@ -15,15 +17,19 @@ const HANDOFF_MS = 300;
 export class Pacer {
   private next = 0;
   private active = 0;
-  constructor(private readonly rate: () => number) {}
+  constructor(
+    private readonly rate: () => number,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /**
-   * A transfer starts: an idle link starts its clock at `at` (performance.now() ms; default
-   * now, later if the transfer was started ahead of its due time), so idle time earns no credit.
+   * A transfer starts: an idle link starts its clock at `at` (the clock's monotonic ms;
+   * default now, later if the transfer was started ahead of its due time), so idle time
+   * earns no credit.
    */
-  begin(at = performance.now()): void {
+  begin(at = this.clock.monotonic()): void {
     if (this.active++ > 0) return;
-    const now = performance.now();
+    const now = this.clock.monotonic();
     // A queued transfer taking over from one that just finished continues the link's clock
     // (the handoff's HTTP overhead is not link time); after a real idle spell it starts fresh.
     this.next = Math.max(at, now - this.next <= HANDOFF_MS ? this.next : now);
@@ -33,38 +39,28 @@ export class Pacer {
     this.active = Math.max(0, this.active - 1);
   }
 
-  /** Reserves link time for `bytes`; resolves near the reservation's end, returns that end (performance.now() ms). */
+  /** Reserves link time for `bytes`; resolves near the reservation's end, returns that end (monotonic ms). */
   async take(bytes: number, signal?: AbortSignal): Promise<number> {
     const bps = this.rate();
-    const now = performance.now();
+    const now = this.clock.monotonic();
     if (bps <= 0 || bytes <= 0) return now;
     this.next = Math.max(this.next, now - SLACK_MS) + (bytes / bps) * 1000;
     const end = this.next;
-    if (end - LEAD_MS - now >= 1) await sleep(end - LEAD_MS - now, signal);
+    if (end - LEAD_MS - now >= 1) await clockSleep(this.clock, end - LEAD_MS - now, signal);
     return end;
   }
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export function sleep(ms: number, signal?: AbortSignal, clock: Clock = systemClock): Promise<void> {
+  return clockSleep(clock, ms, signal);
 }
 
-/** Waits until performance.now() reaches `t`. */
-export async function until(t: number, signal?: AbortSignal): Promise<void> {
-  const ms = t - performance.now();
-  if (ms >= 1) await sleep(ms, signal);
+/** Waits until the clock's monotonic ms reach `t`. */
+export async function until(t: number, signal?: AbortSignal, clock: Clock = systemClock): Promise<void> {
+  const ms = t - clock.monotonic();
+  if (ms >= 1) await clockSleep(clock, ms, signal);
 }
 
-/** Epoch ms (Date.now()) -> performance.now() ms. */
-export const perfTime = (epochMs: number) => performance.now() + (epochMs - Date.now());
+/** Epoch ms (now()) -> the clock's monotonic ms. */
+export const perfTime = (epochMs: number, clock: Clock = systemClock) =>
+  clock.monotonic() + (epochMs - clock.now());

@@ -7,8 +7,10 @@
  * in order, and a replicated write older than what the target already has is skipped, so the
  * last push wins everywhere. Once content lands, an ACR-shaped webhook is posted.
  */
+
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type ClockTimer, type Clock as LabClock, systemClock } from '../../clock';
 import { RunError, StampedeError } from '../../errors';
 import { type Component, faultsOf, type LabState } from '../state';
 import { regionalHost } from '../topology';
@@ -32,6 +34,8 @@ export interface ReplicatorHandle extends Component {
 }
 
 export interface ReplicatorDeps {
+  /** Time for the bandwidth pacer; default the system clock. */
+  clock?: LabClock;
   registries: Record<string, { url: string; root: string }>;
   /** ACR-style webhook receiver; overrides `replication.webhookUrl`. */
   webhookUrl?: string;
@@ -87,7 +91,7 @@ interface RegionState {
   queue: WorkItem[];
   inFlight: Set<WorkItem>;
   pacer: Pacer;
-  timer?: NodeJS.Timeout;
+  timer?: ClockTimer;
   wakeAt: number;
   holdings: Holdings;
   /** repo:tag -> last write applied here (local push or replicated). */
@@ -114,6 +118,8 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
   const webhookUrl = deps.webhookUrl || state.config.replication.webhookUrl || null;
   const registries = state.config.registry.names;
   const stop = new AbortController();
+  // Due times, back-off and lag records read this clock; the pacers too (one clock per lab).
+  const clock = deps.clock ?? systemClock;
   let stopped = false;
   let seq = 0;
   const running = new Set<Promise<void>>();
@@ -127,7 +133,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
       url: reg.url.replace(/\/+$/, ''),
       queue: [],
       inFlight: new Set(),
-      pacer: new Pacer(() => cfg().bandwidthBps),
+      pacer: new Pacer(() => cfg().bandwidthBps, clock),
       wakeAt: Number.POSITIVE_INFINITY,
       holdings: await Holdings.scan(reg.root),
       tagClock: new Map(),
@@ -241,7 +247,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
 
   const pump = (rs: RegionState) => {
     if (stopped) return;
-    const now = Date.now();
+    const now = clock.now();
     let wake = Number.POSITIVE_INFINITY;
     const paused = pausedInto(rs.name);
     const extra = extraLagMs(rs.name);
@@ -264,10 +270,10 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
       track(run(rs, it, it.at + it.delayMs + extra));
     }
     if (wake !== rs.wakeAt) {
-      clearTimeout(rs.timer);
+      clock.clearTimeout(rs.timer);
       rs.wakeAt = wake;
       if (Number.isFinite(wake))
-        rs.timer = setTimeout(
+        rs.timer = clock.setTimeout(
           () => {
             rs.wakeAt = Number.POSITIVE_INFINITY;
             pump(rs);
@@ -285,7 +291,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     } catch (e) {
       if (stopped) return;
       it.attempts++;
-      it.failingSince ??= Date.now();
+      it.failingSince ??= clock.now();
       error(rs, e);
       if (it.attempts >= MAX_ATTEMPTS) {
         rs.counters.failedIn++;
@@ -297,7 +303,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
           ),
         );
       } else {
-        it.notBefore = Date.now() + Math.min(250 * 2 ** (it.attempts - 1), 5000);
+        it.notBefore = clock.now() + Math.min(250 * 2 ** (it.attempts - 1), 5000);
         it.moved = 0;
         insert(rs, it);
       }
@@ -316,7 +322,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     }
     // The content is published when the link model says its last byte arrived (real bytes
     // run slightly ahead of it): blobs, then the manifest by digest, then the tag.
-    const duePerf = perfTime(dueAt);
+    const duePerf = perfTime(dueAt, clock);
     let modelEnd = duePerf;
     const ctx = {
       src: src.url,
@@ -329,7 +335,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
         it.moved += n;
       },
       // Nothing is pullable (by digest or tag) before the modelled landing time.
-      beforePublish: () => until(modelEnd, stop.signal),
+      beforePublish: () => until(modelEnd, stop.signal, clock),
     };
     rs.pacer.begin(duePerf);
     let copied: Awaited<ReturnType<typeof copyManifest>>;
@@ -355,7 +361,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
         const write = { landed: Number.POSITIVE_INFINITY, at: it.at };
         if (!it.repair) rs.tagWrites.set(tkey, write);
         await putManifest(rs.url, it.repo, it.tag, copied.manifest, stop.signal);
-        write.landed = Date.now();
+        write.landed = clock.now();
         rs.tagClock.set(tkey, Math.max(it.at, rs.tagClock.get(tkey) ?? 0));
         rs.holdings.put(it.repo, it.digest, it.tag);
         tag = it.tag;
@@ -384,7 +390,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     action: 'push' | 'delete',
     manifest: { tag?: string; mediaType?: string; size?: number } = {},
   ): number => {
-    const landed = Date.now();
+    const landed = clock.now();
     const lagS = (landed - it.at) / 1000;
     record(
       rs,
@@ -407,7 +413,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
 
   const replicateDelete = async (rs: RegionState, it: WorkItem, dueAt: number) => {
     const dkey = `${it.repo}@${it.digest}`;
-    await until(perfTime(dueAt), stop.signal);
+    await until(perfTime(dueAt, clock), stop.signal, clock);
     const later = rs.digestClock.get(dkey);
     if (later && later.op === 'push' && later.at > it.at) {
       rs.counters.staleSkipped++;
@@ -560,7 +566,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
       if (size <= MAX_BODY) chunks.push(c);
     });
     req.on('end', () => {
-      const receivedAt = Date.now();
+      const receivedAt = clock.now();
       // Always 200: distribution retries a refused envelope forever and blocks the
       // endpoint's queue behind it, so a bad one is recorded and dropped.
       res.writeHead(200).end();
@@ -612,7 +618,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
 
   // ---- health and fault polling ----
   const health = () => {
-    const now = Date.now();
+    const now = clock.now();
     let stuck = 0;
     let backlog = 0;
     for (const rs of regions.values()) {
@@ -692,7 +698,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
       if (stopped) return;
       stopped = true;
       clearInterval(ticker);
-      for (const rs of regions.values()) clearTimeout(rs.timer);
+      for (const rs of regions.values()) clock.clearTimeout(rs.timer);
       stop.abort(new RunError('REPLICATION_STOPPED', 'replicator stopped'));
       await Promise.all(
         servers.map(

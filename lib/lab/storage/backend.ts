@@ -19,6 +19,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { pipeline, Transform } from 'node:stream';
+import { type Clock, systemClock } from '../../clock';
 import { RunError } from '../../errors';
 import { blobDataPath } from '../registry-process';
 import { activeBackends, type Component, type LabState } from '../state';
@@ -50,6 +51,8 @@ export interface BackendHandle extends Component {
 }
 
 export interface BackendDeps {
+  /** Time for the egress ceiling and meter; default the system clock. */
+  clock?: Clock;
   registryRoot: string;
   signer: UrlSigner;
   /** Certificate (lab CA) to serve HTTPS with (storage.tls); absent: plain HTTP. */
@@ -96,8 +99,9 @@ export async function startBackend(
 ): Promise<BackendHandle> {
   const name = `storage:${addr.id}`;
   const directReadBytes = deps.tls ? 64 * 1024 : 1024 * 1024;
-  const bucket = new ByteBucket(() => effectiveCeiling(state, addr));
-  const meter = new EgressMeter();
+  const clock = deps.clock ?? systemClock;
+  const bucket = new ByteBucket(() => effectiveCeiling(state, addr), clock);
+  const meter = new EgressMeter(() => clock.now());
   const fds = new FdCache();
   const counters = { throttled: 0, active: 0, requests: 0 };
   const peers = state.topology.regions.find((r) => r.name === addr.region)?.backends ?? [addr];

@@ -8,18 +8,25 @@
  * balance may save up to 1 s, so time the event loop lost to a stall (a loaded machine)
  * is paid back to the waiting streams instead of lowering the delivered ceiling.
  */
+import { type Clock, type ClockTimer, systemClock } from '../../clock';
+
 const BURST_S = 0.05;
 const CATCH_UP_S = 1;
 const MIN_BURST = 64 * 1024;
 
 export class ByteBucket {
   private tokens = 0;
-  private last = performance.now();
+  private last: number;
   private readonly queue: Array<{ n: number; go: () => void }> = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
 
   /** rate() is read on every take, so a runtime change of the ceiling applies at once; <= 0 = unlimited. */
-  constructor(private readonly rate: () => number) {}
+  constructor(
+    private readonly rate: () => number,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.last = clock.monotonic();
+  }
 
   get waiting(): number {
     return this.queue.length;
@@ -43,13 +50,13 @@ export class ByteBucket {
   }
 
   close(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.queue.length = 0;
   }
 
   private refill(r: number): void {
-    const t = performance.now();
+    const t = this.clock.monotonic();
     const cap = Math.max(r * (this.queue.length ? CATCH_UP_S : BURST_S), MIN_BURST);
     this.tokens = Math.min(this.tokens + ((t - this.last) / 1000) * r, cap);
     this.last = t;
@@ -63,7 +70,7 @@ export class ByteBucket {
   private schedule(r: number): void {
     if (this.timer) return;
     const waitMs = this.tokens > 0 ? 0 : ((1 - this.tokens) / r) * 1000;
-    this.timer = setTimeout(
+    this.timer = this.clock.setTimeout(
       () => {
         this.timer = undefined;
         const rate = this.rate();

@@ -1,0 +1,123 @@
+/**
+ * The prebuilt CLI bundle (scripts/build-cli.mjs): it builds, `--help` of every command is
+ * the same from the bundle as from the sources, a command's output is the same, and the
+ * staleness check sees a changed or deleted input.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Io, runCommand } from '../../lib/cli/command';
+import { rootCommand } from '../../lib/cli/main';
+import { BUNDLE, buildCli, bundleStaleness, INPUTS } from '../../scripts/build-cli.mjs';
+
+const BIN = fileURLToPath(new URL('../../bin/stampede.js', import.meta.url));
+
+/** The bundle as a whole process, as a user runs it. */
+function bundled(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, STAMPEDE_FROM_SOURCE: '' },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** The sources, in this process (a tsx process per case took 5-10 s on the loaded machine). */
+async function fromSources(...args: string[]) {
+  let out = '';
+  let err = '';
+  // As processIo writes: a newline unless the text ends with one.
+  const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
+  const io: Io = { out: (t) => (out += line(t)), err: (t) => (err += line(t)), tty: false };
+  const code = await runCommand(rootCommand, args, io);
+  return { code, out, err };
+}
+
+describe('the CLI bundle', () => {
+  beforeAll(async () => {
+    await buildCli();
+  }, 120_000);
+
+  it('is fresh right after a build and lists only source files as inputs', () => {
+    expect(bundleStaleness()).toBeUndefined();
+    const { inputs } = JSON.parse(readFileSync(INPUTS, 'utf8')) as { inputs: string[] };
+    expect(inputs).toContain('lib/cli/main.ts');
+    expect(
+      inputs.filter((p) => p.startsWith('node_modules/') && p !== 'node_modules/.package-lock.json'),
+    ).toEqual([]);
+    // Heavy packages are loaded on first use, not at start.
+    const text = readFileSync(BUNDLE, 'utf8');
+    expect(text).not.toMatch(/from\s*"(@azure\/identity|undici|esbuild)"/);
+  });
+
+  it.each(['', 'sim', 'sim cold-pull', 'sim copy-sweep', 'lab', 'lab up', 'run', 'report', 'demo'])(
+    "'stampede %s --help' is the same from the bundle and from the sources",
+    async (command) => {
+      const cmd = command.split(' ').filter(Boolean);
+      const b = bundled(...cmd, '--help');
+      const s = await fromSources(...cmd, '--help');
+      expect(b.code, b.err).toBe(0);
+      expect(s.code).toBe(0);
+      expect(b.err).toBe('');
+      expect(b.out).toBe(s.out);
+      expect(b.out).toMatch(/^stampede/);
+    },
+  );
+
+  it('a bad flag fails the same way (exit 2, the same message) from both', async () => {
+    const b = bundled('sim', 'cold-pull', '--set', 'workload.nodes=-1');
+    const s = await fromSources('sim', 'cold-pull', '--set', 'workload.nodes=-1');
+    expect(b.code).toBe(2);
+    expect(s.code).toBe(2);
+    expect(b.err).toBe(s.err);
+    expect(b.err).toMatch(/workload\.nodes/);
+  });
+
+  it('falls back to the sources through tsx when asked (STAMPEDE_FROM_SOURCE=1)', () => {
+    const r = spawnSync(process.execPath, [BIN, '--help'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, STAMPEDE_FROM_SOURCE: '1' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(bundled('--help').out);
+  });
+});
+
+describe('bundleStaleness', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stampede-bundle-'));
+    mkdirSync(join(dir, 'lib'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const write = (startedMs: number, inputs: string[]) => {
+    writeFileSync(join(dir, 'b.mjs'), '');
+    writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ startedMs, inputs }));
+  };
+  const check = () => bundleStaleness(join(dir, 'b.mjs'), join(dir, 'inputs.json'), dir);
+  const setMtime = (rel: string, ms: number) => utimesSync(join(dir, rel), ms / 1000, ms / 1000);
+
+  it('is missing without a bundle or an inputs list', () => {
+    expect(bundleStaleness(join(dir, 'none.mjs'), join(dir, 'none.json'), dir)).toBe('missing');
+  });
+
+  it('is fresh when every input is older than the build start, stale when one is newer or gone', () => {
+    writeFileSync(join(dir, 'lib/a.ts'), '');
+    writeFileSync(join(dir, 'lib/b.ts'), '');
+    setMtime('lib/a.ts', 1_000_000);
+    setMtime('lib/b.ts', 1_000_000);
+    write(2_000_000, ['lib/a.ts', 'lib/b.ts']);
+    expect(check()).toBeUndefined();
+    // Saved while the build ran (after it started): stale, though older than the bundle file.
+    setMtime('lib/b.ts', 2_000_001);
+    expect(check()).toBe('stale: lib/b.ts changed');
+    setMtime('lib/b.ts', 1_000_000);
+    rmSync(join(dir, 'lib/a.ts'));
+    expect(check()).toBe('stale: lib/a.ts is gone');
+  });
+});
