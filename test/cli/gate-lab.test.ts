@@ -14,19 +14,16 @@ import { type Io, runCommand } from '../../lib/cli/command';
 import { gateCommand } from '../../lib/cli/commands/gate';
 import { labCommand } from '../../lib/cli/commands/lab';
 import { runScenarioCommand } from '../../lib/cli/commands/run';
-import { K6_BIN } from '../../lib/k6/run';
 import type { Envelope } from '../../lib/results/envelope';
 import { decideGate } from '../../lib/results/gate/decide';
 import { defaultRules } from '../../lib/results/gate/rules';
 import { readNdjson } from '../../lib/results/ndjson';
 import { createRng } from '../../sim/kernel/rng';
 import { labUpArgs } from '../e2e/helpers/lab-up';
+import { K6, prerequisites, ROOT } from '../helpers/prereq';
 
 const LAB = 'gatelab';
-const canRun = process.getuid?.() === 0 && existsSync(K6_BIN);
-// Under CI a missing prerequisite fails, never skips.
-if (!canRun && process.env.CI === 'true')
-  throw new Error(`gate-lab needs root and k6 at ${K6_BIN}: this CI machine has ${canRun ? '' : 'not '}both`);
+const canRun = prerequisites('stampede gate on two lab runs', [ROOT, K6]);
 
 let home: string;
 const runs: string[] = [];

@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
 import { gateCommand } from '../../lib/cli/commands/gate';
 import { simCommand } from '../../lib/cli/commands/sim';
-import { type Browser, CHROMIUM, chromiumAvailable, launchChromium } from '../e2e/helpers/chromium';
+import { type Browser, CHROMIUM, launchChromium } from '../e2e/helpers/chromium';
+import { chromiumPrereq, prerequisites } from '../helpers/prereq';
 
-const available = chromiumAvailable();
+const available = prerequisites('the gate page in Chromium', [chromiumPrereq(CHROMIUM)]);
 if (!available && process.env.CI === 'true') throw new Error(`gate-render needs Chromium at ${CHROMIUM}`);
 
 const root = defineCommand({

@@ -8,7 +8,7 @@
  *   - bench/k6/lab-capacity.ts downloads the same blobs, and its raw output keeps no
  *     signature (issue 12 item 15: it used to tag requests with their full URL).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,15 +16,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve as resolveParams } from '../../lib/config/schema';
 import { bundleScenario, REPO_ROOT } from '../../lib/k6/bundle';
 import { collectMetrics } from '../../lib/k6/collect';
-import { K6_BIN, runK6 } from '../../lib/k6/run';
+import { runK6 } from '../../lib/k6/run';
 import { coldPullSchema } from '../../lib/k6/scenarios';
-import { REGISTRY_BIN, type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
+import { type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
 import { pushImage } from '../../lib/oci/push';
 import { readNdjson } from '../../lib/results/ndjson';
+import { K6, prerequisites, REGISTRY } from '../helpers/prereq';
 
 const SIG = 'sv=2024-01-01&se=2030&sig=TOPSECRETsignature';
-const canRun = existsSync(K6_BIN) && existsSync(REGISTRY_BIN);
-if (process.env.CI === 'true' && !canRun) throw new Error(`k6 (${K6_BIN}) or ${REGISTRY_BIN} missing`);
+const canRun = prerequisites('bundled k6 scripts against a loopback registry', [K6, REGISTRY]);
 
 let work: string;
 let registry: RegistryProcess;

@@ -12,15 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, runCommand } from '../../lib/cli/command';
 import { runScenarioCommand } from '../../lib/cli/commands/run';
 import { int, str } from '../../lib/config/schema';
-import { K6_BIN } from '../../lib/k6/run';
 import { defineScenario } from '../../lib/k6/scenario';
 import { registerScenario } from '../../lib/k6/scenarios';
-import { REGISTRY_BIN, type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
+import { type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
 import { pushImage } from '../../lib/oci/push';
 import type { Envelope } from '../../lib/results/envelope';
+import { K6, prerequisites, REGISTRY } from '../helpers/prereq';
 
-const canRun = existsSync(K6_BIN) && existsSync(REGISTRY_BIN);
-if (process.env.CI === 'true' && !canRun) throw new Error(`k6 (${K6_BIN}) or ${REGISTRY_BIN} missing`);
+const canRun = prerequisites('a toy scenario through stampede run', [K6, REGISTRY]);
 
 interface ToyParams {
   vus: number;

@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { labProcesses } from '../../lib/lab/cleanup';
 import { registryDir } from '../../lib/lab/lab-registry';
 import { namespaceExists } from '../../lib/lab/netns';
+import { ROOT as AS_ROOT, prerequisites } from '../helpers/prereq';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ENTRY = join(ROOT, 'bin/stampede.js');
@@ -41,7 +42,7 @@ function cli(cwd: string, args: string[], timeoutMs = 150_000): Promise<Run> {
   });
 }
 
-const canRun = process.getuid?.() === 0;
+const canRun = prerequisites('lab names are machine-wide', [AS_ROOT]);
 if (!canRun && process.env.CI === 'true') throw new Error('lab-names e2e needs root (network namespaces)');
 
 afterAll(async () => {

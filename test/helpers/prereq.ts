@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { it } from 'vitest';
 import { K6_BIN } from '../../lib/k6/run';
+import { REGISTRY_BIN } from '../../lib/lab/registry-process';
 
 export interface Prereq {
   /** What is missing, as the message says it ("root", "k6 at .tools/bin/k6"). */
@@ -27,6 +28,12 @@ export const K6: Prereq = {
   name: `k6 at ${K6_BIN}`,
   hint: 'build it with node scripts/setup.mjs, or set STAMPEDE_K6_BIN',
   present: () => existsSync(K6_BIN),
+};
+
+export const REGISTRY: Prereq = {
+  name: `docker-registry at ${REGISTRY_BIN}`,
+  hint: 'apt-get install docker-registry, or set STAMPEDE_REGISTRY_BIN',
+  present: () => existsSync(REGISTRY_BIN),
 };
 
 export const SKOPEO: Prereq = {

@@ -5,16 +5,12 @@
  * test opens its own page (a CDP session attached with flatten: true).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'undici';
 
 export const CHROMIUM = process.env.STAMPEDE_CHROMIUM ?? '/usr/bin/chromium';
-
-export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM);
-}
 
 interface CdpMessage {
   id?: number;
