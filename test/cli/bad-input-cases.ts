@@ -227,4 +227,12 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['demo', 'now'], names: ['now'] },
     { argv: ['demo', '--out', '/proc/nope'], names: ['--out', '/proc/nope'] },
   ],
+  bundle: [
+    { argv: ['bundle'], names: ['<scenario>', 'cold-pull'] },
+    { argv: ['bundle', 'nope'], names: ['<scenario>', '"nope"'] },
+    { argv: ['bundle', 'cold-pull', '--set', 'vus=0'], names: ['vus', '0'] },
+    { argv: ['bundle', 'cold-pull', '--set', 'nodes=3'], names: ['--set nodes'], code: 'UNKNOWN_PARAM' },
+    { argv: ['bundle', 'cold-pull', '--target', 'lab'], names: ['--target', '"lab"'] },
+    { argv: ['bundle', 'cold-pull', '-o', '{dir}/no/x.js'], names: ['--output', 'existing directory'] },
+  ],
 };
