@@ -1,6 +1,7 @@
 /** The `stampede` command tree; each command lives in its own file under commands/. */
 import { defineCommand, runCommand } from './command';
 import { baselineCommand } from './commands/baseline';
+import { bundleCommand } from './commands/bundle';
 import { demoCommand } from './commands/demo';
 import { gateCommand } from './commands/gate';
 import { labCommand } from './commands/lab';
@@ -27,6 +28,7 @@ report for every run.
     demo: demoCommand,
     gate: gateCommand,
     baseline: baselineCommand,
+    bundle: bundleCommand,
   },
 });
 

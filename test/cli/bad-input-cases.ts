@@ -51,6 +51,13 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['sim', 'copy-sweep', '--json'], names: ['--json', 'expected a value'] },
     { argv: ['sim', 'copy-sweep', '--set', 'nope=1'], names: ['nope'], code: 'UNKNOWN_PARAM' },
     { argv: ['sim', 'copy-sweep', '--set', 'workload.nodes=0'], names: ['workload.nodes', '0'] },
+    {
+      argv: ['sim', 'failover', '--set', 'trafficManager.probeIntervalS=0'],
+      names: ['trafficManager.probeIntervalS', '0'],
+    },
+    { argv: ['sim', 'failover', '--set', 'fault.kind=bogus'], names: ['fault.kind', '"bogus"'] },
+    { argv: ['sim', 'replication', '--set', 'strategies=bogus'], names: ['strategies[0]', '"bogus"'] },
+    { argv: ['sim', 'stamps', '--set', 'plan.thresholdPct=200'], names: ['plan.thresholdPct', '200'] },
     { argv: ['sim', 'copy-sweep', '--set', 'workload.nodes=many'], names: ['workload.nodes', 'many'] },
     { argv: ['sim', 'copy-sweep', '--set', 'workload.nodes'], names: ['workload.nodes'] },
     { argv: ['sim', 'copy-sweep', '--preset', 'no-such-preset'], names: ['no-such-preset'] },
@@ -226,5 +233,31 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['demo', '--skip-lab=yes'], names: ['--skip-lab', 'switch'] },
     { argv: ['demo', 'now'], names: ['now'] },
     { argv: ['demo', '--out', '/proc/nope'], names: ['--out', '/proc/nope'] },
+  ],
+  gate: [
+    { argv: ['gate'], names: ['--baseline', 'received nothing'] },
+    {
+      argv: ['gate', '--baseline', '{dir}/none', '--candidate', '{dir}/none'],
+      names: ['--baseline', 'none'],
+    },
+    { argv: ['gate', '--bogus'], names: ['--bogus'], code: 'UNKNOWN_FLAG' },
+    {
+      argv: ['gate', '--baseline', '{dir}', '--candidate', '{dir}', '--rules', '{dir}/r.json'],
+      names: ['rules[0].metric', 'nope.p99'],
+      files: { 'summary.json': envelope({}), 'r.json': '{"rules":[{"metric":"nope.p99"}]}' },
+    },
+  ],
+  baseline: [
+    { argv: ['baseline', 'bogus'], names: ['stampede baseline <command>', '"bogus"'] },
+    { argv: ['baseline', 'save'], names: ['NAME', 'received nothing'] },
+    { argv: ['baseline', 'save', 'Bad Name', '{dir}'], names: ['NAME', '"Bad Name"'] },
+  ],
+  bundle: [
+    { argv: ['bundle'], names: ['<scenario>', 'cold-pull'] },
+    { argv: ['bundle', 'nope'], names: ['<scenario>', '"nope"'] },
+    { argv: ['bundle', 'cold-pull', '--set', 'vus=0'], names: ['vus', '0'] },
+    { argv: ['bundle', 'cold-pull', '--set', 'nodes=3'], names: ['--set nodes'], code: 'UNKNOWN_PARAM' },
+    { argv: ['bundle', 'cold-pull', '--target', 'lab'], names: ['--target', '"lab"'] },
+    { argv: ['bundle', 'cold-pull', '-o', '{dir}/no/x.js'], names: ['--output', 'existing directory'] },
   ],
 };
