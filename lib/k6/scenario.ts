@@ -9,6 +9,7 @@ import type { Schema } from '../config/schema';
 import type { LabConfig } from '../lab/config';
 import type { Topology } from '../lab/topology';
 import type { Envelope } from '../results/envelope';
+import type { ScenarioPlan } from './plan';
 
 /** The running lab, as the run command knows it. */
 export interface LabInfo {
@@ -66,6 +67,8 @@ export interface ScenarioDef<P = Record<string, unknown>> {
   labOnly?: readonly string[];
   /** Prepares the lab (seeding, credentials). Default: the lab's global name and its puller. */
   prepareLab?(lab: LabInfo, params: P, io: Io): Promise<LabPrep>;
+  /** What a run against a real registry at `base` will send, for its plan (lib/k6/plan.ts). */
+  plan?(params: P, base: string): ScenarioPlan;
   /** What the progress line counts: points of `metric`, out of `total(params)`. */
   progress?: { metric: string; unit: string; total(params: P): number };
   /** The k6 scenario's own time cap, s (the run stops k6 two minutes after it). */

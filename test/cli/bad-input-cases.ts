@@ -175,6 +175,33 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['run', 'cold-pull', '--name', 'Bad!'], names: ['--name', 'Bad!'] },
     { argv: ['run', 'cold-pull', '--json', '/proc/nope/x.json'], names: ['--json', '/proc/nope/x.json'] },
     { argv: ['run', 'cold-pull', '--out'], names: ['--out', 'expected a value'] },
+    {
+      argv: ['run', 'cold-pull', '--target', 'https://x.azurecr.io?api-version=1'],
+      names: ['--target', 'query'],
+      why: 'issue 12 item 2: a query was silently dropped',
+    },
+    { argv: ['run', 'cold-pull', '--target', 'https://x.azurecr.io/#f'], names: ['--target', 'fragment'] },
+    {
+      argv: [
+        'run',
+        'cold-pull',
+        '--target',
+        'https://x.azurecr.io',
+        '--set',
+        'seed=false',
+        '--set',
+        'layers=1Mi',
+      ],
+      names: ['seed, layers', 'lab-only'],
+      code: 'LAB_ONLY_PARAM',
+      why: 'issue 12 item 2: lab-only parameters were ignored for a URL target',
+    },
+    {
+      argv: ['run', 'cold-pull', '--target', 'https://x.azurecr.io'],
+      names: ['--yes', 'plan'],
+      code: 'CONFIRMATION_REQUIRED',
+      why: 'issue 12 item 2: a real registry was loaded with no plan and no confirmation',
+    },
   ],
   report: [
     { argv: ['report'], names: ['<run dir>'] },

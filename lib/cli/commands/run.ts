@@ -14,6 +14,7 @@ import { InputError, RunError } from '../../errors';
 import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
 import { k6Envelope } from '../../k6/collect';
 import { labTarget } from '../../k6/lab-target';
+import { checkLabOnly, confirmPlan, needsPlan, type Prompt, runPlan, stdinPrompt } from '../../k6/plan';
 import { diesWithParent, runK6 } from '../../k6/run';
 import type { LabPrep, ScenarioDef } from '../../k6/scenario';
 import { getScenario, scenarios } from '../../k6/scenarios';
@@ -45,9 +46,15 @@ function target(raw: string | undefined): { kind: 'lab' } | { kind: 'url'; url: 
     (u.protocol !== 'http:' && u.protocol !== 'https:') ||
     u.username ||
     u.password ||
-    u.pathname.length > 1
+    u.pathname.length > 1 ||
+    // `?` and `#` alone leave search and hash empty: look at the text too.
+    /[?#]/.test(raw)
   )
-    throw new InputError('--target', 'lab or http(s)://host[:port] with no path or credentials', raw);
+    throw new InputError(
+      '--target',
+      'lab or http(s)://host[:port] with no path, query, fragment or credentials',
+      raw,
+    );
   return { kind: 'url', url: `${u.protocol}//${u.host}` };
 }
 
@@ -112,6 +119,11 @@ export const runScenarioCommand = defineCommand({
       hint: 'NAME',
       description: 'lab instance name (default: $STAMPEDE_LAB_NAME or "lab")',
     },
+    yes: {
+      type: 'boolean',
+      description:
+        'run against a registry URL that is not loopback or the lab without asking (the plan is printed)',
+    },
     'trust-host': {
       type: 'string',
       multiple: true,
@@ -165,6 +177,15 @@ export const runScenarioCommand = defineCommand({
       labStateDir = topo.stateDir;
     } else {
       base = (tgt as { url: string }).url;
+      // Lab-only parameters, the plan and its yes come before any request and any run dir.
+      checkLabOnly(def, flagList(ctx, 'set'));
+      if (needsPlan(base, await runningLabHosts(labName)))
+        await confirmPlan(
+          runPlan(def, params, base, process.env),
+          ctx.flags.yes === true,
+          planPrompt(ctx.io),
+          (t) => ctx.io.err(t),
+        );
       // Before the run dir is made: credentials refused for this host leave nothing behind.
       const creds = await registryCredentials(base, process.env, {}, fetch, {
         trustHosts,
@@ -266,6 +287,16 @@ export const runScenarioCommand = defineCommand({
     });
   },
 });
+
+/** Where the plan's question is asked; tests replace it (setPlanPrompt). */
+let planPrompt = (io: Ctx['io']): Prompt => stdinPrompt(io.tty);
+export function setPlanPrompt(p: Prompt): () => void {
+  const was = planPrompt;
+  planPrompt = () => p;
+  return () => {
+    planPrompt = was;
+  };
+}
 
 /** Names and addresses of the running lab `name` (none when it is not running). */
 async function runningLabHosts(name: string): Promise<string[]> {

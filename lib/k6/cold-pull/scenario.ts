@@ -5,6 +5,7 @@
 import { prepareLabTarget } from '../lab-target';
 import { defineScenario } from '../scenario';
 import { type ColdPullParams, coldPullSchema } from './params';
+import { coldPullPlan } from './plan';
 
 export const coldPullScenario = defineScenario<ColdPullParams>({
   name: 'cold-pull',
@@ -13,6 +14,7 @@ export const coldPullScenario = defineScenario<ColdPullParams>({
   script: 'cold-pull',
   labOnly: ['layers', 'seed', 'registry', 'endpoint'],
   prepareLab: (lab, p) => prepareLabTarget(lab, p),
+  plan: coldPullPlan,
   progress: { metric: 'pulls', unit: 'pulls', total: (p) => p.vus * p.iterations },
   maxDurationS: (p) => p.maxDurationS,
   verdict(envelope) {
