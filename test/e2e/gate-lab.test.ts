@@ -19,8 +19,8 @@ import { decideGate } from '../../lib/results/gate/decide';
 import { defaultRules } from '../../lib/results/gate/rules';
 import { readNdjson } from '../../lib/results/ndjson';
 import { createRng } from '../../sim/kernel/rng';
-import { labUpArgs } from '../e2e/helpers/lab-up';
 import { K6, prerequisites, ROOT } from '../helpers/prereq';
+import { labUpArgs } from './helpers/lab-up';
 
 const LAB = 'gatelab';
 const canRun = prerequisites('stampede gate on two lab runs', [ROOT, K6]);

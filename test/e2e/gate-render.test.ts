@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
 import { gateCommand } from '../../lib/cli/commands/gate';
 import { simCommand } from '../../lib/cli/commands/sim';
-import { type Browser, CHROMIUM, launchChromium } from '../e2e/helpers/chromium';
 import { chromiumPrereq, prerequisites } from '../helpers/prereq';
+import { type Browser, CHROMIUM, launchChromium } from './helpers/chromium';
 
 const available = prerequisites('the gate page in Chromium', [chromiumPrereq(CHROMIUM)]);
 if (!available && process.env.CI === 'true') throw new Error(`gate-render needs Chromium at ${CHROMIUM}`);
