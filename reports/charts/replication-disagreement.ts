@@ -4,35 +4,16 @@
  * delete mode, how long after the delete a replica still serves the deleted content. Rows
  * come from the summary's `windowCdf` or raw `{kind: 'window', region, windowS}` records.
  */
-import { cdf } from '../../lib/results/stats';
-import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { ownSource, SCHEMA } from './common';
+import { SCHEMA } from './common';
+import { regionCdfRows } from './region-cdf-rows';
 
 export function windowRows(run: ReportRun): Array<{ series: string; value: number; fraction: number }> {
-  const source = `${run.label} (${ownSource(run.envelope.kind)})`;
-  const stored = run.envelope.metrics.windowCdf;
-  let rows: Array<{ region: string; value: number; fraction: number }> = [];
-  if (Array.isArray(stored))
-    rows = stored.filter(
-      (r): r is { region: string; value: number; fraction: number } =>
-        typeof r === 'object' &&
-        r !== null &&
-        typeof r.region === 'string' &&
-        isNum(r.value) &&
-        isNum(r.fraction),
-    );
-  if (rows.length === 0) {
-    const by = new Map<string, number[]>();
-    for (const r of run.raw)
-      if (r.kind === 'window' && typeof r.region === 'string' && isNum(r.windowS)) {
-        const v = by.get(r.region) ?? [];
-        v.push(r.windowS);
-        by.set(r.region, v);
-      }
-    rows = [...by].flatMap(([region, v]) => cdf(v).map((c) => ({ region, ...c })));
-  }
-  return rows.map((r) => ({ series: `${r.region}, ${source}`, value: r.value, fraction: r.fraction }));
+  return regionCdfRows(run, { metric: 'windowCdf', rawKind: 'window', rawField: 'windowS' }).map((r) => ({
+    series: r.series,
+    value: r.value,
+    fraction: r.fraction,
+  }));
 }
 
 export function windowSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {

@@ -4,42 +4,14 @@
  * from the summary's `lagCdf` ([{region, value, fraction}]) when present, else from raw
  * records `{kind: 'lag', region, lagS}` (what the push-pull-race scenario must write too).
  */
-import { cdf } from '../../lib/results/stats';
-import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { ownSource, SCHEMA } from './common';
+import { SCHEMA } from './common';
+import { type RegionCdfRow, regionCdfRows } from './region-cdf-rows';
 
-export interface LagCdfRow {
-  series: string;
-  region: string;
-  value: number;
-  fraction: number;
-}
+export type LagCdfRow = RegionCdfRow;
 
 export function lagCdfChartRows(run: ReportRun): LagCdfRow[] {
-  const source = `${run.label} (${ownSource(run.envelope.kind)})`;
-  const stored = run.envelope.metrics.lagCdf;
-  let rows: Array<{ region: string; value: number; fraction: number }> = [];
-  if (Array.isArray(stored))
-    rows = stored.filter(
-      (r): r is { region: string; value: number; fraction: number } =>
-        typeof r === 'object' &&
-        r !== null &&
-        typeof r.region === 'string' &&
-        isNum(r.value) &&
-        isNum(r.fraction),
-    );
-  if (rows.length === 0) {
-    const by = new Map<string, number[]>();
-    for (const r of run.raw)
-      if (r.kind === 'lag' && typeof r.region === 'string' && isNum(r.lagS)) {
-        const v = by.get(r.region) ?? [];
-        v.push(r.lagS);
-        by.set(r.region, v);
-      }
-    rows = [...by].flatMap(([region, v]) => cdf(v).map((c) => ({ region, ...c })));
-  }
-  return rows.map((r) => ({ series: `${r.region}, ${source}`, ...r }));
+  return regionCdfRows(run, { metric: 'lagCdf', rawKind: 'lag', rawField: 'lagS' });
 }
 
 export function lagCdfSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
