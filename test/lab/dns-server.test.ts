@@ -365,5 +365,7 @@ describe('codec', () => {
     const loop = Buffer.from([0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 1, 0, 1]);
     expect(() => decode(loop)).toThrow(WireError);
     expect(() => decode(Buffer.from([0, 1, 0]))).toThrow(WireError);
+    // A StampedeError with a stable code, like every error of the project.
+    expect(() => decode(loop)).toThrow(expect.objectContaining({ code: 'DNS_MALFORMED', exitCode: 1 }));
   });
 });

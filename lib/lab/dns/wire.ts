@@ -3,6 +3,7 @@
  * authoritative lab server needs. Decoding follows compression pointers (with a loop
  * guard); encoding compresses names against everything already written.
  */
+import { StampedeError } from '../../errors';
 
 export const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, TXT: 16, AAAA: 28, OPT: 41, ANY: 255 } as const;
 export const CLASS_IN = 1;
@@ -61,10 +62,10 @@ export interface Message {
   additionals: ResourceRecord[];
 }
 
-export class WireError extends Error {
+/** A datagram that is not a DNS message: the server answers FORMERR, never crashes. */
+export class WireError extends StampedeError {
   constructor(message: string) {
-    super(`malformed DNS message: ${message}`);
-    this.name = 'WireError';
+    super('DNS_MALFORMED', `malformed DNS message: ${message}`);
   }
 }
 
