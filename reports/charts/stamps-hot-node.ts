@@ -58,49 +58,72 @@ export function stampsHotNodeSpec(
     );
     return hit ? [{ pool: m.pool, window: m.window, minute: hit.minute, cpu: hit.cpu }] : [];
   });
+  // One data set, one panel per pool and window picked out by filters: a facet of layers
+  // with filter transforms drew each pool one row below its label (checked in Chromium).
+  const values = [
+    ...bins.map((b) => ({ kind: 'bin', ...b })),
+    ...marks.map((m) => ({ kind: 'p95', ...m })),
+    ...maxBins.map((m) => ({ kind: 'max', ...m })),
+  ];
+  const only = (kind: string) => ({ filter: { field: 'kind', equal: kind } });
+  const panel = (pool: string, window: string) => ({
+    title: { text: `${pool}, ${window}`, fontSize: 11 },
+    width: 320,
+    height: 110,
+    transform: [
+      {
+        filter: {
+          and: [
+            { field: 'pool', equal: pool },
+            { field: 'window', equal: window },
+          ],
+        },
+      },
+    ],
+    layer: [
+      {
+        transform: [only('bin')],
+        mark: { type: 'line', strokeWidth: 1 },
+        encoding: {
+          x: {
+            field: 'minute',
+            type: 'quantitative',
+            title: 'minute of the peak window',
+            scale: { domain: [0, Math.max(...bins.map((b) => b.minute))] },
+          },
+          y: { field: 'cpu', type: 'quantitative', title: 'CPU %', scale: { domain: [0, 100] } },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            scale: { domain: ['hottest node', 'pool average'], range: [PALETTE[1], PALETTE[0]] },
+            title: null,
+          },
+        },
+      },
+      {
+        transform: [only('p95')],
+        mark: { type: 'rule', color: INK, strokeDash: [4, 3] },
+        encoding: {
+          y: { field: 'hotNodeP95', type: 'quantitative' },
+          tooltip: [{ field: 'hotNodeP95', title: 'hot-node P95 %' }],
+        },
+      },
+      {
+        transform: [only('max')],
+        mark: { type: 'point', shape: 'triangle-up', filled: true, color: ABOVE, size: 60 },
+        encoding: {
+          x: { field: 'minute', type: 'quantitative' },
+          y: { field: 'cpu', type: 'quantitative' },
+          tooltip: [{ field: 'cpu', title: 'Max (single 1-minute sample) %' }],
+        },
+      },
+    ],
+  });
+  const windows = (pool: string) =>
+    ['before', 'after'].filter((w) => bins.some((b) => b.pool === pool && b.window === w));
   return {
     $schema: SCHEMA,
-    data: { values: bins },
-    facet: {
-      row: { field: 'pool', type: 'nominal', sort: pools, title: null },
-      column: { field: 'window', type: 'nominal', sort: ['before', 'after'], title: null },
-    },
-    spec: {
-      width: 320,
-      height: 120,
-      layer: [
-        {
-          mark: { type: 'line', strokeWidth: 1 },
-          encoding: {
-            x: { field: 'minute', type: 'quantitative', title: 'minute of the peak window' },
-            y: { field: 'cpu', type: 'quantitative', title: 'CPU %', scale: { domain: [0, 100] } },
-            color: {
-              field: 'series',
-              type: 'nominal',
-              scale: { range: [PALETTE[1], PALETTE[0]] },
-              title: null,
-            },
-          },
-        },
-        {
-          data: { values: marks },
-          mark: { type: 'rule', color: INK, strokeDash: [4, 3] },
-          encoding: {
-            y: { field: 'hotNodeP95', type: 'quantitative' },
-            tooltip: [{ field: 'hotNodeP95', title: 'hot-node P95 %' }],
-          },
-        },
-        {
-          data: { values: maxBins },
-          mark: { type: 'point', shape: 'triangle-up', filled: true, color: ABOVE, size: 60 },
-          encoding: {
-            x: { field: 'minute', type: 'quantitative' },
-            y: { field: 'cpu', type: 'quantitative' },
-            tooltip: [{ field: 'cpu', title: 'Max (single 1-minute sample) %' }],
-          },
-        },
-      ],
-    },
-    resolve: { scale: { x: 'independent' } },
+    data: { values },
+    vconcat: pools.map((pool) => ({ hconcat: windows(pool).map((w) => panel(pool, w)) })),
   } as VegaLiteSpec;
 }

@@ -81,6 +81,24 @@ describe('stamps plug-in', () => {
       expect(values?.length, chart.id).toBeGreaterThan(0);
       expect(chart.caption({ envelope: env, raw: [], label: 'run' }).length).toBeGreaterThan(0);
     }
+    // The hot-node chart: one panel per pool and window, titled with what its filter picks
+    // (a facet over filtered layers drew each pool a row below its label in Chromium).
+    const hot = stampsModel.charts
+      ?.find((c) => c.id.includes('hot'))
+      ?.build({ envelope: env, raw: raw as Array<Record<string, unknown>>, label: 'run' }) as {
+      vconcat: Array<{
+        hconcat: Array<{
+          title: { text: string };
+          transform: Array<{ filter: { and: Array<{ field: string; equal: string }> } }>;
+        }>;
+      }>;
+    };
+    const panels = hot.vconcat.flatMap((r) => r.hconcat);
+    expect(panels.length).toBeGreaterThanOrEqual(2 * 6);
+    for (const p of panels) {
+      const [pool, window] = p.transform[0]?.filter.and.map((f) => f.equal) ?? [];
+      expect(p.title.text).toBe(`${pool}, ${window}`);
+    }
   }, 300_000);
 
   it('charts return null for a run without stamps data', () => {
