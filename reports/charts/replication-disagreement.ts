@@ -5,8 +5,7 @@
  * come from the summary's `windowCdf` or raw `{kind: 'window', region, windowS}` records.
  */
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { SCHEMA } from './common';
-import { regionCdfRows } from './region-cdf-rows';
+import { regionCdfRows, regionCdfSpec } from './region-cdf';
 
 export function windowRows(run: ReportRun): Array<{ series: string; value: number; fraction: number }> {
   return regionCdfRows(run, { metric: 'windowCdf', rawKind: 'window', rawField: 'windowS' }).map((r) => ({
@@ -17,33 +16,14 @@ export function windowRows(run: ReportRun): Array<{ series: string; value: numbe
 }
 
 export function windowSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
-  const values = runs.flatMap(windowRows);
-  if (values.length === 0) return null;
   const mode = runs[0]?.envelope.metrics.mode;
-  return {
-    $schema: SCHEMA,
-    width: 420,
-    height: 240,
-    data: { values },
-    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
-    encoding: {
-      x: {
-        field: 'value',
-        type: 'quantitative',
-        title:
-          mode === 'delete'
-            ? 'deleted content still pullable (s after the delete)'
-            : 'old digest still resolved (s after the re-push ack)',
-      },
-      y: { field: 'fraction', type: 'quantitative', title: 'fraction of pushes', axis: { format: '%' } },
-      color: { field: 'series', type: 'nominal', title: 'region, run' },
-      tooltip: [
-        { field: 'series', title: 'region, run' },
-        { field: 'value', title: 'window (s)', format: '.2f' },
-        { field: 'fraction', format: '.1%' },
-      ],
-    },
-  } as VegaLiteSpec;
+  return regionCdfSpec(runs.flatMap(windowRows), {
+    x:
+      mode === 'delete'
+        ? 'deleted content still pullable (s after the delete)'
+        : 'old digest still resolved (s after the re-push ack)',
+    value: 'window (s)',
+  });
 }
 
 export const replicationDisagreementChart: ChartEntry<ReportRun> = {

@@ -5,8 +5,7 @@
  * records `{kind: 'lag', region, lagS}` (what the push-pull-race scenario must write too).
  */
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { SCHEMA } from './common';
-import { type RegionCdfRow, regionCdfRows } from './region-cdf-rows';
+import { type RegionCdfRow, regionCdfRows, regionCdfSpec } from './region-cdf';
 
 export type LagCdfRow = RegionCdfRow;
 
@@ -15,25 +14,10 @@ export function lagCdfChartRows(run: ReportRun): LagCdfRow[] {
 }
 
 export function lagCdfSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
-  const values = runs.flatMap(lagCdfChartRows);
-  if (values.length === 0) return null;
-  return {
-    $schema: SCHEMA,
-    width: 420,
-    height: 240,
-    data: { values },
-    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
-    encoding: {
-      x: { field: 'value', type: 'quantitative', title: 'replication lag (s, from the home ack)' },
-      y: { field: 'fraction', type: 'quantitative', title: 'fraction of pushes', axis: { format: '%' } },
-      color: { field: 'series', type: 'nominal', title: 'region, run' },
-      tooltip: [
-        { field: 'series', title: 'region, run' },
-        { field: 'value', title: 'lag (s)', format: '.2f' },
-        { field: 'fraction', format: '.1%' },
-      ],
-    },
-  } as VegaLiteSpec;
+  return regionCdfSpec(runs.flatMap(lagCdfChartRows), {
+    x: 'replication lag (s, from the home ack)',
+    value: 'lag (s)',
+  });
 }
 
 export const replicationLagCdfChart: ChartEntry<ReportRun> = {

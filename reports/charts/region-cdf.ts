@@ -1,13 +1,13 @@
 /**
- * Empirical CDF rows per region for one run, from the summary when it carries them (a
+ * Empirical CDFs per region, one step line per region and run. The rows of one run, from the summary when it carries them (a
  * simulator run's `<key>`: [{region, value, fraction}]) or else from raw records
  * `{kind, region, <field>}` (what a measured run writes). Replication lag and
  * digest-disagreement windows are both read this way, so a lab run overlays its twin.
  */
 import { cdf } from '../../lib/results/stats';
 import { isNum } from '../points';
-import type { ReportRun } from '../types';
-import { ownSource } from './common';
+import type { ReportRun, VegaLiteSpec } from '../types';
+import { ownSource, SCHEMA } from './common';
 
 export interface RegionCdfRow {
   series: string;
@@ -47,4 +47,29 @@ export function regionCdfRows(
     rows = [...by].flatMap(([region, v]) => cdf(v).map((c) => ({ region, ...c })));
   }
   return rows.map((r) => ({ series: `${r.region}, ${source}`, ...r }));
+}
+
+/** The step lines of several runs' rows; null when there are none. */
+export function regionCdfSpec(
+  values: ReadonlyArray<Pick<RegionCdfRow, 'series' | 'value' | 'fraction'>>,
+  titles: { x: string; value: string },
+): VegaLiteSpec | null {
+  if (values.length === 0) return null;
+  return {
+    $schema: SCHEMA,
+    width: 420,
+    height: 240,
+    data: { values: [...values] },
+    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
+    encoding: {
+      x: { field: 'value', type: 'quantitative', title: titles.x },
+      y: { field: 'fraction', type: 'quantitative', title: 'fraction of pushes', axis: { format: '%' } },
+      color: { field: 'series', type: 'nominal', title: 'region, run' },
+      tooltip: [
+        { field: 'series', title: 'region, run' },
+        { field: 'value', title: titles.value, format: '.2f' },
+        { field: 'fraction', format: '.1%' },
+      ],
+    },
+  } as VegaLiteSpec;
 }
