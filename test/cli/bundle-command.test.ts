@@ -10,9 +10,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
+import { defineCommand } from '../../lib/cli/command';
 import { bundleCommand, bundleTarget, shellQuote } from '../../lib/cli/commands/bundle';
 import { REPO_ROOT } from '../../lib/k6/bundle';
+import { type Captured, capture } from '../helpers/cli';
 
 const root = defineCommand({
   name: 'stampede',
@@ -20,13 +21,7 @@ const root = defineCommand({
   subCommands: { bundle: bundleCommand },
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), tty: false };
-  const code = await runCommand(root, ['bundle', ...args], io);
-  return { code, out, err };
-}
+const cli = (...args: string[]): Promise<Captured> => capture(root, ['bundle', ...args]);
 
 const dir = mkdtempSync(join(tmpdir(), 'stampede-bundlecli-'));
 

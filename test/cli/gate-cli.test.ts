@@ -10,10 +10,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
+import { defineCommand } from '../../lib/cli/command';
 import { baselineCommand } from '../../lib/cli/commands/baseline';
 import { gateCommand } from '../../lib/cli/commands/gate';
 import { simCommand } from '../../lib/cli/commands/sim';
+import { type Captured, capture } from '../helpers/cli';
 
 const root = defineCommand({
   name: 'stampede',
@@ -21,13 +22,7 @@ const root = defineCommand({
   subCommands: { sim: simCommand, gate: gateCommand, baseline: baselineCommand },
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), tty: false };
-  const code = await runCommand(root, args, io);
-  return { code, out, err };
-}
+const cli = (...args: string[]): Promise<Captured> => capture(root, args);
 
 const home = mkdtempSync(join(tmpdir(), 'stampede-gatecli-'));
 const store = join(home, 'saved');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
+import { defineCommand } from '../../lib/cli/command';
 import { simCommand } from '../../lib/cli/commands/sim';
 import { defaults } from '../../lib/config/schema';
 import type { Envelope } from '../../lib/results/envelope';
@@ -13,16 +13,11 @@ import { FREE_PARAMS } from '../../sim/experiments/calibrate';
 import { loadPreset } from '../../sim/experiments/presets';
 import { coldPullSchema } from '../../sim/models/cold-pull/params';
 import { copySweepSchema } from '../../sim/models/copy-sweep/params';
+import { type Captured, capture } from '../helpers/cli';
 
 const root = defineCommand({ name: 'stampede', summary: 'test root', subCommands: { sim: simCommand } });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), tty: false };
-  const code = await runCommand(root, ['sim', ...args], io);
-  return { code, out, err };
-}
+const cli = (...args: string[]): Promise<Captured> => capture(root, ['sim', ...args]);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'stampede-sim-'));
 const small = ['--set', 'workload.nodes=60', '--set', 'workload.layerSizesMiB=50,400,120,30'];

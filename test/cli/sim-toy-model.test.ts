@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
+import { defineCommand, runCommand } from '../../lib/cli/command';
 import { reportCommand } from '../../lib/cli/commands/report';
 import { simCommand } from '../../lib/cli/commands/sim';
 import { int, num, numList, strList } from '../../lib/config/schema';
@@ -19,6 +19,7 @@ import { findModel, listModels, modelCharts, registerModel } from '../../sim/exp
 import { checkAxis, runSweep, type SweepAxis, sweepPoint } from '../../sim/experiments/sweep';
 import { sweepChart } from '../../sim/experiments/sweep-chart';
 import { createRng } from '../../sim/kernel';
+import { type Captured, capture } from '../helpers/cli';
 
 const rateAxis = (p: { sweep: { rates: number[]; labels: string[] } }): SweepAxis<number> => ({
   path: 'queue.rate',
@@ -86,13 +87,7 @@ registerModel(toyModel);
 
 const root = defineCommand({ name: 'stampede', summary: 'test root', subCommands: { sim: simCommand } });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), tty: false };
-  const code = await runCommand(root, ['sim', ...args], io);
-  return { code, out, err };
-}
+const cli = (...args: string[]): Promise<Captured> => capture(root, ['sim', ...args]);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'stampede-toy-'));
 
