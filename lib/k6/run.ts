@@ -121,6 +121,10 @@ export async function runK6(o: K6RunOptions): Promise<K6RunResult> {
     cwd: o.runDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own session: a Ctrl-C at the terminal would reach k6 as well as this process, and
+    // k6 takes the second SIGINT (this process's, below) as "abort without a summary". Only
+    // this process signals it; diesWithParent covers this process dying.
+    detached: true,
   });
   const tail: string[] = [];
   const onData = (chunk: Buffer) => {

@@ -5,7 +5,7 @@
  * result envelope (<out>/summary.json, and --json FILE) and the HTML report.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registryCredentials } from '../../acr/registry-credentials';
@@ -18,13 +18,21 @@ import { checkLabOnly, confirmPlan, needsPlan, type Prompt, runPlan, stdinPrompt
 import { diesWithParent, runK6 } from '../../k6/run';
 import type { LabPrep, ScenarioDef } from '../../k6/scenario';
 import { getScenario, scenarios } from '../../k6/scenarios';
-import { asLabRun } from '../../lab/cleanup';
+import { asLabRun, labRuns } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
 import type { BackendStats } from '../../lab/storage';
+import type { Topology } from '../../lab/topology';
 import { readNdjson } from '../../results/ndjson';
-import { checkOutFile, outDirClaim, RunOutputs, writeJsonAtomic, writeSummary } from '../../results/run-dir';
+import {
+  checkOutFile,
+  outDirClaim,
+  RAW,
+  RunOutputs,
+  writeJsonAtomic,
+  writeSummary,
+} from '../../results/run-dir';
 import { type Ctx, defineCommand, flagList, flagString, runCommand } from '../command';
 import { progress } from '../progress';
 
@@ -58,8 +66,15 @@ function target(raw: string | undefined): { kind: 'lab' } | { kind: 'url'; url: 
   return { kind: 'url', url: `${u.protocol}//${u.host}` };
 }
 
-/** The same command, re-run inside the namespace (so Node seeding and k6 both use the lab DNS). */
-async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string): Promise<number> {
+/**
+ * The same command, re-run inside the namespace (so Node seeding and k6 both use the lab
+ * DNS). The child runs in its own session: a Ctrl-C at the terminal reaches this process
+ * only, and every way of stopping the run (SIGINT or SIGTERM to this pid, Ctrl-C to the
+ * group, `timeout`) takes one path: the signal is passed on, and the child stops k6 once and
+ * writes its summary and report as a run outside a namespace does.
+ */
+async function reexecInNamespace(ctx: Ctx, topo: Topology, outDir: string): Promise<number> {
+  const ns = topo.namespace;
   // This file is its own entry point (see the bottom), so the child needs nothing else of the CLI.
   const args = [
     ...diesWithParent(),
@@ -77,26 +92,42 @@ async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string): Promise<
     ...(flagString(ctx, 'json') ? ['--json', resolve(flagString(ctx, 'json') as string)] : []),
     ...(flagString(ctx, 'name') ? ['--name', flagString(ctx, 'name') as string] : []),
   ];
-  return await new Promise<number>((res, rej) => {
+  const { code, signal, pid } = await new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    pid: number | undefined;
+  }>((res, rej) => {
     const child = spawn(args[0] as string, args.slice(1), {
       stdio: 'inherit',
       cwd: REPO_ROOT,
       env: { ...process.env, [IN_LAB_NAMESPACE]: ns },
+      detached: true,
     });
-    // Ctrl-C reaches the child through the terminal's process group; just wait for it. A
-    // SIGTERM (timeout, a supervisor) is for this process alone: pass it on, and the child
-    // stops k6 and writes its summary as on Ctrl-C.
-    const ignore = () => {};
-    const forward = () => child.kill('SIGTERM');
-    process.on('SIGINT', ignore);
-    process.on('SIGTERM', forward);
+    const forward = (sig: NodeJS.Signals) => {
+      try {
+        child.kill(sig);
+      } catch {
+        // gone meanwhile: its exit is handled below
+      }
+    };
+    const signals = ['SIGINT', 'SIGTERM'] as const;
+    for (const s of signals) process.on(s, forward);
     child.once('error', (e) => rej(new RunError('EXEC_FAILED', `cannot enter ${ns}: ${e.message}`)));
-    child.once('exit', (code) => {
-      process.off('SIGINT', ignore);
-      process.off('SIGTERM', forward);
-      res(code ?? 1);
+    child.once('exit', (code, signal) => {
+      for (const s of signals) process.off(s, forward);
+      res({ code, signal, pid: child.pid });
     });
   });
+  if (signal === null) return code ?? 1;
+  // Killed outright (SIGKILL, the OOM killer): it wrote no summary and could not unregister.
+  labRuns(topo); // drops the registrations of runs that are gone, this one among them
+  const raw = join(outDir, RAW);
+  throw new RunError(
+    'RUN_KILLED',
+    `the run process (pid ${pid}) was killed by ${signal}; ${
+      existsSync(raw) ? `its raw data is in ${raw}` : `it wrote no raw data (${raw} is missing)`
+    }; rebuild the summary and report with: stampede report ${outDir}`,
+  );
 }
 
 export const runScenarioCommand = defineCommand({
@@ -163,7 +194,7 @@ export const runScenarioCommand = defineCommand({
       ]);
       outDir = claimOutDir();
       if (netns && process.env[IN_LAB_NAMESPACE] !== topo.namespace)
-        return reexecInNamespace(ctx, topo.namespace, outDir);
+        return reexecInNamespace(ctx, topo, outDir);
       const lab = { config, topology: topo, netns, hosts: status.endpoints.hosts };
       const prep: LabPrep = def.prepareLab
         ? await def.prepareLab(lab, params, ctx.io)
