@@ -167,10 +167,14 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
     const labCa = ensureLabCa(join(topo.stateDir, 'ca'));
 
     log('starting identity stand-in');
-    const identity = await startIdentity(state);
+    const identity = await startIdentity(state, { clock: opts.clock });
     started.push(identity);
     health('identity', true, `serving ${identity.url}`);
-    const auth = createAuth(state, { secret: authSecret, verifyAadToken: (jwt) => identity.verify(jwt) });
+    const auth = createAuth(state, {
+      secret: authSecret,
+      verifyAadToken: (jwt) => identity.verify(jwt),
+      clock: opts.clock,
+    });
 
     for (const region of topo.regions) {
       log(`starting registry ${region.name} on ${region.registryIp}:${region.registryPort}`);

@@ -16,6 +16,7 @@
 
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Clock, systemClock } from '../../clock';
 import type { LabState } from '../state';
 import { globalHost } from '../topology';
 import { signJwt, verifyJwt } from './jwt';
@@ -64,6 +65,8 @@ export interface AuthOptions {
   /** Shared by every region of the lab, so tokens are portable across replicas. */
   secret: Buffer;
   verifyAadToken(jwt: string): Promise<AadClaims | null>;
+  /** Token issue and expiry times (default the system clock; tests: a FakeClock). */
+  clock?: Clock;
 }
 
 /** The user name ACR's docker-login-with-refresh-token flow uses. */
@@ -79,7 +82,6 @@ interface Principal {
 
 type Reply = { status: number; body: unknown; headers?: Record<string, string> };
 
-const nowS = () => Math.floor(Date.now() / 1000);
 const ociError = (code: string, message: string) => ({ errors: [{ code, message, detail: null }] });
 
 function readForm(req: IncomingMessage): Promise<URLSearchParams> {
@@ -114,6 +116,8 @@ function basicCredentials(req: IncomingMessage): { user: string; password: strin
 
 export function createAuth(state: LabState, opts: AuthOptions): AuthService {
   const { secret } = opts;
+  const clock = opts.clock ?? systemClock;
+  const nowS = () => Math.floor(clock.now() / 1000);
   const domain = state.config.registry.domain;
   const services = new Set(state.config.registry.names.map((n) => globalHost(n, domain)));
 

@@ -15,22 +15,22 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
+import { type Clock, systemClock } from '../../clock';
 import { RunError } from '../../errors';
 import type { Component, LabState } from '../state';
 import { ensureLabCa, issueCert } from './ca';
-import { newSigningKey, verifyJwt } from './jwt';
-import { ACR_AUDIENCE, type IdentityClient, issuerOf, type ProtocolCtx, route } from './protocol';
+import { newSigningKey } from './jwt';
+import {
+  type AadClaims,
+  type IdentityClient,
+  issuerOf,
+  type ProtocolCtx,
+  route,
+  verifyAcrToken,
+} from './protocol';
 
 export { ensureLabCa, issueCert, type LabCa, type ServerCert } from './ca';
-export { ACR_AUDIENCE, type IdentityClient } from './protocol';
-
-/** What an ACR front learns from a verified Azure AD token (same shape as lib/lab/auth's). */
-export interface AadClaims {
-  oid: string;
-  tid: string;
-  appid?: string;
-  roles?: string[];
-}
+export { type AadClaims, ACR_AUDIENCE, type IdentityClient } from './protocol';
 
 export interface IdentityStats {
   instanceDiscovery: number;
@@ -63,6 +63,8 @@ export interface IdentityOptions {
   /** Override the listen address (tests); default: the topology's identity address. */
   ip?: string;
   port?: number;
+  /** Issue, expiry and status times (default the system clock). */
+  clock?: Clock;
 }
 
 export const DEFAULT_CLIENTS = [
@@ -123,7 +125,16 @@ export async function startIdentity(state: LabState, opts: IdentityOptions = {})
   const key = newSigningKey();
   // Tokens carry the name-based issuer whichever address the caller used, like AAD's
   // fixed issuer; the IP form is an alias for hosts without the lab's DNS.
-  const ctx: ProtocolCtx = { url, tenantId, key, clients, tokenTtlS: opts.tokenTtlS ?? 3600, counters };
+  const clock = opts.clock ?? systemClock;
+  const ctx: ProtocolCtx = {
+    url,
+    tenantId,
+    key,
+    clients,
+    tokenTtlS: opts.tokenTtlS ?? 3600,
+    counters,
+    clock,
+  };
   const ipCtx: ProtocolCtx = { ...ctx, url: ipUrl };
 
   const server: Server = createServer({ key: cert.key, cert: cert.cert }, async (req, res) => {
@@ -165,28 +176,10 @@ export async function startIdentity(state: LabState, opts: IdentityOptions = {})
   const file = clientsFile(topo.stateDir);
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
-  state.components.set('identity', { ok: true, detail: `${url} tenant ${tenantId}`, since: Date.now() });
+  state.components.set('identity', { ok: true, detail: `${url} tenant ${tenantId}`, since: clock.now() });
 
   const issuers = new Set([issuerOf(url, tenantId), issuerOf(ipUrl, tenantId)]);
-  const verify = async (jwt: string): Promise<AadClaims | null> => {
-    const check = verifyJwt(jwt, [key]);
-    const p = check.ok ? check.payload : null;
-    const ok =
-      p !== null &&
-      p.aud === ACR_AUDIENCE &&
-      typeof p.iss === 'string' &&
-      issuers.has(p.iss) &&
-      p.tid === tenantId &&
-      typeof p.oid === 'string';
-    counters[ok ? 'verified' : 'verifyRejected'] = (counters[ok ? 'verified' : 'verifyRejected'] ?? 0) + 1;
-    if (!ok || !p) return null;
-    return {
-      oid: p.oid as string,
-      tid: p.tid as string,
-      ...(typeof p.appid === 'string' ? { appid: p.appid } : {}),
-      ...(Array.isArray(p.roles) ? { roles: p.roles.filter((r): r is string => typeof r === 'string') } : {}),
-    };
-  };
+  const verify = async (jwt: string): Promise<AadClaims | null> => verifyAcrToken(ctx, issuers, jwt);
 
   return {
     name: 'identity',
@@ -209,7 +202,7 @@ export async function startIdentity(state: LabState, opts: IdentityOptions = {})
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      state.components.set('identity', { ok: false, detail: 'stopped', since: Date.now() });
+      state.components.set('identity', { ok: false, detail: 'stopped', since: clock.now() });
     },
   };
 }

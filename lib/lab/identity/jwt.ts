@@ -63,7 +63,8 @@ export type JwtCheck =
 export function verifyJwt(
   token: string,
   keys: ReadonlyArray<{ kid: string; publicKey: KeyObject }>,
-  nowS = Date.now() / 1000,
+  /** The verifier's time (its clock's now() / 1000): no default, so no caller reads Date.now() unseen. */
+  nowS: number,
   skewS = 60,
 ): JwtCheck {
   const d = decodeJwt(token);

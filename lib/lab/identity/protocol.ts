@@ -10,7 +10,8 @@
  * because MSAL and @azure/identity parse it into their own error classes.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { jwk, type SigningKey, signJwt } from './jwt';
+import type { Clock } from '../../clock';
+import { jwk, type SigningKey, signJwt, verifyJwt } from './jwt';
 
 export const ACR_AUDIENCE = 'https://containerregistry.azure.net';
 
@@ -38,18 +39,22 @@ export interface ProtocolCtx {
   clients: IdentityClient[];
   tokenTtlS: number;
   counters: Record<string, number>;
+  /** Issue and expiry times come from here (tests: a FakeClock). */
+  clock: Clock;
 }
 
 export const issuerOf = (url: string, tenantId: string) => `${url}/${tenantId}/v2.0`;
 
-function aadError(status: number, error: string, code: number, text: string): Reply {
+/** AAD's error body; its timestamps are the stand-in's clock. */
+function aadError(ctx: ProtocolCtx, status: number, error: string, code: number, text: string): Reply {
+  const at = new Date(ctx.clock.now()).toISOString();
   return {
     status,
     body: {
       error,
-      error_description: `AADSTS${code}: ${text}\r\nTrace ID: ${randomUUID()}\r\nTimestamp: ${new Date().toISOString()}`,
+      error_description: `AADSTS${code}: ${text}\r\nTrace ID: ${randomUUID()}\r\nTimestamp: ${at}`,
       error_codes: [code],
-      timestamp: new Date().toISOString().replace('T', ' ').slice(0, 19),
+      timestamp: at.replace('T', ' ').slice(0, 19),
       trace_id: randomUUID(),
       correlation_id: randomUUID(),
     },
@@ -99,6 +104,7 @@ function tokenRequest(ctx: ProtocolCtx, tenant: string, form: URLSearchParams, a
   const grant = form.get('grant_type');
   if (grant !== 'client_credentials')
     return aadError(
+      ctx,
       400,
       'unsupported_grant_type',
       70003,
@@ -115,6 +121,7 @@ function tokenRequest(ctx: ProtocolCtx, tenant: string, form: URLSearchParams, a
   const client = ctx.clients.find((c) => c.clientId === clientId);
   if (!client)
     return aadError(
+      ctx,
       400,
       'unauthorized_client',
       700016,
@@ -122,17 +129,18 @@ function tokenRequest(ctx: ProtocolCtx, tenant: string, form: URLSearchParams, a
     );
   if (!secret || !sameSecret(secret, client.clientSecret)) {
     bump(ctx, 'tokenRejected');
-    return aadError(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
+    return aadError(ctx, 401, 'invalid_client', 7000215, 'Invalid client secret provided.');
   }
   const resource = resourceOf((form.get('scope') ?? '').split(/\s+/).filter(Boolean));
   if (!resource)
     return aadError(
+      ctx,
       400,
       'invalid_scope',
       1002012,
       `The provided value for scope ${form.get('scope')} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     );
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(ctx.clock.now() / 1000);
   const token = signJwt(ctx.key, {
     aud: resource,
     iss: issuerOf(ctx.url, tenant),
@@ -190,7 +198,7 @@ export function route(
     method === 'GET' &&
     (rest === 'v2.0/.well-known/openid-configuration' || rest === '.well-known/openid-configuration')
   ) {
-    if (!knownTenant) return aadError(400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found.`);
+    if (!knownTenant) return aadError(ctx, 400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found.`);
     bump(ctx, 'openidConfiguration');
     return { status: 200, body: openIdConfiguration(ctx, tenant) };
   }
@@ -200,9 +208,46 @@ export function route(
   }
   if (rest === 'oauth2/v2.0/token') {
     if (method !== 'POST')
-      return aadError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
-    if (!knownTenant) return aadError(400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found.`);
+      return aadError(ctx, 405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.');
+    if (!knownTenant) return aadError(ctx, 400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found.`);
     return tokenRequest(ctx, tenant, form, authorization);
   }
   return null;
+}
+
+/** What an ACR front learns from a verified Azure AD token. */
+export interface AadClaims {
+  oid: string;
+  tid: string;
+  appid?: string;
+  roles?: string[];
+}
+
+/**
+ * The claims of a token this stand-in issued for ACR (signature, audience, one of its
+ * issuers, its tenant, and not expired by ctx's clock, with verifyJwt's skew); null
+ * otherwise. Counts verified / verifyRejected.
+ */
+export function verifyAcrToken(
+  ctx: ProtocolCtx,
+  issuers: ReadonlySet<string>,
+  jwt: string,
+): AadClaims | null {
+  const check = verifyJwt(jwt, [ctx.key], ctx.clock.now() / 1000);
+  const p = check.ok ? check.payload : null;
+  const ok =
+    p !== null &&
+    p.aud === ACR_AUDIENCE &&
+    typeof p.iss === 'string' &&
+    issuers.has(p.iss) &&
+    p.tid === ctx.tenantId &&
+    typeof p.oid === 'string';
+  bump(ctx, ok ? 'verified' : 'verifyRejected');
+  if (!ok || !p) return null;
+  return {
+    oid: p.oid as string,
+    tid: p.tid as string,
+    ...(typeof p.appid === 'string' ? { appid: p.appid } : {}),
+    ...(Array.isArray(p.roles) ? { roles: p.roles.filter((r): r is string => typeof r === 'string') } : {}),
+  };
 }
