@@ -1,6 +1,7 @@
 """M/M/1 in plain SimPy 4.1.2, the same model as bench/kernel-vs-simpy.ts (process API):
 a source process, one process per customer, a capacity-1 Resource. Service time drawn at
-arrival. Prints one JSON line: customers, wall seconds, customers/s, mean wait/system.
+arrival. Prints one JSON line: customers, wall and CPU seconds, customers per wall and per
+CPU second, mean wait/system.
 
 Run: python3 bench/simpy/mm1.py CUSTOMERS [LAMBDA] [MU] [SEED]
 """
@@ -38,13 +39,17 @@ def main() -> None:
 
     env.process(source())
     t0 = time.perf_counter()
+    c0 = time.process_time()
     env.run()
+    cpu = time.process_time() - c0
     wall = time.perf_counter() - t0
     print(json.dumps({
         "simpy": simpy.__version__,
         "customers": tally["done"],
         "wall_s": wall,
         "per_s": tally["done"] / wall,
+        "cpu_s": cpu,
+        "per_cpu_s": tally["done"] / cpu,
         "mean_wait": tally["wait"] / tally["done"],
         "mean_system": tally["system"] / tally["done"],
     }))

@@ -30,6 +30,22 @@ export class Env {
     return this.queue.push(this.clock + delay, priority, fn);
   }
 
+  /**
+   * Calls fn(arg) after `delay` seconds, ordered as schedule() would be, with no handle
+   * object: for one-shot events of objects (the process layer's), whose fn is shared by all
+   * of them, so queueing one allocates nothing. Returns the entry's id while it is queued
+   * (for cancelCall).
+   */
+  scheduleCall<T>(delay: number, fn: (arg: T) => void, arg: T, priority: number = Priority.NORMAL): number {
+    if (!(delay >= 0)) throw new RangeError(`negative or NaN delay: ${delay}`);
+    return this.queue.pushCall(this.clock + delay, priority, fn, arg);
+  }
+
+  /** Unqueues a call made by scheduleCall that has not run yet (after it ran, the id is another's). */
+  cancelCall(id: number): void {
+    this.queue.cancelCall(id);
+  }
+
   /** Runs fn at absolute time `time` (>= now). */
   at(time: number, fn: () => void, priority: number = Priority.NORMAL): EventHandle {
     if (!(time >= this.clock)) throw new RangeError(`time ${time} is in the past (now ${this.clock})`);
@@ -90,7 +106,8 @@ export class Env {
     if (fn === undefined) return false;
     this.clock = q.poppedTime;
     this.processed++;
-    fn();
+    // A call's argument; for the rest undefined, which their () => void ignores.
+    (fn as (arg: unknown) => void)(q.poppedArg);
     return true;
   }
 

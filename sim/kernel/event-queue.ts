@@ -18,6 +18,10 @@
  * flow's completion): reserveTimer(fn) pins a slot with its callback once, setTimer()
  * queues or moves it (fresh sequence number, like reschedule), clearTimer() unqueues it.
  * No event object is involved, so moving one touches only the heap and the slot table.
+ *
+ * Calls are the allocation-free form for one-shot events of objects (a process's events):
+ * pushCall(time, priority, fn, arg) queues `fn(arg)`, and returns the slot, which names the entry until it is popped or cancelled (cancelCall). No
+ * event object and no closure per entry: fn is shared by every object of a kind.
  */
 export interface ScheduledEvent {
   readonly time: number;
@@ -39,6 +43,9 @@ class Ev implements ScheduledEvent {
   ) {}
 }
 
+/** Marks a slot held by a call (pushCall): freed when popped, like an event's, but with no object of its own. */
+const CALL = new Ev(0, 0, 0, () => {}, true, -1);
+
 export class EventQueue {
   /** Heap records in heap order: [time, priority, seq, slot] per entry. */
   private h = new Float64Array(4 * 1024);
@@ -48,12 +55,16 @@ export class EventQueue {
   private slotPos = new Int32Array(1024).fill(-1);
   private slotFn: Array<(() => void) | undefined> = [];
   private slotEv: Array<Ev | undefined> = [];
+  /** The argument of a call's fn (pushCall); undefined for events and timers. */
+  private slotArg: unknown[] = [];
   private freeSlots = new Int32Array(1024);
   private nFree = 0;
   private nextSlot = 0;
   private seq = 0;
   /** Time of the entry the last popNext() took. */
   poppedTime = 0;
+  /** The argument for the callback the last popNext() returned (undefined but for calls). */
+  poppedArg: unknown = undefined;
 
   get size(): number {
     return this.n;
@@ -96,6 +107,25 @@ export class EventQueue {
     if (ev.slot >= 0) this.removeAt(this.slotPos[ev.slot] as number);
   }
 
+  /**
+   * Queues fn(arg) at (time, priority), ordered as push() would be; returns the slot naming
+   * the entry while it is queued (for cancelCall).
+   */
+  pushCall(time: number, priority: number, fn: (arg: never) => void, arg: unknown): number {
+    const slot = this.takeSlot();
+    this.slotEv[slot] = CALL;
+    this.slotFn[slot] = fn as () => void;
+    this.slotArg[slot] = arg;
+    this.insert(slot, time, priority);
+    return slot;
+  }
+
+  /** Unqueues a call that is still queued (its slot is only its own until then). */
+  cancelCall(slot: number): void {
+    const i = this.slotPos[slot] as number;
+    if (i >= 0) this.removeAt(i);
+  }
+
   /** A pinned slot that runs fn whenever it comes due; not queued until setTimer(). */
   reserveTimer(fn: () => void): number {
     const slot = this.takeSlot();
@@ -129,9 +159,19 @@ export class EventQueue {
     const h = this.h;
     const slot = h[3] as number;
     let ev = this.slotEv[slot];
-    // A timer has no event object: describe it in a fresh one.
-    if (ev === undefined)
-      ev = new Ev(h[0] as number, h[1] as number, h[2] as number, this.slotFn[slot] as () => void, false, -1);
+    // A timer or a call has no event object: describe it in a fresh one.
+    if (ev === undefined || ev === CALL) {
+      const fn = this.slotFn[slot] as (arg: unknown) => void;
+      const arg = this.slotArg[slot];
+      ev = new Ev(
+        h[0] as number,
+        h[1] as number,
+        h[2] as number,
+        ev === CALL ? () => fn(arg) : (fn as () => void),
+        false,
+        -1,
+      );
+    }
     this.removeAt(0);
     // Marked so a later cancel() of a fired event is a no-op.
     ev.cancelled = true;
@@ -144,6 +184,7 @@ export class EventQueue {
     const h = this.h;
     const slot = h[3] as number;
     this.poppedTime = h[0] as number;
+    this.poppedArg = this.slotArg[slot];
     const fn = this.slotFn[slot];
     const ev = this.slotEv[slot];
     this.removeAt(0);
@@ -157,6 +198,7 @@ export class EventQueue {
     if (slot >= this.slotPos.length) this.growSlots();
     this.slotEv.push(undefined);
     this.slotFn.push(undefined);
+    this.slotArg.push(undefined);
     return slot;
   }
 
@@ -193,6 +235,7 @@ export class EventQueue {
       ev.slot = -1;
       this.slotEv[slot] = undefined;
       this.slotFn[slot] = undefined;
+      this.slotArg[slot] = undefined;
       this.freeSlots[this.nFree++] = slot;
     }
     const last = --this.n;

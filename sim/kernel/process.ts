@@ -12,12 +12,16 @@
  * nobody waits on, are thrown out of env.run(): failures are never silent. Interrupts and
  * process starts are URGENT, as in SimPy.
  *
- * The callback API stays the hot path for the network models; this layer allocates an
- * event object and a closure per yield, which is cheap but not free.
+ * The callback API stays the hot path for the network models. This layer allocates one
+ * event object per yield and nothing else: events are queued as kernel calls (one shared
+ * function called with the event: no closure, no handle) and a waiting process is kept as
+ * itself rather than as a closure.
  */
-import { Env, type EventHandle, Priority } from './env';
+import { Env, Priority } from './env';
 
 type Callback = (ev: SimEvent<unknown>) => void;
+/** A waiting process is kept as itself, not as a closure that resumes it: one object less per process. */
+type Waiter = Callback | Process<unknown>;
 
 const PENDING = 0;
 /** Succeeded or failed, queued to be processed. */
@@ -35,10 +39,10 @@ export class SimEvent<T = unknown> {
   /** Set once someone handled the failure (a waiting process had it thrown in). */
   defused = false;
   // Most events have exactly one waiter: keep it in a field, extras in an array.
-  private cb: Callback | null = null;
-  private cbs: Callback[] | null = null;
-  /** The kernel event of a timeout (so an interrupt can unqueue it). */
-  private handle: EventHandle | undefined = undefined;
+  private cb: Waiter | null = null;
+  private cbs: Waiter[] | null = null;
+  /** The kernel call of a queued timeout (so an interrupt can unqueue it); -1 otherwise. */
+  private call = -1;
 
   constructor(env: Env) {
     this.env = env;
@@ -76,9 +80,9 @@ export class SimEvent<T = unknown> {
   }
 
   /** Runs fn when the event is processed (at once, later in this instant, if it already was). */
-  addCallback(fn: Callback): void {
+  addCallback(fn: Waiter): void {
     if (this.state === PROCESSED) {
-      this.env.schedule(0, () => fn(this as SimEvent<unknown>), Priority.URGENT);
+      this.env.schedule(0, () => notify(fn, this as SimEvent<unknown>), Priority.URGENT);
       return;
     }
     if (this.cb === null) this.cb = fn;
@@ -87,9 +91,9 @@ export class SimEvent<T = unknown> {
   }
 
   /** Removes a callback added earlier; true if it was there. */
-  removeCallback(fn: Callback): boolean {
+  removeCallback(fn: Waiter): boolean {
     if (this.cb === fn) {
-      this.cb = this.cbs !== null && this.cbs.length > 0 ? (this.cbs.shift() as Callback) : null;
+      this.cb = this.cbs !== null && this.cbs.length > 0 ? (this.cbs.shift() as Waiter) : null;
       return true;
     }
     if (this.cbs !== null) {
@@ -107,22 +111,31 @@ export class SimEvent<T = unknown> {
     const ev = new SimEvent<T>(env);
     ev.val = value;
     ev.state = TRIGGERED;
-    ev.handle = env.schedule(delay, () => ev.runCallbacks());
+    ev.call = env.scheduleCall(delay, SimEvent.fire, ev);
     return ev;
   }
 
   /** Unqueues a timeout nobody waits on any more (an interrupt made it pointless); true if dropped. */
   dropIfUnwatched(): boolean {
-    if (this.cb !== null || this.state !== TRIGGERED || this.handle === undefined) return false;
-    this.env.cancel(this.handle);
-    this.handle = undefined;
+    // While TRIGGERED a timeout is still queued, so its call id is still its own.
+    if (this.cb !== null || this.state !== TRIGGERED || this.call < 0) return false;
+    this.env.cancelCall(this.call);
+    this.call = -1;
     this.state = PROCESSED;
     return true;
   }
 
   protected trigger(priority: number): void {
     this.state = TRIGGERED;
-    this.env.schedule(0, () => this.runCallbacks(), priority);
+    this.env.scheduleCall(0, SimEvent.fire, this as SimEvent<unknown>, priority);
+  }
+
+  /**
+   * What the kernel calls when an event's turn comes: one function for every event, so
+   * queueing one allocates no closure and no handle.
+   */
+  protected static fire(ev: SimEvent<unknown>): void {
+    ev.runCallbacks();
   }
 
   /** Called by the kernel when the event's turn comes. */
@@ -132,10 +145,16 @@ export class SimEvent<T = unknown> {
     const cbs = this.cbs;
     this.cb = null;
     this.cbs = null;
-    if (cb !== null) cb(this as SimEvent<unknown>);
-    if (cbs !== null) for (let i = 0; i < cbs.length; i++) (cbs[i] as Callback)(this as SimEvent<unknown>);
+    if (cb !== null) notify(cb, this as SimEvent<unknown>);
+    if (cbs !== null)
+      for (let i = 0; i < cbs.length; i++) notify(cbs[i] as Waiter, this as SimEvent<unknown>);
     if (!this.okFlag && !this.defused) throw this.val;
   }
+}
+
+function notify(w: Waiter, ev: SimEvent<unknown>): void {
+  if (typeof w === 'function') w(ev);
+  else w.resume(ev);
 }
 
 /**
@@ -163,14 +182,16 @@ export class Process<R = unknown> extends SimEvent<R> {
   private readonly gen: ProcessGenerator<R>;
   /** The event the process waits on (null while running or when done). */
   private target: SimEvent<unknown> | null = null;
-  private readonly resumeFn: Callback;
 
   constructor(env: Env, gen: ProcessGenerator<R>) {
     super(env);
     this.gen = gen;
-    this.resumeFn = (ev) => this.resume(ev);
     // Started by an URGENT event at the current instant, as SimPy's Initialize.
-    env.schedule(0, () => this.step(true, undefined), Priority.URGENT);
+    env.scheduleCall(0, Process.start, this as Process<unknown>, Priority.URGENT);
+  }
+
+  private static start(p: Process<unknown>): void {
+    p.step(true, undefined);
   }
 
   get isAlive(): boolean {
@@ -191,14 +212,15 @@ export class Process<R = unknown> extends SimEvent<R> {
       if (this.state !== PENDING) return; // ended before the interrupt arrived
       const target = this.target;
       if (target !== null) {
-        target.removeCallback(this.resumeFn);
+        target.removeCallback(this as Process<unknown>);
         target.dropIfUnwatched();
       }
       this.resume(ev);
     });
   }
 
-  private resume(from: SimEvent<unknown>): void {
+  /** Resumes the process with the outcome of `from` (the event it waited on, processed). */
+  resume(from: SimEvent<unknown>): void {
     if (!from.ok) from.defused = true;
     this.step(from.ok, from.value);
   }
@@ -234,7 +256,7 @@ export class Process<R = unknown> extends SimEvent<R> {
         continue;
       }
       this.target = next;
-      next.addCallback(this.resumeFn);
+      next.addCallback(this as Process<unknown>);
       return;
     }
   }

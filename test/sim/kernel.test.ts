@@ -152,6 +152,52 @@ describe('env', () => {
   });
 });
 
+describe("env: calls (scheduleCall), the process layer's allocation-free events", () => {
+  it('a call runs fn(arg), in the (time, priority, sequence) order of schedule()', () => {
+    const env = new Env();
+    const seen: string[] = [];
+    const named = { name: 'obj' };
+    const say = (o: { name: string }) => seen.push(`${o.name}@${env.now}`);
+    env.schedule(1, () => seen.push('cb1@1'));
+    env.scheduleCall(1, say, { name: 'call1' });
+    env.scheduleCall(1, say, { name: 'urgent' }, Priority.URGENT);
+    env.schedule(1, () => seen.push('cb2@1'));
+    env.scheduleCall(0.5, say, named);
+    env.run();
+    expect(seen).toEqual(['obj@0.5', 'urgent@1', 'cb1@1', 'call1@1', 'cb2@1']);
+    expect(env.processed).toBe(5);
+  });
+
+  it('cancelCall unqueues a queued call; its slot is reused after it ran, not before', () => {
+    const env = new Env();
+    const seen: number[] = [];
+    const mark = (o: { n: number }) => seen.push(o.n);
+    const a = env.scheduleCall(1, mark, { n: 1 });
+    const b = env.scheduleCall(2, mark, { n: 2 });
+    expect(a).not.toBe(b);
+    env.cancelCall(a);
+    expect(env.pending).toBe(1);
+    env.run();
+    expect(seen).toEqual([2]);
+    // A call that ran frees its id: a later one may take it.
+    const c = env.scheduleCall(1, mark, { n: 3 });
+    env.run();
+    expect(seen).toEqual([2, 3]);
+    expect([a, b]).toContain(c);
+  });
+
+  it('EventQueue.pop() describes a call as an event whose fn calls it with its argument', () => {
+    const q = new EventQueue();
+    const seen: string[] = [];
+    q.pushCall(3, Priority.NORMAL, (o: { s: string }) => seen.push(o.s), { s: 'x' });
+    const ev = q.pop();
+    expect(ev?.time).toBe(3);
+    ev?.fn();
+    expect(seen).toEqual(['x']);
+    expect(q.pop()).toBeUndefined();
+  });
+});
+
 describe('rng', () => {
   it('is deterministic per seed and differs across seeds', () => {
     const a = createRng(42);
