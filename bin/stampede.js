@@ -3,8 +3,10 @@
 // fraction of compiling the TypeScript sources on the fly. When a source changed since the
 // bundle was built (or there is none), it is rebuilt first, with a line on stderr; if that
 // build fails (say a syntax error mid-edit), the sources run through tsx as before, so
-// the error is reported where it is.
-import { BUNDLE, buildCli, bundleStaleness } from '../scripts/build-cli.mjs';
+// the error is reported where it is. `stampede --help` alone runs the small help bundle
+// (the root's help text and the commands' summaries: lib/cli/help-entry.ts).
+import { existsSync } from 'node:fs';
+import { BUNDLE, buildCli, bundleStaleness, HELP_BUNDLE } from '../scripts/build-cli.mjs';
 
 // `stampede ... | head` closes the pipe early: stop quietly, as Unix tools do.
 for (const stream of [process.stdout, process.stderr])
@@ -13,10 +15,16 @@ for (const stream of [process.stdout, process.stderr])
     throw e;
   });
 
+const argv = process.argv.slice(2);
+// `stampede`, `stampede --help`, `-h` alone: the root help, from a bundle that loads no command.
+const rootHelp = argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'));
+
 async function loadMain() {
   if (process.env.STAMPEDE_FROM_SOURCE !== '1') {
-    const why = bundleStaleness();
-    if (!why) return (await import(BUNDLE)).main;
+    // The root help needs only its own few inputs fresh; anything else, the whole CLI's.
+    const help = rootHelp && existsSync(HELP_BUNDLE);
+    const why = help ? bundleStaleness(HELP_BUNDLE, undefined, undefined, 'helpInputs') : bundleStaleness();
+    if (!why) return (await import(help ? HELP_BUNDLE : BUNDLE)).main;
     process.stderr.write(`stampede: rebuilding dist/stampede.mjs (${why})\n`);
     try {
       await buildCli();
@@ -36,4 +44,4 @@ async function loadMain() {
 }
 
 const main = await loadMain();
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(argv);

@@ -7,27 +7,37 @@
 // newer than the bundle or gone. A new file only matters once an existing input imports
 // it, and that edit makes the importer newer. Plain JavaScript: bin/ and setup load it
 // without tsx.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUNDLE = join(ROOT, 'dist', 'stampede.mjs');
+/**
+ * `stampede`, `stampede --help`, `-h`: the root help alone (lib/cli/help-entry.ts), a few KB
+ * instead of the whole CLI: compiling the full bundle and loading the Node built-ins it
+ * imports (http, https, net, dgram, child_process, crypto) was most of a help's start.
+ */
+export const HELP_BUNDLE = join(ROOT, 'dist', 'stampede-help.mjs');
 export const INPUTS = join(ROOT, 'dist', 'stampede.inputs.json');
 const ENTRY = join(ROOT, 'lib', 'cli', 'main.ts');
+const HELP_ENTRY = join(ROOT, 'lib', 'cli', 'help-entry.ts');
 const NPM_MARKER = 'node_modules/.package-lock.json';
 
 /**
  * Why the bundle cannot be used as it is ('missing', 'stale: <file> changed'), or undefined
- * when fresh. The paths are parameters for the unit test.
+ * when fresh. The paths are parameters for the unit test. `list` 'helpInputs' checks only
+ * what the help bundle was built from (a handful of files instead of ~120 `stat`s).
  */
-export function bundleStaleness(bundle = BUNDLE, inputsFile = INPUTS, root = ROOT) {
+export function bundleStaleness(bundle = BUNDLE, inputsFile = INPUTS, root = ROOT, list = 'inputs') {
   let built;
   let inputs;
   try {
     statSync(bundle);
     // The time the build started: a source saved while esbuild ran is newer than that.
-    ({ startedMs: built, inputs } = JSON.parse(readFileSync(inputsFile, 'utf8')));
+    const record = JSON.parse(readFileSync(inputsFile, 'utf8'));
+    built = record.startedMs;
+    inputs = record[list];
   } catch {
     return 'missing';
   }
@@ -108,40 +118,54 @@ const lazyPackagesPlugin = {
   },
 };
 
-/** Builds dist/stampede.mjs (Node packages stay external); written atomically, so parallel builders are safe. */
+/**
+ * Builds dist/stampede.mjs and dist/stampede-help.mjs (Node packages stay external); written
+ * atomically, so parallel builders are safe. The help bundle is renamed into place first:
+ * a reader that sees the new full bundle (which the staleness check looks at) sees both.
+ */
 export async function buildCli() {
   const { build } = await import('esbuild');
   const startedMs = Date.now();
   mkdirSync(dirname(BUNDLE), { recursive: true });
-  const tmp = `${BUNDLE}.tmp-${process.pid}`;
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [ENTRY],
-    outfile: tmp,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    metafile: true,
-    logLevel: 'silent',
-    legalComments: 'none',
-    // Less text to compile at start (V8 pre-parses all of it); identifiers are not
-    // minified, so class names and stack traces read as in the sources.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    plugins: [ownUrlPlugin, lazyPackagesPlugin],
-  });
-  const inputs = Object.keys(result.metafile.inputs).filter(
-    (p) => !p.startsWith('node_modules/') && !p.startsWith('lazy-package:'),
-  );
-  // npm rewrites this on every install: the lazy packages' export lists are read from there.
-  if (existsSync(join(ROOT, NPM_MARKER))) inputs.push(NPM_MARKER);
-  const inputsTmp = `${INPUTS}.tmp-${process.pid}`;
-  writeFileSync(inputsTmp, `${JSON.stringify({ startedMs, inputs })}\n`);
-  // Inputs first: a reader that sees the new bundle then also sees its list.
-  renameSync(inputsTmp, INPUTS);
-  renameSync(tmp, BUNDLE);
+  const tmpDir = join(dirname(BUNDLE), `.build-${process.pid}`);
+  rmSync(tmpDir, { recursive: true, force: true });
+  let result;
+  try {
+    result = await build({
+      absWorkingDir: ROOT,
+      entryPoints: { stampede: ENTRY, 'stampede-help': HELP_ENTRY },
+      outdir: tmpDir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      metafile: true,
+      logLevel: 'silent',
+      legalComments: 'none',
+      // Less text to compile at start (V8 pre-parses all of it); identifiers are not
+      // minified, so class names and stack traces read as in the sources.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      plugins: [ownUrlPlugin, lazyPackagesPlugin],
+    });
+    const sources = (paths) =>
+      paths.filter((p) => !p.startsWith('node_modules/') && !p.startsWith('lazy-package:'));
+    const inputs = sources(Object.keys(result.metafile.inputs));
+    // npm rewrites this on every install: the lazy packages' export lists are read from there.
+    if (existsSync(join(ROOT, NPM_MARKER))) inputs.push(NPM_MARKER);
+    const helpOut = Object.entries(result.metafile.outputs).find(([p]) => p.endsWith('stampede-help.mjs'));
+    const helpInputs = sources(Object.keys(helpOut?.[1].inputs ?? {}));
+    const inputsTmp = `${INPUTS}.tmp-${process.pid}`;
+    writeFileSync(inputsTmp, `${JSON.stringify({ startedMs, inputs, helpInputs })}\n`);
+    // Inputs first: a reader that sees the new bundle then also sees its list.
+    renameSync(inputsTmp, INPUTS);
+    renameSync(join(tmpDir, 'stampede-help.mjs'), HELP_BUNDLE);
+    renameSync(join(tmpDir, 'stampede.mjs'), BUNDLE);
+  } finally {
+    rmSync(tmpDir, { recursive: true, force: true });
+  }
   return BUNDLE;
 }
 

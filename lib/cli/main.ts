@@ -8,18 +8,10 @@ import { labCommand } from './commands/lab';
 import { reportCommand } from './commands/report';
 import { runScenarioCommand } from './commands/run';
 import { simCommand } from './commands/sim';
+import { ROOT } from './root';
 
 export const rootCommand = defineCommand({
-  name: 'stampede',
-  summary: 'load tests and chaos simulation for geo-replicated container registries',
-  help: `
-Simulate a 1,000-node cold-pull storm, drive real registries with k6, and get an HTML
-report for every run.
-
-  stampede demo                               local lab + simulations, ends with a report path
-  stampede sim copy-sweep --preset acr-copies-2026
-  stampede lab up --detach && stampede run cold-pull --target lab
-  stampede report runs/<dir> [runs/<dir> ...]   rebuild or compare reports`,
+  ...ROOT,
   subCommands: {
     sim: simCommand,
     lab: labCommand,

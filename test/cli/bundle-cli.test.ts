@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Io, runCommand } from '../../lib/cli/command';
+import { helpText, type Io, runCommand } from '../../lib/cli/command';
 import { rootCommand } from '../../lib/cli/main';
-import { BUNDLE, buildCli, bundleStaleness, INPUTS } from '../../scripts/build-cli.mjs';
+import { rootOutline } from '../../lib/cli/root';
+import { BUNDLE, buildCli, bundleStaleness, HELP_BUNDLE, INPUTS } from '../../scripts/build-cli.mjs';
 
 const BIN = fileURLToPath(new URL('../../bin/stampede.js', import.meta.url));
 
@@ -67,6 +68,26 @@ describe('the CLI bundle', () => {
     },
   );
 
+  it.each([[], ['-h']])(
+    "'stampede %s' (the root help) is the same from the help bundle and from the sources",
+    async (...args: string[]) => {
+      const b = bundled(...args);
+      const s = await fromSources(...args);
+      expect(b.code, b.err).toBe(0);
+      expect(b.err).toBe('');
+      expect(b.out).toBe(s.out);
+    },
+  );
+
+  it('the root help comes from a small bundle that loads no command (nor http, net, child_process)', () => {
+    const help = readFileSync(HELP_BUNDLE, 'utf8');
+    expect(help.length).toBeLessThan(20_000);
+    expect(help).not.toMatch(/from\s*"node:(http|https|net|dgram|child_process|crypto)"/);
+    expect(help).not.toContain('defineScenario');
+    // The outline it prints is the real tree's: every command, in order, with its summary.
+    expect(helpText(rootOutline(), ['stampede'])).toBe(helpText(rootCommand, ['stampede']));
+  });
+
   it('a bad flag fails the same way (exit 2, the same message) from both', async () => {
     const b = bundled('sim', 'cold-pull', '--set', 'workload.nodes=-1');
     const s = await fromSources('sim', 'cold-pull', '--set', 'workload.nodes=-1');
@@ -119,5 +140,29 @@ describe('bundleStaleness', () => {
     setMtime('lib/b.ts', 1_000_000);
     rmSync(join(dir, 'lib/a.ts'));
     expect(check()).toBe('stale: lib/a.ts is gone');
+  });
+
+  it("the help bundle's list is checked alone: a change elsewhere leaves the root help fresh", () => {
+    writeFileSync(join(dir, 'lib/a.ts'), '');
+    writeFileSync(join(dir, 'lib/help.ts'), '');
+    setMtime('lib/a.ts', 3_000_001);
+    setMtime('lib/help.ts', 1_000_000);
+    writeFileSync(join(dir, 'b.mjs'), '');
+    writeFileSync(
+      join(dir, 'inputs.json'),
+      JSON.stringify({
+        startedMs: 3_000_000,
+        inputs: ['lib/a.ts', 'lib/help.ts'],
+        helpInputs: ['lib/help.ts'],
+      }),
+    );
+    const helpCheck = () => bundleStaleness(join(dir, 'b.mjs'), join(dir, 'inputs.json'), dir, 'helpInputs');
+    expect(check()).toBe('stale: lib/a.ts changed');
+    expect(helpCheck()).toBeUndefined();
+    setMtime('lib/help.ts', 3_000_001);
+    expect(helpCheck()).toBe('stale: lib/help.ts changed');
+    // An inputs list from before the help bundle: missing, so it is rebuilt.
+    write(3_000_000, ['lib/help.ts']);
+    expect(helpCheck()).toBe('missing');
   });
 });
