@@ -11,9 +11,6 @@
  * saturates such an edge link, the component grows to include it and the fill is redone,
  * which keeps the result exact. Flows whose rate changed get their completion rescheduled;
  * nothing else is touched. State lives in typed arrays indexed by recycled flow ids.
- *
- * Meters count bytes delivered by a set of flows and fire once when a threshold is
- * reached (the storage model uses them for per-copy cache warm-up).
  */
 import { type Env, Priority } from '../kernel';
 import { KeyedMinHeap } from './min-heap';
@@ -42,7 +39,7 @@ export class FlowNetwork {
   private fCapacity = 0;
   // One 128-byte record per flow id: what a visit reads sits in the first 64 bytes.
   // Doubles at FD[16f..]: [rate, new, left, t, cap]; ints at FI[32f+10..]: [mark, timer,
-  // meter, nLinks, links x4, active, -, pos x4] (pos: the flow's index in each link's list).
+  // -, nLinks, links x4, active, -, pos x4] (pos: the flow's index in each link's list).
   private flowBuf = new ArrayBuffer(0);
   private FD = new Float64Array(0);
   private FI = new Int32Array(0);
@@ -51,26 +48,12 @@ export class FlowNetwork {
   private nextId = 0;
   private live = 0;
 
-  // Meters
-  private nMeters = 0;
-  private mThreshold = new Float64Array(16);
-  private mAcc = new Float64Array(16);
-  private mRate = new Float64Array(16);
-  private mT = new Float64Array(16);
-  private mFired = new Uint8Array(16);
-  /** Apply pass that last touched the meter, and the order of that touch within it. */
-  private mApply = new Int32Array(16);
-  private mLast = new Int32Array(16);
-  private mTimer = new Int32Array(16);
-  private mOnReach: Array<() => void> = [];
-
   // Recompute bookkeeping (scratch buffers reused across recomputes)
   private dirtyLinks: number[] = [];
   private dirtyFlows: number[] = [];
   private scheduled = false;
   private readonly recomputeTimer: number;
   private epoch = 0;
-  private applyPass = 0;
   private heap = new KeyedMinHeap();
   private compBuf = new Int32Array(1024);
   private nComp = 0;
@@ -83,7 +66,6 @@ export class FlowNetwork {
   private nCompLinks = 0;
   private edgeLinks = new Int32Array(16);
   private nEdgeLinks = 0;
-  private touchedMeters: number[] = [];
   private locRem = new Float64Array(16);
   private locN = new Int32Array(16);
   private locVer = new Int32Array(16);
@@ -124,29 +106,6 @@ export class FlowNetwork {
     return this.live;
   }
 
-  /** A byte counter over the flows attached to it; onReach runs once when `threshold` bytes were delivered. */
-  addMeter(threshold: number, onReach: () => void): number {
-    const id = this.nMeters++;
-    if (id >= this.mThreshold.length) this.growMeters(id * 2);
-    this.mThreshold[id] = threshold;
-    this.mAcc[id] = 0;
-    this.mRate[id] = 0;
-    this.mT[id] = this.env.now;
-    this.mFired[id] = threshold <= 0 ? 1 : 0;
-    this.mTimer[id] = this.env.reserveTimer(() => this.fireMeter(id));
-    this.mOnReach.push(onReach);
-    if (threshold <= 0) this.env.schedule(0, onReach, Priority.URGENT);
-    return id;
-  }
-
-  meterBytes(meter: number): number {
-    const acc = this.mAcc[meter] as number;
-    return Math.min(
-      this.mThreshold[meter] as number,
-      acc + (this.mRate[meter] as number) * (this.env.now - (this.mT[meter] as number)),
-    );
-  }
-
   /**
    * Starts moving `bytes` across `links` (each at most once), at most `cap` bytes/s.
    * onDone runs at the instant the last byte arrives. Returns the flow id (recycled after).
@@ -156,7 +115,6 @@ export class FlowNetwork {
     bytes: number,
     onDone: FlowDone,
     cap = Number.POSITIVE_INFINITY,
-    meter = -1,
   ): number {
     if (links.length === 0 || links.length > MAX_PATH)
       throw new RangeError(`a flow crosses 1..${MAX_PATH} links`);
@@ -182,7 +140,6 @@ export class FlowNetwork {
     this.FD[16 * f + 2] = bytes;
     this.FD[16 * f + 3] = this.env.now;
     this.FD[16 * f + 4] = cap;
-    this.FI[32 * f + 12] = meter;
     this.fDone[f] = onDone;
     this.dirtyFlows.push(f);
     this.requestRecompute();
@@ -245,11 +202,6 @@ export class FlowNetwork {
       this.LD[8 * l + 1] = Math.max(0, (this.LD[8 * l + 1] as number) - rate);
       // Only a saturated link passes the freed bandwidth on to other flows.
       if (this.LI[16 * l + 9]) this.dirtyLinks.push(l);
-    }
-    const m = this.FI[32 * f + 12] as number;
-    if (m >= 0 && !this.mFired[m]) {
-      this.meterDelta(m, -rate);
-      this.scheduleMeter(m);
     }
     const done = this.fDone[f];
     this.FI[32 * f + 18] = 0;
@@ -579,7 +531,7 @@ export class FlowNetwork {
     for (let i = 0; i < n; i++) this.capBuf[i] = a[i] as number;
   }
 
-  /** Commits the fill: settle progress, reschedule completions, update usage, peaks and meters. */
+  /** Commits the fill: settle progress, reschedule completions, update usage and peaks. */
   private apply(): void {
     const now = this.env.now;
     const comp = this.compBuf;
@@ -587,9 +539,6 @@ export class FlowNetwork {
     const FD = this.FD;
     const FI = this.FI;
     const LD = this.LD;
-    const pass = ++this.applyPass;
-    let touchOrder = 0;
-    const touched = this.touchedMeters;
     for (let i = 0; i < nComp; i++) {
       const f = comp[i] as number;
       const old = FD[16 * f + 0] as number;
@@ -607,17 +556,6 @@ export class FlowNetwork {
       for (let j = 0; j < n; j++) {
         const l = FI[32 * f + 14 + j] as number;
         LD[8 * l + 1] = (LD[8 * l + 1] as number) + (next - old);
-      }
-      const m = FI[32 * f + 12] as number;
-      if (m >= 0 && next !== old && !this.mFired[m]) {
-        // Meter events are moved once per pass, after all its flows are settled, in the
-        // order of each meter's last change (the order separate moves would have left).
-        this.meterDelta(m, next - old);
-        if (this.mApply[m] !== pass) {
-          this.mApply[m] = pass;
-          touched.push(m);
-        }
-        this.mLast[m] = touchOrder++;
       }
       this.stats.rescheduled++;
       if (next > 0) {
@@ -641,55 +579,12 @@ export class FlowNetwork {
       this.touchLink(l);
     }
     for (let i = 0; i < this.nEdgeLinks; i++) this.touchLink(this.edgeLinks[i] as number);
-    if (touched.length > 0) {
-      if (touched.length > 1) {
-        const mLast = this.mLast;
-        for (let i = 1; i < touched.length; i++) {
-          const m = touched[i] as number;
-          const o = mLast[m] as number;
-          let j = i - 1;
-          while (j >= 0 && (mLast[touched[j] as number] as number) > o) {
-            touched[j + 1] = touched[j] as number;
-            j--;
-          }
-          touched[j + 1] = m;
-        }
-      }
-      for (let i = 0; i < touched.length; i++) this.scheduleMeter(touched[i] as number);
-      touched.length = 0;
-    }
   }
 
   private touchLink(l: number): void {
     const u = this.LD[8 * l + 1] as number;
     if (u > (this.LD[8 * l + 2] as number)) this.LD[8 * l + 2] = u;
     this.LI[16 * l + 9] = u >= (this.LD[8 * l + 0] as number) * (1 - EPS) ? 1 : 0;
-  }
-
-  /** Settles the meter's bytes up to now and changes its rate (the meter is not fired). */
-  private meterDelta(m: number, delta: number): void {
-    const now = this.env.now;
-    this.mAcc[m] = (this.mAcc[m] as number) + (this.mRate[m] as number) * (now - (this.mT[m] as number));
-    this.mT[m] = now;
-    this.mRate[m] = Math.max(0, (this.mRate[m] as number) + delta);
-  }
-
-  /** (Re)schedules the meter's threshold event for its current rate, or drops it at rate 0. */
-  private scheduleMeter(m: number): void {
-    const rate = this.mRate[m] as number;
-    if (rate > EPS) {
-      const wait = Math.max(0, ((this.mThreshold[m] as number) - (this.mAcc[m] as number)) / rate);
-      this.env.setTimer(this.mTimer[m] as number, wait, Priority.URGENT);
-    } else {
-      this.env.clearTimer(this.mTimer[m] as number);
-    }
-  }
-
-  private fireMeter(m: number): void {
-    if (this.mFired[m]) return;
-    this.mFired[m] = 1;
-    this.mAcc[m] = this.mThreshold[m] as number;
-    (this.mOnReach[m] as () => void)();
   }
 
   private growLinks(n: number): void {
@@ -705,29 +600,6 @@ export class FlowNetwork {
     this.locLink = new Int32Array(n);
     this.compLinks = new Int32Array(n);
     this.edgeLinks = new Int32Array(n);
-  }
-
-  private growMeters(n: number): void {
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.mThreshold = f64(this.mThreshold);
-    this.mAcc = f64(this.mAcc);
-    this.mRate = f64(this.mRate);
-    this.mT = f64(this.mT);
-    const fired = new Uint8Array(n);
-    fired.set(this.mFired);
-    this.mFired = fired;
-    this.mApply = i32(this.mApply);
-    this.mTimer = i32(this.mTimer);
-    this.mLast = i32(this.mLast);
   }
 
   private growFlows(n: number): void {

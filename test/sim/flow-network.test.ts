@@ -109,18 +109,6 @@ describe('flow network (max-min fair sharing)', () => {
     expect(net.rate(f2)).toBeCloseTo(5, 9);
   });
 
-  it('meters fire when the flows attached to them have delivered the threshold', () => {
-    const { env, net } = setup();
-    const link = net.addLink(4);
-    let firedAt = -1;
-    const m = net.addMeter(10, () => (firedAt = env.now));
-    net.startFlow([link], 100, () => {}, Number.POSITIVE_INFINITY, m);
-    net.startFlow([link], 100, () => {}, Number.POSITIVE_INFINITY, m);
-    env.run();
-    // Two flows at 2 B/s each deliver 10 bytes in 2.5 s.
-    expect(firedAt).toBeCloseTo(2.5, 9);
-  });
-
   it('matches a from-scratch max-min solve after random churn', () => {
     const { env, net } = setup();
     const rng = createRng(11);
