@@ -124,12 +124,13 @@ describe('pushAttempt through a flapping name', () => {
   });
 
   it('a manifest answered with another digest than the one pushed is a failure (DIGEST_INVALID)', () => {
-    const http = fakeHttp((r) =>
-      r.method === 'POST'
-        ? { status: 202, headers: { Location: '/v2/app/blobs/uploads/u?_state=x' } }
-        : r.url.includes('/manifests/')
-          ? { status: 201, headers: { 'Docker-Content-Digest': `sha256:${'0'.repeat(64)}` } }
-          : { status: r.url.endsWith('/v2/') ? 200 : 201 },
+    const http = fakeHttp(
+      (r): Answer =>
+        r.method === 'POST'
+          ? { status: 202, headers: { Location: '/v2/app/blobs/uploads/u?_state=x' } }
+          : r.url.includes('/manifests/')
+            ? { status: 201, headers: { 'Docker-Content-Digest': `sha256:${'0'.repeat(64)}` } }
+            : { status: r.url.endsWith('/v2/') ? 200 : 201 },
     );
     const a = pushAttempt(http, spec(1), () => 0);
     expect(a).toMatchObject({ ok: false, code: 'DIGEST_INVALID' });
