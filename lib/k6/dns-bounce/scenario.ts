@@ -72,6 +72,13 @@ with the name in the Host header (http targets only). With a registry URL target
     const flap = { on: p.flap.on, intervalS: p.flap.intervalS, ttlS: p.flap.ttlS, regions };
     if (!p.flap.on) return { ...t, env, describe: { ...t.describe, regionalBase, flap } };
     const api = labClient(topo.apiSocket);
+    // The lab answers the earliest flap of a registry: another one would be in force, not ours.
+    const other = (await api.faults()).find((f) => f.kind === 'dns-flap');
+    if (other)
+      throw new RunError(
+        'FLAP_ACTIVE',
+        `a dns-flap fault (${other.id}) is already set on lab ${config.lab.name}: clear it first (stampede lab fault clear ${other.id} --name ${config.lab.name})`,
+      );
     const fault = await api.addFault({
       kind: 'dns-flap',
       params: { regions, intervalS: p.flap.intervalS, ttlS: p.flap.ttlS, registry: [t.registry] },
