@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaults } from '../../../lib/config/schema';
-import { bounceTwin, k6TtlS, resolverOf } from '../../../lib/k6/dns-bounce/model';
+import { bounceTwin, k6TtlS, resolverOf, spansForModel } from '../../../lib/k6/dns-bounce/model';
 import { type DnsBounceParams, dnsBounceSchema } from '../../../lib/k6/dns-bounce/params';
 import { bounceEnvelope, dnsBounceScenario } from '../../../lib/k6/dns-bounce/scenario';
 import { summarizeBounce } from '../../../lib/k6/dns-bounce/summary';
@@ -86,22 +86,33 @@ describe('the twin in the scatter model', () => {
     });
   });
 
-  it('re-resolve every request against strict alternation: T / I, from the pinned spans, across seeds', () => {
+  it("re-resolve every request: T from none's whole attempts, each weighted 1 / (1 - T / I); the model gives T / I across seeds", () => {
     const p = params({ flap: { on: true, intervalS: 2, regions: '', ttlS: 0 } });
-    // none's whole attempts are biased short (0.1 s); the pinned ones carry T = 0.5 s
-    const spans = { none: [100, 100], regional: [400, 600], 'dns-pin': [500, 500] };
+    // whole none attempts of 0.5 s and 1 s went through with probability 3/4 and 1/2:
+    // weights 4/3 and 2, so T = (0.5 * 4/3 + 1 * 2) / (10/3) = 0.8 s
+    const spans = { none: [500, 1000], regional: [100, 100], 'dns-pin': [100] };
     for (const seed of [1, 2, 3]) {
       const twin = bounceTwin(p, 2, spans, seed);
-      expect(twin.pushS).toBeCloseTo(0.5, 9);
+      expect(twin.pushS).toBeCloseTo(0.8, 9);
       expect(twin.subRequests).toBe(2 * (p.layers + 1) + 1);
       const none = twin.shares.find((s) => s.mitigation === 'none');
-      expect(none?.closedForm).toBeCloseTo(0.25, 9);
-      expect(Math.abs((none?.modeled ?? 0) - 0.25)).toBeLessThan(0.015);
+      expect(none?.closedForm).toBeCloseTo(0.4, 9);
+      expect(Math.abs((none?.modeled ?? 0) - 0.4)).toBeLessThan(0.015);
       for (const m of ['regional', 'dns-pin'])
         expect(twin.shares.find((s) => s.mitigation === m)?.modeled).toBe(0);
-      // retry-push: a retry starts right after a flip, a whole interval ahead of it
-      expect(twin.shares.find((s) => s.mitigation === 'retry-push')?.modeled).toBeLessThan(0.01);
     }
+  });
+
+  it('no none in the run: T is the mean of the pinned spans (no selection); retry-push rarely scatters twice', () => {
+    const p = params({
+      mitigations: ['regional', 'dns-pin', 'retry-push'],
+      flap: { on: true, intervalS: 2, regions: '', ttlS: 0 },
+    });
+    const twin = bounceTwin(p, 2, { regional: [400, 600], 'dns-pin': [500, 500] });
+    expect(twin.pushS).toBeCloseTo(0.5, 9);
+    // a retry starts right after a flip, a whole interval ahead of it
+    expect(twin.shares.find((s) => s.mitigation === 'retry-push')?.modeled).toBeLessThan(0.01);
+    expect(spansForModel({ none: [100] }, 'ttl', 2)).toEqual({ ts: [0.1], weights: [1] });
   });
 
   it('a push longer than the interval always scatters: min(1, T / I)', () => {
@@ -110,6 +121,7 @@ describe('the twin in the scatter model', () => {
       flap: { on: true, intervalS: 0.5, regions: '', ttlS: 0 },
     });
     const twin = bounceTwin(p, 2, { regional: [800, 1200] });
+    expect(twin.pushS).toBe(1);
     expect(twin.shares[0]?.closedForm).toBe(1);
     expect(twin.shares[0]?.modeled).toBe(1);
   });
