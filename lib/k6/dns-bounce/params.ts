@@ -32,11 +32,11 @@ export const dnsBounceSchema = {
   }),
   retries: int({ default: 2, min: 0, max: 20, doc: 'retry-push: whole-push retries after a failed attempt' }),
   pauseS: num({
-    default: 0.25,
+    default: 0.5,
     min: 0,
     max: 3600,
     unit: 's',
-    doc: 'random pause (uniform on 0..pauseS) before each push, so push starts spread over the flap cycle',
+    doc: 'random pause (uniform on 0..pauseS) before each push: with pauseS >= flap.intervalS a push starts at a uniform phase of the flap, as the scatter model assumes (without it a push after a failed one starts just after a flip, and scatters less)',
   }),
   repository: str({
     default: 'stampede/dns-bounce',
