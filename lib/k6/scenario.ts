@@ -4,6 +4,8 @@
  * from here; the scenario's k6 entry gets the validated parameters as one JSON value
  * (__ENV.STAMPEDE_PARAMS), so defaults live in the schema alone.
  */
+
+import type { ChartEntry, ReportRun } from '../../reports/types';
 import type { Io } from '../cli/command';
 import type { Schema } from '../config/schema';
 import type { LabConfig } from '../lab/config';
@@ -28,6 +30,8 @@ export interface LabPrep {
   describe: Record<string, unknown>;
   /** Lines for the user (e.g. what was seeded). */
   notes?: string[];
+  /** Undoes what prepareLab set on the lab (e.g. a fault for the run): called once k6 is done. */
+  cleanup?(): Promise<void>;
 }
 
 export interface Verdict {
@@ -77,6 +81,12 @@ export interface ScenarioDef<P = Record<string, unknown>> {
   duringRun?(run: DuringRun<P>): Promise<void>;
   /** The run's result line and exit code from its envelope. */
   verdict(envelope: Envelope, params: P): Verdict;
+  /** Checks only a registry URL target needs (e.g. its regional endpoint given); throws InputError. */
+  checkTarget?(params: P, base: string): void;
+  /** The scenario's own metrics and points from k6's records, over the generic envelope. */
+  summarize?(envelope: Envelope, records: readonly unknown[], params: P): Envelope;
+  /** Charts of its own, drawn after the catalog's on the run's page. */
+  charts?: ReadonlyArray<ChartEntry<ReportRun>>;
 }
 
 export function defineScenario<P>(def: ScenarioDef<P>): ScenarioDef<P> {

@@ -21,6 +21,14 @@ export interface RegistryOptions {
   notifyUrl?: string;
   /** Spawn through a wrapper, e.g. ['ip', 'netns', 'exec', ns]; default: directly. */
   prefix?: string[];
+  /**
+   * The key that signs upload state (`_state` in upload Locations). One key for every
+   * region, as ACR's replicas accept each other's upload tokens: an upload opened in one
+   * region and continued in another then fails as ACR's does, BLOB_UPLOAD_UNKNOWN (that
+   * region's storage has no such session), not BLOB_UPLOAD_INVALID (a key mismatch, what a
+   * random key per process gives). Unset: the registry makes up its own.
+   */
+  httpSecret?: string;
 }
 
 export interface RegistryProcess {
@@ -50,6 +58,7 @@ export function registryConfig(o: RegistryOptions, root: string): string {
     '    enabled: true',
     'http:',
     `  addr: ${o.ip}:${o.port}`,
+    ...(o.httpSecret ? [`  secret: ${o.httpSecret}`] : []),
     '  headers:',
     '    X-Content-Type-Options: [nosniff]',
   ];

@@ -162,6 +162,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
     // Secrets: fresh per start, handed to the components, never logged or written out.
     const authSecret = randomBytes(32);
     const signer = createSigner(randomBytes(32));
+    const uploadSecret = randomBytes(32).toString('hex');
     // One lab CA (shared with the identity stand-in); each front gets a certificate for all
     // of its region's names, so SDK clients reach https://<reg>.<domain>:<tlsPort> directly.
     const labCa = ensureLabCa(join(topo.stateDir, 'ca'));
@@ -184,6 +185,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
         port: region.registryPort,
         dir: join(topo.stateDir, 'regions', region.name, 'registry'),
         notifyUrl: region.notifyUrl,
+        httpSecret: uploadSecret,
       });
       registries[region.name] = reg;
       started.push({ name: `registry:${region.name}`, stop: () => reg.stop() });

@@ -202,6 +202,23 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
       code: 'CONFIRMATION_REQUIRED',
       why: 'issue 12 item 2: a real registry was loaded with no plan and no confirmation',
     },
+    { argv: ['run', 'dns-bounce', '--set', 'flap.intervalS=0'], names: ['flap.intervalS', '0'] },
+    { argv: ['run', 'dns-bounce', '--set', 'mitigations=none,bogus'], names: ['mitigations[1]', '"bogus"'] },
+    { argv: ['run', 'dns-bounce', '--set', 'pushes=0'], names: ['pushes', '0'] },
+    {
+      argv: ['run', 'dns-bounce', '--target', 'https://x.azurecr.io', '--set', 'mitigations=none,regional'],
+      names: ['regionalUrl', 'regional endpoint'],
+      why: 'issue 14: regional endpoints missing for a URL target',
+    },
+    {
+      argv: ['run', 'dns-bounce', '--target', 'https://x.azurecr.io', '--set', 'mitigations=none,dns-pin'],
+      names: ['mitigations', 'dns-pin', 'https'],
+    },
+    {
+      argv: ['run', 'dns-bounce', '--target', 'https://x.azurecr.io', '--set', 'flap.intervalS=2'],
+      names: ['flap', 'lab-only'],
+      code: 'LAB_ONLY_PARAM',
+    },
   ],
   report: [
     { argv: ['report'], names: ['<run dir>'] },

@@ -187,6 +187,7 @@ export const runScenarioCommand = defineCommand({
     const client = tgt.kind === 'lab' ? labClient(labSocketPath(labName)) : null;
     let backendsBefore: BackendStats[] = [];
     let labStateDir: string | undefined;
+    let labCleanup: (() => Promise<void>) | undefined;
     if (client) {
       const [{ config, topology: topo, netns }, status] = await Promise.all([
         client.config(),
@@ -200,6 +201,7 @@ export const runScenarioCommand = defineCommand({
         ? await def.prepareLab(lab, params, ctx.io)
         : labTarget(lab, params as { registry?: string; endpoint?: 'global' | 'regional' | 'data' });
       for (const note of prep.notes ?? []) ctx.io.err(note);
+      labCleanup = prep.cleanup;
       env = prep.env;
       base = prep.base;
       // Names -> addresses for a lab without its own DNS; with it, k6's resolver asks the lab DNS.
@@ -210,6 +212,7 @@ export const runScenarioCommand = defineCommand({
       base = (tgt as { url: string }).url;
       // Lab-only parameters, the plan and its yes come before any request and any run dir.
       checkLabOnly(def, flagList(ctx, 'set'));
+      def.checkTarget?.(params, base);
       if (needsPlan(base, await runningLabHosts(labName)))
         await confirmPlan(
           runPlan(def, params, base, process.env),
@@ -234,7 +237,10 @@ export const runScenarioCommand = defineCommand({
       STAMPEDE_PARAMS: JSON.stringify({ ...params, baseUrl: base, ...(hosts ? { hosts } : {}) }),
     };
 
-    const script = await bundleScenario(def.script, outDir);
+    const script = await bundleScenario(def.script, outDir).catch(async (e: unknown) => {
+      await labCleanup?.();
+      throw e;
+    });
     const maxDurationS = def.maxDurationS?.(params) ?? 300;
     const bar = progress(ctx.io, `k6 ${scenario}`);
     // Backend peaks are asked for since this instant: the lab outlives runs, and its
@@ -263,6 +269,9 @@ export const runScenarioCommand = defineCommand({
         },
       }).finally(() => k6Done.abort());
       await beside?.catch((e: unknown) => ctx.io.err(`${scenario}: beside the run: ${(e as Error).message}`));
+      await labCleanup?.().catch((e: unknown) =>
+        ctx.io.err(`${scenario}: lab cleanup: ${(e as Error).message}`),
+      );
       const extraMetrics: Record<string, unknown> = {};
       if (client) {
         try {
@@ -292,14 +301,16 @@ export const runScenarioCommand = defineCommand({
           : result.exitCode !== 0
             ? `k6 exited ${result.exitCode}: ${result.tail.slice(-3).join(' | ')}`
             : undefined;
-      const envelope = k6Envelope({
+      const records = readNdjson(result.rawPath);
+      const generic = k6Envelope({
         name: scenario,
         params: { ...params, target: targetInfo },
-        records: readNdjson(result.rawPath),
+        records,
         wallMs: result.wallMs,
         extra: extraMetrics,
         ...(incomplete ? { incomplete } : {}),
       });
+      const envelope = def.summarize ? def.summarize(generic, records, params) : generic;
       // A failed write (a full disk) costs that file only: raw.ndjson (k6's) stays, the rest and the result line still come out.
       const outputs = new RunOutputs();
       const summary = outputs.attempt(() => writeSummary(outDir, envelope));
@@ -308,7 +319,8 @@ export const runScenarioCommand = defineCommand({
       bar.done(verdict.line);
       try {
         const { writeReport } = await import('../../../reports/index');
-        ctx.io.out(`report: ${await writeReport([outDir])}`);
+        const charts = def.charts ?? [];
+        ctx.io.out(`report: ${await writeReport([outDir], undefined, { charts: () => charts })}`);
       } catch (e) {
         ctx.io.err(`report not written: ${(e as Error).message}`);
       }

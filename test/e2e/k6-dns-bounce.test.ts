@@ -1,0 +1,123 @@
+/**
+ * `stampede run dns-bounce --target lab` end to end, and its twin in the scatter model: a
+ * two-region lab whose global name flaps, k6 pushing through it with dns.ttl 0 and a fresh
+ * connection per request. `none` scatters a measurable share (each scattered push failed
+ * with BLOB_UPLOAD_UNKNOWN or MANIFEST_BLOB_UNKNOWN, none succeeded), `regional` and
+ * `dns-pin` scatter none in the same run, and the model given the run's flap interval and
+ * measured push span predicts `none`'s share within 5 percentage points.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Io, runCommand } from '../../lib/cli/command';
+import { labCommand } from '../../lib/cli/commands/lab';
+import { runScenarioCommand } from '../../lib/cli/commands/run';
+import type { Envelope } from '../../lib/results/envelope';
+import { K6, prerequisites, REGISTRY, ROOT } from '../helpers/prereq';
+import { labUpArgs } from './helpers/lab-up';
+
+const LAB = 'dnsbounce';
+const canRun = prerequisites('stampede run dns-bounce --target lab', [ROOT, K6, REGISTRY]);
+let home: string;
+let out: string;
+let code: number;
+const lines: string[] = [];
+const io: Io = { out: (t) => lines.push(t), err: (t) => lines.push(t), tty: false };
+
+interface Row {
+  mitigation: string;
+  pushes: number;
+  scattered: number;
+  scatteredShare: number;
+  failed: number;
+  modeledShare: number | null;
+}
+
+beforeAll(async () => {
+  if (!canRun) return;
+  home = mkdtempSync(join(tmpdir(), 'stampede-bounce-'));
+  out = join(home, 'run');
+  process.env.STAMPEDE_LAB_HOME = home;
+  const up = await runCommand(labCommand, labUpArgs(LAB, 'lab.octet=31', 'regions.names=eastus,westus'), io);
+  expect(up, lines.join('\n')).toBe(0);
+  code = await runCommand(
+    runScenarioCommand,
+    [
+      'dns-bounce',
+      '--target',
+      'lab',
+      '--name',
+      LAB,
+      '--out',
+      out,
+      ...[
+        'mitigations=none,regional,dns-pin',
+        'pushes=300',
+        'vus=8',
+        'layers=1',
+        'flap.intervalS=4',
+        'dns.ttl=0',
+        // a pause uniform over a whole interval: push starts at a uniform phase of the flap
+        'pauseS=4',
+      ].flatMap((s) => ['--set', s]),
+    ],
+    io,
+  );
+}, 900_000);
+
+afterAll(async () => {
+  if (!canRun) return;
+  await runCommand(labCommand, ['down', '--name', LAB], io);
+  rmSync(home, { recursive: true, force: true });
+  // lab down waited more than 60 s once on the shared machine (load 17): room to finish.
+}, 180_000);
+
+describe.runIf(canRun)('stampede run dns-bounce --target lab', () => {
+  const rows = () => {
+    const env = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Envelope;
+    return { env, rows: env.metrics.scatter as Row[] };
+  };
+
+  it('none scatters a measurable share; regional and dns-pin scatter none in the same run', () => {
+    expect(code, lines.join('\n')).toBe(0);
+    const { env, rows: r } = rows();
+    const by = (m: string) => r.find((x) => x.mitigation === m) as Row;
+    expect(by('none').pushes).toBe(300);
+    expect(by('none').scattered).toBeGreaterThanOrEqual(10);
+    for (const m of ['regional', 'dns-pin'])
+      expect(by(m), m).toMatchObject({ pushes: 300, scattered: 0, failed: 0 });
+    const none = env.points.find((p) => p.label === 'none')?.metrics as Record<string, unknown>;
+    // every scattered push failed, with one of the two scatter codes, and nothing else failed
+    expect(none.scatteredOk).toBe(0);
+    const byCode = (none.errors as { byCode: Record<string, number> }).byCode;
+    expect(
+      Object.keys(byCode).every((c) => c === 'BLOB_UPLOAD_UNKNOWN' || c === 'MANIFEST_BLOB_UNKNOWN'),
+    ).toBe(true);
+    expect(by('none').failed).toBe(by('none').scattered);
+  });
+
+  it("the scatter model with the run's flap interval and measured push span predicts none within 5 pp", () => {
+    const { env, rows: r } = rows();
+    const none = r.find((x) => x.mitigation === 'none') as Row;
+    expect(env.metrics.model).toMatchObject({
+      resolver: 'per-request',
+      flapIntervalS: 4,
+      flapRegions: 2,
+      subRequests: 5,
+    });
+    expect(none.modeledShare).not.toBeNull();
+    expect(
+      Math.abs(none.scatteredShare - (none.modeledShare as number)),
+      JSON.stringify(none),
+    ).toBeLessThanOrEqual(0.05);
+  });
+
+  it('the flap is cleared after the run and the page has the lab-vs-model chart', async () => {
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('Scattered pushes per mitigation: lab vs model');
+    const faults: string[] = [];
+    await runCommand(labCommand, ['fault', 'list', '--name', LAB], { ...io, out: (t) => faults.push(t) });
+    expect(faults.join('\n')).not.toContain('dns-flap');
+  });
+});
