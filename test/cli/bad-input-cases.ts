@@ -290,4 +290,61 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['bundle', 'cold-pull', '--target', 'lab'], names: ['--target', '"lab"'] },
     { argv: ['bundle', 'cold-pull', '-o', '{dir}/no/x.js'], names: ['--output', 'existing directory'] },
   ],
+  'k6-operator': [
+    { argv: ['k6-operator', 'apply'], names: ['stampede k6-operator <command>', '"apply"'] },
+    { argv: ['k6-operator', 'manifest', 'nope', '--parallelism', '2'], names: ['<scenario>', '"nope"'] },
+    {
+      argv: ['k6-operator', 'manifest', 'cold-pull', '--target', 'https://r.example'],
+      names: ['--parallelism'],
+    },
+    {
+      argv: ['k6-operator', 'manifest', 'cold-pull', '--parallelism', '2.5', '--target', 'https://r.example'],
+      names: ['--parallelism', '"2.5"'],
+    },
+    {
+      argv: ['k6-operator', 'manifest', 'cold-pull', '--parallelism', '2'],
+      names: ['--target', 'not loopback'],
+    },
+    {
+      argv: [
+        'k6-operator',
+        'manifest',
+        'cold-pull',
+        '--parallelism',
+        '2',
+        '--target',
+        'http://localhost:5000',
+      ],
+      names: ['--target', 'localhost:5000'],
+      why: "a pod's loopback is the pod itself, not the user's registry",
+    },
+    {
+      argv: [
+        'k6-operator',
+        'manifest',
+        'cold-pull',
+        '--parallelism',
+        '2',
+        '--target',
+        'https://r.example',
+        '--secret-name',
+        'A_B',
+      ],
+      names: ['--secret-name', '"A_B"'],
+    },
+    {
+      argv: [
+        'k6-operator',
+        'manifest',
+        'cold-pull',
+        '--parallelism',
+        '2',
+        '--target',
+        'https://r.example',
+        '-o',
+        '{dir}/no/x.json',
+      ],
+      names: ['--output', 'existing directory'],
+    },
+  ],
 };
