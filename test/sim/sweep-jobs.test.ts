@@ -65,6 +65,23 @@ describe('stampede sim <model> --jobs N', () => {
     expect(b.out.replace(/run: .*|report: .*/g, '')).toBe(a.out.replace(/run: .*|report: .*/g, ''));
   });
 
+  it('copy-sweep with every point on workers (its ColdPullRun crosses threads): same envelope and io', async () => {
+    const { copySweepModel } = await import('../../sim/models/copy-sweep/plugin');
+    const def = copySweepModel as unknown as ModelDef;
+    const params = resolve(def.schema as Schema, [], ['workload.nodes=60']);
+    const serial = recorder();
+    const par = recorder();
+    const a = simulate(def, params, 5, serial.io);
+    const b = await simulateJobs(def, params, 5, par.io, 3, { computeHere: false });
+    expect(b.runtime.pointsOnWorkers).toBe(5);
+    expect(par.calls.filter((c) => !c.includes('points (--jobs'))).toEqual(serial.calls);
+    const { runtime: _a, ...ea } = a;
+    const { runtime: _b, ...eb } = b;
+    expect(JSON.stringify(eb)).toBe(JSON.stringify(ea));
+    // events are summed in onStep, on this thread: the same as serial too.
+    expect(b.runtime.events).toBe(a.runtime.events);
+  });
+
   it('a plug-in sweep writing io from inside its points: same envelope and io calls in order (points on 1 or 2 workers, or shared)', async () => {
     const def = toyJobsModel as unknown as ModelDef;
     const params = resolve(def.schema as Schema, [], ['queue.customers=300']);
