@@ -4,6 +4,7 @@ import { baselineCommand } from './commands/baseline';
 import { bundleCommand } from './commands/bundle';
 import { demoCommand } from './commands/demo';
 import { gateCommand } from './commands/gate';
+import { k6OperatorCommand } from './commands/k6-operator';
 import { labCommand } from './commands/lab';
 import { reportCommand } from './commands/report';
 import { runScenarioCommand } from './commands/run';
@@ -21,6 +22,7 @@ export const rootCommand = defineCommand({
     gate: gateCommand,
     baseline: baselineCommand,
     bundle: bundleCommand,
+    'k6-operator': k6OperatorCommand,
   },
 });
 

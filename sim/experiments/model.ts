@@ -64,6 +64,11 @@ export interface ModelDef<S extends Schema = Schema> {
    * default: its own name.
    */
   presetModel?: string;
+  /**
+   * The file URL of a module that exports this def (`import.meta.url`), for a model outside
+   * the built-in registry: `--jobs` workers import it to find the model (sweep-jobs.ts).
+   */
+  module?: string;
 }
 
 /** Identity at run time; gives a plug-in file its types (after unjs/citty's defineCommand). */

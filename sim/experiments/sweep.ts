@@ -6,6 +6,7 @@
  */
 import { InputError } from '../../lib/errors';
 import type { Metrics, Point } from '../../lib/results/envelope';
+import { type IoCall, replayIo, SweepJobsError, SweepStop, sweepKey, takeSweepMode } from './sweep-jobs';
 
 export interface SweepAxis<V = unknown> {
   /** Dotted parameter path, e.g. `storage.copies`. */
@@ -50,7 +51,12 @@ export function withParam<P>(params: P, path: string, value: unknown): P {
   return set(params, 0) as P;
 }
 
-/** Runs `run` once per value of the axis, in order, calling `onStep` as each point finishes. */
+/**
+ * Runs `run` once per value of the axis, in order, calling `onStep` as each point finishes.
+ * Under `--jobs` (sweep-jobs.ts) the points of a model's first sweep run on worker threads:
+ * `run` must then reach the outside only through its return value (structured-cloneable)
+ * and the model's io, and what comes before this call must depend on (params, seed) alone.
+ */
 export function runSweep<P, V, R>(
   params: P,
   axis: SweepAxis<V>,
@@ -58,6 +64,37 @@ export function runSweep<P, V, R>(
   onStep?: (step: SweepStep<V, R>, total: number) => void,
 ): Array<SweepStep<V, R>> {
   checkAxis(axis);
+  const n = axis.values.length;
+  const step = (index: number) => ({
+    label: axis.labels[index] as string,
+    value: axis.values[index] as V,
+    index,
+  });
+  const mode = takeSweepMode();
+  if (mode?.kind === 'discover')
+    throw new SweepStop({ params, axis, run: run as (p: unknown, s: unknown) => unknown });
+  if (mode?.kind === 'worker') {
+    for (let k = mode.claim(); k < n; k = mode.claim()) {
+      const calls: IoCall[] = [];
+      mode.capture(calls);
+      const result = run(withParam(params, axis.path, axis.values[k]), step(k));
+      mode.capture(undefined);
+      mode.done({ index: k, result, io: calls });
+    }
+    throw new SweepStop();
+  }
+  if (mode?.kind === 'replay') {
+    if (sweepKey(params, axis) !== mode.expect)
+      throw new SweepJobsError(
+        `the sweep over ${axis.path} differs between passes: the model's run is not a function of its parameters and seed`,
+      );
+    return mode.outcomes.map((o) => {
+      replayIo(o.io, mode.io);
+      const s = { ...step(o.index), result: o.result as R };
+      onStep?.(s, n);
+      return s;
+    });
+  }
   return axis.values.map((value, index) => {
     const label = axis.labels[index] as string;
     const result = run(withParam(params, axis.path, value), { label, value, index });
