@@ -34,6 +34,7 @@ export const COMMAND_SUMMARIES: ReadonlyArray<readonly [name: string, summary: s
     'bundle',
     "write a scenario's self-contained k6 script, for your own k6, Grafana Cloud k6 or the k6-operator",
   ],
+  ['k6-operator', 'run a scenario on Kubernetes with the grafana k6-operator (writes the manifest)'],
 ];
 
 /** The root as help sees it: each command a name and a summary, nothing loaded. */
