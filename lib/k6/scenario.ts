@@ -4,11 +4,13 @@
  * from here; the scenario's k6 entry gets the validated parameters as one JSON value
  * (__ENV.STAMPEDE_PARAMS), so defaults live in the schema alone.
  */
+import type { ChartEntry, ReportRun } from '../../reports/types';
 import type { Io } from '../cli/command';
 import type { Schema } from '../config/schema';
 import type { LabConfig } from '../lab/config';
+import type { LabClient } from '../lab/lab-client';
 import type { Topology } from '../lab/topology';
-import type { Envelope } from '../results/envelope';
+import type { Envelope, Metrics } from '../results/envelope';
 import type { ScenarioPlan } from './plan';
 
 /** The running lab, as the run command knows it. */
@@ -43,6 +45,19 @@ export interface DuringRun<P> {
   /** Aborted when k6 has exited. */
   signal: AbortSignal;
   io: Io;
+  /** The run directory (a schedule may leave its record there for summarize). */
+  outDir?: string;
+  /** The lab and its API client, for a lab target (a fault schedule injects through it). */
+  lab?: { client: LabClient; info: LabInfo };
+}
+
+/** What a scenario adds to its envelope from the run's records (after k6 exits). */
+export interface ScenarioSummary {
+  metrics: Partial<Metrics>;
+  /** Derived records appended to raw.ndjson (so a report rebuilt from raw has them). */
+  raw?: readonly unknown[];
+  /** Lines for the console. */
+  notes?: string[];
 }
 
 /**
@@ -63,6 +78,8 @@ export interface ScenarioDef<P = Record<string, unknown>> {
    * (where to send requests) and, for a lab without its own DNS, `hosts` (names -> addresses).
    */
   script: string;
+  /** Only a lab target (the scenario drives the lab, e.g. injects faults): a URL is exit 2. */
+  requiresLab?: boolean;
   /** Parameters that only mean something for a lab target. */
   labOnly?: readonly string[];
   /** Prepares the lab (seeding, credentials). Default: the lab's global name and its puller. */
@@ -75,6 +92,12 @@ export interface ScenarioDef<P = Record<string, unknown>> {
   maxDurationS?(params: P): number;
   /** Runs beside k6 (e.g. a fault schedule); awaited before the summary is written. */
   duringRun?(run: DuringRun<P>): Promise<void>;
+  /** Cross-field checks of the resolved parameters (InputError: exit 2). */
+  validate?(params: P): void;
+  /** Metrics of the scenario's own, from k6's points (and what duringRun left in outDir). */
+  summarize?(run: { records: readonly unknown[]; params: P; outDir: string }): ScenarioSummary;
+  /** Charts of the scenario's own on its report page (besides the catalog's). */
+  charts?: ReadonlyArray<ChartEntry<ReportRun>>;
   /** The run's result line and exit code from its envelope. */
   verdict(envelope: Envelope, params: P): Verdict;
 }

@@ -4,7 +4,9 @@
  * register their own with registerScenario.
  */
 import { InputError } from '../errors';
+import type { Envelope } from '../results/envelope';
 import { coldPullScenario } from './cold-pull/scenario';
+import { failoverScenario } from './failover/scenario';
 import type { ScenarioDef } from './scenario';
 
 export { type ColdPullParams, coldPullSchema } from './cold-pull/params';
@@ -32,4 +34,10 @@ export function getScenario(name: string | undefined): ScenarioDef {
   return def;
 }
 
+/** A k6 run's own charts on its report page (by scenario name), as modelCharts for the simulator. */
+export function scenarioCharts(envelope: Envelope): NonNullable<ScenarioDef['charts']> {
+  return envelope.kind === 'k6' ? (registry.get(envelope.name)?.charts ?? []) : [];
+}
+
 registerScenario(coldPullScenario);
+registerScenario(failoverScenario);

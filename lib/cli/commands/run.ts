@@ -5,7 +5,7 @@
  * result envelope (<out>/summary.json, and --json FILE) and the HTML report.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registryCredentials } from '../../acr/registry-credentials';
@@ -16,8 +16,8 @@ import { k6Envelope } from '../../k6/collect';
 import { labTarget } from '../../k6/lab-target';
 import { checkLabOnly, confirmPlan, needsPlan, type Prompt, runPlan, stdinPrompt } from '../../k6/plan';
 import { diesWithParent, runK6 } from '../../k6/run';
-import type { LabPrep, ScenarioDef } from '../../k6/scenario';
-import { getScenario, scenarios } from '../../k6/scenarios';
+import type { LabInfo, LabPrep, ScenarioDef } from '../../k6/scenario';
+import { getScenario, scenarioCharts, scenarios } from '../../k6/scenarios';
 import { asLabRun } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
@@ -138,6 +138,9 @@ export const runScenarioCommand = defineCommand({
     const scenario = def.name;
     const tgt = target(flagString(ctx, 'target'));
     const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as Record<string, unknown>;
+    def.validate?.(params);
+    if (def.requiresLab && tgt.kind !== 'lab')
+      throw new InputError('--target', `lab (${scenario} drives the lab itself)`, flagString(ctx, 'target'));
     const trustHosts = flagList(ctx, 'trust-host');
     // Made only once the run goes ahead: a missing lab leaves no empty dir.
     const claimOutDir = outDirClaim(scenario, flagString(ctx, 'out'));
@@ -156,6 +159,7 @@ export const runScenarioCommand = defineCommand({
     const client = tgt.kind === 'lab' ? labClient(labSocketPath(labName)) : null;
     let backendsBefore: BackendStats[] = [];
     let labStateDir: string | undefined;
+    let labInfo: LabInfo | undefined;
     if (client) {
       const [{ config, topology: topo, netns }, status] = await Promise.all([
         client.config(),
@@ -165,6 +169,7 @@ export const runScenarioCommand = defineCommand({
       if (netns && process.env[IN_LAB_NAMESPACE] !== topo.namespace)
         return reexecInNamespace(ctx, topo.namespace, outDir);
       const lab = { config, topology: topo, netns, hosts: status.endpoints.hosts };
+      labInfo = lab;
       const prep: LabPrep = def.prepareLab
         ? await def.prepareLab(lab, params, ctx.io)
         : labTarget(lab, params as { registry?: string; endpoint?: 'global' | 'regional' | 'data' });
@@ -220,7 +225,14 @@ export const runScenarioCommand = defineCommand({
     const guarded = <T>(fn: () => Promise<T>) => asLabRun(labStateDir, () => holdingSignals(fn));
     return await guarded(async () => {
       const k6Done = new AbortController();
-      const beside = def.duringRun?.({ params, base, signal: k6Done.signal, io: ctx.io });
+      const beside = def.duringRun?.({
+        params,
+        base,
+        signal: k6Done.signal,
+        io: ctx.io,
+        outDir,
+        ...(client && labInfo ? { lab: { client, info: labInfo } } : {}),
+      });
       const result = await runK6({
         script,
         runDir: outDir,
@@ -261,10 +273,24 @@ export const runScenarioCommand = defineCommand({
           : result.exitCode !== 0
             ? `k6 exited ${result.exitCode}: ${result.tail.slice(-3).join(' | ')}`
             : undefined;
+      let records = readNdjson(result.rawPath);
+      try {
+        const own = def.summarize?.({ records, params, outDir });
+        if (own) {
+          Object.assign(extraMetrics, own.metrics);
+          for (const note of own.notes ?? []) ctx.io.err(note);
+          if (own.raw?.length) {
+            appendFileSync(result.rawPath, own.raw.map((r) => `${JSON.stringify(r)}\n`).join(''));
+            records = [...records, ...own.raw];
+          }
+        }
+      } catch (e) {
+        ctx.io.err(`${scenario}: summary of its own failed: ${(e as Error).message}`);
+      }
       const envelope = k6Envelope({
         name: scenario,
         params: { ...params, target: targetInfo },
-        records: readNdjson(result.rawPath),
+        records,
         wallMs: result.wallMs,
         extra: extraMetrics,
         ...(incomplete ? { incomplete } : {}),
@@ -277,7 +303,7 @@ export const runScenarioCommand = defineCommand({
       bar.done(verdict.line);
       try {
         const { writeReport } = await import('../../../reports/index');
-        ctx.io.out(`report: ${await writeReport([outDir])}`);
+        ctx.io.out(`report: ${await writeReport([outDir], undefined, { charts: scenarioCharts })}`);
       } catch (e) {
         ctx.io.err(`report not written: ${(e as Error).message}`);
       }
