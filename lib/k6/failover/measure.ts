@@ -42,6 +42,7 @@ export interface RequestRecord {
   vu: number;
   startS: number;
   endS: number;
+  durS: number;
   ok: boolean;
   region: string;
   code: string;
@@ -76,6 +77,7 @@ export function requestsOf(records: readonly unknown[], t0Ms: number): RequestRe
       vu: Number(tags.vu ?? 0),
       startS: endS - p.data.value / 1000,
       endS,
+      durS: p.data.value / 1000,
       ok: tags.result === 'ok',
       region: tags.region ?? 'none',
       code: tags.code ?? '',
@@ -179,8 +181,8 @@ export function measureFailover(
   const switched = present(clientRecords.map((c) => c.switchedS));
   const failback = present(clientRecords.map((c) => c.failbackS));
   const failed = clientRecords.map((c) => c.failedBeforeSuccess);
-  const okBefore = reqs.filter((r) => r.ok && (F === null || r.endS < F)).map((r) => r.endS - r.startS);
-  const failedIn = reqs.filter((r) => !r.ok).map((r) => r.endS - r.startS);
+  const okBefore = reqs.filter((r) => r.ok && (F === null || r.endS < F)).map((r) => r.durS);
+  const failedIn = reqs.filter((r) => !r.ok).map((r) => r.durS);
   const metrics: Metrics = {
     ...(failover.length ? { failoverS: quantiles(failover) } : {}),
     failoverMinS: failover.length ? Math.min(...failover) : null,
