@@ -10,7 +10,7 @@ import { InputError } from '../../lib/errors';
 import type { FailoverSchedule } from '../../lib/k6/failover/measure';
 import { measureFailover, requestsOf } from '../../lib/k6/failover/measure';
 import { type FailoverRunParams, failoverRunSchema } from '../../lib/k6/failover/params';
-import { checkLabSettings } from '../../lib/k6/failover/scenario';
+import { checkLabSettings, failoverScenario } from '../../lib/k6/failover/scenario';
 import { faultBody } from '../../lib/k6/failover/schedule';
 import { compareTwin, twinParams } from '../../lib/k6/failover/twin';
 import type { VuHttp, VuResponse } from '../../lib/k6/vu/http';
@@ -247,5 +247,38 @@ describe('lab settings and fault bodies', () => {
       region: 'eastus',
       params: { rate: 1 },
     });
+  });
+});
+
+describe('verdict', () => {
+  const env = (metrics: Record<string, unknown>) =>
+    ({
+      tool: 'stampede',
+      kind: 'k6',
+      name: 'failover',
+      seed: 0,
+      params: {},
+      metrics,
+      points: [],
+      runtime: { wallMs: 0, events: 0 },
+    }) as never;
+  it('region-down passes when every VU pulled again, fails when one never did', () => {
+    const p = params(['vus=2']);
+    expect(
+      failoverScenario.verdict(env({ clientsSwitched: 2, clientsWithoutSuccess: 0, detectionS: 4 }), p)
+        .exitCode,
+    ).toBe(0);
+    expect(
+      failoverScenario.verdict(env({ clientsSwitched: 1, clientsWithoutSuccess: 1, detectionS: 4 }), p)
+        .exitCode,
+    ).toBe(1);
+  });
+  it('a 429 storm or a crashed monitor fails the run if anything moved', () => {
+    for (const kind of ['throttle', 'health-monitor-crash']) {
+      const p = params([`fault.kind=${kind}`]);
+      expect(failoverScenario.verdict(env({ clientsSwitched: 0, detectionS: null }), p).exitCode).toBe(0);
+      expect(failoverScenario.verdict(env({ clientsSwitched: 1, detectionS: null }), p).exitCode).toBe(1);
+      expect(failoverScenario.verdict(env({ clientsSwitched: 0, detectionS: 6 }), p).exitCode).toBe(1);
+    }
   });
 });
