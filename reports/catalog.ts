@@ -6,6 +6,8 @@ import { backendEgressSpec } from './charts/backend-egress';
 import { compareQuantilesSpec } from './charts/compare-quantiles';
 import { compareScalarsSpec } from './charts/compare-scalars';
 import { errorsByCodeSpec } from './charts/errors-by-code';
+import { failoverCdfSpec } from './charts/failover-cdf';
+import { regionShareSpec } from './charts/failover-region-share';
 import { hotBackendSpec } from './charts/hot-backend';
 import { latencyQuantilesSpec } from './charts/latency-quantiles';
 import { nodeEgressSpec } from './charts/node-egress';
@@ -159,6 +161,22 @@ export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
     title: 'Failover time, run by run',
     caption: () => 'Failover-time P50/P90/P99 per configuration, one line per run.',
     build: (runs) => compareQuantilesSpec(runs, 'failoverS'),
+  },
+  {
+    id: 'compare-failover-cdf',
+    help: 'failover and failback CDFs over clients, measured and simulated runs overlaid',
+    title: 'Failover and failback over clients, measured vs simulated',
+    caption: () =>
+      "One step line per run (named measured or simulated): on the left each client from the fault start to its first successful pull, on the right from the clear to its first pull served by its own region again. Where the simulated twin and the lab run agree the lines overlap; grey rules are the simulated setting's exact best and worst cases.",
+    build: (runs) => failoverCdfSpec(runs),
+  },
+  {
+    id: 'compare-failover-region-share',
+    help: 'share served per region over time, measured and simulated runs overlaid (dash = run)',
+    title: 'Which region serves the fleet, measured vs simulated',
+    caption: () =>
+      "Each line is a region's share of the requests ending in a time bin (red: failed), one dash style per run, with each run's fault window and Traffic Manager transitions as rules. The twin's lines should step where the lab's do.",
+    build: (runs) => regionShareSpec(runs),
   },
   {
     id: 'compare-scalars',

@@ -4,13 +4,13 @@
  * from here; the scenario's k6 entry gets the validated parameters as one JSON value
  * (__ENV.STAMPEDE_PARAMS), so defaults live in the schema alone.
  */
-
 import type { ChartEntry, ReportRun } from '../../reports/types';
 import type { Io } from '../cli/command';
 import type { Schema } from '../config/schema';
 import type { LabConfig } from '../lab/config';
+import type { LabClient } from '../lab/lab-client';
 import type { Topology } from '../lab/topology';
-import type { Envelope } from '../results/envelope';
+import type { Envelope, Metrics, Point } from '../results/envelope';
 import type { ScenarioPlan } from './plan';
 
 /** The running lab, as the run command knows it. */
@@ -47,6 +47,22 @@ export interface DuringRun<P> {
   /** Aborted when k6 has exited. */
   signal: AbortSignal;
   io: Io;
+  /** The run directory (a schedule may leave its record there for summarize). */
+  outDir?: string;
+  /** The lab and its API client, for a lab target (a fault schedule injects through it). */
+  lab?: { client: LabClient; info: LabInfo };
+}
+
+/** What a scenario adds to its envelope from the run's records (after k6 exits). */
+export interface ScenarioSummary {
+  /** Merged over the generic envelope's metrics. */
+  metrics: Partial<Metrics>;
+  /** Replace the envelope's one point (e.g. one per strategy). */
+  points?: Point[];
+  /** Derived records appended to raw.ndjson (so a report rebuilt from raw has them). */
+  raw?: readonly unknown[];
+  /** Lines for the console. */
+  notes?: string[];
 }
 
 /**
@@ -67,6 +83,8 @@ export interface ScenarioDef<P = Record<string, unknown>> {
    * (where to send requests) and, for a lab without its own DNS, `hosts` (names -> addresses).
    */
   script: string;
+  /** Only a lab target (the scenario drives the lab, e.g. injects faults): a URL is exit 2. */
+  requiresLab?: boolean;
   /** Parameters that only mean something for a lab target. */
   labOnly?: readonly string[];
   /** Prepares the lab (seeding, credentials). Default: the lab's global name and its puller. */
@@ -79,14 +97,24 @@ export interface ScenarioDef<P = Record<string, unknown>> {
   maxDurationS?(params: P): number;
   /** Runs beside k6 (e.g. a fault schedule); awaited before the summary is written. */
   duringRun?(run: DuringRun<P>): Promise<void>;
+  /** Cross-field checks of the resolved parameters (InputError: exit 2). */
+  validate?(params: P): void;
+  /**
+   * The scenario's own metrics and points, from k6's records (and what duringRun left in
+   * outDir), over the generic envelope the run built from the same records.
+   */
+  summarize?(run: {
+    envelope: Envelope;
+    records: readonly unknown[];
+    params: P;
+    outDir: string;
+  }): ScenarioSummary;
+  /** Charts of the scenario's own, drawn after the catalog's on the run's page. */
+  charts?: ReadonlyArray<ChartEntry<ReportRun>>;
   /** The run's result line and exit code from its envelope. */
   verdict(envelope: Envelope, params: P): Verdict;
   /** Checks only a registry URL target needs (e.g. its regional endpoint given); throws InputError. */
   checkTarget?(params: P, base: string): void;
-  /** The scenario's own metrics and points from k6's records, over the generic envelope. */
-  summarize?(envelope: Envelope, records: readonly unknown[], params: P): Envelope;
-  /** Charts of its own, drawn after the catalog's on the run's page. */
-  charts?: ReadonlyArray<ChartEntry<ReportRun>>;
 }
 
 export function defineScenario<P>(def: ScenarioDef<P>): ScenarioDef<P> {

@@ -4,8 +4,10 @@
  * register their own with registerScenario.
  */
 import { InputError } from '../errors';
+import type { Envelope } from '../results/envelope';
 import { coldPullScenario } from './cold-pull/scenario';
 import { dnsBounceScenario } from './dns-bounce/scenario';
+import { failoverScenario } from './failover/scenario';
 import type { ScenarioDef } from './scenario';
 
 export { type ColdPullParams, coldPullSchema } from './cold-pull/params';
@@ -33,5 +35,11 @@ export function getScenario(name: string | undefined): ScenarioDef {
   return def;
 }
 
+/** A k6 run's own charts on its report page (by scenario name), as modelCharts for the simulator. */
+export function scenarioCharts(envelope: Envelope): NonNullable<ScenarioDef['charts']> {
+  return envelope.kind === 'k6' ? (registry.get(envelope.name)?.charts ?? []) : [];
+}
+
 registerScenario(coldPullScenario);
 registerScenario(dnsBounceScenario);
+registerScenario(failoverScenario);

@@ -121,6 +121,14 @@ export const FAULT_SPECS: Record<FaultKind, FaultSpec> = {
     backends: false,
     params: {},
   },
+  throttle: {
+    doc: "a 429 storm: the region's front answers a fraction of API requests 429 TOOMANYREQUESTS (deep health stays healthy: throttling never fails a region over)",
+    region: 'required',
+    backends: false,
+    params: {
+      rate: { type: 'number', min: 0, max: 1, required: true, doc: 'fraction of requests answered 429' },
+    },
+  },
 };
 
 export const FAULT_KINDS = Object.keys(FAULT_SPECS) as FaultKind[];

@@ -17,7 +17,8 @@ export type FaultKind =
   | 'front-latency' // the region's front adds latency to every request
   | 'front-errors' // the region's front fails a fraction of requests with 500
   | 'registry-kill' // the region's registry process is killed (and restarted on clear)
-  | 'health-monitor-crash'; // the deep-health monitor itself breaks: it must fail open
+  | 'health-monitor-crash' // the deep-health monitor itself breaks: it must fail open
+  | 'throttle'; // the region's front answers a fraction of API requests 429 (never a failover)
 
 export interface Fault {
   id: string;

@@ -178,6 +178,23 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['run', 'cold-pull', '--name', 'Bad!'], names: ['--name', 'Bad!'] },
     { argv: ['run', 'cold-pull', '--json', '/proc/nope/x.json'], names: ['--json', '/proc/nope/x.json'] },
     { argv: ['run', 'cold-pull', '--out'], names: ['--out', 'expected a value'] },
+    ...[
+      ['lab.probeIntervalS=0', 'lab.probeIntervalS', '0'],
+      ['lab.toleratedFailures=-1', 'lab.toleratedFailures', '-1'],
+      ['faultAtS=61', 'faultAtS', '61'],
+      ['clearAtS=90', 'clearAtS', '90'],
+      ['fault.kind=bogus', 'fault.kind', '"bogus"'],
+      ['dns.ttl=5', 'dns.ttl', '"5"'],
+    ].map(([set, field, value]) => ({
+      argv: ['run', 'failover', '--set', set as string],
+      names: [field as string, value as string],
+      why: 'issue 15: interval 0, tolerated < 0, a fault time after the run ends, an unknown fault kind',
+    })),
+    {
+      argv: ['run', 'failover', '--target', 'https://x.azurecr.io'],
+      names: ['--target', 'x.azurecr.io'],
+      why: 'the failover scenario injects its fault through the lab API',
+    },
     {
       argv: ['run', 'cold-pull', '--target', 'https://x.azurecr.io?api-version=1'],
       names: ['--target', 'query'],

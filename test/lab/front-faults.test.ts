@@ -148,6 +148,27 @@ describe('front faults and deep health', () => {
     }
     expect(await count500(10)).toBe(0);
   });
+
+  it('throttle (a 429 storm) answers 429 TOOMANYREQUESTS, names the region, and leaves deep health healthy', async () => {
+    fault('th', 'throttle', { rate: 1 });
+    try {
+      const r = await lab.fetch(`${lab.base(lab.host.global())}/v2/`);
+      const body = (await r.json()) as { errors: Array<{ code: string }> };
+      expect(r.status).toBe(429);
+      expect(body.errors[0]?.code).toBe('TOOMANYREQUESTS');
+      expect(r.headers.get('retry-after')).toBe('1');
+      expect(r.headers.get('x-stampede-region')).toBe('eastus');
+      const h = await deep();
+      expect(h.status).toBe(200);
+      expect(h.body.status).toBe('healthy');
+    } finally {
+      lab.state.faults.delete('th');
+    }
+    const ok = await lab.fetch(`${lab.base(lab.host.global())}/v2/`);
+    await ok.arrayBuffer();
+    expect(ok.status).not.toBe(429);
+    expect(ok.headers.get('x-stampede-region')).toBe('eastus');
+  });
 });
 
 describe('per-replica throttling', () => {

@@ -6,6 +6,7 @@
 import { COMPARE_CHARTS, RUN_CHARTS, writeReport } from '../../../reports/index';
 import { modelCharts } from '../../../sim/experiments/registry';
 import { InputError } from '../../errors';
+import { scenarioCharts } from '../../k6/scenarios';
 import { checkOutFile } from '../../results/run-dir';
 import { defineCommand, flagString } from '../command';
 
@@ -54,7 +55,7 @@ Examples:
       out === undefined ? undefined : checkOutFile('--out', out),
       // Warnings to stderr: stdout stays the one path scripts read.
       // A simulator run's model charts too, so a rebuilt page equals the one the run wrote.
-      { warn: (m) => ctx.io.err(m), charts: modelCharts },
+      { warn: (m) => ctx.io.err(m), charts: (e) => [...modelCharts(e), ...scenarioCharts(e)] },
     );
     ctx.io.out(path);
     return 0;

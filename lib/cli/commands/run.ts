@@ -14,10 +14,11 @@ import { InputError, RunError } from '../../errors';
 import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
 import { k6Envelope } from '../../k6/collect';
 import { labTarget } from '../../k6/lab-target';
+import { withOwnSummary } from '../../k6/own-summary';
 import { checkLabOnly, confirmPlan, needsPlan, type Prompt, runPlan, stdinPrompt } from '../../k6/plan';
 import { diesWithParent, runK6 } from '../../k6/run';
-import type { LabPrep, ScenarioDef } from '../../k6/scenario';
-import { getScenario, scenarios } from '../../k6/scenarios';
+import type { LabInfo, LabPrep, ScenarioDef } from '../../k6/scenario';
+import { getScenario, scenarioCharts, scenarios } from '../../k6/scenarios';
 import { asLabRun, labRuns } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
@@ -169,6 +170,9 @@ export const runScenarioCommand = defineCommand({
     const scenario = def.name;
     const tgt = target(flagString(ctx, 'target'));
     const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as Record<string, unknown>;
+    def.validate?.(params);
+    if (def.requiresLab && tgt.kind !== 'lab')
+      throw new InputError('--target', `lab (${scenario} drives the lab itself)`, flagString(ctx, 'target'));
     const trustHosts = flagList(ctx, 'trust-host');
     // Made only once the run goes ahead: a missing lab leaves no empty dir.
     const claimOutDir = outDirClaim(scenario, flagString(ctx, 'out'));
@@ -188,6 +192,7 @@ export const runScenarioCommand = defineCommand({
     let backendsBefore: BackendStats[] = [];
     let labStateDir: string | undefined;
     let labCleanup: (() => Promise<void>) | undefined;
+    let labInfo: LabInfo | undefined;
     if (client) {
       const [{ config, topology: topo, netns }, status] = await Promise.all([
         client.config(),
@@ -197,6 +202,7 @@ export const runScenarioCommand = defineCommand({
       if (netns && process.env[IN_LAB_NAMESPACE] !== topo.namespace)
         return reexecInNamespace(ctx, topo, outDir);
       const lab = { config, topology: topo, netns, hosts: status.endpoints.hosts };
+      labInfo = lab;
       const prep: LabPrep = def.prepareLab
         ? await def.prepareLab(lab, params, ctx.io)
         : labTarget(lab, params as { registry?: string; endpoint?: 'global' | 'regional' | 'data' });
@@ -257,7 +263,14 @@ export const runScenarioCommand = defineCommand({
     const guarded = <T>(fn: () => Promise<T>) => asLabRun(labStateDir, () => holdingSignals(fn));
     return await guarded(async () => {
       const k6Done = new AbortController();
-      const beside = def.duringRun?.({ params, base, signal: k6Done.signal, io: ctx.io });
+      const beside = def.duringRun?.({
+        params,
+        base,
+        signal: k6Done.signal,
+        io: ctx.io,
+        outDir,
+        ...(client && labInfo ? { lab: { client, info: labInfo } } : {}),
+      });
       const result = await runK6({
         script,
         runDir: outDir,
@@ -310,7 +323,12 @@ export const runScenarioCommand = defineCommand({
         extra: extraMetrics,
         ...(incomplete ? { incomplete } : {}),
       });
-      const envelope = def.summarize ? def.summarize(generic, records, params) : generic;
+      const envelope = withOwnSummary(
+        def,
+        generic,
+        { records, params, outDir, rawPath: result.rawPath },
+        ctx.io,
+      );
       // A failed write (a full disk) costs that file only: raw.ndjson (k6's) stays, the rest and the result line still come out.
       const outputs = new RunOutputs();
       const summary = outputs.attempt(() => writeSummary(outDir, envelope));
@@ -319,8 +337,7 @@ export const runScenarioCommand = defineCommand({
       bar.done(verdict.line);
       try {
         const { writeReport } = await import('../../../reports/index');
-        const charts = def.charts ?? [];
-        ctx.io.out(`report: ${await writeReport([outDir], undefined, { charts: () => charts })}`);
+        ctx.io.out(`report: ${await writeReport([outDir], undefined, { charts: scenarioCharts })}`);
       } catch (e) {
         ctx.io.err(`report not written: ${(e as Error).message}`);
       }

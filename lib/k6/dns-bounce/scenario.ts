@@ -123,8 +123,9 @@ with the name in the Host header (http targets only). With a registry URL target
       bytes: `≈ ${n * p.layers * p.layerBytes} B sent (${n} pushes × ${p.layers} × ${p.layerBytes} B)`,
     };
   },
-  summarize(envelope, records, p) {
-    return bounceEnvelope(envelope, records, p);
+  summarize({ envelope, records, params }) {
+    const { metrics, points } = bounceEnvelope(envelope, records, params);
+    return { metrics, points };
   },
   charts: [dnsBounceScatterChart],
   verdict(envelope) {

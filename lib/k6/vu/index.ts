@@ -17,5 +17,6 @@ export { type PullHooks, type PullSettings, pullImage } from './pull';
 export { type MetricClasses, type PullRecorder, pullRecorder } from './pull-metrics';
 export { parseRef } from './reference';
 export { type RetryPolicy, withRetry } from './retry';
+export { REGION_HEADER, type ServedBy, withServedBy } from './served-by';
 export { type Access, bearer, registryToken, scopesFor } from './token';
 export { putManifest, uploadBlob } from './upload';

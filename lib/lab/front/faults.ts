@@ -6,10 +6,18 @@ export interface FrontFaults {
   latencyMs: number;
   errorRate: number;
   monitorCrashed: boolean;
+  /** Fraction of API requests answered 429 (fault `throttle`). */
+  throttleRate: number;
 }
 
 export function frontFaults(state: LabState, region: string): FrontFaults {
-  const out: FrontFaults = { down: false, latencyMs: 0, errorRate: 0, monitorCrashed: false };
+  const out: FrontFaults = {
+    down: false,
+    latencyMs: 0,
+    errorRate: 0,
+    monitorCrashed: false,
+    throttleRate: 0,
+  };
   if (state.faults.size === 0) return out;
   for (const f of state.faults.values()) {
     if (f.region !== undefined && f.region !== region) continue;
@@ -19,6 +27,8 @@ export function frontFaults(state: LabState, region: string): FrontFaults {
     else if (f.kind === 'front-errors')
       out.errorRate = Math.min(1, Math.max(out.errorRate, Number(f.params.errorRate ?? 0) || 0));
     else if (f.kind === 'health-monitor-crash') out.monitorCrashed = true;
+    else if (f.kind === 'throttle')
+      out.throttleRate = Math.min(1, Math.max(out.throttleRate, Number(f.params.rate ?? 0) || 0));
   }
   return out;
 }

@@ -205,6 +205,15 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
       );
     const isApi = path.startsWith('/v2') || path.startsWith('/oauth2/') || path.startsWith('/acr/');
     if (!isApi) return ociError(res, 404, 'NOT_FOUND', `no route for ${path}`, {}, head);
+    if (f.throttleRate > 0 && Math.random() < f.throttleRate)
+      return ociError(
+        res,
+        429,
+        'TOOMANYREQUESTS',
+        `too many requests to replica ${region.name} (throttle fault)`,
+        { 'retry-after': '1' },
+        head,
+      );
     const wait = limiter.take();
     if (wait > 0)
       return ociError(
@@ -309,6 +318,9 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    // Which region answered: a client that went through the global name can tell where
+    // Traffic Manager sent it (the failover scenario records it per request).
+    res.setHeader('x-stampede-region', region.name);
     handle(req, res).catch((e) => {
       if (!res.headersSent) ociError(res, 500, 'UNKNOWN', `front error: ${(e as Error).message}`);
       else res.destroy();

@@ -94,6 +94,8 @@ export function failbackMean(p: FailoverParams): number | null {
 export interface CacheLayerSpec {
   mode: CacheMode;
   ttlS: number;
+  /** > 0: first fills are held until this moment (a pinned phase); 0 or absent: random age. */
+  firstExpiryS?: number;
 }
 
 /** Layers from the one nearest Traffic Manager (cluster) to the client's own. */

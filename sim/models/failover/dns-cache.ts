@@ -6,7 +6,8 @@
  * downstream carries the absolute moment its record expires, so a downstream cache that
  * honours TTLs counts down the same clock (as real resolvers pass on remaining TTLs).
  * A cache's first fill stands for one made at a random moment before the run started
- * (its remaining life uniform in [0, its TTL)), so caches do not all expire in step.
+ * (its remaining life uniform in [0, its TTL)), so caches do not all expire in step; or,
+ * with `firstExpiryS`, is held until that moment (the phase of a measured run's cache).
  */
 import type { CacheLayerSpec } from './bounds';
 
@@ -42,8 +43,14 @@ export class CacheLayer {
         : this.spec.mode === 'cap'
           ? Math.min(up.expiresAt, now + this.spec.ttlS)
           : now + this.spec.ttlS;
-    const first = held === undefined && this.age !== undefined;
-    const stored = { regions: up.regions, expiresAt: first ? now + this.age!() * (until - now) : until };
+    const pinned = held === undefined && (this.spec.firstExpiryS ?? 0) > now;
+    const first = held === undefined && this.age !== undefined && !pinned;
+    const expiresAt = pinned
+      ? (this.spec.firstExpiryS as number)
+      : first
+        ? now + this.age!() * (until - now)
+        : until;
+    const stored = { regions: up.regions, expiresAt };
     this.entries.set(key, stored);
     return stored;
   }

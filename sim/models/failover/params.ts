@@ -25,6 +25,12 @@ const cacheLayer = (doc: string, mode: CacheMode, ttlS: number) => ({
     doc: `${doc}: none (absent), honour (keeps the upstream's remaining TTL), cap (min of upstream TTL and ttlS), fixed (ttlS whatever the record says, like k6 dns.ttl)`,
   }),
   ttlS: num({ default: ttlS, min: 0, unit: 's', doc: `${doc}: its TTL (cap or fixed modes)` }),
+  firstExpiryS: num({
+    default: 0,
+    min: 0,
+    unit: 's',
+    doc: `${doc}: 0 = its first fills have a random age; > 0 = every first fill is held until this moment (pins the phase to a measured run: the twin of stampede run failover sets it to k6's last lookup before the fault + its TTL)`,
+  }),
 });
 
 export const failoverSchema = {
