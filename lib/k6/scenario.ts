@@ -4,9 +4,11 @@
  * from here; the scenario's k6 entry gets the validated parameters as one JSON value
  * (__ENV.STAMPEDE_PARAMS), so defaults live in the schema alone.
  */
+import type { ChartEntry, ReportRun } from '../../reports/types';
 import type { Io } from '../cli/command';
 import type { Schema } from '../config/schema';
 import type { LabConfig } from '../lab/config';
+import type { LabStatus } from '../lab/supervisor';
 import type { Topology } from '../lab/topology';
 import type { Envelope } from '../results/envelope';
 import type { ScenarioPlan } from './plan';
@@ -77,6 +79,25 @@ export interface ScenarioDef<P = Record<string, unknown>> {
   duringRun?(run: DuringRun<P>): Promise<void>;
   /** The run's result line and exit code from its envelope. */
   verdict(envelope: Envelope, params: P): Verdict;
+  /**
+   * A registry-URL target: checks what such a run needs beyond the schema (e.g. regional
+   * endpoints), throwing an InputError naming the field, before any request.
+   */
+  checkUrlTarget?(params: P): void;
+  /**
+   * The scenario's own metrics and points, from the generic envelope, the run's raw records
+   * and (lab target) the lab's status after the run.
+   */
+  finish?(run: FinishInput<P>): Envelope;
+  /** Charts this scenario adds to its report page. */
+  charts?: ReadonlyArray<ChartEntry<ReportRun>>;
+}
+
+export interface FinishInput<P> {
+  envelope: Envelope;
+  records: readonly unknown[];
+  params: P;
+  labStatus?: LabStatus;
 }
 
 export function defineScenario<P>(def: ScenarioDef<P>): ScenarioDef<P> {

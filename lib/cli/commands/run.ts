@@ -23,6 +23,7 @@ import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
 import type { BackendStats } from '../../lab/storage';
+import type { LabStatus } from '../../lab/supervisor';
 import { readNdjson } from '../../results/ndjson';
 import { checkOutFile, outDirClaim, RunOutputs, writeJsonAtomic, writeSummary } from '../../results/run-dir';
 import { type Ctx, defineCommand, flagList, flagString, runCommand } from '../command';
@@ -179,6 +180,7 @@ export const runScenarioCommand = defineCommand({
       base = (tgt as { url: string }).url;
       // Lab-only parameters, the plan and its yes come before any request and any run dir.
       checkLabOnly(def, flagList(ctx, 'set'));
+      def.checkUrlTarget?.(params);
       if (needsPlan(base, await runningLabHosts(labName)))
         await confirmPlan(
           runPlan(def, params, base, process.env),
@@ -233,9 +235,11 @@ export const runScenarioCommand = defineCommand({
       }).finally(() => k6Done.abort());
       await beside?.catch((e: unknown) => ctx.io.err(`${scenario}: beside the run: ${(e as Error).message}`));
       const extraMetrics: Record<string, unknown> = {};
+      let labStatus: LabStatus | undefined;
       if (client) {
         try {
-          const after = (await client.status(k6StartMs)).backends;
+          labStatus = await client.status(k6StartMs);
+          const after = labStatus.backends;
           const backends = after.map((b) => {
             const was = backendsBefore.find((x) => x.id === b.id);
             return {
@@ -261,14 +265,18 @@ export const runScenarioCommand = defineCommand({
           : result.exitCode !== 0
             ? `k6 exited ${result.exitCode}: ${result.tail.slice(-3).join(' | ')}`
             : undefined;
-      const envelope = k6Envelope({
+      const records = readNdjson(result.rawPath);
+      const generic = k6Envelope({
         name: scenario,
         params: { ...params, target: targetInfo },
-        records: readNdjson(result.rawPath),
+        records,
         wallMs: result.wallMs,
         extra: extraMetrics,
         ...(incomplete ? { incomplete } : {}),
       });
+      const envelope = def.finish
+        ? def.finish({ envelope: generic, records, params, ...(labStatus ? { labStatus } : {}) })
+        : generic;
       // A failed write (a full disk) costs that file only: raw.ndjson (k6's) stays, the rest and the result line still come out.
       const outputs = new RunOutputs();
       const summary = outputs.attempt(() => writeSummary(outDir, envelope));
@@ -277,7 +285,9 @@ export const runScenarioCommand = defineCommand({
       bar.done(verdict.line);
       try {
         const { writeReport } = await import('../../../reports/index');
-        ctx.io.out(`report: ${await writeReport([outDir])}`);
+        ctx.io.out(
+          `report: ${await writeReport([outDir], undefined, def.charts ? { charts: () => def.charts ?? [] } : {})}`,
+        );
       } catch (e) {
         ctx.io.err(`report not written: ${(e as Error).message}`);
       }
