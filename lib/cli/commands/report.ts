@@ -6,6 +6,7 @@
 import { COMPARE_CHARTS, RUN_CHARTS, writeReport } from '../../../reports/index';
 import { modelCharts } from '../../../sim/experiments/registry';
 import { InputError } from '../../errors';
+import { scenarios } from '../../k6/scenarios';
 import { checkOutFile } from '../../results/run-dir';
 import { defineCommand, flagString } from '../command';
 
@@ -53,10 +54,15 @@ Examples:
       ctx.positionals,
       out === undefined ? undefined : checkOutFile('--out', out),
       // Warnings to stderr: stdout stays the one path scripts read.
-      // A simulator run's model charts too, so a rebuilt page equals the one the run wrote.
-      { warn: (m) => ctx.io.err(m), charts: modelCharts },
+      // A simulator run's model charts too (a k6 run's scenario charts), so a rebuilt page equals the one the run wrote.
+      { warn: (m) => ctx.io.err(m), charts: (e) => [...modelCharts(e), ...scenarioCharts(e)] },
     );
     ctx.io.out(path);
     return 0;
   },
 });
+
+/** The charts a k6 run's scenario adds to its page (none for a simulator run of the same name). */
+function scenarioCharts(e: Parameters<typeof modelCharts>[0]) {
+  return e.kind === 'k6' ? (scenarios().find((s) => s.name === e.name)?.charts ?? []) : [];
+}
