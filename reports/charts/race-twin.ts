@@ -105,7 +105,8 @@ export function twinSpec(run: ReportRun): VegaLiteSpec | null {
               color,
               opacity: {
                 field: 'source',
-                type: 'nominal',
+                type: 'ordinal',
+                sort: ['lab', 'sim'],
                 scale: { domain: ['lab', 'sim'], range: [1, 0.45] },
               },
               tooltip: [
