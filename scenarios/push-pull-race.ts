@@ -37,7 +37,7 @@ const PULL = trim(__ENV.STAMPEDE_RACE_PULL || P.endpoints.pull || P.baseUrl);
 const EVENTS = __ENV.STAMPEDE_RACE_EVENTS || P.endpoints.events;
 /** Lab runs: where the pusher posts its ack and pullers wait for it (else they poll A for the tag). */
 const ACKS = __ENV.STAMPEDE_RACE_ACKS || '';
-const LATE_MS = 100;
+const LATE_MS = 250;
 const CREDS = vu.credentialSettings(__ENV);
 const ROUNDS = P.repeats * P.offsets.length;
 const maxDuration = `${P.maxDurationS}s`;
