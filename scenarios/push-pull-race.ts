@@ -25,6 +25,7 @@ import {
   type Clock,
   pullByStrategy,
   waitForBoardAck,
+  waitForGone,
   waitForTag,
 } from '../lib/k6/push-pull-race/puller';
 import * as vu from '../lib/k6/vu';
@@ -105,7 +106,16 @@ const sleepUntil = (ms: number) => {
 const token = (d: Shared, base: string, actions: string[]) =>
   vu.bearer(vu.registryToken(client, base, vu.vuCredentials(CREDS, d), [{ repo: P.repository, actions }]));
 
-function pushOnce(d: Shared, round: number, phase: string, auth: Record<string, string>): void {
+const postAck = (body: Record<string, unknown>) => {
+  if (ACKS)
+    named.request('POST', ACKS, JSON.stringify(body), {
+      headers: { 'content-type': 'application/json' },
+      tags: { step: 'ack-post' },
+    });
+};
+
+/** Pushes the round's image; its digest, or null when the push failed midway. */
+function pushOnce(d: Shared, round: number, phase: string, auth: Record<string, string>): string | null {
   const start = Date.now();
   try {
     const pushed = pushImage(client, {
@@ -117,11 +127,7 @@ function pushOnce(d: Shared, round: number, phase: string, auth: Record<string, 
       auth,
     });
     const ack = Date.now();
-    if (ACKS)
-      named.request('POST', ACKS, JSON.stringify({ round, phase, ackMs: ack, digest: pushed.digest }), {
-        headers: { 'content-type': 'application/json' },
-        tags: { step: 'ack-post' },
-      });
+    postAck({ round, phase, ackMs: ack, digest: pushed.digest });
     pushes.add(ack, {
       round: String(round),
       phase,
@@ -130,28 +136,51 @@ function pushOnce(d: Shared, round: number, phase: string, auth: Record<string, 
       startMs: String(start),
       bytes: String(pushed.bytes),
     });
+    return pushed.digest;
   } catch (e) {
     // A push that failed midway wrote no tag: nothing for the pullers to find, never a success.
     const code = vu.codeOf(e);
     errors.add(1, { code, what: 'push' });
     pushes.add(0, { round: String(round), phase, result: code, startMs: String(start) });
     console.error(`push of round ${round} (${phase}) failed [${code}]: ${(e as Error).message}`);
-    if (ACKS)
-      named.request('POST', ACKS, JSON.stringify({ round, phase, failed: code }), {
-        headers: { 'content-type': 'application/json' },
-        tags: { step: 'ack-post' },
-      });
+    postAck({ round, phase, failed: code });
+    return null;
   }
+}
+
+/** Deletes the round's manifest at A (by digest, as ACR and distribution delete). */
+function deleteOnce(round: number, digest: string, auth: Record<string, string>): void {
+  const start = Date.now();
+  const res = client.request('DELETE', `${PUSH}/v2/${P.repository}/manifests/${digest}`, null, {
+    headers: auth,
+    tags: { step: 'manifest-delete' },
+  });
+  const ack = Date.now();
+  const ok = res.status === 202;
+  const code = ok ? 'ok' : vu.codeOf(vu.failed('manifest delete', res));
+  if (!ok) errors.add(1, { code, what: 'delete' });
+  pushes.add(ok ? ack : 0, {
+    round: String(round),
+    phase: 'del',
+    result: code,
+    digest,
+    startMs: String(start),
+  });
+  postAck(ok ? { round, phase: 'del', ackMs: ack, digest } : { round, phase: 'del', failed: code });
 }
 
 export function pusher(d: Shared): void {
   const round = exec.vu.iterationInScenario;
   sleepUntil(d.startMs + round * P.roundS * 1000);
-  const auth = token(d, PUSH, ['pull', 'push']);
-  pushOnce(d, round, 'd1', auth);
+  const auth = token(d, PUSH, P.mode === 'delete' ? ['pull', 'push', 'delete'] : ['pull', 'push']);
+  const d1 = pushOnce(d, round, 'd1', auth);
   if (P.mode === 'overwrite') {
     sleep(P.overwrite.gapS);
     pushOnce(d, round, 'd2', auth);
+  }
+  if (P.mode === 'delete' && d1) {
+    sleep(P.delete.gapS);
+    deleteOnce(round, d1, auth);
   }
 }
 
@@ -176,14 +205,14 @@ export function puller(d: Shared): void {
       pollS: P.ackPollS,
       maxPolls: Math.ceil(P.roundS / P.ackPollS),
     };
-    const phase = P.mode === 'overwrite' ? 'd2' : 'd1';
+    const phase = P.mode === 'overwrite' ? 'd2' : P.mode === 'delete' ? 'del' : 'd1';
     let ack: AckSeen | null;
     if (ACKS) {
       ack = waitForBoardAck(client, clock, {
         acksUrl: ACKS,
         round,
         phase,
-        maxPolls: Math.ceil((P.roundS + P.overwrite.gapS) / 5) + 2,
+        maxPolls: Math.ceil((P.roundS + P.overwrite.gapS + P.delete.gapS) / 5) + 2,
       });
     } else {
       ack = waitForTag(client, clock, poll);
@@ -192,6 +221,12 @@ export function puller(d: Shared): void {
         sleep(P.overwrite.gapS * 0.8);
         const d2 = waitForTag(client, clock, { ...poll, notDigest: ack.digest });
         ack = d2 && { ...d2, late: ack.late };
+      }
+      if (ack && P.mode === 'delete') {
+        // the push is up; the race is its delete: wait for A to answer 404.
+        sleep(P.delete.gapS * 0.8);
+        const gone = waitForGone(client, clock, { ...poll, digest: ack.digest });
+        ack = gone && { ...gone, late: ack.late };
       }
     }
     if (!ack) {
@@ -214,7 +249,7 @@ export function puller(d: Shared): void {
         eventsUrl: EVENTS,
         pullHost: PULL.replace(/^https?:\/\//, ''),
       },
-      { repo: P.repository, tag, digest: ack.digest, sha256hex },
+      { repo: P.repository, tag, digest: ack.digest, sha256hex, deleted: P.mode === 'delete' },
     );
     for (const [code, n] of Object.entries(out.errors)) errors.add(n, { code, strategy });
     record(out.resolvedAt ?? 0, {

@@ -145,4 +145,18 @@ describe.runIf(canRun)('push-pull-race on the lab', () => {
     const window = env.metrics.disagreementS as Quantiles;
     expect(Math.abs(window.p50 - LAG_S) / LAG_S).toBeLessThanOrEqual(0.1);
   });
+
+  it('delete: right after the delete, westus still serves the deleted content (a ghost), A does not', () => {
+    const { code, env } = runs.delete as { code: number; env: Envelope };
+    expect(env.metrics.pushes).toEqual({ ok: 4, failed: 0 });
+    expect(byOffset(env, 'none')[0]).toMatchObject({ ghostShare: 1 });
+    // pin-home asks A, where the delete already is: MANIFEST_UNKNOWN, a failed pull by the
+    // verdict's rule (it expects content), so this run exits 1.
+    expect(point(env, 'pin-home').failedShare).toBe(1);
+    expect(code).toBe(1);
+    // the delete carries no bytes: it lands after the base lag alone
+    const window = env.metrics.disagreementS as Quantiles;
+    expect(window.p50).toBeGreaterThanOrEqual(0.9);
+    expect(window.p50).toBeLessThanOrEqual(1.5);
+  });
 });

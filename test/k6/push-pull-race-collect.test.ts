@@ -129,6 +129,38 @@ describe('collectRace', () => {
   });
 });
 
+describe('collectRace, delete mode', () => {
+  it("races the delete (phase del): content still pulled is a ghost, the delete's landing is the window", () => {
+    const del = point('race_push', T0 + 3000, {
+      round: '0',
+      phase: 'del',
+      result: 'ok',
+      digest: D(1),
+      startMs: String(T0 + 2990),
+    });
+    const deleted = { ...replica(D(1), 'westus', 1.9), action: 'delete' as const, id: 'del' };
+    const o = collectRace({
+      records: [
+        push(0, T0),
+        del,
+        pull(0, 'none', 0, 'ghost', T0 + 3010),
+        pull(0, 'retry', 0, 'ok', T0 + 3010),
+      ],
+      mode: 'delete',
+      strategies: ['none'],
+      offsets: [0],
+      labEvents: [replica(D(1), 'westus', 2), deleted],
+    });
+    expect(o.points[0]?.metrics).toMatchObject({ ghostShare: 1, failedShare: 0 });
+    expect(o.lags.map((l) => [l.phase, l.lagS])).toEqual([
+      ['d1', 2],
+      ['del', 1.9],
+    ]);
+    expect(o.metrics.disagreementS).toMatchObject({ p50: 1.9 });
+    expect(o.metrics.replicationLagS).toMatchObject({ p50: 2 });
+  });
+});
+
 describe('the simulated twin', () => {
   const params = resolve(raceSchema, [], ['offsets=0,3', 'retry.jitter=0', 'fixedSleep.sleepS=3']);
   const input = {

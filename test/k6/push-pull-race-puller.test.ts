@@ -13,6 +13,7 @@ import {
   hasEvent,
   pullByStrategy,
   waitForBoardAck,
+  waitForGone,
   waitForTag,
 } from '../../lib/k6/push-pull-race/puller';
 import { pushImage } from '../../lib/k6/vu/push';
@@ -160,6 +161,15 @@ describe('pullByStrategy', () => {
     expect(out.resolvedAt).not.toBeNull();
   });
 
+  it('delete mode: the deleted digest still resolving is a ghost', () => {
+    const c = fakeClock();
+    const out = pullByStrategy(fakeHttp(replica(c, { landsAt: 0 })), c, P, 'none', targets, {
+      ...race,
+      deleted: true,
+    });
+    expect(out.result).toBe('ghost');
+  });
+
   it('pin-home pulls from the push region', () => {
     const c = fakeClock();
     const http = fakeHttp(replica(c, { landsAt: Number.POSITIVE_INFINITY }));
@@ -260,6 +270,23 @@ describe('acks', () => {
       waitForBoardAck(never, c, { acksUrl: 'http://board/acks', round: 0, phase: 'd1', maxPolls: 3 }),
     ).toBeNull();
     expect(never.log).toHaveLength(3);
+  });
+
+  it('waitForGone: the first 404 of the tag in A (the delete reached it)', () => {
+    const c = fakeClock();
+    let n = 0;
+    const http = fakeHttp(() => (++n < 3 ? { status: 200 } : ociError(404, 'MANIFEST_UNKNOWN')));
+    const gone = waitForGone(http, c, {
+      base: 'http://a',
+      repo: 'app',
+      tag: 't',
+      auth: {},
+      pollS: 0.025,
+      maxPolls: 9,
+      digest: D1,
+    });
+    expect(gone).toMatchObject({ digest: D1, late: false });
+    expect(n).toBe(3);
   });
 
   it('backoffS is d(1 - jitter) + U(0, d·jitter), d doubling to the cap', () => {

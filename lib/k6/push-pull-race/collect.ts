@@ -64,7 +64,7 @@ export function pushRecords(records: readonly unknown[]): PushRecord[] {
 
 /** The push each round's pullers race: the first (race) or the re-push (overwrite). */
 export function watchedPushes(pushes: readonly PushRecord[], mode: string): Map<number, PushRecord> {
-  const want = mode === 'overwrite' ? 'd2' : 'd1';
+  const want = mode === 'overwrite' ? 'd2' : mode === 'delete' ? 'del' : 'd1';
   return new Map(pushes.filter((p) => p.phase === want).map((p) => [p.round, p]));
 }
 
@@ -88,7 +88,7 @@ export function pullerRecords(records: readonly unknown[], watched: Map<number, 
       const ack = push && push.result === 'ok' ? push.ackMs : null;
       const since = (ms: number) =>
         ack === null || !Number.isFinite(ms) || ms <= 0 ? null : (ms - ack) / 1000;
-      const ok = t.result === 'ok' || t.result === 'stale';
+      const ok = t.result === 'ok' || t.result === 'stale' || t.result === 'ghost';
       return {
         kind: 'puller' as const,
         round,
@@ -108,7 +108,8 @@ export function pullerRecords(records: readonly unknown[], watched: Map<number, 
 
 const q = (v: number[]): Quantiles | null => (v.length ? quantiles(v) : null);
 const share = (n: number, d: number) => (d > 0 ? n / d : 0);
-const succeeded = (r: PullerRecord) => r.result === 'ok' || r.result === 'stale';
+/** Got content (the simulator's success): the raced digest, an older one, or deleted content. */
+const succeeded = (r: PullerRecord) => r.result === 'ok' || r.result === 'stale' || r.result === 'ghost';
 
 /** Pullers that raced a push they saw happen (not a failed push, not a late start). */
 export const counted = (r: PullerRecord) => r.result !== 'NO_PUSH' && !r.late && r.ackSeenS !== null;
@@ -130,6 +131,7 @@ export function strategyPoints(
         pullers: at.length,
         failedShare: share(at.filter((r) => !succeeded(r)).length, at.length),
         staleShare: share(at.filter((r) => r.result === 'stale').length, at.length),
+        ghostShare: share(at.filter((r) => r.result === 'ghost').length, at.length),
         toSuccessS: q(at.filter(succeeded).map((r) => r.toSuccessS as number)),
         sentS: q(at.filter((r) => succeeded(r) && r.sentS !== null).map((r) => r.sentS as number)),
       };
@@ -142,6 +144,7 @@ export function strategyPoints(
         failedPulls: failed.length,
         failedShare: share(failed.length, mine.length),
         staleShare: share(mine.filter((r) => r.result === 'stale').length, mine.length),
+        ghostShare: share(mine.filter((r) => r.result === 'ghost').length, mine.length),
         timeToSuccessS: q(mine.filter(succeeded).map((r) => r.toSuccessS as number)),
         pullLatencyS: q(
           mine
@@ -169,13 +172,18 @@ export function lagRecords(
   events: readonly ReplicationEventRecord[],
   pushes: readonly PushRecord[],
 ): LagRecord[] {
-  const byDigest = new Map(pushes.filter((p) => p.result === 'ok').map((p) => [p.digest, p]));
+  // A delete (phase del) names the digest of its push: key by action too.
+  const byDigest = new Map(
+    pushes
+      .filter((p) => p.result === 'ok')
+      .map((p) => [`${p.phase === 'del' ? 'delete' : 'push'} ${p.digest}`, p]),
+  );
   const out: LagRecord[] = [];
   const seen = new Set<string>();
   for (const e of events) {
-    const p = e.digest ? byDigest.get(e.digest) : undefined;
-    if (!p || e.kind !== 'replica' || e.action !== 'push' || typeof e.lagS !== 'number') continue;
-    const key = `${e.digest}@${e.region}`;
+    const p = e.digest ? byDigest.get(`${e.action} ${e.digest}`) : undefined;
+    if (!p || e.kind !== 'replica' || typeof e.lagS !== 'number') continue;
+    const key = `${e.action} ${e.digest}@${e.region}`;
     if (seen.has(key)) continue;
     seen.add(key);
     out.push({ kind: 'lag', round: p.round, phase: p.phase, region: e.region, lagS: e.lagS });
@@ -214,10 +222,9 @@ export function collectRace(i: RaceCollectInput): RaceResult {
   const first = lags.filter((l) => l.phase === 'd1');
   const okPushes = pushes.filter((p) => p.result === 'ok');
   // overwrite: per round and target, d2's landing after d2's ack (lab lag is from the home's event, a few ms before the ack).
-  const windows =
-    i.mode === 'overwrite'
-      ? lags.filter((l) => l.phase === 'd2').map((l) => ({ region: l.region, v: l.lagS }))
-      : [];
+  // delete: the delete's landing after its ack, the time the content stays pullable there.
+  const windowPhase = i.mode === 'overwrite' ? 'd2' : i.mode === 'delete' ? 'del' : '';
+  const windows = lags.filter((l) => l.phase === windowPhase).map((l) => ({ region: l.region, v: l.lagS }));
   const byCode: Record<string, number> = { MANIFEST_UNKNOWN: 0, BLOB_UNKNOWN: 0 };
   for (const pt of points)
     for (const [k, v] of Object.entries((pt.metrics.errors as { byCode: Record<string, number> }).byCode))

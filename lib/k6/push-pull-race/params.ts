@@ -12,9 +12,9 @@ export type RaceStrategy = (typeof RACE_STRATEGIES)[number];
 const URL_OR_EMPTY = /^(https?:\/\/[^/?#\s]+)?$/;
 
 export const raceSchema = {
-  mode: oneOf(['race', 'overwrite'], {
+  mode: oneOf(['race', 'overwrite', 'delete'], {
     default: 'race',
-    doc: 'race: every round pushes a new tag and pullers race its replication; overwrite: every round pushes the tag twice (d1, then d2 after overwrite.gapS) and pullers race the re-push',
+    doc: 'race: every round pushes a new tag and pullers race its replication; overwrite: every round pushes the tag twice (d1, then d2 after overwrite.gapS) and pullers race the re-push; delete: every round pushes, then deletes the manifest at A after delete.gapS, and pullers race the delete (content still pulled is a ghost)',
   }),
   pullers: int({
     default: 10,
@@ -104,6 +104,15 @@ export const raceSchema = {
       max: 600,
       unit: 's',
       doc: 'overwrite mode: re-push of the same tag this long after the first ack',
+    }),
+  },
+  delete: {
+    gapS: num({
+      default: 3,
+      min: 0,
+      max: 600,
+      unit: 's',
+      doc: 'delete mode: the manifest is deleted at A this long after its push ack',
     }),
   },
   ackPollS: num({

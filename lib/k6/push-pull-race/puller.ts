@@ -64,6 +64,31 @@ export function waitForTag(
   return null;
 }
 
+/** Polls `base` until repo:tag is gone (a delete reached A), at most `maxPolls` times. */
+export function waitForGone(
+  http: VuHttp,
+  c: Clock,
+  o: {
+    base: string;
+    repo: string;
+    tag: string;
+    auth: Record<string, string>;
+    pollS: number;
+    maxPolls: number;
+    digest: string;
+  },
+): AckSeen | null {
+  for (let i = 0; i < o.maxPolls; i++) {
+    const res = http.request('HEAD', `${o.base}/v2/${o.repo}/manifests/${o.tag}`, null, {
+      headers: { ...o.auth, accept: MANIFEST_ACCEPT },
+      tags: { step: 'ack-poll' },
+    });
+    if (res.status === 404) return { seenAt: c.now(), digest: o.digest, late: i === 0 };
+    c.sleep(o.pollS);
+  }
+  return null;
+}
+
 /**
  * Waits for the pusher's ack of (round, phase) on the run's board (a long poll, at most
  * `maxPolls` asks). The ack carries the pusher's own instant, so `seenAt` is that instant.
@@ -203,7 +228,14 @@ export function pullByStrategy(
   p: Pick<RaceParams, 'retry' | 'fixedSleep' | 'webhook'>,
   strategy: RaceStrategy,
   t: StrategyTargets,
-  o: { repo: string; tag: string; digest: string; sha256hex?: (b: ArrayBuffer) => string },
+  o: {
+    repo: string;
+    tag: string;
+    digest: string;
+    sha256hex?: (b: ArrayBuffer) => string;
+    /** Delete mode: the raced digest was deleted, so getting it is a ghost. */
+    deleted?: boolean;
+  },
 ): PullerOutcome {
   const errors: Record<string, number> = {};
   let attempts = 0;
@@ -222,7 +254,7 @@ export function pullByStrategy(
     return a;
   };
   const end = (a: Attempt): PullerOutcome => ({
-    result: a.ok ? (a.digest === o.digest ? 'ok' : 'stale') : (a.code ?? 'UNKNOWN'),
+    result: a.ok ? (a.digest !== o.digest ? 'stale' : o.deleted ? 'ghost' : 'ok') : (a.code ?? 'UNKNOWN'),
     resolvedAt: a.ok ? a.at : null,
     sentAt: a.ok ? a.sentAt : null,
     startAt,

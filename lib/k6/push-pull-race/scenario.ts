@@ -42,7 +42,7 @@ export const pushPullRaceScenario = defineScenario<RaceParams>({
 A pusher pushes a fresh image to region A every roundS; pullers in region B wait for its ack,
 wait the round's offset, then pull through B with their strategy (none, retry, fixed-sleep,
 wait-webhook, pin-home). Measured per puller: push ack -> first successful pull, failures by
-OCI code, pulls that resolved another digest (mode=overwrite). A registry URL target needs
+OCI code, pulls that resolved another digest (mode=overwrite) or deleted content (mode=delete). A registry URL target needs
 --set endpoints.push=<A's regional endpoint> --set endpoints.pull=<B's> (and endpoints.events,
 a JSON array of ACR webhook events, for wait-webhook).`,
   schema: raceSchema,
@@ -79,9 +79,11 @@ a JSON array of ACR webhook events, for wait-webhook).`,
     const t = labTarget(lab, { ...(p.registry ? { registry: p.registry } : {}), endpoint: 'regional' });
     const topo = lab.topology;
     const url = (region: string) => `http://${regionalHost(t.registry, region, topo.domain)}:${topo.port}`;
-    // The pusher's service principal (AcrPush: push and pull) for every VU: one credential set a run.
-    const pusher = readIdentityRecord(topo.stateDir).clients.find((c) => c.name === 'pusher');
-    if (!pusher) throw new InputError('identity', 'a pusher client in the lab identity record', 'none');
+    // The pusher's service principal (AcrPush: push and pull; delete mode the owner's, with
+    // AcrDelete) for every VU: one credential set a run.
+    const who = p.mode === 'delete' ? 'owner' : 'pusher';
+    const pusher = readIdentityRecord(topo.stateDir).clients.find((c) => c.name === who);
+    if (!pusher) throw new InputError('identity', `a ${who} client in the lab identity record`, 'none');
     const api = labClient(topo.apiSocket, { timeoutMs: 5000 });
     const board = await startEventBoard(async () => allEvents(await api.status()), {
       refreshMs: BOARD_REFRESH_MS,

@@ -72,6 +72,7 @@ export function twinSets(i: TwinInput): string[] {
     `retry.maxAttempts=${p.retry.maxAttempts}`,
     `fixedSleep.sleepS=${p.fixedSleep.sleepS}`,
     `overwrite.gapS=${p.overwrite.gapS}`,
+    `delete.gapS=${p.delete.gapS}`,
     'scatter.pushes=0',
   ];
 }
