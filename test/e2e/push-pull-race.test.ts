@@ -69,7 +69,16 @@ beforeAll(async () => {
     'repeats=2',
     'strategies=none,retry',
   );
-}, 400_000);
+  await race(
+    'delete',
+    ...common,
+    'mode=delete',
+    'delete.gapS=3',
+    'offsets=0',
+    'repeats=2',
+    'strategies=none,pin-home',
+  );
+}, 500_000);
 
 afterAll(async () => {
   if (!canRun) return;
