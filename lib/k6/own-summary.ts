@@ -7,24 +7,20 @@
 import { appendFileSync } from 'node:fs';
 import type { Io } from '../cli/command';
 import type { Envelope } from '../results/envelope';
-import type { ScenarioDef } from './scenario';
+import type { ScenarioDef, SummaryInput } from './scenario';
 
 export function withOwnSummary<P>(
   def: ScenarioDef<P>,
   generic: Envelope,
-  run: { records: readonly unknown[]; params: P; outDir: string; rawPath: string },
+  run: Omit<SummaryInput<P>, 'envelope'> & { rawPath: string },
   io: Io,
 ): Envelope {
   if (!def.summarize) return generic;
   try {
-    const own = def.summarize({
-      envelope: generic,
-      records: run.records,
-      params: run.params,
-      outDir: run.outDir,
-    });
+    const { rawPath, ...input } = run;
+    const own = def.summarize({ ...input, envelope: generic });
     for (const note of own.notes ?? []) io.err(note);
-    if (own.raw?.length) appendFileSync(run.rawPath, own.raw.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    if (own.raw?.length) appendFileSync(rawPath, own.raw.map((r) => `${JSON.stringify(r)}\n`).join(''));
     const metrics = { ...generic.metrics, ...own.metrics };
     const points = own.points ?? generic.points.map((p, i) => (i === 0 ? { ...p, metrics } : p));
     return { ...generic, metrics, points };

@@ -9,6 +9,7 @@ import type { Io } from '../cli/command';
 import type { Schema } from '../config/schema';
 import type { LabConfig } from '../lab/config';
 import type { LabClient } from '../lab/lab-client';
+import type { LabStatus } from '../lab/supervisor';
 import type { Topology } from '../lab/topology';
 import type { Envelope, Metrics, Point } from '../results/envelope';
 import type { ScenarioPlan } from './plan';
@@ -103,18 +104,26 @@ export interface ScenarioDef<P = Record<string, unknown>> {
    * The scenario's own metrics and points, from k6's records (and what duringRun left in
    * outDir), over the generic envelope the run built from the same records.
    */
-  summarize?(run: {
-    envelope: Envelope;
-    records: readonly unknown[];
-    params: P;
-    outDir: string;
-  }): ScenarioSummary;
+  summarize?(run: SummaryInput<P>): ScenarioSummary;
   /** Charts of the scenario's own, drawn after the catalog's on the run's page. */
   charts?: ReadonlyArray<ChartEntry<ReportRun>>;
   /** The run's result line and exit code from its envelope. */
   verdict(envelope: Envelope, params: P): Verdict;
-  /** Checks only a registry URL target needs (e.g. its regional endpoint given); throws InputError. */
+  /**
+   * A registry-URL target: checks what such a run needs beyond the schema (e.g. its regional
+   * endpoints), throwing an InputError naming the field, before any request.
+   */
   checkTarget?(params: P, base: string): void;
+}
+
+export interface SummaryInput<P> {
+  /** The generic k6 envelope built from the same records. */
+  envelope: Envelope;
+  records: readonly unknown[];
+  params: P;
+  outDir: string;
+  /** Lab target: the lab's status after the run (replication, webhooks, backends). */
+  labStatus?: LabStatus;
 }
 
 export function defineScenario<P>(def: ScenarioDef<P>): ScenarioDef<P> {

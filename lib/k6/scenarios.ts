@@ -8,6 +8,7 @@ import type { Envelope } from '../results/envelope';
 import { coldPullScenario } from './cold-pull/scenario';
 import { dnsBounceScenario } from './dns-bounce/scenario';
 import { failoverScenario } from './failover/scenario';
+import { pushPullRaceScenario } from './push-pull-race/scenario';
 import type { ScenarioDef } from './scenario';
 
 export { type ColdPullParams, coldPullSchema } from './cold-pull/params';
@@ -43,3 +44,4 @@ export function scenarioCharts(envelope: Envelope): NonNullable<ScenarioDef['cha
 registerScenario(coldPullScenario);
 registerScenario(dnsBounceScenario);
 registerScenario(failoverScenario);
+registerScenario(pushPullRaceScenario);

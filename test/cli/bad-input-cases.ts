@@ -239,6 +239,50 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
       names: ['flap', 'lab-only'],
       code: 'LAB_ONLY_PARAM',
     },
+    {
+      argv: ['run', 'push-pull-race', '--set', 'offsets=-1'],
+      names: ['offsets[0]', '-1'],
+      why: 'issue 14: offset < 0',
+    },
+    {
+      argv: ['run', 'push-pull-race', '--set', 'strategies=none,bogus'],
+      names: ['strategies[1]', '"bogus"'],
+      why: 'issue 14: unknown strategy',
+    },
+    {
+      argv: ['run', 'push-pull-race', '--target', 'https://x.azurecr.io'],
+      names: ['endpoints.push', 'regional endpoint'],
+      why: 'issue 14: regional endpoints missing for a URL target',
+    },
+    {
+      argv: [
+        'run',
+        'push-pull-race',
+        '--target',
+        'https://x.azurecr.io',
+        '--set',
+        'endpoints.push=https://x.eastus.geo.azurecr.io',
+      ],
+      names: ['endpoints.pull', 'regional endpoint'],
+    },
+    {
+      argv: [
+        'run',
+        'push-pull-race',
+        '--target',
+        'https://x.azurecr.io',
+        '--set',
+        'endpoints.push=https://x.eastus.geo.azurecr.io',
+        '--set',
+        'endpoints.pull=https://x.westeurope.geo.azurecr.io',
+      ],
+      names: ['endpoints.events', 'wait-webhook'],
+    },
+    {
+      argv: ['run', 'push-pull-race', '--target', 'https://x.azurecr.io', '--set', 'pushRegion=eastus'],
+      names: ['pushRegion', 'lab-only'],
+      code: 'LAB_ONLY_PARAM',
+    },
   ],
   report: [
     { argv: ['report'], names: ['<run dir>'] },

@@ -24,6 +24,7 @@ import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import { nsExec } from '../../lab/netns';
 import type { BackendStats } from '../../lab/storage';
+import type { LabStatus } from '../../lab/supervisor';
 import type { Topology } from '../../lab/topology';
 import { readNdjson } from '../../results/ndjson';
 import {
@@ -286,9 +287,11 @@ export const runScenarioCommand = defineCommand({
         ctx.io.err(`${scenario}: lab cleanup: ${(e as Error).message}`),
       );
       const extraMetrics: Record<string, unknown> = {};
+      let labStatus: LabStatus | undefined;
       if (client) {
         try {
-          const after = (await client.status(k6StartMs)).backends;
+          labStatus = await client.status(k6StartMs);
+          const after = labStatus.backends;
           const backends = after.map((b) => {
             const was = backendsBefore.find((x) => x.id === b.id);
             return {
@@ -326,7 +329,7 @@ export const runScenarioCommand = defineCommand({
       const envelope = withOwnSummary(
         def,
         generic,
-        { records, params, outDir, rawPath: result.rawPath },
+        { records, params, outDir, rawPath: result.rawPath, ...(labStatus ? { labStatus } : {}) },
         ctx.io,
       );
       // A failed write (a full disk) costs that file only: raw.ndjson (k6's) stays, the rest and the result line still come out.

@@ -1,0 +1,256 @@
+/**
+ * A push-pull-race run's raw points (k6 JSON output) -> its metrics and one point per
+ * strategy, in the simulator's shapes (sim/models/replication: failedShare, staleShare,
+ * timeToSuccessS, errors, byOffset; replicationLagS, lagCdf, windowCdf) so the replication
+ * charts draw a lab run and its twin alike. Pure over the records and the lab's replication
+ * events, so a report can be rebuilt from a run directory.
+ *
+ * Time since ack is measured from the pusher's own ack instant (race_push), joined by round:
+ * a puller only saw the ack when its poll of A found the tag (ackSeenS later).
+ */
+import type { ReplicationEventRecord } from '../../lab/replication/status';
+import type { Metrics, Point, Quantiles } from '../../results/envelope';
+import { cdf, quantiles } from '../../results/stats';
+import { isPoint, type K6Point } from '../collect';
+
+export interface PushRecord {
+  round: number;
+  phase: string;
+  result: string;
+  digest: string;
+  /** ms epoch; 0 for a failed push */
+  ackMs: number;
+  startMs: number;
+}
+
+export interface PullerRecord {
+  kind: 'puller';
+  round: number;
+  strategy: string;
+  offsetS: number;
+  result: string;
+  late: boolean;
+  /** Pusher's ack -> the successful manifest answer (s); null on failure. */
+  toSuccessS: number | null;
+  /** Pusher's ack -> the puller saw the tag in A (s). */
+  ackSeenS: number | null;
+  /** Pusher's ack -> first pull sent (s). */
+  startS: number | null;
+  /** Pusher's ack -> the successful manifest GET was sent (s): the simulator's pull instant. */
+  sentS: number | null;
+  attempts: number;
+  errors: Record<string, number>;
+}
+
+const tagsOf = (p: K6Point) => p.data.tags ?? {};
+const num = (s: string | undefined) => (s === undefined || s === '' ? Number.NaN : Number(s));
+
+export function pushRecords(records: readonly unknown[]): PushRecord[] {
+  return records
+    .filter(isPoint)
+    .filter((p) => p.metric === 'race_push')
+    .map((p) => {
+      const t = tagsOf(p);
+      return {
+        round: num(t.round),
+        phase: t.phase ?? 'd1',
+        result: t.result ?? 'UNKNOWN',
+        digest: t.digest ?? '',
+        ackMs: p.data.value,
+        startMs: num(t.startMs),
+      };
+    });
+}
+
+/** The push each round's pullers race: the first (race) or the re-push (overwrite). */
+export function watchedPushes(pushes: readonly PushRecord[], mode: string): Map<number, PushRecord> {
+  const want = mode === 'overwrite' ? 'd2' : mode === 'delete' ? 'del' : 'd1';
+  return new Map(pushes.filter((p) => p.phase === want).map((p) => [p.round, p]));
+}
+
+function parseErrs(s: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of (s ?? '').split(',')) {
+    const at = part.lastIndexOf(':');
+    if (at > 0) out[part.slice(0, at)] = (out[part.slice(0, at)] ?? 0) + Number(part.slice(at + 1));
+  }
+  return out;
+}
+
+export function pullerRecords(records: readonly unknown[], watched: Map<number, PushRecord>): PullerRecord[] {
+  return records
+    .filter(isPoint)
+    .filter((p) => p.metric === 'race_pull')
+    .map((p) => {
+      const t = tagsOf(p);
+      const round = num(t.round);
+      const push = watched.get(round);
+      const ack = push && push.result === 'ok' ? push.ackMs : null;
+      const since = (ms: number) =>
+        ack === null || !Number.isFinite(ms) || ms <= 0 ? null : (ms - ack) / 1000;
+      const ok = t.result === 'ok' || t.result === 'stale' || t.result === 'ghost';
+      return {
+        kind: 'puller' as const,
+        round,
+        strategy: t.strategy ?? 'unknown',
+        offsetS: num(t.offset),
+        result: t.result ?? 'UNKNOWN',
+        late: t.late === 'true',
+        toSuccessS: ok ? since(p.data.value) : null,
+        ackSeenS: since(num(t.seenAt)),
+        startS: since(num(t.startAt)),
+        sentS: ok ? since(num(t.sentAt)) : null,
+        attempts: num(t.attempts) || 0,
+        errors: parseErrs(t.errs),
+      };
+    });
+}
+
+const q = (v: number[]): Quantiles | null => (v.length ? quantiles(v) : null);
+const share = (n: number, d: number) => (d > 0 ? n / d : 0);
+/** Got content (the simulator's success): the raced digest, an older one, or deleted content. */
+const succeeded = (r: PullerRecord) => r.result === 'ok' || r.result === 'stale' || r.result === 'ghost';
+
+/** Pullers that raced a push they saw happen (not a failed push, not a late start). */
+export const counted = (r: PullerRecord) => r.result !== 'NO_PUSH' && !r.late && r.ackSeenS !== null;
+
+export function strategyPoints(
+  pullers: readonly PullerRecord[],
+  strategies: readonly string[],
+  offsets: readonly number[],
+): Point[] {
+  return strategies.map((strategy) => {
+    const mine = pullers.filter((r) => r.strategy === strategy && counted(r));
+    const failed = mine.filter((r) => !succeeded(r));
+    const byCode: Record<string, number> = { MANIFEST_UNKNOWN: 0, BLOB_UNKNOWN: 0 };
+    for (const r of mine) for (const [k, v] of Object.entries(r.errors)) byCode[k] = (byCode[k] ?? 0) + v;
+    const byOffset = offsets.map((offsetS) => {
+      const at = mine.filter((r) => r.offsetS === offsetS);
+      return {
+        offsetS,
+        pullers: at.length,
+        failedShare: share(at.filter((r) => !succeeded(r)).length, at.length),
+        staleShare: share(at.filter((r) => r.result === 'stale').length, at.length),
+        ghostShare: share(at.filter((r) => r.result === 'ghost').length, at.length),
+        toSuccessS: q(at.filter(succeeded).map((r) => r.toSuccessS as number)),
+        sentS: q(at.filter((r) => succeeded(r) && r.sentS !== null).map((r) => r.sentS as number)),
+      };
+    });
+    return {
+      label: strategy,
+      params: { strategy },
+      metrics: {
+        pullers: mine.length,
+        failedPulls: failed.length,
+        failedShare: share(failed.length, mine.length),
+        staleShare: share(mine.filter((r) => r.result === 'stale').length, mine.length),
+        ghostShare: share(mine.filter((r) => r.result === 'ghost').length, mine.length),
+        timeToSuccessS: q(mine.filter(succeeded).map((r) => r.toSuccessS as number)),
+        pullLatencyS: q(
+          mine
+            .filter((r) => succeeded(r) && r.startS !== null)
+            .map((r) => (r.toSuccessS as number) - (r.startS as number)),
+        ),
+        attemptsMean: mine.reduce((a, r) => a + r.attempts, 0) / Math.max(1, mine.length),
+        errors: { total: Object.values(byCode).reduce((a, b) => a + b, 0), byCode },
+        byOffset,
+      },
+    };
+  });
+}
+
+export interface LagRecord {
+  kind: 'lag';
+  round: number;
+  phase: string;
+  region: string;
+  lagS: number;
+}
+
+/** The lab's replica landings of this run's pushes (matched by digest), one per push and region. */
+export function lagRecords(
+  events: readonly ReplicationEventRecord[],
+  pushes: readonly PushRecord[],
+): LagRecord[] {
+  // A delete (phase del) names the digest of its push: key by action too.
+  const byDigest = new Map(
+    pushes
+      .filter((p) => p.result === 'ok')
+      .map((p) => [`${p.phase === 'del' ? 'delete' : 'push'} ${p.digest}`, p]),
+  );
+  const out: LagRecord[] = [];
+  const seen = new Set<string>();
+  for (const e of events) {
+    const p = e.digest ? byDigest.get(`${e.action} ${e.digest}`) : undefined;
+    if (!p || e.kind !== 'replica' || typeof e.lagS !== 'number') continue;
+    const key = `${e.action} ${e.digest}@${e.region}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ kind: 'lag', round: p.round, phase: p.phase, region: e.region, lagS: e.lagS });
+  }
+  return out.sort((a, b) => a.round - b.round || a.region.localeCompare(b.region));
+}
+
+const regionCdf = (rows: ReadonlyArray<{ region: string; v: number }>) => {
+  const by = new Map<string, number[]>();
+  for (const r of rows) by.set(r.region, [...(by.get(r.region) ?? []), r.v]);
+  return [...by].flatMap(([region, v]) => cdf(v).map((c) => ({ region, ...c })));
+};
+
+export interface RaceCollectInput {
+  records: readonly unknown[];
+  mode: string;
+  strategies: readonly string[];
+  offsets: readonly number[];
+  /** The lab's replication events after the run (none for a registry URL). */
+  labEvents?: readonly ReplicationEventRecord[];
+}
+
+export interface RaceResult {
+  metrics: Metrics;
+  points: Point[];
+  pullers: PullerRecord[];
+  lags: LagRecord[];
+}
+
+export function collectRace(i: RaceCollectInput): RaceResult {
+  const pushes = pushRecords(i.records);
+  const watched = watchedPushes(pushes, i.mode);
+  const pullers = pullerRecords(i.records, watched);
+  const points = strategyPoints(pullers, i.strategies, i.offsets);
+  const lags = lagRecords(i.labEvents ?? [], pushes);
+  const first = lags.filter((l) => l.phase === 'd1');
+  const okPushes = pushes.filter((p) => p.result === 'ok');
+  // overwrite: per round and target, d2's landing after d2's ack (lab lag is from the home's event, a few ms before the ack).
+  // delete: the delete's landing after its ack, the time the content stays pullable there.
+  const windowPhase = i.mode === 'overwrite' ? 'd2' : i.mode === 'delete' ? 'del' : '';
+  const windows = lags.filter((l) => l.phase === windowPhase).map((l) => ({ region: l.region, v: l.lagS }));
+  const byCode: Record<string, number> = { MANIFEST_UNKNOWN: 0, BLOB_UNKNOWN: 0 };
+  for (const pt of points)
+    for (const [k, v] of Object.entries((pt.metrics.errors as { byCode: Record<string, number> }).byCode))
+      byCode[k] = (byCode[k] ?? 0) + v;
+  const pushFailures = pushes.filter((p) => p.result !== 'ok');
+  for (const p of pushFailures) byCode[p.result] = (byCode[p.result] ?? 0) + 1;
+  const metrics: Metrics = {
+    mode: i.mode,
+    rounds: new Set(pushes.map((p) => p.round)).size,
+    pushes: { ok: okPushes.length, failed: pushFailures.length },
+    pushLatencyS: q(
+      okPushes.filter((p) => Number.isFinite(p.startMs)).map((p) => (p.ackMs - p.startMs) / 1000),
+    ),
+    pullers: pullers.filter(counted).length,
+    latePullers: pullers.filter((r) => r.late).length,
+    ackSeenS: q(pullers.filter(counted).map((r) => r.ackSeenS as number)),
+    ...(first.length > 0 && {
+      replicationLagS: quantiles(first.map((l) => l.lagS)),
+      lagCdf: regionCdf(first.map((l) => ({ region: l.region, v: l.lagS }))),
+    }),
+    ...(windows.length > 0 && {
+      disagreementS: quantiles(windows.map((w) => w.v)),
+      windowCdf: regionCdf(windows),
+    }),
+    failedShareByStrategy: Object.fromEntries(points.map((p) => [p.label, p.metrics.failedShare])),
+    errors: { total: Object.values(byCode).reduce((a, b) => a + b, 0), byCode },
+  };
+  return { metrics, points, pullers, lags };
+}

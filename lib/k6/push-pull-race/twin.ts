@@ -1,0 +1,174 @@
+/**
+ * The simulated twin of a lab push-pull-race run: `stampede sim replication` with the lab's
+ * parameters, written as the `--set` list a user can run by hand (metrics.twin.sets), and the
+ * side-by-side comparison with the targets of issue 14: failure share per offset within
+ * ±5 pp, time to first success P50/P90 within ±10%.
+ *
+ * The mapping (nothing fitted): two regions, home = the push region, pullers in the pull
+ * region; image.bytes = the bytes of one push; replication.* = the lab's own settings; one
+ * push every roundS (no queueing when roundS exceeds the lag); crossRegionS 0 (loopback);
+ * retry.*, fixedSleep.sleepS, overwrite.gapS and strategies as the run's. Two measured
+ * quantities the lab adds and the model knows by other names: the pullers see the ack
+ * ackSeenS after the pusher got it (their poll of A), so the twin's offsets are the run's
+ * plus the measured ackSeenS P50; and the wait-webhook puller sees its event after the
+ * event board's refresh and its own poll, half of each on average (webhook.delayS).
+ */
+
+import { replicationSchema } from '../../../sim/models/replication/params';
+import { simulateReplication } from '../../../sim/models/replication/simulate';
+import { resolve } from '../../config/schema';
+import type { Quantiles } from '../../results/envelope';
+import type { RaceParams } from './params';
+
+export interface LabReplication {
+  baseLagS: number;
+  bandwidthBps: number;
+  jitterS: number;
+  concurrency: number;
+}
+
+export interface TwinInput {
+  params: RaceParams;
+  pushRegion: string;
+  pullRegion: string;
+  replication: LabReplication;
+  /** Bytes of one push (layers + config + manifest). */
+  pushBytes: number;
+  /** Measured: pusher's ack -> pullers saw the tag (P50, s). */
+  ackSeenS: number;
+  /** Event board refresh (s). */
+  boardRefreshS: number;
+  seed?: number;
+}
+
+export function twinSets(i: TwinInput): string[] {
+  const p = i.params;
+  const r = i.replication;
+  const round = (v: number) => Math.round(v * 1e4) / 1e4;
+  return [
+    `mode=${p.mode}`,
+    `regions.names=${i.pushRegion},${i.pullRegion}`,
+    `regions.home=${i.pushRegion}`,
+    `pullers.regions=${i.pullRegion}`,
+    `image.bytes=${i.pushBytes}`,
+    'pushes.count=200',
+    `pushes.perMinute=${round(60 / p.roundS)}`,
+    'pushes.arrival=fixed',
+    'pushes.uploadBps=0',
+    `replication.baseLagS=${r.baseLagS}`,
+    `replication.bandwidthBps=${r.bandwidthBps}`,
+    `replication.jitterS=${r.jitterS}`,
+    `replication.concurrency=${r.concurrency}`,
+    `webhook.delayS=${round((i.boardRefreshS + p.webhook.pollS) / 2)}`,
+    'pullers.count=2000',
+    'pullers.spreadS=0',
+    'pullers.crossRegionS=0',
+    `pullers.offsets=${p.offsets.map((o) => round(o + i.ackSeenS)).join(',')}`,
+    `pullers.offsetS=${round((p.offsets[0] ?? 0) + i.ackSeenS)}`,
+    `strategies=${p.strategies.join(',')}`,
+    `retry.baseS=${p.retry.baseS}`,
+    `retry.capS=${p.retry.capS}`,
+    `retry.jitter=${p.retry.jitter}`,
+    `retry.maxAttempts=${p.retry.maxAttempts}`,
+    `fixedSleep.sleepS=${p.fixedSleep.sleepS}`,
+    `overwrite.gapS=${p.overwrite.gapS}`,
+    `delete.gapS=${p.delete.gapS}`,
+    'scatter.pushes=0',
+  ];
+}
+
+export interface TwinRow {
+  strategy: string;
+  offsetS: number;
+  labPullers: number;
+  labFailedShare: number;
+  simFailedShare: number;
+  /** Ack -> the successful manifest GET was sent (what the model's instantaneous pull is). */
+  labToSuccessS: Quantiles | null;
+  /** Ack -> its answer arrived (the user's view; the model leaves request latency out). */
+  labAnsweredS: Quantiles | null;
+  simToSuccessS: Quantiles | null;
+  /** |lab - sim| failure share within 5 pp. */
+  shareOk: boolean;
+  /** P50 and P90 within 10% (or 0.05 s where the value is under 0.5 s: the loopback's own ms). */
+  timeOk: boolean | null;
+}
+
+export interface Twin {
+  sets: string[];
+  seed: number;
+  /** base + bytes/bandwidth + jitter/2: the lag P50 the lab was configured for. */
+  configuredLagP50S: number;
+  simLagS: Quantiles;
+  rows: TwinRow[];
+  targetsMet: boolean;
+}
+
+/** Within 10%, with an absolute floor of 0.05 s for values under 0.5 s. */
+export function closeEnough(lab: number, sim: number): boolean {
+  const tol = Math.max(0.1 * Math.abs(sim), Math.abs(sim) < 0.5 ? 0.05 : 0);
+  return Math.abs(lab - sim) <= tol;
+}
+
+interface LabOffsetPoint {
+  label: string;
+  metrics: Record<string, unknown>;
+}
+
+export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twin {
+  const seed = i.seed ?? 1;
+  const sets = twinSets(i);
+  const sp = resolve(replicationSchema, [], sets);
+  const out = simulateReplication(sp, seed);
+  const r = i.replication;
+  const rows: TwinRow[] = [];
+  for (const s of out.strategies) {
+    const lab = labPoints.find((p) => p.label === s.strategy);
+    const labBy = (lab?.metrics.byOffset ?? []) as Array<{
+      offsetS: number;
+      pullers: number;
+      failedShare: number;
+      toSuccessS: Quantiles | null;
+      sentS?: Quantiles | null;
+    }>;
+    s.byOffset.forEach((so, k) => {
+      const lo = labBy[k];
+      if (!lo || lo.pullers === 0) return;
+      // The model's pull is instantaneous: compare the instant the lab's successful GET was sent.
+      const lab = lo.sentS ?? null;
+      const both = lab && so.toSuccessS;
+      rows.push({
+        strategy: s.strategy,
+        offsetS: lo.offsetS,
+        labPullers: lo.pullers,
+        labFailedShare: lo.failedShare,
+        simFailedShare: so.failedShare,
+        labToSuccessS: lab,
+        labAnsweredS: lo.toSuccessS,
+        simToSuccessS: so.toSuccessS,
+        shareOk: Math.abs(lo.failedShare - so.failedShare) <= 0.05 + 1e-9,
+        timeOk: both
+          ? closeEnough(lab.p50, (so.toSuccessS as Quantiles).p50) &&
+            closeEnough(lab.p90, (so.toSuccessS as Quantiles).p90)
+          : lab === null && so.toSuccessS === null
+            ? null
+            : false,
+      });
+    });
+  }
+  const lagS = out.lags.map((l) => l.lagS).sort((a, b) => a - b);
+  const mid = lagS[Math.floor(lagS.length / 2)] ?? 0;
+  return {
+    sets,
+    seed,
+    configuredLagP50S: r.baseLagS + (r.bandwidthBps > 0 ? i.pushBytes / r.bandwidthBps : 0) + r.jitterS / 2,
+    simLagS: {
+      p50: mid,
+      p90: lagS[Math.floor(lagS.length * 0.9)] ?? 0,
+      p99: lagS[Math.floor(lagS.length * 0.99)] ?? 0,
+      max: lagS[lagS.length - 1] ?? 0,
+    },
+    rows,
+    targetsMet: rows.every((x) => x.shareOk && x.timeOk !== false),
+  };
+}
