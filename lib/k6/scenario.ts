@@ -75,6 +75,11 @@ export interface ScenarioDef<P = Record<string, unknown>> {
   maxDurationS?(params: P): number;
   /** Runs beside k6 (e.g. a fault schedule); awaited before the summary is written. */
   duringRun?(run: DuringRun<P>): Promise<void>;
+  /**
+   * k6 thresholds in k6's syntax ({ pull_duration: ['p(99)<5000'] }): a crossed one fails
+   * the run (exit 1) and shows in the report (lib/k6/thresholds.ts).
+   */
+  thresholds?(params: P): Record<string, string[]>;
   /** The run's result line and exit code from its envelope. */
   verdict(envelope: Envelope, params: P): Verdict;
 }

@@ -15,9 +15,11 @@ import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
 import { k6Envelope } from '../../k6/collect';
 import { labTarget } from '../../k6/lab-target';
 import { checkLabOnly, confirmPlan, needsPlan, type Prompt, runPlan, stdinPrompt } from '../../k6/plan';
-import { diesWithParent, runK6 } from '../../k6/run';
+import { diesWithParent } from '../../k6/run';
+import { finishScaleOut, type ScaleOut, scaleOut, scaleOutArgv, shardSetup } from '../../k6/scale-out';
 import type { LabPrep, ScenarioDef } from '../../k6/scenario';
 import { getScenario, scenarios } from '../../k6/scenarios';
+import { runShards, shardsIncomplete } from '../../k6/shards';
 import { asLabRun } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
@@ -59,7 +61,7 @@ function target(raw: string | undefined): { kind: 'lab' } | { kind: 'url'; url: 
 }
 
 /** The same command, re-run inside the namespace (so Node seeding and k6 both use the lab DNS). */
-async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string): Promise<number> {
+async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string, scale: ScaleOut): Promise<number> {
   // This file is its own entry point (see the bottom), so the child needs nothing else of the CLI.
   const args = [
     ...diesWithParent(),
@@ -76,6 +78,7 @@ async function reexecInNamespace(ctx: Ctx, ns: string, outDir: string): Promise<
     ...flagList(ctx, 'set').flatMap((s) => ['--set', s]),
     ...(flagString(ctx, 'json') ? ['--json', resolve(flagString(ctx, 'json') as string)] : []),
     ...(flagString(ctx, 'name') ? ['--name', flagString(ctx, 'name') as string] : []),
+    ...scaleOutArgv(scale),
   ];
   return await new Promise<number>((res, rej) => {
     const child = spawn(args[0] as string, args.slice(1), {
@@ -104,7 +107,7 @@ export const runScenarioCommand = defineCommand({
   positionals: '<scenario>',
   summary: 'run a k6 scenario against the local lab or a real registry',
   usage:
-    'stampede run <scenario> --target lab|<registry URL> [--set path=value]... [--json FILE] [--out DIR]',
+    'stampede run <scenario> --target lab|<registry URL> [--set path=value]... [--json FILE] [--out DIR] [--shards N] [--k6-out KIND=FILE]... [--k6-dashboard] [--threshold METRIC=EXPR]...',
   // A getter: scenarios registered after this module loads (plug-ins, tests) are listed too.
   get help() {
     return runHelp();
@@ -124,6 +127,27 @@ export const runScenarioCommand = defineCommand({
       description:
         'run against a registry URL that is not loopback or the lab without asking (the plan is printed)',
     },
+    shards: {
+      type: 'string',
+      hint: 'N',
+      description: 'run the scenario as N k6 processes (execution segments), merged into one result',
+    },
+    'k6-out': {
+      type: 'string',
+      multiple: true,
+      hint: 'KIND[=FILE]',
+      description: "also pass k6's own output: json=FILE, csv=FILE or experimental-prometheus-rw",
+    },
+    'k6-dashboard': {
+      type: 'boolean',
+      description: "save k6's web-dashboard HTML export into the run directory (k6-dashboard.html)",
+    },
+    threshold: {
+      type: 'string',
+      multiple: true,
+      hint: 'METRIC=EXPR',
+      description: 'a k6 threshold, e.g. pull_duration=p(99)<5000; a crossed one fails the run (exit 1)',
+    },
     'trust-host': {
       type: 'string',
       multiple: true,
@@ -139,6 +163,16 @@ export const runScenarioCommand = defineCommand({
     const tgt = target(flagString(ctx, 'target'));
     const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as Record<string, unknown>;
     const trustHosts = flagList(ctx, 'trust-host');
+    const scale = scaleOut(
+      {
+        shards: flagString(ctx, 'shards'),
+        k6Out: flagList(ctx, 'k6-out'),
+        dashboard: ctx.flags['k6-dashboard'] === true,
+        threshold: flagList(ctx, 'threshold'),
+      },
+      def,
+      params,
+    );
     // Made only once the run goes ahead: a missing lab leaves no empty dir.
     const claimOutDir = outDirClaim(scenario, flagString(ctx, 'out'));
     let outDir: string;
@@ -163,7 +197,7 @@ export const runScenarioCommand = defineCommand({
       ]);
       outDir = claimOutDir();
       if (netns && process.env[IN_LAB_NAMESPACE] !== topo.namespace)
-        return reexecInNamespace(ctx, topo.namespace, outDir);
+        return reexecInNamespace(ctx, topo.namespace, outDir, scale);
       const lab = { config, topology: topo, netns, hosts: status.endpoints.hosts };
       const prep: LabPrep = def.prepareLab
         ? await def.prepareLab(lab, params, ctx.io)
@@ -181,7 +215,7 @@ export const runScenarioCommand = defineCommand({
       checkLabOnly(def, flagList(ctx, 'set'));
       if (needsPlan(base, await runningLabHosts(labName)))
         await confirmPlan(
-          runPlan(def, params, base, process.env),
+          { ...runPlan(def, params, base, process.env), shards: scale.shards },
           ctx.flags.yes === true,
           planPrompt(ctx.io),
           (t) => ctx.io.err(t),
@@ -221,10 +255,14 @@ export const runScenarioCommand = defineCommand({
     return await guarded(async () => {
       const k6Done = new AbortController();
       const beside = def.duringRun?.({ params, base, signal: k6Done.signal, io: ctx.io });
-      const result = await runK6({
+      const shardOpts = shardSetup(scale, outDir);
+      const result = await runShards({
         script,
         runDir: outDir,
-        env,
+        env: { ...env, ...shardOpts.env },
+        args: shardOpts.args,
+        shards: scale.shards,
+        perShard: shardOpts.perShard,
         timeoutMs: (maxDurationS + 120) * 1000,
         ...progressOptions(def, params, bar),
         onLine: (line) => {
@@ -254,27 +292,24 @@ export const runScenarioCommand = defineCommand({
           // the lab went away mid-run: the k6 side of the result still stands
         }
       }
-      const incomplete = result.timedOut
-        ? `k6 hit the ${maxDurationS + 120}s timeout`
-        : result.interrupted
-          ? 'interrupted'
-          : result.exitCode !== 0
-            ? `k6 exited ${result.exitCode}: ${result.tail.slice(-3).join(' | ')}`
-            : undefined;
+      const incomplete = shardsIncomplete(result.shards, maxDurationS + 120);
+      const records = readNdjson(result.rawPath);
       const envelope = k6Envelope({
         name: scenario,
         params: { ...params, target: targetInfo },
-        records: readNdjson(result.rawPath),
+        records,
         wallMs: result.wallMs,
         extra: extraMetrics,
         ...(incomplete ? { incomplete } : {}),
       });
+      const scaled = finishScaleOut(scale, result, envelope, records);
       // A failed write (a full disk) costs that file only: raw.ndjson (k6's) stays, the rest and the result line still come out.
       const outputs = new RunOutputs();
       const summary = outputs.attempt(() => writeSummary(outDir, envelope));
       if (jsonFile) outputs.attempt(() => writeJsonAtomic(jsonFile, envelope));
       const verdict = def.verdict(envelope, params);
       bar.done(verdict.line);
+      for (const line of scaled.lines) ctx.io.err(line);
       try {
         const { writeReport } = await import('../../../reports/index');
         ctx.io.out(`report: ${await writeReport([outDir])}`);
@@ -283,7 +318,7 @@ export const runScenarioCommand = defineCommand({
       }
       if (summary) ctx.io.out(`summary: ${summary}`);
       if (incomplete) ctx.io.err(`run incomplete: ${incomplete}`);
-      return outputs.report((l) => ctx.io.err(l)) || incomplete ? 1 : verdict.exitCode;
+      return outputs.report((l) => ctx.io.err(l)) || incomplete || scaled.failed ? 1 : verdict.exitCode;
     });
   },
 });
