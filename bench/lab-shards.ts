@@ -3,6 +3,7 @@
  * then `stampede run cold-pull` at 1,000 VUs as one k6 process and with `--shards 4`,
  * alternating (1, 4, 1, 4 by default) so a drift of the machine's load falls on both.
  *   node --import tsx bench/lab-shards.ts [--vus 1000] [--shards 4] [--pairs 2] [--layers 1048576,1048576]
+ *     [--memory-mib N]   passes --k6-memory-mib N to both kinds of run (one budget for all k6 processes)
  * Prints per run: totals (pulls ok/failed, HTTP requests, bytes, token requests, blob
  * redirects, the VUs k6 reports), pull-duration quantiles, the peak summed RSS of the run's
  * k6 processes (sampled from /proc every 200 ms: processes whose command line names the
@@ -30,6 +31,7 @@ const { values: a } = parseArgs({
     layers: { type: 'string', default: '1048576,1048576' },
     name: { type: 'string', default: 'benchshards' },
     octet: { type: 'string', default: '23' },
+    'memory-mib': { type: 'string' },
   },
 });
 const vus = Number(a.vus);
@@ -107,6 +109,7 @@ async function oneRun(label: string, n: number): Promise<RunFigures> {
     '--set',
     'maxDurationS=600',
     ...(n > 1 ? ['--shards', String(n)] : []),
+    ...(a['memory-mib'] ? ['--k6-memory-mib', a['memory-mib']] : []),
   ]);
   clearInterval(sampler);
   const env = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Envelope;

@@ -222,6 +222,7 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
       why: 'a remote-write URL may carry credentials: it travels in the environment, never in k6 arguments',
     },
     { argv: ['run', 'cold-pull', '--threshold', 'p(99)<5000'], names: ['--threshold', 'METRIC=EXPR'] },
+    { argv: ['run', 'cold-pull', '--k6-memory-mib', '1.5G'], names: ['--k6-memory-mib', '1.5G'] },
     { argv: ['run', 'cold-pull', '--threshold', 'pull_duration=p99<5'], names: ['--threshold', 'p99<5'] },
   ],
   report: [

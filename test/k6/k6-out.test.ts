@@ -100,3 +100,12 @@ describe('per-shard files and arguments', () => {
     expect(port).not.toBe(5665);
   });
 });
+
+describe('--k6-memory-mib', () => {
+  it("splits one budget into each k6 process's Go soft limit", async () => {
+    const { goMemLimit } = await import('../../lib/k6/scale-out');
+    expect(goMemLimit(1400, 1)).toBe('1400MiB');
+    expect(goMemLimit(1400, 4)).toBe('350MiB');
+    expect(goMemLimit(64, 64)).toBe('16MiB');
+  });
+});

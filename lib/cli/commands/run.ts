@@ -148,6 +148,12 @@ export const runScenarioCommand = defineCommand({
       hint: 'METRIC=EXPR',
       description: 'a k6 threshold, e.g. pull_duration=p(99)<5000; a crossed one fails the run (exit 1)',
     },
+    'k6-memory-mib': {
+      type: 'string',
+      hint: 'MiB',
+      description:
+        "memory budget of all k6 processes together: Go's soft limit (GOMEMLIMIT) of each is its share",
+    },
     'trust-host': {
       type: 'string',
       multiple: true,
@@ -169,6 +175,7 @@ export const runScenarioCommand = defineCommand({
         k6Out: flagList(ctx, 'k6-out'),
         dashboard: ctx.flags['k6-dashboard'] === true,
         threshold: flagList(ctx, 'threshold'),
+        memoryMiB: flagString(ctx, 'k6-memory-mib'),
       },
       def,
       params,
