@@ -4,6 +4,10 @@
  * alternating (1, 4, 1, 4 by default) so a drift of the machine's load falls on both.
  *   node --import tsx bench/lab-shards.ts [--vus 1000] [--shards 4] [--pairs 2] [--layers 1048576,1048576]
  *     [--memory-mib N]   passes --k6-memory-mib N to both kinds of run (one budget for all k6 processes)
+ *     [--equal-threads]  the one process gets GOMAXPROCS = 2 x shards (the shards keep Go's
+ *                        default, 2 each here): on a machine shared with other work the
+ *                        kernel shares CPU per thread, and 4 processes would otherwise claim
+ *                        4x the CPU of one, which is what the comparison would then measure
  * Prints per run: totals (pulls ok/failed, HTTP requests, bytes, token requests, blob
  * redirects, the VUs k6 reports), pull-duration quantiles, the peak summed RSS of the run's
  * k6 processes (sampled from /proc every 200 ms: processes whose command line names the
@@ -32,6 +36,7 @@ const { values: a } = parseArgs({
     name: { type: 'string', default: 'benchshards' },
     octet: { type: 'string', default: '23' },
     'memory-mib': { type: 'string' },
+    'equal-threads': { type: 'boolean', default: false },
   },
 });
 const vus = Number(a.vus);
@@ -87,6 +92,9 @@ interface RunFigures {
 
 async function oneRun(label: string, n: number): Promise<RunFigures> {
   const out = join(home, label);
+  // Inherited by k6 (the run passes on everything but K6_* and STAMPEDE_*).
+  if (a['equal-threads'] && n === 1) process.env.GOMAXPROCS = String(2 * shards);
+  else delete process.env.GOMAXPROCS;
   let peak = 0;
   let procs = 0;
   const sampler = setInterval(() => {
