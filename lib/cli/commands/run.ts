@@ -384,7 +384,12 @@ token to anything on this host) is off.
 
 Writes <out>/raw.ndjson (k6 points, streamed), <out>/summary.json (the result envelope,
 also to --json FILE), <out>/report.html. Exits 1 if the scenario's verdict fails (cold-pull:
-any pull failed).
+any pull failed) or a k6 threshold is crossed.
+
+--shards N runs N k6 processes (k6 execution segments i/N:(i+1)/N), each streaming
+raw-<i>.ndjson, joined into one raw.ndjson, summary and report; summary.json lists the shards
+(runtime.shards) and a shard that died is named. --k6-out and --k6-dashboard write k6's own
+outputs (one file per shard); thresholds are decided on the merged samples.
 ${all
   .map(
     (s) => `
