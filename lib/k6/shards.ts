@@ -8,7 +8,7 @@
  * (quantiles from all samples, never averaged per shard). A shard that died is named with
  * its exit, signal and how many points it left; its points stay in raw.ndjson.
  */
-import { closeSync, existsSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors';
 import { RAW } from '../results/run-dir';
@@ -272,4 +272,28 @@ function eachChunk(path: string, fn: (text: string, buf: Buffer, len: number) =>
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * A sharded run whose stampede process died before joining its shards (SIGKILL: the kernel
+ * stops the k6 processes, which still close their raw-<i>.ndjson) leaves no raw.ndjson.
+ * Joins them now, as the run would have, so `stampede report <dir>` rebuilds the page from
+ * every shard's points. Does nothing when raw.ndjson exists or there is no shard stream.
+ */
+export function joinLeftShards(runDir: string): boolean {
+  if (existsSync(join(runDir, RAW))) return false;
+  let names: string[];
+  try {
+    names = readdirSync(runDir);
+  } catch {
+    return false;
+  }
+  const parts = names
+    .map((n) => /^raw-(\d+)\.ndjson$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(a[1]) - Number(b[1]))
+    .map((m) => join(runDir, m[0]));
+  if (parts.length === 0) return false;
+  mergeRaw(parts, join(runDir, RAW));
+  return true;
 }

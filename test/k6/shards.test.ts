@@ -204,3 +204,27 @@ describe('the plan of a sharded run against a registry URL', () => {
     expect(formatPlan(plan)).toMatch(/VUs: {10}1000\n/);
   });
 });
+
+describe('a sharded run cut off before the join', () => {
+  it('stampede report joins the raw-<i>.ndjson left behind and rebuilds the page from every shard', async () => {
+    const { mkdirSync } = await import('node:fs');
+    const { loadRun } = await import('../../reports/load-run');
+    const run = join(dir, 'cut-off');
+    mkdirSync(run);
+    const pulls = (shard: number) =>
+      JSON.stringify({
+        metric: 'pulls',
+        type: 'Point',
+        data: { time: '2026-01-01T00:00:01Z', value: 1, tags: { shard: String(shard), result: 'ok' } },
+      });
+    writeFileSync(join(run, 'raw-1.ndjson'), `${pulls(1)}\n${point(1, 900)}\n`);
+    writeFileSync(join(run, 'raw-0.ndjson'), `${pulls(0)}\n${point(0, 100)}\n${pulls(0)}\n`);
+    const loaded = loadRun(run);
+    expect(loaded.fromRaw).toBe(true);
+    expect(loaded.envelope.metrics.pulls).toEqual({ ok: 3, failed: 0 });
+    expect(loaded.envelope.metrics.pullS).toMatchObject({ max: 0.9 });
+    expect(existsSync(join(run, 'raw-0.ndjson'))).toBe(false);
+    // Shard order kept: shard 0's lines first.
+    expect(readFileSync(join(run, 'raw.ndjson'), 'utf8').split('\n')[0]).toBe(pulls(0));
+  });
+});
