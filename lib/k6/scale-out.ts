@@ -162,7 +162,16 @@ export function finishScaleOut(
           : `k6 dashboard not written for shard ${i} (k6 exports it after its first 1 s period)`,
       );
     }
-  return { thresholds, lines, failed: thresholds.some((t) => !t.ok) };
+  const failed = thresholds.some((t) => !t.ok);
+  // k6 exited 99 on a threshold stampede did not find crossed: one in the script's own
+  // options, or a k6 percentile (an HDR histogram's) on the other side of the limit. The run
+  // still fails: a crossed threshold is never waved through.
+  const k6Crossed = run.shards.filter((x) => x.status === 'thresholds').map((x) => x.index);
+  if (!failed && k6Crossed.length > 0)
+    lines.push(
+      `k6 reported a crossed threshold (exit 99${s.shards > 1 ? ` in shard ${k6Crossed.join(', ')}` : ''}) that the merged samples do not show crossed: see k6's summary`,
+    );
+  return { thresholds, lines, failed: failed || k6Crossed.length > 0 };
 }
 
 function shardLines(shards: readonly ShardOutcome[]): string[] {

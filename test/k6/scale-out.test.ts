@@ -114,3 +114,61 @@ describe('shardSetup', () => {
     expect(own.env.K6_WEB_DASHBOARD_HOST).toBe('127.0.0.1');
   });
 });
+
+describe('finishScaleOut', () => {
+  const envelope = () => ({
+    tool: 'stampede' as const,
+    kind: 'k6' as const,
+    name: 'scale-toy',
+    seed: 0,
+    params: {},
+    metrics: {},
+    points: [{ label: 'scale-toy', params: {}, metrics: {} }],
+    runtime: { wallMs: 1, events: 1 },
+  });
+  const shard = (index: number, status: 'ok' | 'thresholds', exitCode: number) => ({
+    index,
+    segment: `${index}/2:${index + 1}/2`,
+    exitCode,
+    signal: null,
+    points: 1,
+    status,
+  });
+  const pulls = (n: number) =>
+    Array.from({ length: n }, () => ({
+      type: 'Point',
+      metric: 'pulls',
+      data: { time: '2026-01-01T00:00:00Z', value: 1, tags: {} },
+    }));
+
+  it('records thresholds and shards in the envelope; fails on a crossed one', async () => {
+    const { finishScaleOut } = await import('../../lib/k6/scale-out');
+    const s = scaleOut(flags({ shards: '2' }), def as never, { vus: 8 });
+    const e = envelope();
+    const run = {
+      rawPath: join(dir, 'raw.ndjson'),
+      wallMs: 1,
+      results: [],
+      shards: [shard(0, 'ok', 0), shard(1, 'ok', 0)],
+    };
+    const r = finishScaleOut(s, run, e, pulls(7));
+    expect(r.failed).toBe(true);
+    expect(r.lines[0]).toBe('threshold crossed: pulls count>=8 (observed 7, 7 samples)');
+    expect(e.metrics).toMatchObject({ thresholds: [{ metric: 'pulls', ok: false, observed: 7 }] });
+    expect(e.runtime).toMatchObject({ shards: run.shards });
+    expect(finishScaleOut(s, run, envelope(), pulls(8)).failed).toBe(false);
+  });
+  it('a k6 exit 99 the merged samples do not explain still fails the run, and says so', async () => {
+    const { finishScaleOut } = await import('../../lib/k6/scale-out');
+    const s = scaleOut(flags({ shards: '2' }), def as never, { vus: 8 });
+    const run = {
+      rawPath: join(dir, 'raw.ndjson'),
+      wallMs: 1,
+      results: [],
+      shards: [shard(0, 'ok', 0), shard(1, 'thresholds', 99)],
+    };
+    const r = finishScaleOut(s, run, envelope(), pulls(8));
+    expect(r.failed).toBe(true);
+    expect(r.lines.join('\n')).toContain('exit 99 in shard 1');
+  });
+});
