@@ -34,8 +34,9 @@ const dir = (name: string) => join(home, name);
 let killedPid = 0;
 
 /**
- * A cold pull of the default image (1, 2 and 4 MiB layers) by 20 VUs: long enough (seconds)
- * for k6's dashboard, which exports nothing for a run shorter than its 1 s period.
+ * Cold pulls of the default image (1, 2 and 4 MiB layers) by 20 VUs, 4 each unless set: long
+ * enough (seconds, even on an idle machine) for k6's dashboard, which exports nothing for a
+ * run that is over within a couple of its 1 s periods.
  */
 function run(out: string, extra: string[], ...sets: string[]): Promise<number> {
   return runCommand(
@@ -50,6 +51,8 @@ function run(out: string, extra: string[], ...sets: string[]): Promise<number> {
       out,
       '--set',
       'vus=20',
+      '--set',
+      'iterations=4',
       ...sets.flatMap((s) => ['--set', s]),
       ...extra,
     ],
@@ -109,8 +112,8 @@ beforeAll(async () => {
   process.env.STAMPEDE_LAB_HOME = home;
   expect(await runCommand(labCommand, labUpArgs(LAB, 'lab.octet=24'), io)).toBe(0);
   // One process; its own k6 decides the threshold too (exit 99), stampede records it.
-  code.one = await run(dir('one'), ['--k6-dashboard', '--threshold', 'pulls=count>=21']);
-  // Two processes of 10 VUs each: count>=20 holds only for the merged run.
+  code.one = await run(dir('one'), ['--k6-dashboard', '--threshold', 'pulls=count>=81']);
+  // Two processes of 10 VUs (40 pulls) each: count>=80 holds only for the merged run.
   code.two = await run(dir('two'), [
     '--shards',
     '2',
@@ -118,12 +121,12 @@ beforeAll(async () => {
     '--k6-out',
     `json=${join(home, 'k6-points.json')}`,
     '--threshold',
-    'pulls=count>=20',
+    'pulls=count>=80',
     '--threshold',
     'pull_duration=p(99)<600000',
   ]);
   let finished = false;
-  const killed = run(dir('killed'), ['--shards', '2'], 'iterations=4').finally(() => {
+  const killed = run(dir('killed'), ['--shards', '2']).finally(() => {
     finished = true;
   });
   await killShardOne(dir('killed'), () => finished);
@@ -140,9 +143,9 @@ describe.runIf(canRun)('stampede run cold-pull --shards 2 through the lab', () =
   it('adds up to the one-process run: pulls, iterations, VUs, bytes, redirects', () => {
     const [one, two] = [envelope('one'), envelope('two')];
     const [p1, p2] = [points('one'), points('two')];
-    expect(one.metrics.pulls).toEqual({ ok: 20, failed: 0 });
-    expect(two.metrics.pulls).toEqual({ ok: 20, failed: 0 });
-    expect(sum(p2, 'iterations')).toBe(20);
+    expect(one.metrics.pulls).toEqual({ ok: 80, failed: 0 });
+    expect(two.metrics.pulls).toEqual({ ok: 80, failed: 0 });
+    expect(sum(p2, 'iterations')).toBe(80);
     expect(sum(p2, 'iterations')).toBe(sum(p1, 'iterations'));
     expect(vusMax(p2)).toBe(20);
     expect(vusMax(p1)).toBe(20);
@@ -150,9 +153,9 @@ describe.runIf(canRun)('stampede run cold-pull --shards 2 through the lab', () =
       expect(two.metrics[k], k).toBe(one.metrics[k]);
     // Every point says which process measured it, and each measured half.
     const perShard = (s: string) => p2.filter((p) => p.metric === 'pulls' && p.data.tags?.shard === s).length;
-    expect([perShard('0'), perShard('1')]).toEqual([10, 10]);
-    // Quantiles come from all 20 samples, not from two shard summaries.
-    expect(p2.filter((p) => p.metric === 'pull_duration')).toHaveLength(20);
+    expect([perShard('0'), perShard('1')]).toEqual([40, 40]);
+    // Quantiles come from all 80 samples, not from two shard summaries.
+    expect(p2.filter((p) => p.metric === 'pull_duration')).toHaveLength(80);
   });
 
   it('leaves one envelope, one raw stream and one report; the shards are recorded', () => {
@@ -172,19 +175,19 @@ describe.runIf(canRun)('stampede run cold-pull --shards 2 through the lab', () =
   it('decides thresholds on the merged samples; a crossed one fails the run and shows in the report', () => {
     const t2 = envelope('two').metrics.thresholds as ThresholdResult[];
     expect(t2.map((t) => [t.metric, t.threshold, t.ok, t.observed === null ? null : t.samples])).toEqual([
-      ['pulls', 'count>=20', true, 20],
-      ['pull_duration', 'p(99)<600000', true, 20],
+      ['pulls', 'count>=80', true, 80],
+      ['pull_duration', 'p(99)<600000', true, 80],
     ]);
     expect(code.one, lines.join('\n')).toBe(1);
     const one = envelope('one');
     expect(one.metrics.thresholds).toEqual([
-      { metric: 'pulls', threshold: 'count>=21', observed: 20, ok: false, samples: 20 },
+      { metric: 'pulls', threshold: 'count>=81', observed: 80, ok: false, samples: 80 },
     ]);
     // k6 exited 99 (its own verdict on the same threshold): a finished run, not an incomplete one.
     expect(one.incomplete).toBeUndefined();
     const page = readFileSync(join(dir('one'), 'report.html'), 'utf8');
     expect(page).toContain('k6 thresholds');
-    expect(page).toContain('count>=21');
+    expect(page).toContain('count>=81');
   });
 
   it("writes k6's web-dashboard HTML export into the run dir, one per process", () => {
@@ -203,7 +206,7 @@ describe.runIf(canRun)('stampede run cold-pull --shards 2 through the lab', () =
     for (const i of [0, 1]) {
       const recs = readNdjson(join(home, `k6-points-${i}.json`)).filter(isPoint) as K6Point[];
       const pulls = recs.filter((p) => p.metric === 'pulls');
-      expect(pulls).toHaveLength(10);
+      expect(pulls).toHaveLength(40);
       expect(new Set(pulls.map((p) => p.data.tags?.shard))).toEqual(new Set([String(i)]));
     }
   });
