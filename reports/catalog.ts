@@ -9,6 +9,7 @@ import { errorsByCodeSpec } from './charts/errors-by-code';
 import { failoverCdfSpec } from './charts/failover-cdf';
 import { regionShareSpec } from './charts/failover-region-share';
 import { hotBackendSpec } from './charts/hot-backend';
+import { k6ThresholdsSpec } from './charts/k6-thresholds';
 import { latencyQuantilesSpec } from './charts/latency-quantiles';
 import { nodeEgressSpec } from './charts/node-egress';
 import { podStartupSpec } from './charts/pod-startup';
@@ -105,6 +106,14 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
     caption: () =>
       'Failed requests grouped by error code (OCI error codes or HTTP statuses), one bar per configuration. Throttles are counted separately above; codes here are real failures.',
     build: (r) => errorsByCodeSpec(r.envelope),
+  },
+  {
+    id: 'k6-thresholds',
+    help: 'k6 thresholds: each one, the value it was decided on and its verdict',
+    title: 'k6 thresholds',
+    caption: () =>
+      'Each k6 threshold of the run (the scenario’s and --threshold), the value it was decided on from the raw samples of every k6 process together (time trends in ms, as k6 records them) and its verdict; a crossed one, in red, failed the run.',
+    build: (r) => k6ThresholdsSpec(r.envelope),
   },
   {
     id: 'replication-lag',

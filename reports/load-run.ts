@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors';
+import { joinLeftShards } from '../lib/k6/shards';
 import type { Envelope } from '../lib/results/envelope';
 import { readNdjsonFile } from '../lib/results/ndjson';
 import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
@@ -36,6 +37,8 @@ export function loadRun(dirArg: string): LoadedRun {
     );
   const summaryPath = join(dir, SUMMARY);
   const rawPath = join(dir, RAW);
+  // A sharded k6 run cut off before it joined its shards' raw-<i>.ndjson (lib/k6/shards.ts).
+  joinLeftShards(dir);
   const { records: raw, unreadable } = readNdjsonFile(rawPath);
   if (existsSync(summaryPath)) {
     const envelope = readSummary(dir);

@@ -29,6 +29,8 @@ export interface RunPlan extends ScenarioPlan {
   durationCapS: number | 'unknown';
   /** The credentials' kind, never a secret. */
   credentials: string;
+  /** k6 processes the load is spread over (--shards); the VUs above are their total. */
+  shards?: number;
 }
 
 const hostOf = (base: string) => new URL(base).hostname.replace(/^\[|\]$/g, '').toLowerCase();
@@ -113,7 +115,7 @@ export function runPlan(
 export function formatPlan(p: RunPlan): string {
   return [
     `plan: ${p.scenario} against ${p.host} (${p.base}), a host that is neither loopback nor the lab`,
-    `  VUs:          ${p.vus}`,
+    `  VUs:          ${p.vus}${p.shards && p.shards > 1 ? ` over ${p.shards} k6 processes (--shards)` : ''}`,
     `  iterations:   ${p.iterations} per VU`,
     `  duration cap: ${p.durationCapS === 'unknown' ? 'unknown' : `${p.durationCapS} s`}`,
     `  requests:     ${p.requests}`,

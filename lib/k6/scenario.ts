@@ -107,6 +107,11 @@ export interface ScenarioDef<P = Record<string, unknown>> {
   summarize?(run: SummaryInput<P>): ScenarioSummary;
   /** Charts of the scenario's own, drawn after the catalog's on the run's page. */
   charts?: ReadonlyArray<ChartEntry<ReportRun>>;
+  /**
+   * k6 thresholds in k6's syntax ({ pull_duration: ['p(99)<5000'] }): a crossed one fails
+   * the run (exit 1) and shows in the report (lib/k6/thresholds.ts).
+   */
+  thresholds?(params: P): Record<string, string[]>;
   /** The run's result line and exit code from its envelope. */
   verdict(envelope: Envelope, params: P): Verdict;
   /**

@@ -283,6 +283,28 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
       names: ['pushRegion', 'lab-only'],
       code: 'LAB_ONLY_PARAM',
     },
+    { argv: ['run', 'cold-pull', '--shards', '0'], names: ['--shards', '"0"'] },
+    { argv: ['run', 'cold-pull', '--shards', 'four'], names: ['--shards', 'four'] },
+    { argv: ['run', 'cold-pull', '--shards', '65', '--set', 'vus=1000'], names: ['--shards', '65'] },
+    {
+      argv: ['run', 'cold-pull', '--shards', '11', '--set', 'vus=10'],
+      names: ['--shards', 'vus=10', '11'],
+      why: 'a shard with no VU would start a k6 process that runs nothing',
+    },
+    { argv: ['run', 'cold-pull', '--k6-out', 'influxdb=http://x'], names: ['--k6-out', 'influxdb'] },
+    { argv: ['run', 'cold-pull', '--k6-out', 'json='], names: ['--k6-out', 'json=FILE'] },
+    {
+      argv: ['run', 'cold-pull', '--k6-out', 'csv=/proc/nope/x.csv'],
+      names: ['--k6-out', '/proc/nope/x.csv'],
+    },
+    {
+      argv: ['run', 'cold-pull', '--k6-out', 'experimental-prometheus-rw=http://u:p@x/api/v1/write'],
+      names: ['--k6-out', 'K6_PROMETHEUS_RW_SERVER_URL'],
+      why: 'a remote-write URL may carry credentials: it travels in the environment, never in k6 arguments',
+    },
+    { argv: ['run', 'cold-pull', '--threshold', 'p(99)<5000'], names: ['--threshold', 'METRIC=EXPR'] },
+    { argv: ['run', 'cold-pull', '--k6-memory-mib', '1.5G'], names: ['--k6-memory-mib', '1.5G'] },
+    { argv: ['run', 'cold-pull', '--threshold', 'pull_duration=p99<5'], names: ['--threshold', 'p99<5'] },
   ],
   report: [
     { argv: ['report'], names: ['<run dir>'] },

@@ -16,9 +16,11 @@ import { k6Envelope } from '../../k6/collect';
 import { labTarget } from '../../k6/lab-target';
 import { withOwnSummary } from '../../k6/own-summary';
 import { checkLabOnly, confirmPlan, needsPlan, type Prompt, runPlan, stdinPrompt } from '../../k6/plan';
-import { diesWithParent, runK6 } from '../../k6/run';
+import { diesWithParent } from '../../k6/run';
+import { finishScaleOut, type ScaleOut, scaleOut, scaleOutArgv, shardSetup } from '../../k6/scale-out';
 import type { LabInfo, LabPrep, ScenarioDef } from '../../k6/scenario';
 import { getScenario, scenarioCharts, scenarios } from '../../k6/scenarios';
+import { runShards, shardsIncomplete } from '../../k6/shards';
 import { asLabRun, labRuns } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
@@ -75,7 +77,7 @@ function target(raw: string | undefined): { kind: 'lab' } | { kind: 'url'; url: 
  * group, `timeout`) takes one path: the signal is passed on, and the child stops k6 once and
  * writes its summary and report as a run outside a namespace does.
  */
-async function reexecInNamespace(ctx: Ctx, topo: Topology, outDir: string): Promise<number> {
+async function reexecInNamespace(ctx: Ctx, topo: Topology, outDir: string, scale: ScaleOut): Promise<number> {
   const ns = topo.namespace;
   // This file is its own entry point (see the bottom), so the child needs nothing else of the CLI.
   const args = [
@@ -93,6 +95,7 @@ async function reexecInNamespace(ctx: Ctx, topo: Topology, outDir: string): Prom
     ...flagList(ctx, 'set').flatMap((s) => ['--set', s]),
     ...(flagString(ctx, 'json') ? ['--json', resolve(flagString(ctx, 'json') as string)] : []),
     ...(flagString(ctx, 'name') ? ['--name', flagString(ctx, 'name') as string] : []),
+    ...scaleOutArgv(scale),
   ];
   const { code, signal, pid } = await new Promise<{
     code: number | null;
@@ -137,7 +140,7 @@ export const runScenarioCommand = defineCommand({
   positionals: '<scenario>',
   summary: 'run a k6 scenario against the local lab or a real registry',
   usage:
-    'stampede run <scenario> --target lab|<registry URL> [--set path=value]... [--json FILE] [--out DIR]',
+    'stampede run <scenario> --target lab|<registry URL> [--set path=value]... [--json FILE] [--out DIR] [--shards N] [--k6-out KIND=FILE]... [--k6-dashboard] [--threshold METRIC=EXPR]...',
   // A getter: scenarios registered after this module loads (plug-ins, tests) are listed too.
   get help() {
     return runHelp();
@@ -157,6 +160,33 @@ export const runScenarioCommand = defineCommand({
       description:
         'run against a registry URL that is not loopback or the lab without asking (the plan is printed)',
     },
+    shards: {
+      type: 'string',
+      hint: 'N',
+      description: 'run the scenario as N k6 processes (execution segments), merged into one result',
+    },
+    'k6-out': {
+      type: 'string',
+      multiple: true,
+      hint: 'KIND[=FILE]',
+      description: "also pass k6's own output: json=FILE, csv=FILE or experimental-prometheus-rw",
+    },
+    'k6-dashboard': {
+      type: 'boolean',
+      description: "save k6's web-dashboard HTML export into the run directory (k6-dashboard.html)",
+    },
+    threshold: {
+      type: 'string',
+      multiple: true,
+      hint: 'METRIC=EXPR',
+      description: 'a k6 threshold, e.g. pull_duration=p(99)<5000; a crossed one fails the run (exit 1)',
+    },
+    'k6-memory-mib': {
+      type: 'string',
+      hint: 'MiB',
+      description:
+        "memory budget of all k6 processes together: Go's soft limit (GOMEMLIMIT) of each is its share",
+    },
     'trust-host': {
       type: 'string',
       multiple: true,
@@ -175,6 +205,17 @@ export const runScenarioCommand = defineCommand({
     if (def.requiresLab && tgt.kind !== 'lab')
       throw new InputError('--target', `lab (${scenario} drives the lab itself)`, flagString(ctx, 'target'));
     const trustHosts = flagList(ctx, 'trust-host');
+    const scale = scaleOut(
+      {
+        shards: flagString(ctx, 'shards'),
+        k6Out: flagList(ctx, 'k6-out'),
+        dashboard: ctx.flags['k6-dashboard'] === true,
+        threshold: flagList(ctx, 'threshold'),
+        memoryMiB: flagString(ctx, 'k6-memory-mib'),
+      },
+      def,
+      params,
+    );
     // Made only once the run goes ahead: a missing lab leaves no empty dir.
     const claimOutDir = outDirClaim(scenario, flagString(ctx, 'out'));
     let outDir: string;
@@ -201,7 +242,7 @@ export const runScenarioCommand = defineCommand({
       ]);
       outDir = claimOutDir();
       if (netns && process.env[IN_LAB_NAMESPACE] !== topo.namespace)
-        return reexecInNamespace(ctx, topo, outDir);
+        return reexecInNamespace(ctx, topo, outDir, scale);
       const lab = { config, topology: topo, netns, hosts: status.endpoints.hosts };
       labInfo = lab;
       const prep: LabPrep = def.prepareLab
@@ -222,7 +263,7 @@ export const runScenarioCommand = defineCommand({
       def.checkTarget?.(params, base);
       if (needsPlan(base, await runningLabHosts(labName)))
         await confirmPlan(
-          runPlan(def, params, base, process.env),
+          { ...runPlan(def, params, base, process.env), shards: scale.shards },
           ctx.flags.yes === true,
           planPrompt(ctx.io),
           (t) => ctx.io.err(t),
@@ -272,10 +313,14 @@ export const runScenarioCommand = defineCommand({
         outDir,
         ...(client && labInfo ? { lab: { client, info: labInfo } } : {}),
       });
-      const result = await runK6({
+      const shardOpts = shardSetup(scale, outDir);
+      const result = await runShards({
         script,
         runDir: outDir,
-        env,
+        env: { ...env, ...shardOpts.env },
+        args: shardOpts.args,
+        shards: scale.shards,
+        perShard: shardOpts.perShard,
         timeoutMs: (maxDurationS + 120) * 1000,
         ...progressOptions(def, params, bar),
         onLine: (line) => {
@@ -310,13 +355,7 @@ export const runScenarioCommand = defineCommand({
           // the lab went away mid-run: the k6 side of the result still stands
         }
       }
-      const incomplete = result.timedOut
-        ? `k6 hit the ${maxDurationS + 120}s timeout`
-        : result.interrupted
-          ? 'interrupted'
-          : result.exitCode !== 0
-            ? `k6 exited ${result.exitCode}: ${result.tail.slice(-3).join(' | ')}`
-            : undefined;
+      const incomplete = shardsIncomplete(result.shards, maxDurationS + 120);
       const records = readNdjson(result.rawPath);
       const generic = k6Envelope({
         name: scenario,
@@ -332,12 +371,14 @@ export const runScenarioCommand = defineCommand({
         { records, params, outDir, rawPath: result.rawPath, ...(labStatus ? { labStatus } : {}) },
         ctx.io,
       );
+      const scaled = finishScaleOut(scale, result, envelope, records);
       // A failed write (a full disk) costs that file only: raw.ndjson (k6's) stays, the rest and the result line still come out.
       const outputs = new RunOutputs();
       const summary = outputs.attempt(() => writeSummary(outDir, envelope));
       if (jsonFile) outputs.attempt(() => writeJsonAtomic(jsonFile, envelope));
       const verdict = def.verdict(envelope, params);
       bar.done(verdict.line);
+      for (const line of scaled.lines) ctx.io.err(line);
       try {
         const { writeReport } = await import('../../../reports/index');
         ctx.io.out(`report: ${await writeReport([outDir], undefined, { charts: scenarioCharts })}`);
@@ -346,7 +387,7 @@ export const runScenarioCommand = defineCommand({
       }
       if (summary) ctx.io.out(`summary: ${summary}`);
       if (incomplete) ctx.io.err(`run incomplete: ${incomplete}`);
-      return outputs.report((l) => ctx.io.err(l)) || incomplete ? 1 : verdict.exitCode;
+      return outputs.report((l) => ctx.io.err(l)) || incomplete || scaled.failed ? 1 : verdict.exitCode;
     });
   },
 });
@@ -405,7 +446,12 @@ token to anything on this host) is off.
 
 Writes <out>/raw.ndjson (k6 points, streamed), <out>/summary.json (the result envelope,
 also to --json FILE), <out>/report.html. Exits 1 if the scenario's verdict fails (cold-pull:
-any pull failed).
+any pull failed) or a k6 threshold is crossed.
+
+--shards N runs N k6 processes (k6 execution segments i/N:(i+1)/N), each streaming
+raw-<i>.ndjson, joined into one raw.ndjson, summary and report; summary.json lists the shards
+(runtime.shards) and a shard that died is named. --k6-out and --k6-dashboard write k6's own
+outputs (one file per shard); thresholds are decided on the merged samples.
 ${all
   .map(
     (s) => `
