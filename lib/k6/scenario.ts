@@ -4,7 +4,7 @@
  * from here; the scenario's k6 entry gets the validated parameters as one JSON value
  * (__ENV.STAMPEDE_PARAMS), so defaults live in the schema alone.
  */
-import type { Io } from '../cli/command';
+import type { Ctx, Io } from '../cli/command';
 import type { Schema } from '../config/schema';
 import type { LabConfig } from '../lab/config';
 import type { Topology } from '../lab/topology';
@@ -45,6 +45,16 @@ export interface DuringRun<P> {
   io: Io;
 }
 
+/** A scenario that is a series of runs (copy-sweep): what its `sweep` gets from `stampede run`. */
+export interface SweepRun<P> {
+  ctx: Ctx;
+  params: P;
+  target: { kind: 'lab' } | { kind: 'url'; url: string };
+  labName: string;
+  /** One point: `stampede run <argv>` in this process (its own run dir, raw data and summary). */
+  runPoint(argv: string[], io: Io): Promise<number>;
+}
+
 /**
  * Methods (not function-valued properties) on purpose: their parameters are bivariant, so a
  * ScenarioDef<ColdPullParams> is a ScenarioDef<Record<string, unknown>> for the registry.
@@ -75,6 +85,11 @@ export interface ScenarioDef<P = Record<string, unknown>> {
   maxDurationS?(params: P): number;
   /** Runs beside k6 (e.g. a fault schedule); awaited before the summary is written. */
   duringRun?(run: DuringRun<P>): Promise<void>;
+  /**
+   * Set for a scenario that runs other scenarios point by point (copy-sweep): the run
+   * command hands it the validated parameters and does nothing else.
+   */
+  sweep?(run: SweepRun<P>): Promise<number>;
   /** The run's result line and exit code from its envelope. */
   verdict(envelope: Envelope, params: P): Verdict;
 }

@@ -5,6 +5,7 @@
  */
 import { InputError } from '../errors';
 import { coldPullScenario } from './cold-pull/scenario';
+import { copySweepScenario } from './copy-sweep/scenario';
 import type { ScenarioDef } from './scenario';
 
 export { type ColdPullParams, coldPullSchema } from './cold-pull/params';
@@ -33,3 +34,4 @@ export function getScenario(name: string | undefined): ScenarioDef {
 }
 
 registerScenario(coldPullScenario);
+registerScenario(copySweepScenario);

@@ -138,6 +138,17 @@ export const runScenarioCommand = defineCommand({
     const scenario = def.name;
     const tgt = target(flagString(ctx, 'target'));
     const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as Record<string, unknown>;
+    if (def.sweep)
+      return def.sweep({
+        ctx,
+        params,
+        target: tgt,
+        labName: labSchema.lab.name.check(
+          flagString(ctx, 'name') ?? process.env.STAMPEDE_LAB_NAME ?? 'lab',
+          '--name',
+        ),
+        runPoint: (argv, io) => runCommand(runScenarioCommand, argv, io),
+      });
     const trustHosts = flagList(ctx, 'trust-host');
     // Made only once the run goes ahead: a missing lab leaves no empty dir.
     const claimOutDir = outDirClaim(scenario, flagString(ctx, 'out'));
