@@ -150,12 +150,15 @@ function compare(
   base: CopySweepParams,
   seeds: readonly number[],
   holdout: readonly string[],
+  withHeldOut = true,
 ) {
   const residuals: LabResidual[] = [];
   const heldOut: LabResidual[] = [];
   const throttles: LabFit['throttles'] = [];
   let mismatch = 0;
   for (const pt of sweep.points) {
+    // While fitting, held-out points cost time and change nothing.
+    if (!withHeldOut && holdout.includes(pt.label)) continue;
     const runs = simulatePoint(base, pt.copies, pt.nodes, seeds);
     const held = holdout.includes(pt.label);
     for (const f of FIGURES) {
@@ -206,16 +209,33 @@ export function calibrateLab(
   let evals = 0;
   let best = Number.POSITIVE_INFINITY;
   const objective = (x: number[]) => {
-    const s = compare(sweep, at(x), o.seeds, o.holdout).score;
+    const s = compare(sweep, at(x), o.seeds, o.holdout, false).score;
     evals++;
     best = Math.min(best, s);
     o.onProgress?.(evals, best);
     return s;
   };
-  const half = Math.floor(o.maxEvaluations / 2);
-  let r = nelderMead(objective, x0, { step: 0.7, maxEvaluations: half });
+  // Screening first: above the rate the pool can deliver, clientBps changes nothing, and a
+  // simplex started on that plateau stops there. A log grid over it (and two start times)
+  // picks the basin; Nelder-Mead refines from the best.
+  const screen: number[][] = [];
+  const [lo, hi] = [Math.log(LAB_FREE_PARAMS[2].min), Math.log(Math.min(LAB_FREE_PARAMS[2].max, 1e10))];
+  for (let i = 0; i < 8; i++)
+    for (const st of [0.5, 2]) screen.push([Math.log(st), Math.log(1), lo + ((i + 0.5) * (hi - lo)) / 8]);
+  let start0 = x0;
+  let bestScreen = Number.POSITIVE_INFINITY;
+  for (const x of screen.slice(0, Math.max(0, o.maxEvaluations - 2 * (x0.length + 1)))) {
+    const f = objective(x);
+    if (f < bestScreen) [bestScreen, start0] = [f, x];
+  }
+  const left = o.maxEvaluations - evals;
+  const half = Math.floor(left / 2);
+  let r = nelderMead(objective, start0, { step: 0.5, maxEvaluations: Math.max(x0.length + 1, half) });
   // Restarted from its optimum with a smaller simplex: a flat, seeded objective stalls one.
-  r = nelderMead(objective, r.x, { step: 0.2, maxEvaluations: o.maxEvaluations - half });
+  r = nelderMead(objective, r.x, {
+    step: 0.15,
+    maxEvaluations: Math.max(x0.length + 1, o.maxEvaluations - evals),
+  });
   const params = at(r.x);
   const out = compare(sweep, params, o.seeds, o.holdout);
   return {
