@@ -105,6 +105,25 @@ describe.runIf(canRun)('lab copy sweep: measure, calibrate, predict, overlay', (
     expect(readFileSync(join(runDir, 'points.ndjson'), 'utf8').trim().split('\n')).toHaveLength(3);
   });
 
+  it("refuses copies above the lab's backends before running anything (exit 2 naming copies)", async () => {
+    const r = await capture(rootCommand, [
+      'run',
+      'copy-sweep',
+      '--target',
+      'lab',
+      '--name',
+      LAB,
+      '--set',
+      'copies=4,16',
+      '--out',
+      join(home, 'bad'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('copies');
+    expect(r.err).toContain('16');
+    expect(existsSync(join(home, 'bad'))).toBe(false);
+  });
+
   it('calibrates on it, predicts with the preset, and overlays the two', async () => {
     const fit = await capture(rootCommand, [
       'sim',
