@@ -59,7 +59,7 @@ export const labPhysicsSchema = {
     min: 1e6,
     max: 1e11,
     unit: 'B/s',
-    doc: 'fitted: what the load generator (k6 over loopback) can receive in all, shared by every stream (range 1 MB/s - 100 GB/s)',
+    doc: 'fitted: what this machine delivers in all, the lab process serving and k6 receiving over loopback, shared by every stream (range 1 MB/s - 100 GB/s; a shared machine delivers less than the ceilings add up to)',
   }),
 };
 
