@@ -221,7 +221,7 @@ export function calibrateLab(
   const screen: number[][] = [];
   const [lo, hi] = [Math.log(LAB_FREE_PARAMS[2].min), Math.log(Math.min(LAB_FREE_PARAMS[2].max, 1e10))];
   for (let i = 0; i < 8; i++)
-    for (const st of [0.5, 2]) screen.push([Math.log(st), Math.log(1), lo + ((i + 0.5) * (hi - lo)) / 8]);
+    for (const st of [0.5, 4]) screen.push([Math.log(st), Math.log(1), lo + ((i + 0.5) * (hi - lo)) / 8]);
   let start0 = x0;
   let bestScreen = Number.POSITIVE_INFINITY;
   for (const x of screen.slice(0, Math.max(0, o.maxEvaluations - 2 * (x0.length + 1)))) {

@@ -36,9 +36,9 @@ export const labPhysicsSchema = {
   startS: num({
     default: 0.5,
     min: 0.001,
-    max: 10,
+    max: 30,
     unit: 's',
-    doc: 'fitted: time from a VU starting its pull to its first blob request (challenge, token, manifest; range 1 ms - 10 s)',
+    doc: 'fitted: time from a VU starting its pull to its first blob request (challenge, token, manifest, k6 starting its VUs on a loaded box; range 1 ms - 30 s)',
   }),
   startSpreadS: num({
     default: 0.5,
@@ -65,7 +65,7 @@ export const labPhysicsSchema = {
 
 /** The free parameters a lab calibration fits: path, unit, and the bounds above. */
 export const LAB_FREE_PARAMS = [
-  { path: 'lab.startS', unit: 's', min: 0.001, max: 10 },
+  { path: 'lab.startS', unit: 's', min: 0.001, max: 30 },
   { path: 'lab.startSpreadS', unit: 's', min: 0.001, max: 30 },
   { path: 'lab.clientBps', unit: 'B/s', min: 1e6, max: 1e11 },
 ] as const;
