@@ -93,11 +93,12 @@ describe.runIf(canRun)('lab copy sweep: measure, calibrate, predict, overlay', (
       expect(p.metrics.backends?.map((b) => b.ceilingBps)).toEqual(Array(8).fill(2e6));
       expect(p.metrics.nodeEgressBps?.p50).toBeGreaterThan(0);
     }
-    // 40 VUs on one copy of each blob against a floor of 20 streams a backend refuse; at
-    // 8 copies every backend holds every blob: 15 streams at most, none refused.
+    // 40 VUs on one copy of each blob against a floor of 20 streams a backend: refused. At 8
+    // copies the registry picks a copy at random, so a backend meets Binomial(120, 1/8)
+    // streams (mean 15): now and then over 20 (one 503 in a run at 08:35), far fewer.
     const t = env.points.map((p) => p.metrics.throttleEvents ?? 0);
-    expect(t[0]).toBeGreaterThan(0);
-    expect(t[2]).toBe(0);
+    expect(t[0]).toBeGreaterThan(10);
+    expect(t[2]).toBeLessThan((t[0] as number) / 5);
     // Raw data per point, streamed: each point its own cold-pull run dir, listed as it finished.
     const pts = readdirSync(join(runDir, 'points'));
     expect(pts).toHaveLength(3);
