@@ -14,6 +14,7 @@ import { latencyQuantilesSpec } from './charts/latency-quantiles';
 import { nodeEgressSpec } from './charts/node-egress';
 import { podStartupSpec } from './charts/pod-startup';
 import { podStartupCdfSpec, pullCdfSpec } from './charts/startup-cdf';
+import { sweepErrorSpec } from './charts/sweep-error';
 import { throttlesByLayerSpec } from './charts/throttles-by-layer';
 import { throttlingSpec } from './charts/throttling';
 import { timeSeriesSpec } from './charts/time-series';
@@ -156,6 +157,14 @@ export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
     title: 'Pull duration, run by run',
     caption: () => 'Pull-duration P50/P90/P99 per configuration, one line per run.',
     build: (runs) => compareQuantilesSpec(runs, 'pullS'),
+  },
+  {
+    id: 'compare-sweep-error',
+    help: 'a simulated copy sweep against the measured one: error per point and figure',
+    title: 'Simulated vs measured, per point',
+    caption: () =>
+      'For each measured point (copies, VUs) the simulator predicted: its error on pull P50/P90/P99 and on the hottest backend over its ceiling; dashed lines are the bands (±10% P50/P90, ±15% P99 and the ratio), red bars outside them. The tooltip has both values and both 503 counts.',
+    build: (runs) => sweepErrorSpec(runs),
   },
   {
     id: 'compare-replication-lag',

@@ -5,7 +5,7 @@
  * (__ENV.STAMPEDE_PARAMS), so defaults live in the schema alone.
  */
 import type { ChartEntry, ReportRun } from '../../reports/types';
-import type { Io } from '../cli/command';
+import type { Ctx, Io } from '../cli/command';
 import type { Schema } from '../config/schema';
 import type { LabConfig } from '../lab/config';
 import type { LabClient } from '../lab/lab-client';
@@ -66,6 +66,16 @@ export interface ScenarioSummary {
   notes?: string[];
 }
 
+/** A scenario that is a series of runs (copy-sweep): what its `sweep` gets from `stampede run`. */
+export interface SweepRun<P> {
+  ctx: Ctx;
+  params: P;
+  target: { kind: 'lab' } | { kind: 'url'; url: string };
+  labName: string;
+  /** One point: `stampede run <argv>` in this process (its own run dir, raw data and summary). */
+  runPoint(argv: string[], io: Io): Promise<number>;
+}
+
 /**
  * Methods (not function-valued properties) on purpose: their parameters are bivariant, so a
  * ScenarioDef<ColdPullParams> is a ScenarioDef<Record<string, unknown>> for the registry.
@@ -112,6 +122,11 @@ export interface ScenarioDef<P = Record<string, unknown>> {
    * the run (exit 1) and shows in the report (lib/k6/thresholds.ts).
    */
   thresholds?(params: P): Record<string, string[]>;
+  /**
+   * Set for a scenario that runs other scenarios point by point (copy-sweep): the run
+   * command hands it the validated parameters and does nothing else.
+   */
+  sweep?(run: SweepRun<P>): Promise<number>;
   /** The run's result line and exit code from its envelope. */
   verdict(envelope: Envelope, params: P): Verdict;
   /**

@@ -6,6 +6,7 @@
 import { InputError } from '../errors';
 import type { Envelope } from '../results/envelope';
 import { coldPullScenario } from './cold-pull/scenario';
+import { copySweepScenario } from './copy-sweep/scenario';
 import { dnsBounceScenario } from './dns-bounce/scenario';
 import { failoverScenario } from './failover/scenario';
 import { pushPullRaceScenario } from './push-pull-race/scenario';
@@ -45,3 +46,4 @@ registerScenario(coldPullScenario);
 registerScenario(dnsBounceScenario);
 registerScenario(failoverScenario);
 registerScenario(pushPullRaceScenario);
+registerScenario(copySweepScenario);

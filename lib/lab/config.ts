@@ -119,6 +119,19 @@ export const labSchema = {
       doc: 'throttling floor: a backend with a ceiling admits a new stream only while ceiling/(active+1) >= this; else 503 ServerBusy',
       unit: 'B/s',
     }),
+    retryAfterS: int({
+      default: 1,
+      min: 1,
+      max: 60,
+      doc: 'Retry-After (s) of a 503 ServerBusy: how long a refused client waits before it asks again',
+      unit: 's',
+    }),
+    streamBps: rate({
+      default: 0,
+      min: 0,
+      doc: 'per-stream read rate of a backend (a client NIC / one HTTP stream from one copy), taken before the shared ceiling (0 = none)',
+      unit: 'B/s',
+    }),
     homeBackends: int({
       default: 1,
       min: 1,

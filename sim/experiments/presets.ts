@@ -39,6 +39,8 @@ export function listPresets(model: string): string[] {
 }
 
 export function loadPreset(name: string, model: string): PresetFile {
+  // A path (a preset `sim calibrate --target <lab sweep>` wrote beside its run): read as is.
+  if (name.includes('/') || name.endsWith('.json')) return loadPresetFile(name);
   const known = listPresets(model);
   if (!NAME.test(name) || !known.includes(name))
     throw new InputError(
@@ -114,4 +116,27 @@ function fill(values: readonly number[], indent: string): string {
   }
   lines.push(indent + line);
   return lines.join('\n');
+}
+
+/** A preset file outside the repository's folders (e.g. runs/<sweep>/sim-preset.json). */
+export function loadPresetFile(file: string): PresetFile {
+  let raw: Partial<PresetFile>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<PresetFile>;
+  } catch (e) {
+    throw new InputError(
+      '--preset',
+      'a preset name or a readable preset JSON file',
+      `${file} (${(e as Error).message})`,
+      'UNKNOWN_PRESET',
+    );
+  }
+  if (typeof raw.params !== 'object' || raw.params === null)
+    throw new InputError(`preset ${file}`, 'an object with a "params" tree', raw.params, 'BAD_PRESET');
+  return {
+    name: String(raw.name ?? file),
+    description: String(raw.description ?? ''),
+    ...raw,
+    params: raw.params,
+  } as PresetFile;
 }

@@ -35,6 +35,33 @@ const envelope = (metrics: unknown, extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
+/** A lab copy sweep's summary (as `stampede run copy-sweep --target lab` writes it) with these copy counts. */
+const labSweep = (copies: number[], backends = 16) =>
+  JSON.stringify({
+    tool: 'stampede',
+    kind: 'k6',
+    name: 'copy-sweep',
+    seed: 0,
+    params: {
+      lab: {
+        backends,
+        ceilingBps: 4e6,
+        minStreamBps: 3e4,
+        streamBps: 65536,
+        retry: { retryAfterS: 1, maxRetries: 20 },
+        parallelLayers: 3,
+        layers: [262144],
+      },
+    },
+    metrics: {},
+    points: copies.map((c) => ({
+      label: `C=${c}`,
+      params: { 'storage.copies': c, 'workload.nodes': 50 },
+      metrics: { pullS: { p50: 1, p90: 2, p99: 3, max: 3 } },
+    })),
+    runtime: { wallMs: 1, events: 1 },
+  });
+
 export const BAD_INPUT: Record<string, BadInputCase[]> = {
   stampede: [
     { argv: ['bogus'], names: ['stampede <command>', '"bogus"'] },
@@ -80,6 +107,29 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['sim', 'calibrate', '--iterations', 'many'], names: ['--iterations', 'many'] },
     { argv: ['sim', 'calibrate', '--write-preset', 'Bad_Name'], names: ['--write-preset', 'Bad_Name'] },
     { argv: ['sim', 'calibrate', '--target', '{dir}/none.json'], names: ['none.json'] },
+    {
+      argv: ['sim', 'calibrate', '--target', '{dir}/run'],
+      names: ['--target', 'copy-sweep'],
+      files: { 'run/summary.json': envelope({}) },
+      why: 'issue 17: a target run that is not a lab sweep',
+    },
+    {
+      argv: ['sim', 'calibrate', '--target', '{dir}/run'],
+      names: ['--target: points', 'at least 3'],
+      files: { 'run/summary.json': labSweep([1, 2]) },
+      why: 'issue 17: fewer measured points than free parameters',
+    },
+    {
+      argv: ['sim', 'calibrate', '--target', '{dir}/run'],
+      names: ['storage.copies', '8'],
+      files: { 'run/summary.json': labSweep([1, 2, 8], 4) },
+      why: 'issue 17: copies above the backends',
+    },
+    {
+      argv: ['sim', 'copy-sweep', '--set', 'lab.enabled=true', '--set', 'sweep.copies='],
+      names: ['sweep.copies'],
+      why: 'issue 17: an empty list',
+    },
   ],
   lab: [
     { argv: ['lab', 'bogus'], names: ['stampede lab <command>', '"bogus"'] },
@@ -173,6 +223,14 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['run', 'cold-pull', '--target', 'https://u:p@x.azurecr.io'], names: ['--target'] },
     { argv: ['run', 'cold-pull', '--target', 'https://x.azurecr.io/v2/'], names: ['--target'] },
     { argv: ['run', 'cold-pull', '--set', 'vus=0'], names: ['vus', '0'] },
+    { argv: ['run', 'copy-sweep', '--set', 'copies='], names: ['copies'], why: 'issue 17: an empty list' },
+    { argv: ['run', 'copy-sweep', '--set', 'vus=0'], names: ['vus[0]', '0'] },
+    { argv: ['run', 'copy-sweep', '--set', 'copies=1,x'], names: ['copies[1]', 'x'] },
+    {
+      argv: ['run', 'copy-sweep', '--target', 'http://127.0.0.1:1', '--set', 'copies=1,2'],
+      names: ['copies', 'lab-only', 'LAB_ONLY_PARAM'],
+      why: 'issue 17: a registry manages its own copies',
+    },
     { argv: ['run', 'cold-pull', '--set', 'vus=lots'], names: ['vus', 'lots'] },
     { argv: ['run', 'cold-pull', '--set', 'nope=1'], names: ['nope'] },
     { argv: ['run', 'cold-pull', '--name', 'Bad!'], names: ['--name', 'Bad!'] },

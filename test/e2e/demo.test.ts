@@ -1,6 +1,7 @@
 /**
- * `stampede demo`, the README's main command, end to end: the simulated sweep, a real lab
- * (storage over TLS) pulled by real k6, the lab taken down again, and one page for both.
+ * `stampede demo`, the README's main command, end to end: a real lab (storage over TLS), a
+ * copy sweep measured in it by real k6, the simulator fitted to it and predicting it, the
+ * lab taken down again, and one page overlaying both.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ const home = mkdtempSync(join(tmpdir(), 'stampede-demo-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe.runIf(canRun)('stampede demo', () => {
-  it('simulates, pulls through a real lab with k6, leaves no lab and ends with the page path', async () => {
+  it('measures a copy sweep in a real lab with k6, fits the simulator, predicts, leaves no lab and ends with the page path', async () => {
     process.env.STAMPEDE_LAB_HOME = join(home, 'labs');
     const out = join(home, 'out');
     const lines: string[] = [];
@@ -27,12 +28,16 @@ describe.runIf(canRun)('stampede demo', () => {
     expect(lines.at(-1)).toBe(`report: ${join(out, 'report.html')}`);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
 
+    // Measured: one point per copy count; simulated by the fit to it: the same points.
+    const k6 = JSON.parse(readFileSync(join(out, 'k6-copy-sweep', 'summary.json'), 'utf8')) as Envelope;
+    expect(k6.points.map((p) => p.label)).toEqual(['C=1', 'C=2', 'C=4']);
+    for (const p of k6.points) expect(p.metrics.pulls).toEqual({ ok: 4, failed: 0 });
     const sim = JSON.parse(readFileSync(join(out, 'sim-copy-sweep', 'summary.json'), 'utf8')) as Envelope;
-    expect(sim.points.map((p) => p.label)).toEqual(['Baseline', 'Low', 'Mid', 'Higher', 'Very high']);
-    const k6 = JSON.parse(readFileSync(join(out, 'k6-cold-pull', 'summary.json'), 'utf8')) as Envelope;
-    expect(k6.metrics.pulls).toEqual({ ok: 4, failed: 0 });
+    expect(sim.points.map((p) => p.label)).toEqual(['C=1', 'C=2', 'C=4']);
+    expect(existsSync(join(out, 'k6-copy-sweep', 'sim-preset.json'))).toBe(true);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Simulated vs measured, per point');
     // The demo's storage speaks TLS: k6 met the backends over https and verified them.
-    const raw = readFileSync(join(out, 'k6-cold-pull', 'raw.ndjson'), 'utf8');
+    const raw = readFileSync(join(out, 'k6-copy-sweep', 'points', '01-C-1', 'raw.ndjson'), 'utf8');
     expect(raw).toMatch(
       /"name":"https:\/\/[a-z0-9-]+\.blob\.[^"]*"[^}]*"status":"200"[^}]*"tls_version":"tls1\.[23]"/,
     );
@@ -55,7 +60,7 @@ describe('stampede demo flags', () => {
     const started = Date.now();
     expect(await runCommand(demoCommand, ['--out', out, flag, value], io)).toBe(2);
     expect(lines.join('\n')).toMatch(message);
-    expect(lines.join('\n')).not.toContain('== simulate');
+    expect(lines.join('\n')).not.toContain('== start the lab');
     expect(existsSync(out)).toBe(false);
     expect(existsSync(join(home, 'labs-bad'))).toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000);

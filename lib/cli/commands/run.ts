@@ -204,6 +204,17 @@ export const runScenarioCommand = defineCommand({
     def.validate?.(params);
     if (def.requiresLab && tgt.kind !== 'lab')
       throw new InputError('--target', `lab (${scenario} drives the lab itself)`, flagString(ctx, 'target'));
+    if (def.sweep)
+      return def.sweep({
+        ctx,
+        params,
+        target: tgt,
+        labName: labSchema.lab.name.check(
+          flagString(ctx, 'name') ?? process.env.STAMPEDE_LAB_NAME ?? 'lab',
+          '--name',
+        ),
+        runPoint: (argv, io) => runCommand(runScenarioCommand, argv, io),
+      });
     const trustHosts = flagList(ctx, 'trust-host');
     const scale = scaleOut(
       {

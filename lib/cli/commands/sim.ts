@@ -17,6 +17,7 @@ import {
   LADDERS,
 } from '../../../sim/experiments/calibrate';
 import { crossValidate, cvEnvelope, cvTable } from '../../../sim/experiments/cv';
+import { isRunDir } from '../../../sim/experiments/lab-calibrate';
 import type { GivenParams, ModelDef } from '../../../sim/experiments/model';
 import { listPresets, loadPreset, NO_PRESET, presetDir, writePreset } from '../../../sim/experiments/presets';
 import { listModels, modelCharts } from '../../../sim/experiments/registry';
@@ -38,6 +39,7 @@ import {
 } from '../../results/run-dir';
 import { type Command, type Ctx, defineCommand, flagInt, flagList, flagString } from '../command';
 import { progress } from '../progress';
+import { runLabCalibrate } from './sim-lab-calibrate';
 
 const paramFlags = {
   preset: {
@@ -262,6 +264,8 @@ ${presetsHelp(copySweepModel, '')}
     const model = flagString(ctx, 'model') ?? 'copy-sweep';
     if (model !== 'copy-sweep') throw new InputError('--model', '"copy-sweep"', model);
     const target = flagString(ctx, 'target');
+    // A run directory is a measured lab sweep: fitted in the lab's own physics.
+    if (target !== undefined && isRunDir(target)) return runLabCalibrate(ctx, target, parseSeed(ctx));
     const table = readTargetTable(target === undefined ? PUBLISHED_TABLE : resolvePath(target));
     const iterations = flagInt(ctx, 'iterations', 150);
     if (iterations < 1) throw new InputError('--iterations', 'an integer >= 1', iterations);

@@ -37,6 +37,12 @@ export const coldPullSchema = {
     doc: "layers fetched at once per pull (containerd's default 3)",
   }),
   verifyDigest: bool({ default: true, doc: 'sha256 every blob against its digest' }),
+  verifySample: num({
+    default: 1,
+    gt: 0,
+    max: 1,
+    doc: 'share of pulls whose digests are verified (with verifyDigest); the others keep no body in memory (size checked from Content-Length)',
+  }),
   registry: str({ default: '', doc: 'lab only: which lab registry name (default: the first)' }),
   endpoint: oneOf(['global', 'regional', 'data'], {
     default: 'global',

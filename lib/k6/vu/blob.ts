@@ -31,6 +31,8 @@ export function getBlobs(
   blobs: Array<{ digest: string }>,
   auth: Record<string, string>,
   timeout?: string,
+  /** 'none' when the body is not checked: k6 reads and counts it but keeps nothing (memory). */
+  responseType: 'binary' | 'none' = 'binary',
 ): BlobResult[] {
   const first = http.batch(
     blobs.map((d) => ({
@@ -39,7 +41,7 @@ export function getBlobs(
       params: {
         headers: auth,
         redirects: 0,
-        responseType: 'binary' as const,
+        responseType,
         tags: { step: 'blob' },
         ...(timeout ? { timeout } : {}),
       },
@@ -59,7 +61,7 @@ export function getBlobs(
       // No headers at all: the registry's Authorization stays with the registry.
       params: {
         redirects: 0,
-        responseType: 'binary' as const,
+        responseType,
         tags: { step: 'blob-data', name: safeUrl(h.url) },
         ...(timeout ? { timeout } : {}),
       },
@@ -74,6 +76,29 @@ export function getBlobs(
 export interface LayerCheck {
   /** sha256 of the body in hex, when digests are verified (k6/crypto in k6). */
   sha256hex?: (body: ArrayBuffer) => string;
+}
+
+/**
+ * The size of a blob fetched with responseType 'none' (no body kept): k6 has read it all,
+ * so its Content-Length (the storage answer's, which Azure and the lab always send) is what
+ * arrived. Checked against the descriptor like a body's length.
+ */
+export function checkedSize(d: Descriptor, res: VuResponse): number {
+  const short = d.digest.slice(7, 19);
+  if (res.status !== 200) throw failed(`blob ${short}`, res);
+  const header = res.headers['Content-Length'] ?? res.headers['content-length'];
+  // A server that sends no length (chunked) leaves only the body to count, if one was kept.
+  const body = res.body as ArrayBuffer | string | null | undefined;
+  const n =
+    header !== undefined
+      ? Number(header)
+      : body instanceof ArrayBuffer
+        ? body.byteLength
+        : typeof body === 'string'
+          ? body.length
+          : Number.NaN;
+  if (n !== d.size) throw new PullError('SIZE_INVALID', `blob ${short}: ${n} bytes, want ${d.size}`);
+  return n;
 }
 
 /** The body of a fetched blob after checking status, size and (optionally) digest. */

@@ -10,7 +10,7 @@
  *     ceiling > 0  and  active > 0  and  ceiling / (active + 1) < minStreamBps  ->  503 ServerBusy
  * i.e. at most max(1, floor(ceiling / minStreamBps)) concurrent GET streams per backend
  * (HEADs and refused requests don't count); the rest are refused at once with
- * Retry-After: 1 rather than queued, as Azure does. A backend whose ceiling is below the
+ * Retry-After: storage.retryAfterS (1 s by default) rather than queued, as Azure does. A backend whose ceiling is below the
  * floor still serves one stream at a time.
  */
 
@@ -167,7 +167,7 @@ export async function startBackend(
       counters.throttled++;
       return azureError(res, 503, 'ServerBusy', {
         detail: `egress demand over ${ceiling} B/s with ${counters.active} active streams`,
-        headers: { 'retry-after': '1' },
+        headers: { 'retry-after': String(state.config.storage.retryAfterS) },
       });
     }
     const range = parseRange(req.headers.range, size);
@@ -208,7 +208,8 @@ export async function startBackend(
       return;
     }
     const release = () => fds.release(path);
-    if (ceiling <= 0) {
+    const streamBps = state.config.storage.streamBps;
+    if (ceiling <= 0 && streamBps <= 0) {
       // No ceiling: stream straight to the socket in large reads. Fewer, bigger buffers
       // keep the collector out of the way of a backend that must keep up with the registry.
       // Over TLS each written buffer is held until it is encrypted and sent: with 1 MiB
@@ -219,17 +220,28 @@ export async function startBackend(
       pipeline(rs, res, release);
       return;
     }
-    // Under a ceiling, small chunks through the shared bucket keep pacing smooth.
-    const rs = createReadStream(path, { fd, start, end, autoClose: false, highWaterMark: 64 * 1024 });
+    // Under a ceiling, small chunks through the shared bucket keep pacing smooth. A
+    // per-stream rate (storage.streamBps) is this stream's own bucket, taken first: a stream
+    // never asks the shared ceiling for more than it could carry.
+    const chunk =
+      streamBps > 0 ? Math.min(64 * 1024, Math.max(16 * 1024, Math.floor(streamBps / 8))) : 64 * 1024;
+    const rs = createReadStream(path, { fd, start, end, autoClose: false, highWaterMark: chunk });
+    const own = streamBps > 0 ? new ByteBucket(() => streamBps, clock) : undefined;
+    const shared = (data: Buffer, cb: (e: null, d: Buffer) => void) =>
+      bucket.take(data.length, () => {
+        meter.add(data.length);
+        cb(null, data);
+      });
     const pacer = new Transform({
       transform(data: Buffer, _enc, cb) {
-        bucket.take(data.length, () => {
-          meter.add(data.length);
-          cb(null, data);
-        });
+        if (own) own.take(data.length, () => shared(data, cb));
+        else shared(data, cb);
       },
     });
-    pipeline(rs, pacer, res, release);
+    pipeline(rs, pacer, res, () => {
+      own?.close();
+      release();
+    });
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {

@@ -5,6 +5,7 @@
  */
 import { type Infer, numList, strList } from '../../../lib/config/schema';
 import { coldPullSchema } from '../cold-pull/params';
+import { labPhysicsSchema } from '../lab-pull/params';
 
 export const sweepSchema = {
   copies: numList({
@@ -19,6 +20,6 @@ export const sweepSchema = {
   }),
 };
 
-export const copySweepSchema = { ...coldPullSchema, sweep: sweepSchema };
+export const copySweepSchema = { ...coldPullSchema, sweep: sweepSchema, lab: labPhysicsSchema };
 
 export type CopySweepParams = Infer<typeof copySweepSchema>;

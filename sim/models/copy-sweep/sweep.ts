@@ -8,6 +8,7 @@
 import { InputError } from '../../../lib/errors';
 import { checkAxis, runSweep, type SweepAxis } from '../../experiments/sweep';
 import { type ColdPullRun, runColdPull } from '../cold-pull/storm';
+import { runLabPull } from '../lab-pull/storm';
 import type { CopySweepParams } from './params';
 
 export interface SweepPoint {
@@ -21,7 +22,8 @@ export function copiesAxis(params: CopySweepParams): SweepAxis<number> {
   return {
     path: 'storage.copies',
     values: params.sweep.copies,
-    labels: params.sweep.labels,
+    // A lab sweep's points are named by their copy count, as `stampede run copy-sweep` names them.
+    labels: params.lab.enabled ? params.sweep.copies.map((c) => `C=${c}`) : params.sweep.labels,
     labelsField: 'sweep.labels',
   };
 }
@@ -49,7 +51,7 @@ export function runCopySweep(
   return runSweep(
     params,
     copiesAxis(params),
-    (p) => runColdPull(p, seed),
+    (p) => (p.lab.enabled ? runLabPull(p, seed) : runColdPull(p, seed)),
     (step, total) =>
       onPoint?.({ label: step.label, copies: step.value, run: step.result }, step.index, total),
   ).map((s) => ({ label: s.label, copies: s.value, run: s.result }));

@@ -1,0 +1,258 @@
+/**
+ * Calibration on a measured lab sweep (`stampede run copy-sweep --target lab`): the
+ * simulator in the lab's own physics (sim/models/lab-pull), with everything the run recorded
+ * (backends, ceiling, per-stream rate, throttling floor, retry policy, image, parallelism)
+ * taken as given, and only LAB_FREE_PARAMS fitted: the pull's fixed start (s), the
+ * per-batch request time (s) and the load generator's receive capacity (B/s).
+ *
+ * Objective: the RMS relative error of every fitted point's pull P50/P90/P99 (the simulated
+ * figure the mean over `seeds`: each seed a fresh placement, as each measured point seeded a
+ * fresh image), + 0.5 per point whose throttling disagrees (503s measured, none simulated or
+ * the other way round). Nelder-Mead over the logarithm of each parameter, clamped to its
+ * bounds. Held-out points (`holdout`, by label) are simulated and reported, never fitted.
+ */
+import { statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { defaults } from '../../lib/config/schema';
+import { InputError } from '../../lib/errors';
+import type { Envelope, Metrics, Point } from '../../lib/results/envelope';
+import { readSummary } from '../../lib/results/run-dir';
+import { type CopySweepParams, copySweepSchema } from '../models/copy-sweep/params';
+import { LAB_FREE_PARAMS } from '../models/lab-pull/params';
+import { runLabPull } from '../models/lab-pull/storm';
+import { nelderMead } from './nelder-mead';
+import { withParam } from './sweep';
+
+const MiB = 2 ** 20;
+const FIGURES = ['p50', 'p90', 'p99'] as const;
+
+/** What `stampede run copy-sweep --target lab` recorded about the lab (lib/k6/copy-sweep/run-sweep.ts). */
+interface RecordedLab {
+  backends: number;
+  ceilingBps: number;
+  minStreamBps: number;
+  streamBps: number;
+  retry: { retryAfterS: number; maxRetries: number };
+  parallelLayers: number;
+  layers: number[];
+}
+
+export interface LabSweep {
+  dir: string;
+  envelope: Envelope;
+  lab: RecordedLab;
+  points: Array<{
+    label: string;
+    copies: number;
+    nodes: number;
+    pullS: { p50: number; p90: number; p99: number };
+    throttles: number;
+  }>;
+}
+
+/** Whether `--target` names a run directory (a lab sweep) rather than a table file. */
+export function isRunDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+const NOT_A_SWEEP = 'a run directory of `stampede run copy-sweep --target lab` (its summary.json)';
+
+export function readLabSweep(dir: string): LabSweep {
+  let envelope: Envelope;
+  try {
+    envelope = readSummary(dir);
+  } catch (e) {
+    throw new InputError('--target', NOT_A_SWEEP, `${dir} (${(e as Error).message})`);
+  }
+  const lab = envelope.params.lab as RecordedLab | undefined;
+  if (envelope.kind !== 'k6' || envelope.name !== 'copy-sweep' || !lab)
+    throw new InputError('--target', NOT_A_SWEEP, `${dir} (a ${envelope.kind} run of ${envelope.name})`);
+  const points = envelope.points.map((p: Point, i) => {
+    const copies = Number(p.params['storage.copies']);
+    const nodes = Number(p.params['workload.nodes']);
+    const q = p.metrics.pullS;
+    if (copies > lab.backends)
+      throw new InputError(
+        `--target: points[${i}].storage.copies`,
+        `at most the lab's backends (${lab.backends})`,
+        copies,
+      );
+    if (!Number.isInteger(copies) || !Number.isInteger(nodes) || !q)
+      throw new InputError(`--target: points[${i}]`, 'storage.copies, workload.nodes and pullS', p.label);
+    return { label: p.label, copies, nodes, pullS: q, throttles: p.metrics.throttleEvents ?? 0 };
+  });
+  if (points.length === 0) throw new InputError('--target: points', 'a sweep with measured points', 0);
+  return { dir: resolvePath(dir), envelope, lab, points };
+}
+
+/** copy-sweep's parameters in the lab's physics, from what the run recorded; `sets` on top are the caller's. */
+export function labParams(sweep: LabSweep): CopySweepParams {
+  const d = defaults(copySweepSchema) as CopySweepParams;
+  const l = sweep.lab;
+  return {
+    ...d,
+    workload: {
+      ...d.workload,
+      nodes: sweep.points[0]?.nodes ?? d.workload.nodes,
+      layerSizesMiB: l.layers.map((b) => b / MiB),
+    },
+    storage: { ...d.storage, backends: l.backends, ceilingBps: l.ceilingBps },
+    client: { ...d.client, maxConcurrentDownloads: l.parallelLayers },
+    sweep: { ...d.sweep, copies: [...new Set(sweep.points.map((p) => p.copies))] },
+    lab: {
+      ...d.lab,
+      enabled: true,
+      minStreamBps: l.minStreamBps,
+      streamBps: l.streamBps,
+      retryAfterS: l.retry.retryAfterS,
+      maxRetries: l.retry.maxRetries,
+    },
+  };
+}
+
+export interface LabResidual {
+  label: string;
+  figure: (typeof FIGURES)[number];
+  measuredS: number;
+  simulatedS: number;
+  relativeError: number;
+}
+
+export interface LabFit {
+  fitted: Record<string, number>;
+  score: number;
+  rms: number;
+  residuals: LabResidual[];
+  heldOut: LabResidual[];
+  throttles: Array<{ label: string; measured: number; simulated: number }>;
+  evaluations: number;
+}
+
+/** Simulated metrics of one measured point (copies, VUs), averaged over seeds. */
+export function simulatePoint(
+  base: CopySweepParams,
+  copies: number,
+  nodes: number,
+  seeds: readonly number[],
+): Metrics[] {
+  const p = withParam(withParam(base, 'storage.copies', copies), 'workload.nodes', nodes);
+  return seeds.map((s) => runLabPull(p, s).metrics);
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function compare(
+  sweep: LabSweep,
+  base: CopySweepParams,
+  seeds: readonly number[],
+  holdout: readonly string[],
+  withHeldOut = true,
+) {
+  const residuals: LabResidual[] = [];
+  const heldOut: LabResidual[] = [];
+  const throttles: LabFit['throttles'] = [];
+  let mismatch = 0;
+  for (const pt of sweep.points) {
+    // While fitting, held-out points cost time and change nothing.
+    if (!withHeldOut && holdout.includes(pt.label)) continue;
+    const runs = simulatePoint(base, pt.copies, pt.nodes, seeds);
+    const held = holdout.includes(pt.label);
+    for (const f of FIGURES) {
+      const simulatedS = mean(runs.map((m) => m.pullS?.[f] ?? Number.POSITIVE_INFINITY));
+      const r = {
+        label: pt.label,
+        figure: f,
+        measuredS: pt.pullS[f],
+        simulatedS,
+        relativeError: simulatedS / pt.pullS[f] - 1,
+      };
+      (held ? heldOut : residuals).push(r);
+    }
+    const simulated = mean(runs.map((m) => m.throttleEvents ?? 0));
+    throttles.push({ label: pt.label, measured: pt.throttles, simulated });
+    if (!held && pt.throttles > 0 !== simulated > 0) mismatch++;
+  }
+  const rms = Math.sqrt(mean(residuals.map((r) => Math.min(r.relativeError, 10) ** 2)));
+  return { residuals, heldOut, throttles, rms, score: rms + 0.5 * mismatch };
+}
+
+export function calibrateLab(
+  sweep: LabSweep,
+  start: CopySweepParams,
+  o: {
+    seeds: readonly number[];
+    maxEvaluations: number;
+    holdout: readonly string[];
+    onProgress?(n: number, best: number): void;
+  },
+): LabFit {
+  const fitted = sweep.points.filter((p) => !o.holdout.includes(p.label));
+  if (fitted.length < LAB_FREE_PARAMS.length)
+    throw new InputError(
+      '--target: points',
+      `at least ${LAB_FREE_PARAMS.length} fitted points (one per free parameter: ${LAB_FREE_PARAMS.map((p) => p.path).join(', ')})`,
+      `${fitted.length} (${fitted.map((p) => p.label).join(', ') || 'none'})`,
+    );
+  const at = (x: number[]) =>
+    LAB_FREE_PARAMS.reduce(
+      (p, fp, i) => withParam(p, fp.path, Math.min(fp.max, Math.max(fp.min, Math.exp(x[i] as number)))),
+      start,
+    );
+  const x0 = LAB_FREE_PARAMS.map((fp) => {
+    const [g, k] = fp.path.split('.') as [keyof CopySweepParams, string];
+    return Math.log((start[g] as unknown as Record<string, number>)[k] as number);
+  });
+  let evals = 0;
+  let best = Number.POSITIVE_INFINITY;
+  const objective = (x: number[]) => {
+    const s = compare(sweep, at(x), o.seeds, o.holdout, false).score;
+    evals++;
+    best = Math.min(best, s);
+    o.onProgress?.(evals, best);
+    return s;
+  };
+  // Screening first: above the rate the pool can deliver, clientBps changes nothing, and a
+  // simplex started on that plateau stops there. A log grid over it (and two start times)
+  // picks the basin; Nelder-Mead refines from the best.
+  const screen: number[][] = [];
+  const [lo, hi] = [Math.log(LAB_FREE_PARAMS[2].min), Math.log(Math.min(LAB_FREE_PARAMS[2].max, 1e10))];
+  for (let i = 0; i < 8; i++)
+    for (const st of [0.5, 4]) screen.push([Math.log(st), Math.log(1), lo + ((i + 0.5) * (hi - lo)) / 8]);
+  let start0 = x0;
+  let bestScreen = Number.POSITIVE_INFINITY;
+  for (const x of screen.slice(0, Math.max(0, o.maxEvaluations - 2 * (x0.length + 1)))) {
+    const f = objective(x);
+    if (f < bestScreen) [bestScreen, start0] = [f, x];
+  }
+  const left = o.maxEvaluations - evals;
+  const half = Math.floor(left / 2);
+  let r = nelderMead(objective, start0, { step: 0.5, maxEvaluations: Math.max(x0.length + 1, half) });
+  // Restarted from its optimum with a smaller simplex: a flat, seeded objective stalls one.
+  r = nelderMead(objective, r.x, {
+    step: 0.15,
+    maxEvaluations: Math.max(x0.length + 1, o.maxEvaluations - evals),
+  });
+  const params = at(r.x);
+  const out = compare(sweep, params, o.seeds, o.holdout);
+  return {
+    fitted: Object.fromEntries(
+      LAB_FREE_PARAMS.map((fp) => {
+        const [g, k] = fp.path.split('.') as [keyof CopySweepParams, string];
+        return [
+          fp.path,
+          Number(((params[g] as unknown as Record<string, number>)[k] as number).toPrecision(4)),
+        ];
+      }),
+    ),
+    score: out.score,
+    rms: out.rms,
+    residuals: out.residuals,
+    heldOut: out.heldOut,
+    throttles: out.throttles,
+    evaluations: evals,
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * `stampede sim calibrate --target <lab sweep run>`: a sweep "measured" by the lab-physics
+ * storm itself at known free parameters is fitted back (the fit recovers what made the
+ * data), the preset it writes predicts held-out points through `sim copy-sweep --preset`,
+ * and bad targets exit 2 naming the field.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rootCommand } from '../../lib/cli/main';
+import type { Envelope } from '../../lib/results/envelope';
+import { labParams, simulatePoint } from '../../sim/experiments/lab-calibrate';
+import { withParam } from '../../sim/experiments/sweep';
+import { capture } from '../helpers/cli';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const LAB = {
+  backends: 8,
+  ceilingBps: 2e6,
+  minStreamBps: 40000,
+  streamBps: 65536,
+  selection: 'random',
+  clientRegion: 'eastus',
+  retry: { retryAfterS: 1, jitter: [0.5, 1.5], baseS: 0.25, maxS: 8, maxRetries: 50 },
+  parallelLayers: 3,
+  layers: [131072, 131072, 131072, 131072],
+};
+const TRUTH = { 'lab.startS': 0.8, 'lab.startSpreadS': 0.6, 'lab.clientBps': 8e6 };
+
+/** A run dir as `stampede run copy-sweep --target lab` writes it, its points simulated at TRUTH. */
+function sweepDir(copies: number[], vus = 60, lab: Record<string, unknown> = LAB): string {
+  const dir = mkdtempSync(join(tmpdir(), 'stampede-labcal-'));
+  dirs.push(dir);
+  const env: Envelope = {
+    tool: 'stampede',
+    kind: 'k6',
+    name: 'copy-sweep',
+    seed: 0,
+    params: { lab },
+    metrics: {},
+    points: copies.map((c) => ({
+      label: `C=${c}`,
+      params: { 'storage.copies': c, 'workload.nodes': vus },
+      metrics: { pullS: { p50: 1, p90: 1, p99: 1, max: 1 } },
+    })),
+    runtime: { wallMs: 1, events: copies.length },
+  };
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
+  if (copies.every((c) => c <= LAB.backends)) {
+    // The recorded lab as readLabSweep gives it (points carry no figures yet).
+    let base = labParams({
+      dir,
+      envelope: env,
+      lab: LAB,
+      points: copies.map((c) => ({
+        label: `C=${c}`,
+        copies: c,
+        nodes: vus,
+        pullS: { p50: 1, p90: 1, p99: 1 },
+        throttles: 0,
+      })),
+    });
+    for (const [k, v] of Object.entries(TRUTH)) base = withParam(base, k, v);
+    // The figures are the mean over the seeds the fit averages (--seed 1 --seeds 2), so the
+    // parameters that made them are an exact optimum: the test checks the optimizer and the
+    // plumbing, not the luck of one placement.
+    for (const p of env.points) {
+      const runs = simulatePoint(base, Number(p.params['storage.copies']), vus, [1, 2]);
+      const mean = (k: 'p50' | 'p90' | 'p99') =>
+        runs.reduce((a, m) => a + (m.pullS?.[k] ?? 0), 0) / runs.length;
+      p.metrics = {
+        pullS: { p50: mean('p50'), p90: mean('p90'), p99: mean('p99'), max: 0 },
+        throttleEvents: runs.reduce((a, m) => a + (m.throttleEvents ?? 0), 0) / runs.length,
+      };
+    }
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
+  }
+  return dir;
+}
+
+describe('sim calibrate on a lab sweep', () => {
+  it('recovers the parameters that made the sweep and predicts a held-out point', async () => {
+    const dir = sweepDir([1, 2, 4, 8]);
+    const r = await capture(rootCommand, [
+      'sim',
+      'calibrate',
+      '--target',
+      dir,
+      '--holdout',
+      'C=4',
+      '--iterations',
+      '60',
+      '--seeds',
+      '2',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('held out (predicted, not fitted): C=4');
+    const preset = JSON.parse(readFileSync(join(dir, 'sim-preset.json'), 'utf8'));
+    expect(preset.params.lab.enabled).toBe(true);
+    expect(preset.params.lab.minStreamBps).toBe(LAB.minStreamBps);
+    expect(preset.fit.rmsRelativeError).toBeLessThan(0.02);
+    for (const h of preset.fit.heldOut) expect(Math.abs(h.relativeError)).toBeLessThan(0.05);
+    expect(preset.params.lab.startS).toBeGreaterThan(0.6);
+    expect(preset.params.lab.startS).toBeLessThan(1);
+
+    // The preset drives `sim copy-sweep`: other copy counts and fleets.
+    const out = join(dir, 'predicted');
+    const s = await capture(rootCommand, [
+      'sim',
+      'copy-sweep',
+      '--preset',
+      join(dir, 'sim-preset.json'),
+      '--set',
+      'sweep.copies=2,8',
+      '--set',
+      'workload.nodes=120',
+      '--out',
+      out,
+    ]);
+    expect(s.code, s.err).toBe(0);
+    const env = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Envelope;
+    expect(env.points.map((p) => p.label)).toEqual(['C=2', 'C=8']);
+    expect(env.params.workload).toMatchObject({ nodes: 120 });
+  }, 120_000);
+
+  it('exits 2 naming the field on a bad target', async () => {
+    const notSweep = mkdtempSync(join(tmpdir(), 'stampede-labcal-'));
+    dirs.push(notSweep);
+    writeFileSync(
+      join(notSweep, 'summary.json'),
+      JSON.stringify({
+        tool: 'stampede',
+        kind: 'sim',
+        name: 'cold-pull',
+        seed: 1,
+        params: {},
+        metrics: {},
+        points: [],
+        runtime: { wallMs: 1, events: 1 },
+      }),
+    );
+    const cases: Array<[string[], string[]]> = [
+      [
+        ['--target', notSweep],
+        ['--target', 'copy-sweep'],
+      ],
+      [
+        ['--target', sweepDir([1, 2])],
+        ['--target: points', 'at least 3'],
+      ],
+      [
+        ['--target', sweepDir([1, 2, 8]), '--holdout', 'C=8'],
+        ['--target: points', 'at least 3'],
+      ],
+      [
+        ['--target', sweepDir([1, 2, 16])],
+        ['storage.copies', '16'],
+      ],
+      [['--target', sweepDir([1, 2, 8]), '--preset', 'acr-copies-2026'], ['--preset']],
+      [
+        ['--target', sweepDir([1, 2, 8]), '--holdout', 'C=3'],
+        ['--holdout', 'C=3'],
+      ],
+    ];
+    for (const [argv, names] of cases) {
+      const r = await capture(rootCommand, ['sim', 'calibrate', ...argv]);
+      expect(r.code, argv.join(' ')).toBe(2);
+      for (const n of names) expect(r.err).toContain(n);
+    }
+  });
+});
