@@ -10,7 +10,7 @@ import { describeSweetSpot, type SweetSpot } from '../lib/results/sweet-spot';
 import { COMPARE_CHARTS, RUN_CHARTS, renderCharts } from './catalog';
 import { formatSeconds, escapeHtml as h } from './format';
 import { renderPage } from './html/page';
-import { deltaRows, deltaTable, metricsTable, paramsTable } from './html/tables';
+import { deltaRows, deltaTable, metricsTable, paramsColumnsTable, paramsTable } from './html/tables';
 import { type LoadedRun, loadRun, runDate } from './load-run';
 import { unreadableNote } from './read-raw';
 import type { ChartEntry, RawRecord, RenderedChart, ReportRun } from './types';
@@ -98,7 +98,10 @@ function compareBody(runs: readonly ReportRun[], o: ReportOptions): string {
 ${runs.map((r, i) => banners(r.envelope, o.notes?.[i], `${r.label}: `)).join('')}
 <div class="table-wrap"><table><thead><tr><th class="key">run</th><th>kind</th><th>seed</th><th>date</th><th>status</th><th class="key">directory</th></tr></thead><tbody>${list}</tbody></table></div>
 ${sweetSpotCallout(runs)}
-${runs.map((r) => paramsTable(r.envelope.params, `Resolved parameters of ${r.label}`)).join('\n')}`;
+${paramsColumnsTable(
+  runs.map((r) => ({ label: r.label, params: r.envelope.params })),
+  'Resolved parameters, one column per run',
+)}`;
 }
 
 /**
