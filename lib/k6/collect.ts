@@ -221,6 +221,8 @@ export interface CollectInput {
   name: string;
   params: Record<string, unknown>;
   records: readonly unknown[];
+  /** collectMetrics already run (a k6Collector fed while streaming): then `records` is not read. */
+  collected?: { metrics: K6Metrics; points: number };
   wallMs: number;
   /** Extra metrics measured outside k6 (e.g. the lab's backend stats). */
   extra?: Partial<Metrics>;
@@ -228,7 +230,7 @@ export interface CollectInput {
 }
 
 export function k6Envelope(i: CollectInput): Envelope {
-  const metrics: Metrics = { ...collectMetrics(i.records), ...i.extra };
+  const metrics: Metrics = { ...(i.collected?.metrics ?? collectMetrics(i.records)), ...i.extra };
   return {
     tool: 'stampede',
     kind: 'k6',
@@ -237,7 +239,7 @@ export function k6Envelope(i: CollectInput): Envelope {
     params: i.params,
     metrics,
     points: [{ label: i.name, params: i.params, metrics }],
-    runtime: { wallMs: i.wallMs, events: i.records.filter(isPoint).length },
+    runtime: { wallMs: i.wallMs, events: i.collected?.points ?? i.records.filter(isPoint).length },
     ...(i.incomplete ? { incomplete: { reason: i.incomplete } } : {}),
   };
 }
