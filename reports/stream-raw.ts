@@ -25,6 +25,10 @@ const UNREAD = new Set([
   'iteration_duration',
   'iterations',
   'vus_max',
+  // One http_req_duration point per request carries the same tags: http_reqs (1) and
+  // http_req_failed (expected_response false) are derived from it, not parsed.
+  'http_reqs',
+  'http_req_failed',
 ]);
 
 const METRIC_PREFIX = '{"metric":"';
@@ -89,6 +93,17 @@ export function streamRawFile(path: string, o: K6AggregatorOptions = {}): Stream
     if (isPoint(r)) {
       agg.addPoint(r);
       collector.add(r);
+      if (r.metric === 'http_req_duration') {
+        const tags = r.data.tags ?? {};
+        collector.add({ type: 'Point', metric: 'http_reqs', data: { time: r.data.time, value: 1, tags } });
+        const failed = tags.expected_response === 'false' ? 1 : 0;
+        collector.add({
+          type: 'Point',
+          metric: 'http_req_failed',
+          data: { time: r.data.time, value: failed, tags },
+        });
+        skipped -= 2;
+      }
       const ms = Date.parse(r.data.time);
       if (Number.isFinite(ms)) {
         lo = Math.min(lo, ms);
@@ -132,14 +147,16 @@ export function streamRawFile(path: string, o: K6AggregatorOptions = {}): Stream
   }
   if (rest) onLine(rest, true);
   const aggregate = agg.result();
-  if (aggregate)
+  if (aggregate) {
+    // Every point in the file, the skipped ones too (the envelope's runtime.events).
+    const points = collector.points() + skipped;
     out.k6 = {
-      aggregate,
+      aggregate: { ...aggregate, points },
       metrics: collector.metrics(),
-      // Every point in the file, the skipped ones too (the envelope's runtime.events).
-      points: collector.points() + skipped,
+      points,
       scenario,
       spanMs: hi > lo ? hi - lo : 0,
     };
+  }
   return out;
 }

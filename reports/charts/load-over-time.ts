@@ -72,7 +72,12 @@ export function loadOverTimeSpec(agg: K6Aggregate | undefined): VegaLiteSpec | n
         mark: { type: 'line', interpolate: 'step-after', color: PALETTE[2] },
         encoding: {
           x,
-          y: { field: 'failedPct', type: 'quantitative', title: '% of requests', scale: { domainMin: 0 } },
+          y: {
+            field: 'failedPct',
+            type: 'quantitative',
+            title: '% of requests',
+            scale: { domain: [0, Math.max(1, ...rows.map((r) => r.failedPct))] },
+          },
           tooltip,
         },
       },
