@@ -51,11 +51,15 @@ try {
   };
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(envelope));
   const ms: number[] = [];
+  const cpu: number[] = [];
   let pageMb = 0;
   for (let i = 0; i < repeats; i++) {
     const t1 = performance.now();
+    const c = process.cpuUsage();
     const out = await writeReport([dir]);
     ms.push(performance.now() - t1);
+    const u = process.cpuUsage(c);
+    cpu.push((u.user + u.system) / 1000);
     pageMb = statSync(out).size / 1e6;
   }
   const sorted = [...ms].sort((a, b) => a - b);

@@ -6,7 +6,7 @@
  * MAX_BINS bins of a round width. A 1,000-VU run's million points make a few hundred rows.
  */
 import { quantileSorted } from 'simple-statistics';
-import { isExpectedChallenge, isPoint } from '../lib/k6/collect';
+import { isExpectedChallenge, isPoint, pointMs } from '../lib/k6/collect';
 import { entry, isNum } from './points';
 
 export const BASE_MS = 100;
@@ -190,7 +190,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
 
   function addPoint(r: unknown): void {
     if (!isPoint(r)) return;
-    const ms = Date.parse(r.data.time);
+    const ms = pointMs(r);
     if (!Number.isFinite(ms)) return;
     points++;
     minMs = Math.min(minMs, ms);

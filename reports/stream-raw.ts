@@ -8,7 +8,7 @@
  * eight lines for) are skipped by their prefix before JSON parsing: most of the file's cost.
  */
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { isPoint, type K6Metrics, k6Collector } from '../lib/k6/collect';
+import { isPoint, type K6Metrics, k6Collector, pointMs } from '../lib/k6/collect';
 import { type K6Aggregate, type K6AggregatorOptions, k6Aggregator } from './k6-aggregate';
 import type { RawRecord } from './types';
 
@@ -104,7 +104,7 @@ export function streamRawFile(path: string, o: K6AggregatorOptions = {}): Stream
         });
         skipped -= 2;
       }
-      const ms = Date.parse(r.data.time);
+      const ms = pointMs(r);
       if (Number.isFinite(ms)) {
         lo = Math.min(lo, ms);
         hi = Math.max(hi, ms);
