@@ -8,7 +8,7 @@
  * Run: npx tsx bench/report-big.ts [vus] [iterations] [repeats]   (default 1000 10 3)
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Envelope } from '../lib/results/envelope';
 import { writeReport } from '../reports/index';
@@ -65,7 +65,7 @@ try {
   const sorted = [...ms].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] as number;
   console.log(
-    `build: ${ms.map((x) => Math.round(x)).join(', ')} ms; median ${Math.round(median)} ms (target < 5000)`,
+    `build: ${ms.map((x) => Math.round(x)).join(', ')} ms wall, median ${Math.round(median)} ms (target < 5000); CPU ${cpu.map((x) => Math.round(x)).join(', ')} ms; load ${loadavg()[0]?.toFixed(1)}`,
   );
   console.log(
     `page: ${pageMb.toFixed(2)} MB (target < 5); peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
