@@ -91,6 +91,11 @@ export function streamRawFile(path: string, o: K6AggregatorOptions = {}): Stream
       return;
     }
     if (isPoint(r)) {
+      // Derived from http_req_duration below, whatever order the line's keys came in.
+      if (r.metric === 'http_reqs' || r.metric === 'http_req_failed') {
+        skipped++;
+        return;
+      }
       agg.addPoint(r);
       collector.add(r);
       if (r.metric === 'http_req_duration') {

@@ -113,3 +113,14 @@ describe('k6 aggregate', () => {
     expect(aggregateK6([{ t: 1, podStartupS: 3 }])).toBeUndefined();
   });
 });
+
+describe('streamRawFile', () => {
+  it("counts each request once whatever the order of a line's keys", () => {
+    const path = join(base, 'reordered.ndjson');
+    // JSON.stringify of the generated objects puts "metric" first; these put "type" first.
+    const lines = gen.records.map((r) => JSON.stringify({ type: r.type, ...r }));
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const s = streamRawFile(path);
+    expect(s.k6?.metrics.http).toEqual(collectMetrics(gen.records).http);
+  });
+});
