@@ -45,7 +45,7 @@ export function pullAnatomySpec(agg: K6Aggregate | undefined): VegaLiteSpec | nu
     hconcat: [
       {
         width: 500,
-        height: { step: 22 },
+        height: Math.max(110, rows.length * 24),
         title: { text: 'Request time per step', anchor: 'start', fontSize: 12 },
         layer: [
           {
@@ -68,7 +68,7 @@ export function pullAnatomySpec(agg: K6Aggregate | undefined): VegaLiteSpec | nu
       },
       {
         width: 240,
-        height: { step: 22 },
+        height: Math.max(110, rows.length * 24),
         title: { text: 'Share of the request time', anchor: 'start', fontSize: 12 },
         layer: [
           {

@@ -203,7 +203,6 @@ describe.runIf(available)('report renders in Chromium', () => {
       'throttling',
       'backend-egress',
       'pull',
-      'errors',
       'load',
       'responses',
       'pull-anatomy',
@@ -211,6 +210,7 @@ describe.runIf(available)('report renders in Chromium', () => {
       'layer-throughput',
       'backend-time',
       'region-answers',
+      'errors',
       'sim-vs-measured',
     ]);
   }, 90_000);
