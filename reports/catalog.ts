@@ -3,16 +3,22 @@
  * `--help` lists the same entries, so help and report never disagree.
  */
 import { backendEgressSpec } from './charts/backend-egress';
+import { backendTimeSpec } from './charts/backend-time';
 import { compareQuantilesSpec } from './charts/compare-quantiles';
 import { compareScalarsSpec } from './charts/compare-scalars';
 import { errorsByCodeSpec } from './charts/errors-by-code';
+import { errorsOverTimeSpec } from './charts/errors-over-time';
 import { failoverCdfSpec } from './charts/failover-cdf';
 import { regionShareSpec } from './charts/failover-region-share';
 import { hotBackendSpec } from './charts/hot-backend';
 import { k6ThresholdsSpec } from './charts/k6-thresholds';
 import { latencyQuantilesSpec } from './charts/latency-quantiles';
+import { layerThroughputSpec } from './charts/layer-throughput';
+import { loadOverTimeSpec } from './charts/load-over-time';
 import { nodeEgressSpec } from './charts/node-egress';
 import { podStartupSpec } from './charts/pod-startup';
+import { pullAnatomyOverTimeSpec, pullAnatomySpec } from './charts/pull-anatomy';
+import { regionAnswersSpec } from './charts/region-answers';
 import { podStartupCdfSpec, pullCdfSpec } from './charts/startup-cdf';
 import { sweepErrorSpec } from './charts/sweep-error';
 import { throttlesByLayerSpec } from './charts/throttles-by-layer';
@@ -101,6 +107,62 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
     build: (r) => pullCdfSpec(r.envelope, r.raw),
   },
   {
+    id: 'load',
+    help: 'k6 runs: active VUs, requests/s, bytes/s, failed %, latency P50/P95/P99 per time bin',
+    title: 'Load over time',
+    caption: (r) =>
+      `One shared time axis, bins of ${r.k6?.binS ?? '?'} s. Active VUs, requests per second, blob bytes received per second, the share of requests that failed (the token flow's 401 challenge and the 307 to storage are expected and not counted), and request latency P50/P95/P99 computed from each bin's own requests. Dashed purple rules are the run's fault and phase markers. Read latency against VUs: P99 rising while VUs are flat is the system saturating, not more load.`,
+    build: (r) => loadOverTimeSpec(r.k6),
+  },
+  {
+    id: 'responses',
+    help: 'k6 runs: failed requests by HTTP status / failed pulls by OCI code, over time and in total; expected 401/307 apart',
+    title: 'Errors and expected responses',
+    caption: () =>
+      'Top: responses per time bin by code, failures in colour (HTTP status of a failed request, "pull failed: CODE" for a pull that gave up with an OCI error), the responses the protocol expects (the 401 challenge, the 307 redirect) in grey. Bottom: the totals. A clean run has only grey bars.',
+    build: (r) => errorsOverTimeSpec(r.k6),
+  },
+  {
+    id: 'pull-anatomy',
+    help: 'k6 runs: per pull step (challenge, AAD, exchange, token, manifest, 307, blob data) request time and share',
+    title: 'Pull anatomy',
+    caption: () =>
+      "Left: each step's request time, dot P50, diamond P90, line to P99, black tick the slowest (log scale). Right: each step's share of all the time the pull's requests took. Blobs are fetched several at a time, so the blob share is of request time, not of wall time. A big token or challenge share means auth, not storage, is the cost.",
+    build: (r) => pullAnatomySpec(r.k6),
+  },
+  {
+    id: 'pull-anatomy-time',
+    help: "k6 runs: each pull step's share of request time per time bin",
+    title: 'Pull anatomy over time',
+    caption: () =>
+      "Each step's share of the request time in each bin. A band that widens mid-run is a step that slowed under load (a throttled backend widens blob data; a struggling token service widens the token band).",
+    build: (r) => pullAnatomyOverTimeSpec(r.k6),
+  },
+  {
+    id: 'layer-throughput',
+    help: 'k6 runs: throughput per blob size (P10/P50/P90)',
+    title: 'Throughput per layer size',
+    caption: () =>
+      "Each blob's size divided by the time its bytes took, per distinct size: dot P50, bar P10 to P90. Small blobs are dominated by per-request cost; the big ones show the bandwidth the storage path gives.",
+    build: (r) => layerThroughputSpec(r.k6),
+  },
+  {
+    id: 'backend-time',
+    help: 'k6 lab runs: egress per storage backend over time vs its ceiling (where one is set), 503s per bin',
+    title: 'Where the bytes went',
+    caption: () =>
+      'One panel per region: blob bytes each storage backend served per second (blob requests per second when the blob sizes are unknown). A dashed line is that backend\'s egress ceiling, drawn only where the lab set one; "no ceiling" says none was set. The bottom panel counts the 503s each backend answered.',
+    build: (r) => backendTimeSpec(r.k6, r.envelope),
+  },
+  {
+    id: 'region-answers',
+    help: 'k6 lab runs: region that served each blob over time (the DNS answer followed)',
+    title: 'Region served over time',
+    caption: () =>
+      "Blob requests per bin by the region whose storage served them (the 307's storage host names it), which is the region the client's DNS answer led to. A failover or a DNS bounce shows as the colours swapping; markers show when a fault was injected or cleared.",
+    build: (r) => regionAnswersSpec(r.k6),
+  },
+  {
     id: 'errors',
     help: 'failed requests by error code',
     title: 'Errors by code',
@@ -134,7 +196,7 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
   },
   {
     id: 'time-series',
-    help: 'numeric raw.ndjson values over time (mean line, max band)',
+    help: 'numeric raw.ndjson values over time (mean line, max band; k6 points have their own charts)',
     title: 'Raw records over time',
     caption: () =>
       'Every numeric value found in raw.ndjson records that carry a time, binned: the line is the mean per bin, the shaded band reaches the max. Each series has its own y scale; only the 8 largest series are drawn.',

@@ -35,6 +35,14 @@ export function formatRate(bps: number): string {
   return `${round3(bps / u.divisor)} ${u.unit}`;
 }
 
+/** Bytes in one decimal unit (146.8 MB), exact below 1 kB. */
+export function formatBytes(b: number): string {
+  const u = rateUnit(Math.abs(b));
+  return u.divisor === 1
+    ? `${b.toLocaleString('en-US')} B`
+    : `${round3(b / u.divisor)} ${u.unit.replace('/s', '')}`;
+}
+
 export function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
 }
@@ -45,6 +53,7 @@ export function formatMetric(key: string, v: number): string {
   if (leaf.some((k) => /Bps$/.test(k))) return formatRate(v);
   if (leaf.some((k) => /[a-z]S$/.test(k))) return formatSeconds(v);
   if (/Ratio$/.test(key)) return v.toFixed(2);
+  if (leaf.some((k) => /^bytes$|Bytes$/.test(k))) return formatBytes(v);
   return Number.isInteger(v) ? v.toLocaleString('en-US') : String(round3(v));
 }
 

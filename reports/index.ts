@@ -10,7 +10,8 @@ import { describeSweetSpot, type SweetSpot } from '../lib/results/sweet-spot';
 import { COMPARE_CHARTS, RUN_CHARTS, renderCharts } from './catalog';
 import { formatSeconds, escapeHtml as h } from './format';
 import { renderPage } from './html/page';
-import { deltaRows, deltaTable, metricsTable, paramsTable } from './html/tables';
+import { deltaRows, deltaTable, metricsTable, paramsColumnsTable, paramsTable } from './html/tables';
+import { aggregateK6, blobSizesOf, type K6Aggregate } from './k6-aggregate';
 import { type LoadedRun, loadRun, runDate } from './load-run';
 import { unreadableNote } from './read-raw';
 import type { ChartEntry, RawRecord, RenderedChart, ReportRun } from './types';
@@ -31,6 +32,11 @@ export interface ReportOptions {
   notes?: readonly (string | readonly string[] | undefined)[];
   /** A run's own charts (a simulator model's), drawn after the catalog's on its single-run page. */
   charts?: RunCharts;
+  /**
+   * Each run's k6 points aggregated per time bin (loadRun streams them); when absent, they are
+   * aggregated from the run's raw records here.
+   */
+  aggregates?: readonly (K6Aggregate | undefined)[];
   /** A section above a comparison's charts, with charts of its own (the gate's verdicts). */
   lead?: { html: string; charts: readonly RenderedChart[] };
 }
@@ -98,7 +104,10 @@ function compareBody(runs: readonly ReportRun[], o: ReportOptions): string {
 ${runs.map((r, i) => banners(r.envelope, o.notes?.[i], `${r.label}: `)).join('')}
 <div class="table-wrap"><table><thead><tr><th class="key">run</th><th>kind</th><th>seed</th><th>date</th><th>status</th><th class="key">directory</th></tr></thead><tbody>${list}</tbody></table></div>
 ${sweetSpotCallout(runs)}
-${runs.map((r) => paramsTable(r.envelope.params, `Resolved parameters of ${r.label}`)).join('\n')}`;
+${paramsColumnsTable(
+  runs.map((r) => ({ label: r.label, params: r.envelope.params })),
+  'Resolved parameters, one column per run',
+)}`;
 }
 
 /**
@@ -137,11 +146,11 @@ export function buildReportHtml(
 ): string {
   if (envelopes.length === 0) throw new TypeError('buildReportHtml needs at least one envelope');
   const labels = uniqueLabels(envelopes.map((e, i) => o.labels?.[i] ?? `${e.name} #${i + 1}`));
-  const runs: ReportRun[] = envelopes.map((envelope, i) => ({
-    envelope,
-    raw: raws[i] ?? [],
-    label: labels[i] ?? '',
-  }));
+  const runs: ReportRun[] = envelopes.map((envelope, i) => {
+    const raw = raws[i] ?? [];
+    const k6 = o.aggregates?.[i] ?? aggregateK6(raw, { blobSizes: blobSizesOf(envelope.params) });
+    return { envelope, raw, label: labels[i] ?? '', ...(k6 && { k6 }) };
+  });
   const [first] = runs;
   if (runs.length === 1 && first) {
     return renderPage({
@@ -170,7 +179,12 @@ export async function writeDashboard(
 ): Promise<string> {
   const loaded = runDirs.map(loadRun);
   const sections = loaded.map((l, i) => {
-    const run: ReportRun = { envelope: l.envelope, raw: l.raw, label: l.envelope.name };
+    const run: ReportRun = {
+      envelope: l.envelope,
+      raw: l.raw,
+      label: l.envelope.name,
+      ...(l.k6 && { k6: l.k6 }),
+    };
     const o: ReportOptions = { dirs: [l.dir], dates: [l.date], notes: [loadNotes(l)] };
     return { body: singleBody(run, o), charts: renderCharts(RUN_CHARTS, run, `run${i}-`) };
   });
@@ -229,6 +243,7 @@ export async function writeReport(
       dirs: loaded.map((l) => l.dir),
       dates: loaded.map((l) => l.date),
       notes: loaded.map(loadNotes),
+      aggregates: loaded.map((l) => l.k6),
       ...(wo.charts && { charts: wo.charts }),
       ...(wo.lead ? { lead: wo.lead } : {}),
     },

@@ -6,18 +6,23 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors';
+import { k6Envelope } from '../lib/k6/collect';
 import { joinLeftShards } from '../lib/k6/shards';
 import type { Envelope } from '../lib/results/envelope';
-import { readNdjsonFile } from '../lib/results/ndjson';
 import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
 import { envelopeFromRaw } from './from-raw';
+import { blobSizesOf, type K6Aggregate } from './k6-aggregate';
 import { envelopeMetricsProblem } from './metric-shapes';
+import { streamRawFile } from './stream-raw';
 import type { RawRecord } from './types';
 
 export interface LoadedRun {
   dir: string;
   envelope: Envelope;
+  /** raw.ndjson's records other than k6 points (those are folded into `k6`). */
   raw: RawRecord[];
+  /** A k6 run's points, aggregated per time bin while raw.ndjson was read. */
+  k6?: K6Aggregate;
   /** True when summary.json was missing and the envelope was rebuilt from raw records. */
   fromRaw: boolean;
   /** When the run ended: runtime.finishedAt/startedAt if the runner wrote one, else summary mtime. */
@@ -39,9 +44,13 @@ export function loadRun(dirArg: string): LoadedRun {
   const rawPath = join(dir, RAW);
   // A sharded k6 run cut off before it joined its shards' raw-<i>.ndjson (lib/k6/shards.ts).
   joinLeftShards(dir);
-  const { records: raw, unreadable } = readNdjsonFile(rawPath);
   if (existsSync(summaryPath)) {
     const envelope = readSummary(dir);
+    const {
+      records: raw,
+      unreadable,
+      k6,
+    } = streamRawFile(rawPath, { blobSizes: blobSizesOf(envelope.params) });
     const problem = envelopeMetricsProblem(envelope);
     if (problem) {
       const [field, expected, received] = problem;
@@ -51,6 +60,7 @@ export function loadRun(dirArg: string): LoadedRun {
       dir,
       envelope,
       raw,
+      ...(k6 && { k6: k6.aggregate }),
       fromRaw: false,
       date: runDate(envelope) ?? statSync(summaryPath).mtime.toISOString(),
       unreadable,
@@ -58,15 +68,29 @@ export function loadRun(dirArg: string): LoadedRun {
   }
   if (!existsSync(rawPath))
     throw new InputError(dir, `a run directory holding ${SUMMARY} or ${RAW}`, 'neither file', 'BAD_RUN_DIR');
-  if (raw.length === 0)
+  const { records: raw, unreadable, k6 } = streamRawFile(rawPath);
+  if (raw.length === 0 && !k6)
     throw new InputError(
       rawPath,
       'NDJSON records (one JSON object per line)',
       'no readable record',
       'BAD_RUN_DIR',
     );
-  const envelope = envelopeFromRaw(raw, basename(dir));
-  return { dir, envelope, raw, fromRaw: true, date: statSync(rawPath).mtime.toISOString(), unreadable };
+  const reason = `summary.json missing: rebuilt from ${raw.length + (k6?.points ?? 0)} raw record(s) in raw.ndjson`;
+  // k6's own JSON output: summarised by the same code the run command uses, so a killed
+  // k6 run's page has the pull quantiles, CDF and errors a finished one has.
+  const envelope = k6
+    ? k6Envelope({
+        name: k6.scenario ?? basename(dir),
+        params: {},
+        records: [],
+        collected: k6,
+        wallMs: k6.spanMs,
+        incomplete: reason,
+      })
+    : envelopeFromRaw(raw, basename(dir));
+  const date = statSync(rawPath).mtime.toISOString();
+  return { dir, envelope, raw, ...(k6 && { k6: k6.aggregate }), fromRaw: true, date, unreadable };
 }
 
 /** The date a runner recorded in `runtime`, if any. */

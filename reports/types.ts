@@ -5,6 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { Envelope } from '../lib/results/envelope';
+import type { K6Aggregate } from './k6-aggregate';
 
 export type VegaLiteSpec = TopLevelSpec;
 
@@ -16,6 +17,8 @@ export interface ReportRun {
   envelope: Envelope;
   raw: readonly RawRecord[];
   label: string;
+  /** A k6 run's points aggregated per time bin (reports/k6-aggregate): the load, anatomy, bytes and error charts. */
+  k6?: K6Aggregate;
 }
 
 /** A chart the page knows how to draw, with the words that help a reader read it. */

@@ -33,7 +33,17 @@ export interface K6Metrics extends Metrics {
   tokenRequests: number;
   blobRedirects: number;
   bytes: number;
-  http: { requests: number; failed: number; byStep: Record<string, number> };
+  /**
+   * `failed` counts requests that failed for real: k6's own http_req_failed also counts the
+   * 401 challenge every token flow starts with, which the protocol expects; those are
+   * `expected.challenge401`, beside the 307s to storage (`expected.redirect307`).
+   */
+  http: {
+    requests: number;
+    failed: number;
+    byStep: Record<string, number>;
+    expected: { challenge401: number; redirect307: number };
+  };
   timeSeries: SecondRow[];
 }
 
@@ -49,7 +59,37 @@ export function isPoint(r: unknown): r is K6Point {
   );
 }
 
+let lastTime = '';
+let lastMs = Number.NaN;
+/**
+ * A point's time in ms. Memoised on the last string: a request's points share one timestamp,
+ * and Date.parse of k6's nanosecond ISO times is a large part of reading a big raw.ndjson.
+ */
+export function pointMs(p: K6Point): number {
+  if (p.data.time !== lastTime) {
+    lastTime = p.data.time;
+    lastMs = Date.parse(lastTime);
+  }
+  return lastMs;
+}
+
+/** The 401 Bearer challenge of GET /v2/: the token flow's first step, not a failure. */
+export function isExpectedChallenge(tags: Record<string, string> | null | undefined): boolean {
+  return tags?.step === 'ping' && tags.status === '401';
+}
+
 export function collectMetrics(records: readonly unknown[]): K6Metrics {
+  const c = k6Collector();
+  for (const r of records) c.add(r);
+  return c.metrics();
+}
+
+/**
+ * collectMetrics one record at a time, so a big raw.ndjson can be summarised while it is
+ * streamed (reports/stream-raw.ts) instead of being held in memory whole. Times are
+ * rebased on the earliest point at the end (k6 writes VUs' points out of order).
+ */
+export function k6Collector(): { add(record: unknown): void; metrics(): K6Metrics; points(): number } {
   const pullMs: number[] = [];
   const layerMs: number[] = [];
   const egress: number[] = [];
@@ -64,26 +104,25 @@ export function collectMetrics(records: readonly unknown[]): K6Metrics {
   let bytes = 0;
   let httpReqs = 0;
   let httpFailed = 0;
-  const seconds = new Map<number, SecondRow>();
-  let t0 = Number.POSITIVE_INFINITY;
-  const points = records.filter(isPoint);
-  for (const p of points) t0 = Math.min(t0, Date.parse(p.data.time));
-  const row = (p: K6Point): SecondRow => {
-    const t = Math.floor((Date.parse(p.data.time) - t0) / 1000);
-    const r = seconds.get(t) ?? {
-      t,
-      pullsOk: 0,
-      pullsFailed: 0,
-      bytes: 0,
-      throttled: 0,
-      errors: 0,
-      httpReqs: 0,
-    };
-    seconds.set(t, r);
-    return r;
+  let challenge401 = 0;
+  let redirect307 = 0;
+  let count = 0;
+  // The per-second series needs the earliest time, known only at the end: events wait here.
+  const evTimes: number[] = [];
+  const evFields: Array<keyof Omit<SecondRow, 't'>> = [];
+  const evValues: number[] = [];
+  const at = (p: K6Point, field: keyof Omit<SecondRow, 't'>, v: number) => {
+    evTimes.push(pointMs(p));
+    evFields.push(field);
+    evValues.push(v);
   };
+  let t0 = Number.POSITIVE_INFINITY;
 
-  for (const p of points) {
+  function add(r: unknown): void {
+    if (!isPoint(r)) return;
+    const p = r;
+    count++;
+    t0 = Math.min(t0, pointMs(p));
     const v = p.data.value;
     const tags = p.data.tags ?? {};
     switch (p.metric) {
@@ -99,27 +138,27 @@ export function collectMetrics(records: readonly unknown[]): K6Metrics {
       case 'pulls':
         if (tags.result === 'failed') {
           failed += v;
-          row(p).pullsFailed += v;
+          at(p, 'pullsFailed', v);
         } else {
           ok += v;
-          row(p).pullsOk += v;
+          at(p, 'pullsOk', v);
         }
         break;
       case 'layer_bytes':
         bytes += v;
-        row(p).bytes += v;
+        at(p, 'bytes', v);
         break;
       case 'throttled': {
         throttled += v;
         const code = tags.code ?? 'unknown';
         throttleByCode[code] = (throttleByCode[code] ?? 0) + v;
-        row(p).throttled += v;
+        at(p, 'throttled', v);
         break;
       }
       case 'errors': {
         const code = tags.code ?? 'UNKNOWN';
         byCode[code] = (byCode[code] ?? 0) + v;
-        row(p).errors += v;
+        at(p, 'errors', v);
         break;
       }
       case 'token_requests':
@@ -130,47 +169,74 @@ export function collectMetrics(records: readonly unknown[]): K6Metrics {
         break;
       case 'http_reqs': {
         httpReqs += v;
-        row(p).httpReqs += v;
+        at(p, 'httpReqs', v);
         const step = tags.step ?? 'other';
         byStep[step] = (byStep[step] ?? 0) + v;
+        if (isExpectedChallenge(tags)) challenge401 += v;
+        else if (tags.status === '307') redirect307 += v;
         break;
       }
       case 'http_req_failed':
-        httpFailed += v;
+        if (!isExpectedChallenge(tags)) httpFailed += v;
         break;
     }
   }
+
+  function timeSeries(): SecondRow[] {
+    const seconds = new Map<number, SecondRow>();
+    for (let i = 0; i < evTimes.length; i++) {
+      const t = Math.floor(((evTimes[i] as number) - t0) / 1000);
+      const r = seconds.get(t) ?? {
+        t,
+        pullsOk: 0,
+        pullsFailed: 0,
+        bytes: 0,
+        throttled: 0,
+        errors: 0,
+        httpReqs: 0,
+      };
+      seconds.set(t, r);
+      r[evFields[i] as keyof Omit<SecondRow, 't'>] += evValues[i] as number;
+    }
+    return [...seconds.values()].sort((a, b) => a.t - b.t);
+  }
+
   const s = (ms: number[]) => {
     const q = quantiles(ms);
     return { p50: q.p50 / 1000, p90: q.p90 / 1000, p99: q.p99 / 1000, max: q.max / 1000 };
   };
-  const total = Object.values(byCode).reduce((a, b) => a + b, 0);
-  return {
-    // No quantiles of nothing: a run where no pull finished has none (not 0 s).
-    ...(pullMs.length > 0 && {
-      pullS: s(pullMs),
-      // The pull-duration CDF chart reads this from the summary (k6 writes no per-pull record
-      // of its own the report could group).
-      pullCdf: cdf(pullMs.map((ms) => ms / 1000)),
-    }),
-    ...(layerMs.length > 0 && { layerS: s(layerMs) }),
-    ...(egress.length > 0 && { nodeEgressBps: egressQuantiles(egress) }),
-    throttleEvents: throttled,
-    throttleByCode,
-    errors: { total, byCode },
-    pulls: { ok, failed },
-    tokenRequests,
-    blobRedirects,
-    bytes,
-    http: { requests: httpReqs, failed: httpFailed, byStep },
-    timeSeries: [...seconds.values()].sort((a, b) => a.t - b.t),
-  };
+  function metrics(): K6Metrics {
+    const total = Object.values(byCode).reduce((a, b) => a + b, 0);
+    return {
+      // No quantiles of nothing: a run where no pull finished has none (not 0 s).
+      ...(pullMs.length > 0 && {
+        pullS: s(pullMs),
+        // The pull-duration CDF chart reads this from the summary (k6 writes no per-pull record
+        // of its own the report could group).
+        pullCdf: cdf(pullMs.map((ms) => ms / 1000)),
+      }),
+      ...(layerMs.length > 0 && { layerS: s(layerMs) }),
+      ...(egress.length > 0 && { nodeEgressBps: egressQuantiles(egress) }),
+      throttleEvents: throttled,
+      throttleByCode,
+      errors: { total, byCode },
+      pulls: { ok, failed },
+      tokenRequests,
+      blobRedirects,
+      bytes,
+      http: { requests: httpReqs, failed: httpFailed, byStep, expected: { challenge401, redirect307 } },
+      timeSeries: timeSeries(),
+    };
+  }
+  return { add, metrics, points: () => count };
 }
 
 export interface CollectInput {
   name: string;
   params: Record<string, unknown>;
   records: readonly unknown[];
+  /** collectMetrics already run (a k6Collector fed while streaming): then `records` is not read. */
+  collected?: { metrics: K6Metrics; points: number };
   wallMs: number;
   /** Extra metrics measured outside k6 (e.g. the lab's backend stats). */
   extra?: Partial<Metrics>;
@@ -178,7 +244,7 @@ export interface CollectInput {
 }
 
 export function k6Envelope(i: CollectInput): Envelope {
-  const metrics: Metrics = { ...collectMetrics(i.records), ...i.extra };
+  const metrics: Metrics = { ...(i.collected?.metrics ?? collectMetrics(i.records)), ...i.extra };
   return {
     tool: 'stampede',
     kind: 'k6',
@@ -187,7 +253,7 @@ export function k6Envelope(i: CollectInput): Envelope {
     params: i.params,
     metrics,
     points: [{ label: i.name, params: i.params, metrics }],
-    runtime: { wallMs: i.wallMs, events: i.records.filter(isPoint).length },
+    runtime: { wallMs: i.wallMs, events: i.collected?.points ?? i.records.filter(isPoint).length },
     ...(i.incomplete ? { incomplete: { reason: i.incomplete } } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { ABOVE, BELOW, INK, SCHEMA } from './common';
 
 const ABOVE_LABEL = 'above ceiling';
 const BELOW_LABEL = 'below ceiling';
+const NONE_LABEL = 'no ceiling set';
 const CEILING_LABEL = 'ceiling';
 
 function backendsOf(v: unknown): BackendStat[] {
@@ -46,15 +47,24 @@ export function backendEgressSpec(envelope: Envelope): VegaLiteSpec | null {
         rank: i + 1,
         id: String(b.id),
         peak: round3(b.peakEgressBps / unit.divisor),
-        ceiling: round3(b.ceilingBps / unit.divisor),
-        status: b.peakEgressBps > b.ceilingBps ? ABOVE_LABEL : BELOW_LABEL,
+        // 0 (or less) is "no ceiling" (a lab backend without one): never "above" it.
+        ceiling: b.ceilingBps > 0 ? round3(b.ceilingBps / unit.divisor) : null,
+        status: b.ceilingBps <= 0 ? NONE_LABEL : b.peakEgressBps > b.ceilingBps ? ABOVE_LABEL : BELOW_LABEL,
         peakText: formatRate(b.peakEgressBps),
-        ceilingText: formatRate(b.ceilingBps),
+        ceilingText: b.ceilingBps > 0 ? formatRate(b.ceilingBps) : 'none set',
         throttleText: throttleText(b),
       })),
   );
+  const statuses = [ABOVE_LABEL, BELOW_LABEL, NONE_LABEL].filter((l) => rows.some((r) => r.status === l));
+  const hasCeiling = rows.some((r) => r.ceiling !== null);
+  const colors: Record<string, string> = {
+    [ABOVE_LABEL]: ABOVE,
+    [BELOW_LABEL]: BELOW,
+    [NONE_LABEL]: '#8c959f',
+  };
+  const domain = [...statuses, ...(hasCeiling ? [CEILING_LABEL] : [])];
   const color = {
-    scale: { domain: [ABOVE_LABEL, BELOW_LABEL, CEILING_LABEL], range: [ABOVE, BELOW, INK] },
+    scale: { domain, range: domain.map((d) => colors[d] ?? INK) },
     title: null,
   };
   const x = {
@@ -87,16 +97,21 @@ export function backendEgressSpec(envelope: Envelope): VegaLiteSpec | null {
             ],
           },
         },
-        {
-          // A tick per backend rather than one rule: backends may have different ceilings.
-          mark: { type: 'tick', thickness: 2 },
-          encoding: {
-            x,
-            y: { field: 'ceiling', type: 'quantitative' },
-            color: { datum: CEILING_LABEL, ...color },
-          },
-        },
+        ...(hasCeiling
+          ? [
+              {
+                // A tick per backend rather than one rule: backends may have different ceilings.
+                transform: [{ filter: 'datum.ceiling !== null' }],
+                mark: { type: 'tick' as const, thickness: 2 },
+                encoding: {
+                  x,
+                  y: { field: 'ceiling', type: 'quantitative' },
+                  color: { datum: CEILING_LABEL, ...color },
+                },
+              },
+            ]
+          : []),
       ],
     },
-  };
+  } as VegaLiteSpec;
 }

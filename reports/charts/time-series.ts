@@ -1,7 +1,6 @@
 /**
  * Any raw record with a time and a number becomes a time series: sim records carrying `t`
- * (seconds since start) and per-record values, or k6's JSON output lines
- * (`{type: "Point", metric, data: {time, value}}`). Nothing is assumed about which
+ * (seconds since start) and per-record values. k6's points are left to the load charts. Nothing is assumed about which
  * metrics exist; series are binned so a 100k-record run still makes a small page.
  */
 import { entry, isNum } from '../points';
@@ -31,21 +30,10 @@ export const MAX_BINS = 240;
 
 export function samplesOf(raw: readonly RawRecord[]): Sample[] {
   const out: Sample[] = [];
-  const k6: Sample[] = [];
   for (const r of raw) {
-    const data = r.data as Record<string, unknown> | undefined;
-    if (
-      r.type === 'Point' &&
-      typeof r.metric === 'string' &&
-      data &&
-      isNum(data.value) &&
-      typeof data.time === 'string'
-    ) {
-      const ms = Date.parse(data.time);
-      if (!Number.isFinite(ms)) continue;
-      k6.push({ series: r.metric, t: ms / 1000, value: data.value });
-      continue;
-    }
+    // k6's points have charts of their own (load, anatomy, errors): binned from the raw
+    // samples there, not as means here.
+    if (r.type === 'Point') continue;
     if (!isNum(r.t)) continue;
     const prefix = typeof r.point === 'string' ? `${r.point} · ` : '';
     if (typeof r.metric === 'string' && isNum(r.value)) {
@@ -56,10 +44,6 @@ export function samplesOf(raw: readonly RawRecord[]): Sample[] {
       if (isNum(v) && !NOT_A_VALUE.test(k)) out.push({ series: `${prefix}${k}`, t: r.t, value: v });
     }
   }
-  // k6 stamps wall-clock times, out of order across VUs: rebase on the earliest one.
-  let start = Number.POSITIVE_INFINITY;
-  for (const s of k6) start = Math.min(start, s.t);
-  for (const s of k6) out.push({ ...s, t: s.t - start });
   return out;
 }
 

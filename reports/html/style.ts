@@ -20,6 +20,10 @@ th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: right; whi
 th { background: var(--bg); font-weight: 600; }
 td.key, th.key { text-align: left; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 td.text { text-align: left; white-space: normal; max-width: 560px; word-break: break-all; }
+td.unit { text-align: left; color: var(--muted); }
+details.fold summary { font-weight: normal; }
+details.fold pre { margin: 4px 0; white-space: pre-wrap; word-break: break-all; font-size: 12px; max-height: 320px; overflow-y: auto; }
+table.params td.text { max-width: 720px; }
 td.up { color: var(--bad); } td.down { color: #1a7f37; }
 tr.group td { background: #fafbfc; font-weight: 600; text-align: left; }
 .table-wrap { overflow-x: auto; }

@@ -10,52 +10,109 @@ function wrap(table: string): string {
   return `<div class="table-wrap">${table}</div>`;
 }
 
+/** Values longer than this are folded: a summary line, the whole value on click. */
+const FOLD_AT = 72;
+
+/**
+ * One parameter value as a cell: short values as they are, long ones (a JSON list of layers,
+ * a long URL) folded under a one-line preview, the full value pretty-printed and wrapped, so
+ * no value widens the table past the page.
+ */
+export function valueCell(v: string): string {
+  if (v.length <= FOLD_AT) return `<td class="text">${h(v)}</td>`;
+  let full = v;
+  let what = `${v.length} characters`;
+  if (/^[[{]/.test(v)) {
+    try {
+      const parsed: unknown = JSON.parse(v);
+      full = JSON.stringify(parsed, null, 1);
+      if (Array.isArray(parsed)) what = `${parsed.length} item${parsed.length === 1 ? '' : 's'}`;
+    } catch {
+      // Not JSON after all: shown as text.
+    }
+  }
+  const preview = `${v.slice(0, 48)}…`;
+  return `<td class="text"><details class="fold"><summary>${h(preview)} <span class="meta">(${h(what)})</span></summary><pre>${h(full)}</pre></details></td>`;
+}
+
 export function paramsTable(params: Record<string, unknown>, summaryText: string): string {
   const rows = paramRows(params);
   if (rows.length === 0) return `<p class="meta">${h(summaryText)}: none recorded.</p>`;
-  const body = rows
-    .map(([k, v]) => `<tr><td class="key">${h(k)}</td><td class="text">${h(v)}</td></tr>`)
-    .join('');
+  const body = rows.map(([k, v]) => `<tr><td class="key">${h(k)}</td>${valueCell(v)}</tr>`).join('');
   return `<details><summary>${h(summaryText)} (${rows.length})</summary>${wrap(
-    `<table><thead><tr><th class="key">parameter</th><th class="key">value</th></tr></thead><tbody>${body}</tbody></table>`,
+    `<table class="params"><thead><tr><th class="key">parameter</th><th class="key">value</th></tr></thead><tbody>${body}</tbody></table>`,
   )}</details>`;
 }
 
-/** Metric rows x configuration columns; configuration params (redacted) head the table. */
-export function metricsTable(envelope: Envelope): string {
-  const cols: Array<{ label: string; metrics: Map<string, number>; params: Map<string, string> }> = [];
-  const top = flattenMetrics(envelope.metrics);
-  if (envelope.points.length === 0 || top.size > 0)
-    cols.push({ label: 'whole run', metrics: top, params: new Map() });
-  for (const p of envelope.points)
-    cols.push({ label: p.label, metrics: flattenMetrics(p.metrics), params: new Map(paramRows(p.params)) });
-  const metricKeys = unionKeys(cols.map((c) => c.metrics));
-  const paramKeys: string[] = [];
-  for (const c of cols) for (const k of c.params.keys()) if (!paramKeys.includes(k)) paramKeys.push(k);
-  if (metricKeys.length === 0 && paramKeys.length === 0) return '<p class="meta">No metrics recorded.</p>';
-  const head = `<tr><th class="key">metric</th>${cols.map((c) => `<th>${h(c.label)}</th>`).join('')}</tr>`;
-  const span = cols.length + 1;
-  const paramBody = paramKeys
+/**
+ * Parameters of several columns (the configurations of a sweep, or the runs of a comparison):
+ * one row per parameter, one column per configuration or run. With `onlyVarying`, parameters
+ * equal in every column are left out (they are in the resolved parameters already).
+ */
+export function paramsColumnsTable(
+  columns: ReadonlyArray<{ label: string; params: unknown }>,
+  summaryText: string,
+  onlyVarying = false,
+): string {
+  const maps = columns.map((c) => new Map(paramRows(c.params)));
+  const keys: string[] = [];
+  for (const m of maps) for (const k of m.keys()) if (!keys.includes(k)) keys.push(k);
+  const shown = onlyVarying ? keys.filter((k) => new Set(maps.map((m) => m.get(k))).size > 1) : keys;
+  if (shown.length === 0) return '';
+  const head = `<tr><th class="key">parameter</th>${columns.map((c) => `<th class="key">${h(c.label)}</th>`).join('')}</tr>`;
+  const body = shown
     .map(
-      (k) =>
-        `<tr><td class="key">${h(k)}</td>${cols.map((c) => `<td>${h(c.params.get(k) ?? '')}</td>`).join('')}</tr>`,
+      (k) => `<tr><td class="key">${h(k)}</td>${maps.map((m) => valueCell(m.get(k) ?? '–')).join('')}</tr>`,
     )
     .join('');
+  return `<details${onlyVarying ? ' open' : ''}><summary>${h(summaryText)} (${shown.length})</summary>${wrap(
+    `<table class="params"><thead>${head}</thead><tbody>${body}</tbody></table>`,
+  )}</details>`;
+}
+
+/** The unit a flattened metric key is in, by DESIGN.md's naming (…S seconds, …Bps bytes/s). */
+export function metricUnit(key: string): string {
+  const parts = key.split('.');
+  if (parts.some((k) => /Bps$/.test(k))) return 'bytes/s';
+  if (parts.some((k) => /[a-z]S$/.test(k))) return 'seconds';
+  if (/Ratio$/.test(key)) return 'ratio';
+  if (parts.some((k) => /^bytes$|Bytes$/.test(k))) return 'bytes';
+  return 'count';
+}
+
+function sameMetrics(a: Map<string, number>, b: Map<string, number>): boolean {
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}
+
+/**
+ * Metric rows (name, unit) x one column per configuration. A run whose one configuration
+ * carries the run's own metrics (every k6 run) gets that one column, not a copy.
+ */
+export function metricsTable(envelope: Envelope): string {
+  const cols: Array<{ label: string; metrics: Map<string, number> }> = [];
+  const top = flattenMetrics(envelope.metrics);
+  const points = envelope.points.map((p) => ({ label: p.label, metrics: flattenMetrics(p.metrics) }));
+  const [only] = points;
+  const duplicate = points.length === 1 && only !== undefined && sameMetrics(top, only.metrics);
+  if (points.length === 0 || (top.size > 0 && !duplicate)) cols.push({ label: 'whole run', metrics: top });
+  cols.push(...points);
+  const metricKeys = unionKeys(cols.map((c) => c.metrics));
+  if (metricKeys.length === 0) return '<p class="meta">No metrics recorded.</p>';
+  const head = `<tr><th class="key">metric</th><th class="key">unit</th>${cols.map((c) => `<th>${h(c.label)}</th>`).join('')}</tr>`;
   const metricBody = metricKeys
     .map((k) => {
       const cells = cols.map((c) => {
         const v = c.metrics.get(k);
         return `<td title="${v ?? ''}">${v === undefined ? '–' : h(formatMetric(k, v))}</td>`;
       });
-      return `<tr><td class="key">${h(k)}</td>${cells.join('')}</tr>`;
+      return `<tr><td class="key">${h(k)}</td><td class="unit">${metricUnit(k)}</td>${cells.join('')}</tr>`;
     })
     .join('');
-  const groups =
-    (paramKeys.length > 0
-      ? `<tr class="group"><td colspan="${span}">configuration parameters</td></tr>${paramBody}`
-      : '') +
-    (metricKeys.length > 0 ? `<tr class="group"><td colspan="${span}">metrics</td></tr>${metricBody}` : '');
-  return wrap(`<table><thead>${head}</thead><tbody>${groups}</tbody></table>`);
+  const sweepParams =
+    envelope.points.length > 1
+      ? paramsColumnsTable(envelope.points, 'Parameters that differ between configurations', true)
+      : '';
+  return `${sweepParams}${wrap(`<table class="metrics"><thead>${head}</thead><tbody>${metricBody}</tbody></table>`)}`;
 }
 
 export interface DeltaRow {

@@ -8,14 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineCommand } from '../../lib/cli/command';
+import { simCommand } from '../../lib/cli/commands/sim';
+import { simVsMeasuredSpec } from '../../reports/charts/sim-vs-measured';
 import { writeReport } from '../../reports/index';
+import { quantileRecord } from '../../reports/points';
 import {
+  chartIds,
   copySweepEnvelope,
   k6Envelope,
   k6Raw,
   killedK6RunDir,
   writeRunDir,
 } from '../fixtures/reports/envelopes';
+import { writeK6PullRaw } from '../fixtures/reports/k6-pull-raw';
+import { capture } from '../helpers/cli';
 import { chromiumPrereq, prerequisites } from '../helpers/prereq';
 import { type Browser, CHROMIUM, launchChromium } from './helpers/chromium';
 
@@ -77,9 +84,28 @@ describe.runIf(available)('report renders in Chromium', () => {
         expect(labels.length, 'time-series axis labels').toBeGreaterThan(1);
         expect(labels.filter((l) => /\.\d{4,}/.test(l))).toEqual([]);
       }
-      const shot = await page.screenshot(file.replace(/\.html$/, '.png'));
-      console.log(`report screenshot: ${shot}`);
+      // Layout at 1280 px: every table (folded ones opened) fits the page's column.
+      const widths = await page.evaluate<{ main: number; tables: number[] }>(`(() => {
+        document.querySelectorAll('details').forEach((d) => { d.open = true; });
+        const main = document.querySelector('main').getBoundingClientRect().width;
+        return { main, tables: [...document.querySelectorAll('table')].map((t) => t.getBoundingClientRect().width) };
+      })()`);
+      expect(widths.main).toBeLessThanOrEqual(1280);
+      for (const [i, w] of widths.tables.entries())
+        expect(w, `table ${i} width`).toBeLessThanOrEqual(widths.main);
+      // Every chart drew marks: a spec whose data filtered to nothing draws an empty frame.
+      const marks = await page.evaluate<
+        Array<{ id: string; marks: number }>
+      >(`[...document.querySelectorAll('.vis')].map((el) => ({
+        id: el.dataset.chart,
+        marks: el.querySelectorAll('.mark-rect path, .mark-line path, .mark-area path, .mark-symbol path, .mark-rule line, .mark-tick rect, .mark-text text').length,
+      }))`);
+      for (const m of marks) expect(m.marks, `${m.id} has no marks`).toBeGreaterThan(0);
       expect(page.errors()).toEqual([]);
+      // Chromium refuses a full-page capture of a very tall page: then the first screen only.
+      const png = file.replace(/\.html$/, '.png');
+      const shot = await page.screenshot(png).catch(() => page.screenshot(png, { fullPage: false }));
+      console.log(`report screenshot: ${shot}`);
     } finally {
       await page.close();
     }
@@ -106,15 +132,111 @@ describe.runIf(available)('report renders in Chromium', () => {
       .map((r) => ({ ...r, metric: 'http_req_failed', data: { ...(r.data as object), value: 0 } }));
     const dir = writeRunDir(join(base, 'k6-cold-pull'), k6Envelope(), [...k6Raw(), ...failed]);
     const file = await writeReport([dir]);
-    await render(file, ['throttling', 'pull', 'pull-cdf', 'errors', 'time-series']);
+    await render(file, [
+      'throttling',
+      'pull',
+      'pull-cdf',
+      'load',
+      'pull-anatomy',
+      'pull-anatomy-time',
+      'errors',
+      'time-series',
+    ]);
   }, 60_000);
 
   // Real k6 output (no hand-made pullS records): the pull CDF comes from k6's own points.
   it('draws the pull charts of a real k6 run killed before its summary', async () => {
     const dir = killedK6RunDir(join(base, 'k6-killed'));
     const file = await writeReport([dir]);
-    await render(file, ['throttling', 'node-egress', 'pull', 'pull-cdf', 'time-series']);
+    await render(file, [
+      'throttling',
+      'node-egress',
+      'pull',
+      'pull-cdf',
+      'load',
+      'responses',
+      'pull-anatomy',
+      'pull-anatomy-time',
+      'backend-time',
+      'region-answers',
+    ]);
   }, 60_000);
+
+  it('draws every chart of a lab k6 run with a fault (generated raw.ndjson), and the sim-vs-measured overlay', async () => {
+    const dir = join(base, 'k6-lab');
+    const e = k6Envelope();
+    const { layers } = writeK6PullRaw(join(writeRunDir(dir, e), 'raw.ndjson'), {
+      vus: 40,
+      iterations: 3,
+      faultFromS: 2,
+      faultToS: 5,
+    });
+    e.params = { vus: 40, target: { kind: 'lab', seeded: { layers } } };
+    e.metrics.backends = ['eastus', 'westus'].flatMap((r) =>
+      [0, 1, 2].map((b) => ({
+        id: `${r}-b${b}`,
+        bytes: 1e8,
+        peakEgressBps: 3e8,
+        ceilingBps: b === 0 ? 2.5e8 : 0,
+      })),
+    );
+    writeFileSync(join(dir, 'summary.json'), JSON.stringify(e));
+    const file = await writeReport([dir], undefined, {
+      charts: (env) => [
+        {
+          id: 'sim-vs-measured',
+          title: 'Pull duration: simulated vs measured',
+          help: '',
+          caption: () => '',
+          build: () => {
+            const m = quantileRecord(env.metrics, 'pullS') ?? {};
+            const sim = Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v * 1.07]));
+            return simVsMeasuredSpec({
+              unit: 's',
+              what: 'pull duration',
+              measured: { quantiles: m },
+              simulated: { quantiles: sim },
+            });
+          },
+        },
+      ],
+    });
+    await render(file, [
+      'throttling',
+      'backend-egress',
+      'pull',
+      'load',
+      'responses',
+      'pull-anatomy',
+      'pull-anatomy-time',
+      'layer-throughput',
+      'backend-time',
+      'region-answers',
+      'errors',
+      'sim-vs-measured',
+    ]);
+  }, 90_000);
+
+  // A real simulator run through the CLI, with its model's own charts: no warning may slip through.
+  it('draws every chart of a simulated copy sweep without a console warning', async () => {
+    const root = defineCommand({ name: 'stampede', summary: 'test root', subCommands: { sim: simCommand } });
+    const dir = join(base, 'sim-copy-sweep');
+    const small = ['--set', 'workload.nodes=60', '--set', 'workload.layerSizesMiB=50,400,120,30'];
+    const r = await capture(root, [
+      'sim',
+      'copy-sweep',
+      '--preset',
+      'acr-copies-2026',
+      ...small,
+      '--out',
+      dir,
+    ]);
+    expect(r.code).toBe(0);
+    const file = join(dir, 'report.html');
+    const ids = chartIds(readFileSync(file, 'utf8'));
+    expect(ids.length).toBeGreaterThan(5);
+    await render(file, ids);
+  }, 120_000);
 
   it('draws a comparison of the two', async () => {
     const a = writeRunDir(join(base, 'cmp-a'), copySweepEnvelope());

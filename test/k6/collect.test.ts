@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectMetrics, isPoint, k6Envelope } from '../../lib/k6/collect';
 import { isEnvelope } from '../../lib/results/envelope';
+import { killedK6Records } from '../fixtures/reports/envelopes';
 
 const records = readFileSync(join(import.meta.dirname, '../fixtures/k6/cold-pull-recorded.ndjson'), 'utf8')
   .split('\n')
@@ -65,5 +66,22 @@ describe('collectMetrics on recorded k6 JSON output', () => {
     // No pull finished: no quantiles at all (0 s would read as instant pulls).
     for (const key of ['pullS', 'pullCdf', 'layerS', 'nodeEgressBps'])
       expect(only, key).not.toHaveProperty(key);
+  });
+
+  it("counts the token flow's 401 challenges and the 307s apart from failed requests", () => {
+    // A lab run through the token flow: every pull's GET /v2/ is answered 401, as expected.
+    const lab = collectMetrics(killedK6Records());
+    expect(lab.http.byStep.ping).toBe(9);
+    expect(lab.http.expected).toEqual({ challenge401: 9, redirect307: 32 });
+    expect(lab.http.failed).toBe(0);
+    // A 401 anywhere else is a failure.
+    const other = collectMetrics(
+      ['http_reqs', 'http_req_failed'].map((metric) => ({
+        type: 'Point',
+        metric,
+        data: { time: '2026-01-01T00:00:00Z', value: 1, tags: { step: 'token', status: '401' } },
+      })),
+    );
+    expect(other.http).toMatchObject({ requests: 1, failed: 1, expected: { challenge401: 0 } });
   });
 });

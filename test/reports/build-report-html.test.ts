@@ -66,6 +66,9 @@ describe('buildReportHtml', () => {
       'throttling',
       'pull',
       'pull-cdf',
+      'load',
+      'pull-anatomy',
+      'pull-anatomy-time',
       'errors',
       'time-series',
     ]);

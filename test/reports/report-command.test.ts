@@ -135,7 +135,18 @@ describe('stampede report', () => {
     expect(html).toContain('<h1>cold-pull<span class="badge">k6</span>');
     for (const key of ['pullS.p50', 'pullS.p99', 'pulls.ok', 'errors.total', 'layerS.p90', 'http.requests'])
       expect(html).toContain(`<td class="key">${key}</td>`);
-    expect(chartIds(html)).toEqual(['throttling', 'node-egress', 'pull', 'pull-cdf', 'time-series']);
+    expect(chartIds(html)).toEqual([
+      'throttling',
+      'node-egress',
+      'pull',
+      'pull-cdf',
+      'load',
+      'responses',
+      'pull-anatomy',
+      'pull-anatomy-time',
+      'backend-time',
+      'region-answers',
+    ]);
     // Says why the parameters table is empty rather than leaving "none recorded" unexplained.
     expect(html).toContain('written only to summary.json');
   });

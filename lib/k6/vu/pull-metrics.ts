@@ -36,7 +36,8 @@ export function pullRecorder({ Counter, Trend }: MetricClasses): PullRecorder {
       redirect: () => redirects.add(1),
       blob: (ms, kind, size) => {
         layerBytes.add(size);
-        layerDuration.add(ms, { kind });
+        // The size tag lets the report draw throughput per layer size (size / duration).
+        layerDuration.add(ms, { kind, size: String(size) });
       },
     },
     throttled: (status, what) => throttled.add(1, { code: String(status), what }),

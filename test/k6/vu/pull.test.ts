@@ -86,6 +86,10 @@ describe('pullImage', () => {
       'layer',
       'layer',
     ]);
+    // Each blob's duration carries its size: the report's throughput per layer size.
+    expect(m.points.filter((p) => p[0] === 'layer_duration').map((p) => Number(p[2]?.size))).toEqual(
+      blobs.map((b) => b.size),
+    );
   });
 
   it('throttled storage is retried and counted; a region down is an error by code, not throttling', () => {

@@ -10,16 +10,13 @@ import { k6Raw } from '../../fixtures/reports/envelopes';
 import { at, rows } from '../spec-helpers';
 
 describe('samplesOf', () => {
-  it('reads k6 JSON points relative to the earliest timestamp, out of order or not', () => {
+  it('leaves k6 JSON points to the load charts (binned from raw samples there, not as means)', () => {
     const s = samplesOf([
       { type: 'Point', metric: 'http_req_duration', data: { time: '2026-01-01T00:00:02Z', value: 20 } },
-      { type: 'Point', metric: 'http_req_duration', data: { time: '2026-01-01T00:00:00Z', value: 10 } },
       { type: 'Metric', metric: 'http_req_duration', data: { type: 'trend' } },
+      { t: 1, pullS: 3 },
     ]);
-    expect(s).toEqual([
-      { series: 'http_req_duration', t: 2, value: 20 },
-      { series: 'http_req_duration', t: 0, value: 10 },
-    ]);
+    expect(s).toEqual([{ series: 'pullS', t: 1, value: 3 }]);
   });
 
   it('reads every numeric field of records with t, skipping ids, and metric/value pairs', () => {
@@ -39,11 +36,11 @@ describe('timeSeriesSpec', () => {
   it('bins each series (mean and max) on its own y scale', () => {
     const spec = timeSeriesSpec(k6Raw());
     const data = rows(spec);
-    expect(new Set(data.map((r) => r.series))).toEqual(new Set(['http_req_duration', 'pullS']));
+    expect(new Set(data.map((r) => r.series))).toEqual(new Set(['pullS']));
     expect(at(spec, 'resolve.scale.y')).toBe('independent');
-    const http = data.filter((r) => r.series === 'http_req_duration');
-    expect(http.reduce((n, r) => n + (r.n as number), 0)).toBe(300);
-    expect(http.every((r) => (r.max as number) >= (r.mean as number))).toBe(true);
+    const pulls = data.filter((r) => r.series === 'pullS');
+    expect(pulls.reduce((n, r) => n + (r.n as number), 0)).toBe(100);
+    expect(pulls.every((r) => (r.max as number) >= (r.mean as number))).toBe(true);
   });
 
   it('bounds the page: at most MAX_SERIES series of MAX_BINS bins', () => {

@@ -1,0 +1,106 @@
+/**
+ * Every chart of a k6 lab page and a sim page compiled by vega-lite and run by vega in
+ * Node (no browser): no vega-lite warning (a "Dropping fit-y" warning once slipped through
+ * on the copy-sweep page), and every chart's dataflow yields marks. The Chromium test
+ * (test/e2e/report-render.test.ts) checks the same drawn; this one runs without the lab lock.
+ */
+
+import * as vega from 'vega';
+import * as vl from 'vega-lite';
+import { describe, expect, it } from 'vitest';
+import { EMBED_CONFIG } from '../../reports/html/boot';
+import { buildReportHtml } from '../../reports/index';
+import { copySweepEnvelope, k6Envelope } from '../fixtures/reports/envelopes';
+import { k6PullRaw } from '../fixtures/reports/k6-pull-raw';
+
+function specsOf(html: string): Array<{ id: string; spec: vl.TopLevelSpec }> {
+  const m = /<script type="application\/json" id="stampede-specs">([\s\S]*?)<\/script>/.exec(html);
+  return JSON.parse(m?.[1] ?? '[]') as Array<{ id: string; spec: vl.TopLevelSpec }>;
+}
+
+/** Items of the scenegraph's data marks (role "mark": not axes, legends, titles or groups). */
+function countMarks(node: unknown): number {
+  const n = node as { marktype?: string; role?: string; items?: unknown[] };
+  let count = 0;
+  for (const item of n.items ?? []) {
+    if (n.marktype && n.marktype !== 'group' && n.role === 'mark') count++;
+    const it = item as { items?: unknown[] };
+    for (const child of it.items ?? []) count += countMarks(child);
+  }
+  return count;
+}
+
+async function check(html: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const { id, spec } of specsOf(html)) {
+    const warnings: string[] = [];
+    const logger = {
+      level: () => logger,
+      error: (...a: unknown[]) => warnings.push(`error: ${a.join(' ')}`),
+      warn: (...a: unknown[]) => warnings.push(`warn: ${a.join(' ')}`),
+      info: () => logger,
+      debug: () => logger,
+    };
+    const compiled = vl.compile(spec, { config: EMBED_CONFIG as vl.Config, logger: logger as never });
+    expect(warnings, id).toEqual([]);
+    // vega's own runtime warnings too (an infinite extent, a bad scale); "window" exists only in a browser.
+    const view = new vega.View(vega.parse(compiled.spec), {
+      renderer: 'none',
+      logger,
+    } as unknown as vega.ViewOptions);
+    view.logLevel(vega.Warn);
+    await view.runAsync();
+    expect(
+      warnings.filter((w) => !/event source: window/.test(w)),
+      `${id} at run time`,
+    ).toEqual([]);
+    expect(
+      countMarks((view.scenegraph() as unknown as { root: unknown }).root),
+      `${id} marks`,
+    ).toBeGreaterThan(0);
+    view.finalize();
+    ids.push(id);
+  }
+  return ids;
+}
+
+describe('chart specs compile without warnings and draw marks', () => {
+  it('a k6 lab run with a fault', async () => {
+    const gen = k6PullRaw({ vus: 20, iterations: 2, faultFromS: 1, faultToS: 3 });
+    const e = k6Envelope();
+    e.params = { target: { seeded: { layers: gen.layers } } };
+    e.metrics.backends = ['eastus', 'westus'].flatMap((r) =>
+      [0, 1, 2].map((b) => ({
+        id: `${r}-b${b}`,
+        bytes: 1,
+        peakEgressBps: 3e8,
+        ceilingBps: b === 0 ? 2.5e8 : 0,
+      })),
+    );
+    const ids = await check(buildReportHtml([e], [gen.records]));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'load',
+        'responses',
+        'pull-anatomy',
+        'pull-anatomy-time',
+        'layer-throughput',
+        'backend-time',
+        'region-answers',
+        'backend-egress',
+      ]),
+    );
+  }, 60_000);
+
+  it('counts no marks in an empty chart (the check can fail)', async () => {
+    const spec = { data: { values: [] }, mark: 'bar', encoding: { x: { field: 'a', type: 'quantitative' } } };
+    const view = new vega.View(vega.parse(vl.compile(spec as vl.TopLevelSpec).spec), { renderer: 'none' });
+    await view.runAsync();
+    expect(countMarks((view.scenegraph() as unknown as { root: unknown }).root)).toBe(0);
+  });
+
+  it('a copy sweep', async () => {
+    const ids = await check(buildReportHtml([copySweepEnvelope()]));
+    expect(ids.length).toBeGreaterThan(5);
+  }, 60_000);
+});
