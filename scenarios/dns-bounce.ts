@@ -20,7 +20,8 @@ import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
 import type { DnsBounceScriptParams } from '../lib/k6/dns-bounce/params';
 import * as vu from '../lib/k6/vu';
-import { type PushAttempt, type PushBlob, pinned, pushAttempt, resolveOnce } from '../lib/k6/vu/push-bounce';
+import { ascii, type PushBlob } from '../lib/k6/vu/push';
+import { type PushAttempt, pinned, pushAttempt, resolveOnce } from '../lib/k6/vu/push-bounce';
 
 const P = vu.scriptParams<DnsBounceScriptParams>(__ENV.STAMPEDE_PARAMS);
 const BASE = P.baseUrl.replace(/\/$/, '');
@@ -81,13 +82,6 @@ export function handleSummary(data: Record<string, unknown>): Record<string, str
 
 const blob = (data: ArrayBuffer): PushBlob => ({ data, digest: `sha256:${crypto.sha256(data, 'hex')}` });
 const sha256hex = (text: string) => crypto.sha256(text, 'hex');
-
-/** ASCII text as bytes (k6's runtime has no TextEncoder). */
-function ascii(text: string): ArrayBuffer {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out.buffer;
-}
 
 function attempt(mitigation: string, data: SetupData, tag: string): PushAttempt {
   const layers = Array.from({ length: P.layers }, () => blob(crypto.randomBytes(P.layerBytes)));

@@ -122,7 +122,10 @@ function pushOnce(d: Shared, round: number, phase: string, auth: Record<string, 
       base: PUSH,
       repo: P.repository,
       tag: tagOf(d, round),
-      layers: P.layers.map((n) => crypto.randomBytes(n)),
+      layers: P.layers.map((n) => {
+        const data = crypto.randomBytes(n);
+        return { data, digest: `sha256:${sha256hex(data)}` };
+      }),
       sha256hex,
       auth,
     });

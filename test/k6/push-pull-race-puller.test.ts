@@ -310,9 +310,9 @@ describe('pushImage (lib/k6/vu/push.ts)', () => {
     });
   };
 
-  it('uploads every layer, then the config, then the manifest by tag naming them', () => {
+  it('uploads the config, every layer, then the manifest by tag naming them', () => {
     const http = registry();
-    const layers = [bytes('a'), bytes('bb')];
+    const layers = [bytes('a'), bytes('bb')].map((data) => ({ data, digest: `sha256:${sha(data)}` }));
     const out = pushImage(http, {
       base: 'http://a',
       repo: 'app',
@@ -324,7 +324,7 @@ describe('pushImage (lib/k6/vu/push.ts)', () => {
     const put = http.log.at(-1) as Recorded;
     expect(put.url).toBe('http://a/v2/app/manifests/v1');
     const m = JSON.parse(String(put.body));
-    expect(m.layers.map((l: { digest: string }) => l.digest)).toEqual(layers.map((l) => `sha256:${sha(l)}`));
+    expect(m.layers.map((l: { digest: string }) => l.digest)).toEqual(layers.map((l) => l.digest));
     expect(out.digest).toBe(`sha256:${sha(String(put.body))}`);
     expect(out.requests).toBe(7);
   });
@@ -336,7 +336,7 @@ describe('pushImage (lib/k6/vu/push.ts)', () => {
         base: 'http://a',
         repo: 'app',
         tag: 'v1',
-        layers: [bytes('a'), bytes('b')],
+        layers: [bytes('a'), bytes('b')].map((data) => ({ data, digest: `sha256:${sha(data)}` })),
         sha256hex: sha,
         auth: {},
       }),

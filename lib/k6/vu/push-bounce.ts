@@ -3,15 +3,15 @@
  * sent, so a push whose requests reached more than one replica is seen as such, not only
  * guessed from its error code. Also the DNS pin: resolve the registry's name once (k6's own
  * request through its own resolver, read back as the response's remote_ip) and send the
- * rest of the push to that address with the name in the Host header. Built on upload.ts and
+ * rest of the push to that address with the name in the Host header. Built on push.ts and
  * token.ts; nothing here reads __ENV or imports k6, so it runs under vitest with a fake http.
  */
 
 import type { RegistryCredentials } from '../../oci/token-flow';
 import { codeOf, PullError } from './errors';
 import type { Body, VuHttp, VuParams, VuResponse } from './http';
+import { type PushBlob, pushImage } from './push';
 import { type Access, bearer, registryToken } from './token';
-import { putManifest, uploadBlob } from './upload';
 
 /** The request steps that make up a push (upload.ts tags them so). */
 export const PUSH_STEPS: ReadonlySet<string> = new Set([
@@ -28,12 +28,6 @@ export interface SubRequest {
   /** The address that answered (k6's remote_ip; '' when none did). */
   remote: string;
   status: number;
-}
-
-export interface PushBlob {
-  data: ArrayBuffer;
-  /** sha256:<hex> */
-  digest: string;
 }
 
 /** The address a k6 response came from ('' for a fake or a failed dial). */
@@ -88,24 +82,6 @@ export function pinned(http: VuHttp, origin: string, address: string): VuHttp {
   };
 }
 
-/** An OCI image manifest for a config blob and layers (sizes from the bytes). */
-export function imageManifest(config: PushBlob, layers: readonly PushBlob[]): string {
-  return JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: {
-      mediaType: 'application/vnd.oci.image.config.v1+json',
-      digest: config.digest,
-      size: config.data.byteLength,
-    },
-    layers: layers.map((l) => ({
-      mediaType: 'application/vnd.oci.image.layer.v1.tar',
-      digest: l.digest,
-      size: l.data.byteLength,
-    })),
-  });
-}
-
 export interface PushSpec {
   base: string;
   repo: string;
@@ -146,21 +122,7 @@ export function pushAttempt(http: VuHttp, s: PushSpec, now: () => number): PushA
   try {
     const access: Access[] = [{ repo: s.repo, actions: ['pull', 'push'] }];
     const auth = bearer(registryToken(w, s.base, s.creds, access));
-    for (const b of [s.config, ...s.layers])
-      uploadBlob(w, s.base, s.repo, b.data, b.digest, auth, { chunkSize: s.chunkSize ?? 0 });
-    const manifest = imageManifest(s.config, s.layers);
-    const want = `sha256:${s.sha256hex(manifest)}`;
-    const got = putManifest(
-      w,
-      s.base,
-      s.repo,
-      s.tag,
-      manifest,
-      'application/vnd.oci.image.manifest.v1+json',
-      auth,
-    );
-    if (got !== want)
-      throw new PullError('DIGEST_INVALID', `manifest answered ${got || 'no digest'}, pushed ${want}`);
+    pushImage(w, { ...s, auth, chunkSize: s.chunkSize ?? 0 });
   } catch (e) {
     code = codeOf(e);
     message = (e as Error).message;

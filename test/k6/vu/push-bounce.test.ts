@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { imageManifest, pinned, pushAttempt, resolveOnce } from '../../../lib/k6/vu/push-bounce';
+import { imageManifest } from '../../../lib/k6/vu/push';
+import { pinned, pushAttempt, resolveOnce } from '../../../lib/k6/vu/push-bounce';
 import { type Answer, bytes, fakeHttp, ociError, type Recorded } from './fake-http';
 
 const HOST = 'reg.example.test:8080';
