@@ -11,6 +11,7 @@ import { isNum } from '../points';
 import type { VegaLiteSpec } from '../types';
 import { SCHEMA } from './common';
 import { markerLayers } from './markers';
+import { binAxis } from './time-bins';
 
 /** Ceilings by backend id from the summary's backend stats; 0 or absent is "no ceiling". */
 export function ceilingsOf(envelope: Envelope): Map<string, number> {
@@ -47,13 +48,7 @@ export function backendTimeSpec(agg: K6Aggregate | undefined, envelope: Envelope
     ceiling: ceilings.has(b) ? round3((ceilings.get(b) as number) / unit.divisor) : null,
     text: ceilings.has(b) ? `${b} ceiling ${formatRate(ceilings.get(b) as number)}` : `${b}: no ceiling`,
   }));
-  const last = agg.load[agg.load.length - 1]?.t ?? 0;
-  const x = {
-    field: 't',
-    type: 'quantitative',
-    title: `seconds since start (bins of ${agg.binS} s)`,
-    scale: { domain: [0, last + agg.binS] },
-  } as const;
+  const x = binAxis(agg);
   const color = { field: 'backend', type: 'nominal', sort: backends, title: 'backend' } as const;
   const perRegion = regions.map((region) => ({
     width: 860,

@@ -8,6 +8,7 @@ import type { K6Aggregate } from '../k6-aggregate';
 import type { VegaLiteSpec } from '../types';
 import { SCHEMA } from './common';
 import { markerLayers } from './markers';
+import { binAxis, withBinEnd } from './time-bins';
 
 const FAILURE_COLORS = [
   '#d62728',
@@ -47,10 +48,8 @@ export function errorsOverTimeSpec(agg: K6Aggregate | undefined): VegaLiteSpec |
       ],
     },
   };
-  const last = agg.load[agg.load.length - 1]?.t ?? 0;
-  const rows = agg.codes.map((r) => ({
+  const rows = withBinEnd(agg.codes, agg.binS).map((r) => ({
     ...r,
-    t2: Math.round((r.t + agg.binS) * 1000) / 1000,
     kind: r.expected ? 'expected' : 'failure',
   }));
   const totalRows = codes.map(([code, v]) => ({
@@ -70,12 +69,7 @@ export function errorsOverTimeSpec(agg: K6Aggregate | undefined): VegaLiteSpec |
             data: { values: rows },
             mark: { type: 'bar' },
             encoding: {
-              x: {
-                field: 't',
-                type: 'quantitative',
-                title: `seconds since start (bins of ${agg.binS} s)`,
-                scale: { domain: [0, last + agg.binS] },
-              },
+              x: binAxis(agg),
               x2: { field: 't2' },
               y: {
                 field: 'count',

@@ -9,6 +9,7 @@ import type { K6Aggregate } from '../k6-aggregate';
 import type { VegaLiteSpec } from '../types';
 import { PALETTE, SCHEMA } from './common';
 import { markerLayers } from './markers';
+import { binAxis } from './time-bins';
 
 const WIDTH = 860;
 const HEIGHT = 100;
@@ -23,12 +24,7 @@ export function loadOverTimeSpec(agg: K6Aggregate | undefined): VegaLiteSpec | n
     failedPct: round3(r.failedRate * 100),
     failedPerS: round3(r.failedPerS),
   }));
-  const x = {
-    field: 't',
-    type: 'quantitative',
-    title: `seconds since start (bins of ${agg.binS} s)`,
-    scale: { domain: [0, (rows[rows.length - 1]?.t ?? 0) + agg.binS] },
-  } as const;
+  const x = binAxis(agg);
   const tooltip = [
     { field: 't', title: 'bin start (s)' },
     { field: 'vus', title: 'active VUs' },

@@ -9,6 +9,7 @@ import type { K6Aggregate } from '../k6-aggregate';
 import type { VegaLiteSpec } from '../types';
 import { PALETTE, SCHEMA } from './common';
 import { markerLayers } from './markers';
+import { binAxis, withBinEnd } from './time-bins';
 
 function stepColor(agg: K6Aggregate) {
   const labels = agg.steps.map((s) => s.label);
@@ -102,8 +103,7 @@ export function pullAnatomySpec(agg: K6Aggregate | undefined): VegaLiteSpec | nu
 
 export function pullAnatomyOverTimeSpec(agg: K6Aggregate | undefined): VegaLiteSpec | null {
   if (!agg || agg.stepsOverTime.length === 0) return null;
-  const rows = agg.stepsOverTime.map((r) => ({ ...r, t2: Math.round((r.t + agg.binS) * 1000) / 1000 }));
-  const last = agg.load[agg.load.length - 1]?.t ?? 0;
+  const rows = withBinEnd(agg.stepsOverTime, agg.binS);
   return {
     $schema: SCHEMA,
     width: 860,
@@ -113,12 +113,7 @@ export function pullAnatomyOverTimeSpec(agg: K6Aggregate | undefined): VegaLiteS
         data: { values: rows },
         mark: { type: 'bar' },
         encoding: {
-          x: {
-            field: 't',
-            type: 'quantitative',
-            title: `seconds since start (bins of ${agg.binS} s)`,
-            scale: { domain: [0, last + agg.binS] },
-          },
+          x: binAxis(agg),
           x2: { field: 't2' },
           y: {
             field: 'totalMs',

@@ -7,12 +7,12 @@ import type { K6Aggregate } from '../k6-aggregate';
 import type { VegaLiteSpec } from '../types';
 import { SCHEMA } from './common';
 import { markerLayers } from './markers';
+import { binAxis, withBinEnd } from './time-bins';
 
 export function regionAnswersSpec(agg: K6Aggregate | undefined): VegaLiteSpec | null {
   if (!agg || agg.regions.length === 0) return null;
-  const rows = agg.regions.map((r) => ({ ...r, t2: Math.round((r.t + agg.binS) * 1000) / 1000 }));
+  const rows = withBinEnd(agg.regions, agg.binS);
   const regions = [...new Set(rows.map((r) => r.region))].sort();
-  const last = agg.load[agg.load.length - 1]?.t ?? 0;
   return {
     $schema: SCHEMA,
     width: 860,
@@ -22,12 +22,7 @@ export function regionAnswersSpec(agg: K6Aggregate | undefined): VegaLiteSpec | 
         data: { values: rows },
         mark: { type: 'bar' },
         encoding: {
-          x: {
-            field: 't',
-            type: 'quantitative',
-            title: `seconds since start (bins of ${agg.binS} s)`,
-            scale: { domain: [0, last + agg.binS] },
-          },
+          x: binAxis(agg),
           x2: { field: 't2' },
           y: {
             field: 'requests',
