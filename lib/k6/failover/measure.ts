@@ -11,6 +11,7 @@
  */
 
 import { shareOfBins } from '../../../reports/charts/failover-region-share';
+import type { BinRecord, ClientRecord as SimClientRecord } from '../../../sim/models/failover/simulate';
 import type { Metrics, Quantiles } from '../../results/envelope';
 import { cdf, quantiles } from '../../results/stats';
 import { isPoint } from '../collect';
@@ -48,23 +49,9 @@ export interface RequestRecord {
   code: string;
 }
 
-export interface ClientRecord {
-  kind: 'client';
-  client: number;
-  failoverS: number | null;
-  failedBeforeSuccess: number;
-  switchedS: number | null;
-  failbackS: number | null;
-  failedDuringFailback: number;
-}
-
-export interface BinRecord {
-  kind: 'bin';
-  t: number;
-  region: string;
-  served: number;
-  failed: number;
-}
+/** The simulator's records, measured: a VU is a client (k6 has no nodes). */
+export type ClientRecord = Omit<SimClientRecord, 'node'>;
+export type { BinRecord };
 
 export function requestsOf(records: readonly unknown[], t0Ms: number): RequestRecord[] {
   const out: RequestRecord[] = [];
