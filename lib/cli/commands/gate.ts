@@ -15,7 +15,8 @@ import { decideGate, type GateRun, gateExitCode } from '../../results/gate/decid
 import { knownMetricPaths } from '../../results/gate/metrics';
 import { consoleTable, junitXml, markdownSummary } from '../../results/gate/outputs';
 import { DEFAULT_BOOTSTRAP, defaultRules, describeDefaults, readRulesFile } from '../../results/gate/rules';
-import { checkOutFile, writeFileAtomic } from '../../results/run-dir';
+import { readNdjsonFile } from '../../results/ndjson';
+import { checkOutFile, RAW, writeFileAtomic } from '../../results/run-dir';
 import { defineCommand, flagList, flagString } from '../command';
 
 export const GATE_REPORT = 'gate.html';
@@ -43,7 +44,10 @@ function loadGateRun(dir: string, label: string, role: 'baseline' | 'candidate')
       `${label} (${l.envelope.incomplete.reason})`,
       'BAD_RUN_DIR',
     );
-  return { envelope: l.envelope, raw: l.raw, dir: l.dir, label };
+  // A k6 run's page folds its points into bins as it streams them (reports/stream-raw.ts); a
+  // bootstrap needs every sample, so the gate reads them back from raw.ndjson itself.
+  const raw = l.envelope.kind === 'k6' ? readNdjsonFile(join(l.dir, RAW)).records : l.raw;
+  return { envelope: l.envelope, raw, dir: l.dir, label };
 }
 
 export const gateCommand = defineCommand({
