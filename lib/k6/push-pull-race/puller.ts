@@ -35,58 +35,51 @@ export interface AckSeen {
 const digestOf = (headers: Record<string, string>): string =>
   headers['Docker-Content-Digest'] ?? headers['docker-content-digest'] ?? '';
 
+interface TagPoll {
+  base: string;
+  repo: string;
+  tag: string;
+  auth: Record<string, string>;
+  pollS: number;
+  maxPolls: number;
+}
+
 /**
- * Polls `base` for repo:tag every pollS until it resolves to a digest other than `notDigest`,
- * at most `maxPolls` times. Null when it never did (the push failed: nothing to race).
+ * HEADs repo:tag at `base` every pollS, at most `maxPolls` times, until `seen` reads a digest
+ * out of the answer ('' : not yet). `late` when it was already so at the first look.
  */
-export function waitForTag(
+function pollTag(
   http: VuHttp,
   c: Clock,
-  o: {
-    base: string;
-    repo: string;
-    tag: string;
-    auth: Record<string, string>;
-    pollS: number;
-    maxPolls: number;
-    notDigest?: string;
-  },
+  o: TagPoll,
+  seen: (res: { status: number; headers: Record<string, string> }) => string,
 ): AckSeen | null {
   for (let i = 0; i < o.maxPolls; i++) {
     const res = http.request('HEAD', `${o.base}/v2/${o.repo}/manifests/${o.tag}`, null, {
       headers: { ...o.auth, accept: MANIFEST_ACCEPT },
       tags: { step: 'ack-poll' },
     });
-    const digest = res.status === 200 ? digestOf(res.headers) : '';
-    if (digest && digest !== o.notDigest) return { seenAt: c.now(), digest, late: i === 0 };
+    const digest = seen(res);
+    if (digest) return { seenAt: c.now(), digest, late: i === 0 };
     c.sleep(o.pollS);
   }
   return null;
 }
 
-/** Polls `base` until repo:tag is gone (a delete reached A), at most `maxPolls` times. */
-export function waitForGone(
-  http: VuHttp,
-  c: Clock,
-  o: {
-    base: string;
-    repo: string;
-    tag: string;
-    auth: Record<string, string>;
-    pollS: number;
-    maxPolls: number;
-    digest: string;
-  },
-): AckSeen | null {
-  for (let i = 0; i < o.maxPolls; i++) {
-    const res = http.request('HEAD', `${o.base}/v2/${o.repo}/manifests/${o.tag}`, null, {
-      headers: { ...o.auth, accept: MANIFEST_ACCEPT },
-      tags: { step: 'ack-poll' },
-    });
-    if (res.status === 404) return { seenAt: c.now(), digest: o.digest, late: i === 0 };
-    c.sleep(o.pollS);
-  }
-  return null;
+/**
+ * Polls `base` for repo:tag until it resolves to a digest other than `notDigest`. Null when
+ * it never did (the push failed: nothing to race).
+ */
+export function waitForTag(http: VuHttp, c: Clock, o: TagPoll & { notDigest?: string }): AckSeen | null {
+  return pollTag(http, c, o, (res) => {
+    const digest = res.status === 200 ? digestOf(res.headers) : '';
+    return digest !== o.notDigest ? digest : '';
+  });
+}
+
+/** Polls `base` until repo:tag is gone (a delete reached A). */
+export function waitForGone(http: VuHttp, c: Clock, o: TagPoll & { digest: string }): AckSeen | null {
+  return pollTag(http, c, o, (res) => (res.status === 404 ? o.digest : ''));
 }
 
 /**
