@@ -7,13 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommand, type Io, runCommand } from '../../lib/cli/command';
 import { bundleCommand } from '../../lib/cli/commands/bundle';
 import { collectMetrics } from '../../lib/k6/collect';
+import { freeLoopbackPort } from '../../lib/k6/k6-out';
 import { K6_BIN } from '../../lib/k6/run';
 import { REGISTRY_BIN, type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
 import { pushImage } from '../../lib/oci/push';
@@ -33,21 +33,13 @@ let registry: RegistryProcess;
 let layerBytes: number;
 let layerCount: number;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 beforeAll(async () => {
   if (!canRun) return;
   work = mkdtempSync(join(tmpdir(), 'stampede-bundle-e2e-'));
   registry = await startRegistry({
     name: 'byok6',
     ip: '127.0.0.1',
-    port: await freePort(),
+    port: await freeLoopbackPort(),
     dir: join(work, 'reg'),
   });
   const pushed = await pushImage(registry.url, 'byo/app', 'v1', [

@@ -19,13 +19,13 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineCommand } from '../../lib/cli/command';
 import { k6OperatorCommand } from '../../lib/cli/commands/k6-operator';
 import { reportCommand } from '../../lib/cli/commands/report';
+import { freeLoopbackPort } from '../../lib/k6/k6-out';
 import { K6_BIN } from '../../lib/k6/run';
 import { type RegistryProcess, startRegistry } from '../../lib/lab/registry-process';
 import { pushImage } from '../../lib/oci/push';
@@ -47,21 +47,13 @@ let work: string;
 let registry: RegistryProcess;
 let imageBytes: number;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 beforeAll(async () => {
   if (!canRun) return;
   work = mkdtempSync(join(tmpdir(), 'stampede-operator-e2e-'));
   registry = await startRegistry({
     name: 'operatore2e',
     ip: '127.0.0.1',
-    port: await freePort(),
+    port: await freeLoopbackPort(),
     dir: join(work, 'reg'),
   });
   const pushed = await pushImage(registry.url, 'op/app', 'v1', [
