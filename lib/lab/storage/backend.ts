@@ -14,7 +14,6 @@
  * floor still serves one stream at a time.
  */
 
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -28,7 +27,7 @@ import { azureError } from './azure-error';
 import { ByteBucket } from './byte-bucket';
 import { EgressMeter } from './egress-meter';
 import { backendFaults, effectiveCeiling } from './faults';
-import { FdCache } from './fd-cache';
+import { FdCache, sharedFdReadStream } from './fd-cache';
 import { placement } from './placement';
 import { bareHost, type UrlSigner } from './signer';
 
@@ -215,7 +214,7 @@ export async function startBackend(
       // Over TLS each written buffer is held until it is encrypted and sent: with 1 MiB
       // reads 1,000 concurrent downloads took the lab to 2.4 GiB of RSS, with 64 KiB to
       // 0.6 GiB, and finished sooner (bench/lab-cold-pull.ts, bench/README.md).
-      const rs = createReadStream(path, { fd, start, end, autoClose: false, highWaterMark: directReadBytes });
+      const rs = sharedFdReadStream(fd, { start, end, highWaterMark: directReadBytes });
       rs.on('data', (data) => meter.add(data.length));
       pipeline(rs, res, release);
       return;
@@ -225,7 +224,7 @@ export async function startBackend(
     // never asks the shared ceiling for more than it could carry.
     const chunk =
       streamBps > 0 ? Math.min(64 * 1024, Math.max(16 * 1024, Math.floor(streamBps / 8))) : 64 * 1024;
-    const rs = createReadStream(path, { fd, start, end, autoClose: false, highWaterMark: chunk });
+    const rs = sharedFdReadStream(fd, { start, end, highWaterMark: chunk });
     const own = streamBps > 0 ? new ByteBucket(() => streamBps, clock) : undefined;
     const shared = (data: Buffer, cb: (e: null, d: Buffer) => void) =>
       bucket.take(data.length, () => {
