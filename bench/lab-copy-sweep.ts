@@ -7,9 +7,13 @@
  *   4. `stampede sim copy-sweep --preset <fit> --set workload.nodes=400 --set sweep.copies=2,8`,
  * and prints measured vs predicted per point and figure, the backends' delivered peak vs
  * their ceiling, k6's CPU and peak RSS, the lab's peak RSS and the machine's load.
- *   node --import tsx bench/lab-copy-sweep.ts [memory-vus=1000] [skip-sweep=false]
+ *   node --import tsx bench/lab-copy-sweep.ts [memory-vus=1000] [skip-sweep=false] [keep-dir] [fit=true]
  * Then (memory) one cold-pull of `memory-vus` VUs through the same lab, digests verified on
- * 5% of pulls (the rest keep no body), with k6's and the lab's peak RSS.
+ * 5% of pulls (the rest keep no body), with k6's and the lab's peak RSS (0: no memory step).
+ * fit=false measures only (steps 1 and 2, into keep-dir), so the lab lock is not held through
+ * the CPU-bound calibration; then, with no lab:
+ *   node --import tsx bench/lab-copy-sweep.ts fit <keep-dir>
+ * runs steps 3 and 4 on the kept sweeps and prints the same table.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -22,11 +26,13 @@ import { simCommand } from '../lib/cli/commands/sim';
 import { labClient, labSocketPath } from '../lib/lab/lab-client';
 import type { Envelope, Point } from '../lib/results/envelope';
 
-const memoryVus = Number(process.argv[2] ?? 1000);
+const fitOnly = process.argv[2] === 'fit';
+const memoryVus = fitOnly ? 0 : Number(process.argv[2] ?? 1000);
 const skipSweep = process.argv[3] === 'true';
 // The measured runs and the fit stay here (argv[4], default: inside the temporary lab home,
 // removed at the end), so a fit can be redone on them without measuring again.
-const keep = process.argv[4];
+const keep = fitOnly ? process.argv[3] : process.argv[4];
+const doFit = process.argv[5] !== 'false';
 const LAB = `benchsweep${process.pid}`;
 const home = mkdtempSync(join(tmpdir(), 'stampede-bench-sweep-'));
 process.env.STAMPEDE_LAB_HOME = home;
@@ -41,8 +47,8 @@ const load = () =>
     .map((l) => l.toFixed(1))
     .join(' ');
 
-/** Peak RSS and CPU seconds of the k6 processes that run this bench's scripts (their cmdline names our home). */
-function watchK6(): { stop(): { peakRssMiB: number; cpuS: number } } {
+/** Peak RSS and CPU seconds of the k6 processes that run scripts under `dir` (their cmdline names it). */
+function watchK6(dir: string): { stop(): { peakRssMiB: number; cpuS: number } } {
   let peak = 0;
   const cpu = new Map<number, number>();
   const tick = () => {
@@ -50,7 +56,7 @@ function watchK6(): { stop(): { peakRssMiB: number; cpuS: number } } {
       if (!/^\d+$/.test(d)) continue;
       try {
         const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-        if (!cmd.includes(home) || !/(^|\/)k6\0/.test(cmd)) continue;
+        if (!cmd.includes(dir) || !/(^|\/)k6\0/.test(cmd)) continue;
         const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${d}/status`, 'utf8'));
         if (rss) peak = Math.max(peak, Number(rss[1]) * 1024);
         const f = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -89,7 +95,7 @@ function rssOf(pid: number): number {
 
 let labPid = 0;
 async function sweep(out: string, copies: string, vus: number) {
-  const k6 = watchK6();
+  const k6 = watchK6(out);
   const lab0 = cpuOf(labPid);
   const before = load();
   const code = await runCommand(runScenarioCommand, [
@@ -157,6 +163,55 @@ function overlay(measured: Envelope, predicted: Envelope, vus: number) {
   return rows;
 }
 
+/** Steps 3 and 4: calibrate on the 200-VU sweep (C=4, C=16 held out), predict every measured point. */
+async function fitAndPredict(dir200: string, dir400: string) {
+  const read = (d: string) => JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) as Envelope;
+  const t0 = Date.now();
+  await runCommand(simCommand, [
+    'calibrate',
+    '--target',
+    dir200,
+    '--holdout',
+    'C=4,C=16',
+    '--iterations',
+    '60',
+    '--seeds',
+    '2',
+  ]);
+  console.log(`calibrate: ${((Date.now() - t0) / 1000).toFixed(0)} s wall, load ${load()}`);
+  const preset = join(dir200, 'sim-preset.json');
+  for (const [vus, copies, measured] of [
+    [200, '1,2,4,8,16', read(dir200)],
+    [400, '2,8', read(dir400)],
+  ] as const) {
+    const out = join(home, `sim-${vus}`);
+    await runCommand(
+      simCommand,
+      [
+        'copy-sweep',
+        '--preset',
+        preset,
+        '--set',
+        `workload.nodes=${vus}`,
+        '--set',
+        `sweep.copies=${copies}`,
+        '--out',
+        out,
+      ],
+      { out: () => {}, err: () => {}, tty: false },
+    );
+    const sim = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Envelope;
+    console.log(overlay(measured, sim, vus).join('\n'));
+  }
+}
+
+if (fitOnly) {
+  if (!keep) throw new Error('fit <keep-dir>: the directory a measuring run kept');
+  await fitAndPredict(join(keep, 'sweep-200'), join(keep, 'sweep-400'));
+  rmSync(home, { recursive: true, force: true });
+  process.exit(0);
+}
+
 try {
   console.log(`load before lab up: ${load()} (${execFileSync('uptime').toString().trim()})`);
   const up = await runCommand(labCommand, [
@@ -196,84 +251,53 @@ try {
       `sweep 400 VUs: exit ${b.code}, k6 ${b.k6.cpuS.toFixed(1)} CPU-s over ${(b.env.runtime.wallMs / 1000).toFixed(0)} s, k6 peak RSS ${b.k6.peakRssMiB} MiB, lab ${b.labCpuS.toFixed(1)} CPU-s, load ${b.load}`,
     );
     console.table(shape(b.env));
-    await runCommand(simCommand, [
-      'calibrate',
-      '--target',
-      fit,
-      '--holdout',
-      'C=4,C=16',
-      '--iterations',
-      '60',
-      '--seeds',
-      '2',
-    ]);
-    const preset = join(fit, 'sim-preset.json');
-    for (const [vus, copies, measured] of [
-      [200, '1,2,4,8,16', a.env],
-      [400, '2,8', b.env],
-    ] as const) {
-      const out = join(home, `sim-${vus}`);
-      await runCommand(
-        simCommand,
-        [
-          'copy-sweep',
-          '--preset',
-          preset,
-          '--set',
-          `workload.nodes=${vus}`,
-          '--set',
-          `sweep.copies=${copies}`,
-          '--out',
-          out,
-        ],
-        { out: () => {}, err: () => {}, tty: false },
-      );
-      const sim = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Envelope;
-      console.log(overlay(measured, sim, vus).join('\n'));
-    }
+    if (doFit) await fitAndPredict(fit, join(keep ?? home, 'sweep-400'));
   }
-  // Memory: one big cold pull, digests on a 5% sample, every backend holding a copy and no
-  // ceiling (the per-stream rate stays): what is measured is the client's and the lab's memory.
-  const labCpu0 = cpuOf(pid);
-  await labClient(labSocketPath(LAB)).setStorage({ copies: 16, ceilingBps: 0 });
-  const k6 = watchK6();
-  const before = load();
-  const memOut = join(home, 'memory');
-  const code = await runCommand(runScenarioCommand, [
-    'cold-pull',
-    '--target',
-    'lab',
-    '--name',
-    LAB,
-    '--out',
-    memOut,
-    '--set',
-    `vus=${memoryVus}`,
-    '--set',
-    'layers=1048576,1048576',
-    '--set',
-    'verifySample=0.05',
-    '--set',
-    'maxRetries=20',
-    '--set',
-    'maxDurationS=600',
-  ]);
-  const k = k6.stop();
+  if (memoryVus > 0) {
+    // Memory: one big cold pull, digests on a 5% sample, every backend holding a copy and no
+    // ceiling (the per-stream rate stays): what is measured is the client's and the lab's memory.
+    const labCpu0 = cpuOf(pid);
+    labPeak = 0;
+    await labClient(labSocketPath(LAB)).setStorage({ copies: 16, ceilingBps: 0 });
+    const memOut = join(home, 'memory');
+    const k6 = watchK6(memOut);
+    const before = load();
+    const code = await runCommand(runScenarioCommand, [
+      'cold-pull',
+      '--target',
+      'lab',
+      '--name',
+      LAB,
+      '--out',
+      memOut,
+      '--set',
+      `vus=${memoryVus}`,
+      '--set',
+      'layers=1048576,1048576',
+      '--set',
+      'verifySample=0.05',
+      '--set',
+      'maxRetries=20',
+      '--set',
+      'maxDurationS=600',
+    ]);
+    const k = k6.stop();
+    const env = JSON.parse(readFileSync(join(memOut, 'summary.json'), 'utf8')) as Envelope;
+    console.log(
+      JSON.stringify({
+        memoryVus,
+        exit: code,
+        pulls: env.metrics.pulls,
+        pullS: env.metrics.pullS,
+        k6PeakRssMiB: k.peakRssMiB,
+        k6CpuS: k.cpuS,
+        labPeakRssMiB: Math.round(labPeak / MiB),
+        labCpuS: cpuOf(pid) - labCpu0,
+        load: `${before} -> ${load()}`,
+      }),
+    );
+  }
   clearInterval(sampler);
-  const env = JSON.parse(readFileSync(join(memOut, 'summary.json'), 'utf8')) as Envelope;
-  console.log(
-    JSON.stringify({
-      memoryVus,
-      exit: code,
-      pulls: env.metrics.pulls,
-      pullS: env.metrics.pullS,
-      k6PeakRssMiB: k.peakRssMiB,
-      k6CpuS: k.cpuS,
-      labPeakRssMiB: Math.round(labPeak / MiB),
-      labCpuS: cpuOf(pid) - labCpu0,
-      load: `${before} -> ${load()}`,
-    }),
-  );
 } finally {
   await runCommand(labCommand, ['down', '--name', LAB]);
   rmSync(home, { recursive: true, force: true });

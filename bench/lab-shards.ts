@@ -4,6 +4,8 @@
  * alternating (1, 4, 1, 4 by default) so a drift of the machine's load falls on both.
  *   node --import tsx bench/lab-shards.ts [--vus 1000] [--shards 4] [--pairs 2] [--layers 1048576,1048576]
  *     [--memory-mib N]   passes --k6-memory-mib N to both kinds of run (one budget for all k6 processes)
+ *     [--verify-sample F] cold-pull's verifySample (share of pulls whose digests are checked; the
+ *                        others keep no body): unset, the scenario's default (1)
  *     [--equal-threads]  the one process gets GOMAXPROCS = 2 x shards (the shards keep Go's
  *                        default, 2 each here): on a machine shared with other work the
  *                        kernel shares CPU per thread, and 4 processes would otherwise claim
@@ -11,7 +13,7 @@
  * Prints per run: totals (pulls ok/failed, HTTP requests, bytes, token requests, blob
  * redirects, the VUs k6 reports), pull-duration quantiles, the peak summed RSS of the run's
  * k6 processes (sampled from /proc every 200 ms: processes whose command line names the
- * run's script), and two-sample Kolmogorov-Smirnov tests on the pull durations: each
+ * run's script), the lab supervisor's peak RSS over the run (same sampling), and two-sample Kolmogorov-Smirnov tests on the pull durations: each
  * one-process run against each sharded run, and (the noise floor) one-process runs
  * against each other. The stated test: KS at alpha 0.01.
  */
@@ -23,6 +25,7 @@ import { runCommand } from '../lib/cli/command';
 import { labCommand } from '../lib/cli/commands/lab';
 import { runScenarioCommand } from '../lib/cli/commands/run';
 import { isPoint } from '../lib/k6/collect';
+import { labClient, labSocketPath } from '../lib/lab/lab-client';
 import type { Envelope } from '../lib/results/envelope';
 import { ksTwoSample } from '../lib/results/ks-test';
 import { readNdjson } from '../lib/results/ndjson';
@@ -36,6 +39,7 @@ const { values: a } = parseArgs({
     name: { type: 'string', default: 'benchshards' },
     octet: { type: 'string', default: '23' },
     'memory-mib': { type: 'string' },
+    'verify-sample': { type: 'string' },
     'equal-threads': { type: 'boolean', default: false },
   },
 });
@@ -53,6 +57,28 @@ function rssKiB(pid: string): number {
   } catch {
     return 0;
   }
+}
+
+/** RSS (KiB) of process `root` and of all its descendants (the lab: supervisor + registries), right now. */
+function treeRssKiB(root: number): number {
+  const parent = new Map<number, number>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      parent.set(Number(pid), Number(f[1]));
+    } catch {
+      // gone between the listing and the read
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = parent.get(p) ?? 0, hops++)
+      if (p === root) return true;
+    return false;
+  };
+  let kib = 0;
+  for (const pid of parent.keys()) if (inTree(pid)) kib += rssKiB(String(pid));
+  return kib;
 }
 
 /** Summed RSS (KiB) of the k6 processes running the script in `dir`, right now. */
@@ -73,6 +99,9 @@ function k6Rss(dir: string): { kib: number; pids: number } {
   return { kib, pids };
 }
 
+/** The lab supervisor (its storage backends, fronts and APIs run in it; the registries are children). */
+let labPid = 0;
+
 interface RunFigures {
   label: string;
   exit: number;
@@ -86,6 +115,8 @@ interface RunFigures {
   wallMs: number;
   peakK6RssMiB: number;
   k6Processes: number;
+  peakLabRssMiB: number;
+  peakLabTreeRssMiB: number;
   shardStatus?: unknown;
   samples: number[];
 }
@@ -97,10 +128,16 @@ async function oneRun(label: string, n: number): Promise<RunFigures> {
   else delete process.env.GOMAXPROCS;
   let peak = 0;
   let procs = 0;
+  let labPeak = 0;
+  let labTreePeak = 0;
+  let ticks = 0;
   const sampler = setInterval(() => {
     const r = k6Rss(out);
     peak = Math.max(peak, r.kib);
     procs = Math.max(procs, r.pids);
+    labPeak = Math.max(labPeak, rssKiB(String(labPid)));
+    // The whole tree once a second: listing /proc costs more than one status file.
+    if (ticks++ % 5 === 0) labTreePeak = Math.max(labTreePeak, treeRssKiB(labPid));
   }, 200);
   const exit = await runCommand(runScenarioCommand, [
     'cold-pull',
@@ -118,6 +155,7 @@ async function oneRun(label: string, n: number): Promise<RunFigures> {
     'maxDurationS=600',
     ...(n > 1 ? ['--shards', String(n)] : []),
     ...(a['memory-mib'] ? ['--k6-memory-mib', a['memory-mib']] : []),
+    ...(a['verify-sample'] ? ['--set', `verifySample=${a['verify-sample']}`] : []),
   ]);
   clearInterval(sampler);
   const env = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Envelope;
@@ -148,6 +186,8 @@ async function oneRun(label: string, n: number): Promise<RunFigures> {
     wallMs: env.runtime.wallMs,
     peakK6RssMiB: Math.round(peak / 1024),
     k6Processes: procs,
+    peakLabRssMiB: Math.round(labPeak / 1024),
+    peakLabTreeRssMiB: Math.round(labTreePeak / 1024),
     ...(env.runtime.shards ? { shardStatus: env.runtime.shards } : {}),
     samples: raw.filter((p) => p.metric === 'pull_duration').map((p) => p.data.value),
   };
@@ -167,6 +207,7 @@ try {
     'storage.copies=2',
   ]);
   if (up !== 0) throw new Error(`lab up exited ${up}`);
+  labPid = (await labClient(labSocketPath(LAB)).health()).pid;
   const runs: RunFigures[] = [];
   for (let i = 0; i < pairs; i++) {
     runs.push(await oneRun(`one-${i}`, 1));

@@ -55,6 +55,11 @@ export function labClient(socketPath: string, opts: { timeoutMs?: number } = {})
           socketPath,
           path,
           method,
+          // A connection per call (a unix socket: microseconds). With Node's keep-alive
+          // agent a caller whose event loop was blocked past the API server's 5 s idle
+          // timeout (a synchronous calibration in bench/lab-copy-sweep.ts) reused the socket
+          // the server had closed meanwhile: `write EPIPE`.
+          agent: false,
           headers: payload
             ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
             : {},

@@ -446,6 +446,7 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['bundle', 'cold-pull', '--set', 'vus=0'], names: ['vus', '0'] },
     { argv: ['bundle', 'cold-pull', '--set', 'nodes=3'], names: ['--set nodes'], code: 'UNKNOWN_PARAM' },
     { argv: ['bundle', 'cold-pull', '--target', 'lab'], names: ['--target', '"lab"'] },
+    { argv: ['bundle', 'cold-pull', '--threshold', 'pull_duration=p99<5'], names: ['--threshold', 'p99<5'] },
     { argv: ['bundle', 'cold-pull', '-o', '{dir}/no/x.js'], names: ['--output', 'existing directory'] },
   ],
   'k6-operator': [

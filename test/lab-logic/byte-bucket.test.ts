@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../lib/clock';
+import { type Clock, FakeClock } from '../../lib/clock';
 import { ByteBucket } from '../../lib/lab/storage/byte-bucket';
 
 /** Grant times (monotonic ms) of `takes` chunks of `n` bytes, all asked for at once. */
@@ -9,7 +9,92 @@ function grants(c: FakeClock, b: ByteBucket, takes: number, n: number, who = '')
   return at;
 }
 
+/**
+ * A FakeClock whose event loop is blocked over each [from, from + ms): a timer due inside a
+ * stall fires at its end, as Node's timers do after a long synchronous stretch.
+ */
+function stallingClock(c: FakeClock, stalls: ReadonlyArray<readonly [number, number]>): Clock {
+  const fire = (fn: () => void) => {
+    const t = c.monotonic();
+    const s = stalls.find(([from, ms]) => t >= from && t < from + ms);
+    if (s) c.setTimeout(() => fire(fn), s[0] + s[1] - t);
+    else fn();
+  };
+  return {
+    now: () => c.now(),
+    monotonic: () => c.monotonic(),
+    clearTimeout: (t) => c.clearTimeout(t),
+    setTimeout: (fn, delay) => c.setTimeout(() => fire(fn), delay),
+  };
+}
+
+/** `streams` streams that each ask for the next `chunk` as soon as the last was granted; (ms, bytes) per grant. */
+function pump(clock: Clock, b: ByteBucket, streams: number, chunk: number, untilMs: number) {
+  const log: Array<[number, number]> = [];
+  const next = () => {
+    if (clock.monotonic() >= untilMs) return;
+    b.take(chunk, () => {
+      log.push([clock.monotonic(), chunk]);
+      next();
+    });
+  };
+  for (let i = 0; i < streams; i++) next();
+  return log;
+}
+
+/** Largest byte count granted in any window [t, t + 1000) ms; each window starts at a grant. */
+function peakPerSecond(log: ReadonlyArray<[number, number]>): number {
+  let best = 0;
+  let sum = 0;
+  let j = 0;
+  for (let i = 0; i < log.length; i++) {
+    sum += log[i]![1];
+    while (log[j]![0] <= log[i]![0] - 1000) sum -= log[j++]![1];
+    best = Math.max(best, sum);
+  }
+  return best;
+}
+
 describe('ByteBucket (storage egress ceiling) on a fake clock', () => {
+  it('a 500 ms event-loop stall is not repaid: every 1 s window stays within the ceiling + 10 %', () => {
+    const ceiling = 4e6;
+    for (const [chunk, streams] of [
+      [64 * 1024, 40],
+      [16 * 1024, 200],
+    ] as const) {
+      const c = new FakeClock();
+      const clock = stallingClock(c, [[2000, 500]]);
+      const b = new ByteBucket(() => ceiling, clock);
+      const log = pump(clock, b, streams, chunk, 6000);
+      c.advance(7000);
+      // The stall happened: nothing was granted inside it, the waiters went at its end.
+      expect(log.filter(([t]) => t > 2000 && t < 2500)).toEqual([]);
+      expect(log.some(([t]) => t === 2500)).toBe(true);
+      expect(peakPerSecond(log)).toBeLessThanOrEqual(ceiling * 1.1);
+      // The lost time is lost, not made up: 6 s of the ceiling less the 0.5 s stall, plus
+      // at most the burst (50 ms) and a chunk's overdraw at each end.
+      const total = log.filter(([t]) => t < 6000).reduce((a, [, n]) => a + n, 0);
+      expect(total).toBeLessThanOrEqual(ceiling * 5.5 + ceiling * 0.05 + 2 * chunk);
+      expect(total).toBeGreaterThan(ceiling * 5.5 * 0.97);
+    }
+  });
+
+  it('over any 1 s window, even across several stalls: at most rate + burst + one chunk', () => {
+    const c = new FakeClock();
+    const clock = stallingClock(c, [
+      [1000, 300],
+      [1400, 700],
+      [3000, 50],
+      [3100, 900],
+    ]);
+    const rate = 2e6;
+    const b = new ByteBucket(() => rate, clock);
+    const log = pump(clock, b, 30, 64 * 1024, 6000);
+    c.advance(7000);
+    expect(log.length).toBeGreaterThan(100);
+    expect(peakPerSecond(log)).toBeLessThanOrEqual(rate + Math.max(rate * 0.05, 64 * 1024) + 64 * 1024);
+  });
+
   it('delivers exactly the ceiling: 100 kB chunks at 1 MB/s are granted every 100 ms', () => {
     const c = new FakeClock();
     const b = new ByteBucket(() => 1e6, c);

@@ -60,8 +60,9 @@ describe('egress ceiling and ServerBusy throttling', () => {
   // The exact rate is the byte bucket's logic, checked on a fake clock
   // (test/lab-logic/byte-bucket.test.ts); the measured rate through real sockets is a
   // figure in bench/lab-timing.ts. Here, with bounds a loaded machine cannot break: every
-  // byte arrives and the ceiling is never exceeded by much (a 1 s catch-up after a stall
-  // may lift a 2.5 s window's average, hence 1.5x).
+  // byte arrives and the ceiling is never exceeded by much. The backend's own 1 s peak (bytes
+  // the bucket granted) stays within rate + 50 ms burst + one chunk (1.05x here) however the
+  // machine stalls; what curl measures also includes socket buffering, hence 1.5x there.
   it('a saturated backend delivers every byte and no more than its ceiling', async () => {
     const t0 = Date.now();
     const rate = await burst(8);
@@ -69,7 +70,7 @@ describe('egress ceiling and ServerBusy throttling', () => {
     expect(rate).toBeLessThan(CEILING * 1.5);
     const st = handle().stats();
     expect(st.peakEgressBps).toBeGreaterThan(0);
-    expect(st.peakEgressBps).toBeLessThan(CEILING * 1.5);
+    expect(st.peakEgressBps).toBeLessThan(CEILING * 1.1);
     expect(st.throttled).toBe(0);
     // A run asks for the peak since its own start: the burst's since before it, none after.
     const end = Date.now();

@@ -13,7 +13,9 @@ import { join, relative, resolve } from 'node:path';
 import { helpRows, resolve as resolveParams } from '../../config/schema';
 import { InputError } from '../../errors';
 import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
+import { thresholdsEntry } from '../../k6/bundle-thresholds';
 import { getScenario, scenarios } from '../../k6/scenarios';
+import { mergeThresholds, parseThresholdFlags } from '../../k6/thresholds';
 import { checkOutFile } from '../../results/run-dir';
 import { defineCommand, flagList, flagString } from '../command';
 
@@ -73,7 +75,8 @@ export const bundleCommand = defineCommand({
   positionals: '<scenario>',
   summary:
     "write a scenario's self-contained k6 script, for your own k6, Grafana Cloud k6 or the k6-operator",
-  usage: 'stampede bundle <scenario> [-o FILE|-] [--target URL] [--set path=value]...',
+  usage:
+    'stampede bundle <scenario> [-o FILE|-] [--target URL] [--set path=value]... [--threshold METRIC=EXPR]...',
   get help() {
     return bundleHelp();
   },
@@ -90,6 +93,13 @@ export const bundleCommand = defineCommand({
       description: 'registry base URL, put in the printed STAMPEDE_PARAMS (never in the file)',
     },
     set: { type: 'string', multiple: true, hint: 'path=value', description: 'override a scenario parameter' },
+    threshold: {
+      type: 'string',
+      multiple: true,
+      hint: 'METRIC=EXPR',
+      description:
+        "a k6 threshold written into the script's options (with the scenario's own), e.g. pull_duration=p(99)<5000",
+    },
   },
   async run(ctx) {
     const [name, ...extra] = ctx.positionals;
@@ -101,11 +111,18 @@ export const bundleCommand = defineCommand({
     const baseUrl = rawTarget === undefined ? NO_TARGET : bundleTarget(rawTarget);
     const outFlag = flagString(ctx, 'output') ?? `${def.name}.bundle.js`;
     const outFile = outFlag === '-' ? undefined : checkOutFile('--output', outFlag);
+    const thresholds = mergeThresholds(
+      def.thresholds?.(params as never),
+      parseThresholdFlags(flagList(ctx, 'threshold')),
+    );
 
     const tmp = mkdtempSync(join(tmpdir(), 'stampede-bundle-'));
     let code: string;
     try {
-      code = repoRelativeSourceMap(readFileSync(await bundleScenario(def.script, tmp), 'utf8'), tmp);
+      // With thresholds the entry is a wrapper that sets options.thresholds (lib/k6/bundle-thresholds.ts).
+      const entry =
+        Object.keys(thresholds).length > 0 ? thresholdsEntry(def.script, thresholds, tmp) : def.script;
+      code = repoRelativeSourceMap(readFileSync(await bundleScenario(entry, tmp), 'utf8'), tmp);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -132,6 +149,15 @@ export const bundleCommand = defineCommand({
         '   _USERNAME/_PASSWORD: basic; none set: anonymous). Pass them as -e NAME=... or export them.',
         ...(labOnly.length
           ? [`lab-only parameters (ignored against a registry): ${labOnly.join(', ')}`]
+          : []),
+        ...(Object.keys(thresholds).length
+          ? [
+              `thresholds in the script's options (k6 exits 99 when one is crossed): ${Object.entries(
+                thresholds,
+              )
+                .map(([m, e]) => `${m}: ${e.join(', ')}`)
+                .join('; ')}`,
+            ]
           : []),
         "k6's end-of-test summary as JSON: add -e STAMPEDE_K6_SUMMARY=summary.json",
       ].join('\n'),

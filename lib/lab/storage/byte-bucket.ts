@@ -3,15 +3,21 @@
  * Takers wait in FIFO order, so concurrent streams share the ceiling fairly. A take is
  * granted while the balance is positive and may drive it negative (a chunk larger than
  * the burst still goes out); the next taker waits until real time has paid the debt, so
- * the long-run rate is exactly the ceiling. An idle bucket saves at most 50 ms of the rate
- * (over a window of T seconds a fresh burst adds at most 0.05/T); while takers wait, the
- * balance may save up to 1 s, so time the event loop lost to a stall (a loaded machine)
- * is paid back to the waiting streams instead of lowering the delivered ceiling.
+ * the long-run rate is at most the ceiling.
+ *
+ * The balance never saves more than BURST_S of the rate (or MIN_BURST), idle or not. Over
+ * any window of T seconds the bucket grants at most rate x T + burst + one chunk (the
+ * balance a window opens with, plus the last grant's overdraw), e.g. 4 MB/s, 64 KiB chunks:
+ * 1.07x the ceiling over 1 s. An earlier version let waiting takers save up to 1 s, so
+ * time the event loop lost to a stall (a loaded machine) was paid back as a burst: after a
+ * 500 ms stall the next second carried ~1.5x the ceiling, and the lab's backends measured
+ * 1.22-1.29x their ceiling on the one-second peak (bench/lab-copy-sweep.ts). Azure's
+ * ceiling is a rate limit that does not pay back either: a stalled lab now delivers less
+ * than its ceiling during the stall, never more after it.
  */
 import { type Clock, type ClockTimer, systemClock } from '../../clock';
 
 const BURST_S = 0.05;
-const CATCH_UP_S = 1;
 const MIN_BURST = 64 * 1024;
 
 export class ByteBucket {
@@ -57,7 +63,7 @@ export class ByteBucket {
 
   private refill(r: number): void {
     const t = this.clock.monotonic();
-    const cap = Math.max(r * (this.queue.length ? CATCH_UP_S : BURST_S), MIN_BURST);
+    const cap = Math.max(r * BURST_S, MIN_BURST);
     this.tokens = Math.min(this.tokens + ((t - this.last) / 1000) * r, cap);
     this.last = t;
   }
