@@ -125,7 +125,7 @@ export function cacheStampedeTable(env: Envelope): string[] {
   const p = env.params as unknown as CacheStampedeParams;
   const lines = [
     `${p.nodes} nodes, image ${gib(totalBytes(p))} in ${p.image.layers.length} layers by ${p.image.reference}, ${p.cache.fronts} front(s), upstream ${p.upstream.rateLimit.enabled ? `${p.upstream.rateLimit.perMin}/min burst ${p.upstream.rateLimit.burst} (${p.upstream.rateLimit.scope})` : 'unlimited'}, fault ${p.upstream.fault}`,
-    'strategy            pull P50 / P90 / P99 (s)    ok / failed   upstream GETs (manifest+blob) HEADs   bytes      429s  hydrated at  breaker trips',
+    'strategy            pull P50 / P90 / P99 (s)    ok / failed   upstream GETs (manifest+blob) HEADs   bytes      429s  hydrated at  all done at  breaker trips',
   ];
   for (const pt of env.points) {
     const m = pt.metrics;
@@ -138,7 +138,7 @@ export function cacheStampedeTable(env: Envelope): string[] {
     };
     const br = m.breaker as { trips: number };
     lines.push(
-      `${pt.label.padEnd(19)} ${`${f1(q.p50)} / ${f1(q.p90)} / ${f1(q.p99)}`.padEnd(27)} ${`${pulls.ok} / ${pulls.failed}`.padEnd(13)} ${`${up.requests.manifest + up.requests.blob} (${up.requests.manifest}+${up.requests.blob})`.padEnd(29)} ${String(up.requests.head).padEnd(7)} ${gib(up.bytes).padEnd(10)} ${String(up.throttled).padEnd(5)} ${(m.hydratedAtS === null ? 'never' : `${f1(m.hydratedAtS)} s`).padEnd(12)} ${br.trips}`,
+      `${pt.label.padEnd(19)} ${`${f1(q.p50)} / ${f1(q.p90)} / ${f1(q.p99)}`.padEnd(27)} ${`${pulls.ok} / ${pulls.failed}`.padEnd(13)} ${`${up.requests.manifest + up.requests.blob} (${up.requests.manifest}+${up.requests.blob})`.padEnd(29)} ${String(up.requests.head).padEnd(7)} ${gib(up.bytes).padEnd(10)} ${String(up.throttled).padEnd(5)} ${(m.hydratedAtS === null ? 'never' : `${f1(m.hydratedAtS)} s`).padEnd(12)} ${(m.fleetDoneS === null ? '-' : `${f1(m.fleetDoneS)} s`).padEnd(12)} ${br.trips}`,
     );
   }
   const failed = env.points.filter((pt) => (pt.metrics.pulls as { failed: number }).failed > 0);
