@@ -37,6 +37,42 @@ const okPulls = (r: RunResult) => r.pulls.filter((x) => x.ok).length;
 const sentFrom = (r: RunResult, t: number) =>
   r.bins.filter((b) => b.t >= t).reduce((a, b) => a + b.ok + b.throttled + b.failed, 0);
 
+describe('one node alone (no contention, no limits)', () => {
+  const alone = [
+    'nodes=1',
+    'image.layers=5000000',
+    'image.manifestBytes=1000',
+    'upstream.bps=1000000',
+    ...NO_LIMIT,
+  ];
+  const pullS = (r: RunResult) => r.pulls[0]?.pullS as number;
+
+  it('cold: two upstream round trips plus the bytes at the per-stream rate', () => {
+    const r = sim([...alone, 'upstream.latencyMs=100']);
+    expect(pullS(r)).toBeCloseTo(0.1 + 1000 / 1e6 + 0.1 + 5e6 / 1e6, 9);
+  });
+
+  it('a slow upstream multiplies the latency and divides the bandwidth by slowFactor', () => {
+    // The import job (dispatched later) would otherwise lead the layer's fetch and the node join it.
+    const r = sim([
+      ...alone,
+      'upstream.latencyMs=100',
+      'upstream.fault=slow',
+      'upstream.slowFactor=10',
+      'cache.dispatchS=1000',
+    ]);
+    expect(pullS(r)).toBeCloseTo(1 + 1000 / 1e5 + 1 + 5e6 / 1e5, 9);
+  });
+
+  it('hydrated, by digest: two cache round trips plus the bytes at the cache per-stream rate', () => {
+    const r = sim(
+      [...alone, 'nodes=2', 'image.reference=digest', 'cache.latencyMs=5', 'cache.streamBps=2000000'],
+      { prewarm: true },
+    );
+    expect(r.pulls[1]?.pullS as number).toBeCloseTo(0.005 + 1000 / 2e6 + 0.005 + 5e6 / 2e6, 9);
+  });
+});
+
 describe('coalescing: upstream fetches per digest', () => {
   it.each([1, 10, 200, 1000])('per-front on one front: 1 per digest at N = %i', (n) => {
     const r = sim([`nodes=${n}`, ...NO_LIMIT]);
