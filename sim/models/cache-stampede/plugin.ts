@@ -59,7 +59,8 @@ export function metricsOf(r: RunResult, design: Design): Metrics {
   const sum = (f: (b: RunResult['breakers'][number]) => number) => r.breakers.reduce((a, b) => a + f(b), 0);
   return {
     design,
-    pullS: quantiles(ok.map((x) => x.pullS as number)),
+    // No quantiles of nothing: a run where every pull failed has no pull time (not 0 s).
+    ...(ok.length > 0 && { pullS: quantiles(ok.map((x) => x.pullS as number)) }),
     pulls: { ok: ok.length, failed: r.pulls.length - ok.length, failedByCode },
     errors: { total: errorsTotal, byCode: r.errorsByCode },
     throttleEvents: r.upstream.throttled,
@@ -129,7 +130,7 @@ export function cacheStampedeTable(env: Envelope): string[] {
   ];
   for (const pt of env.points) {
     const m = pt.metrics;
-    const q = m.pullS as Quantiles;
+    const q = m.pullS as Quantiles | undefined;
     const pulls = m.pulls as { ok: number; failed: number };
     const up = m.upstream as {
       requests: { manifest: number; blob: number; head: number };
@@ -138,7 +139,7 @@ export function cacheStampedeTable(env: Envelope): string[] {
     };
     const br = m.breaker as { trips: number };
     lines.push(
-      `${pt.label.padEnd(19)} ${`${f1(q.p50)} / ${f1(q.p90)} / ${f1(q.p99)}`.padEnd(27)} ${`${pulls.ok} / ${pulls.failed}`.padEnd(13)} ${`${up.requests.manifest + up.requests.blob} (${up.requests.manifest}+${up.requests.blob})`.padEnd(29)} ${String(up.requests.head).padEnd(7)} ${gib(up.bytes).padEnd(10)} ${String(up.throttled).padEnd(5)} ${(m.hydratedAtS === null ? 'never' : `${f1(m.hydratedAtS)} s`).padEnd(12)} ${(m.fleetDoneS === null ? '-' : `${f1(m.fleetDoneS)} s`).padEnd(12)} ${br.trips}`,
+      `${pt.label.padEnd(19)} ${`${f1(q?.p50)} / ${f1(q?.p90)} / ${f1(q?.p99)}`.padEnd(27)} ${`${pulls.ok} / ${pulls.failed}`.padEnd(13)} ${`${up.requests.manifest + up.requests.blob} (${up.requests.manifest}+${up.requests.blob})`.padEnd(29)} ${String(up.requests.head).padEnd(7)} ${gib(up.bytes).padEnd(10)} ${String(up.throttled).padEnd(5)} ${(m.hydratedAtS === null ? 'never' : `${f1(m.hydratedAtS)} s`).padEnd(12)} ${(m.fleetDoneS === null ? '-' : `${f1(m.fleetDoneS)} s`).padEnd(12)} ${br.trips}`,
     );
   }
   const failed = env.points.filter((pt) => (pt.metrics.pulls as { failed: number }).failed > 0);

@@ -112,6 +112,7 @@ describe('sim cache-stampede plug-in', () => {
     });
     expect(result.metrics.pulls).toEqual({ ok: 0, failed: 200, failedByCode: { UPSTREAM_UNAVAILABLE: 200 } });
     expect(result.metrics.hydratedAtS).toBeNull();
+    expect(result.metrics.pullS).toBeUndefined();
     expect(cacheStampedeModel.table(envelope).join('\n')).toContain(
       'failed pulls by code {"UPSTREAM_UNAVAILABLE":200}',
     );
