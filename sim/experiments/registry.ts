@@ -5,6 +5,7 @@
  */
 import { StampedeError } from '../../lib/errors';
 import type { Envelope } from '../../lib/results/envelope';
+import { cacheStampedeModel } from '../models/cache-stampede/plugin';
 import { coldPullModel } from '../models/cold-pull/plugin';
 import { copySweepModel } from '../models/copy-sweep/plugin';
 import { failoverModel } from '../models/failover/plugin';
@@ -51,7 +52,14 @@ export function findModel(name: string): ModelDef | undefined {
 }
 
 // The built-in models, in help order. A new model is one line here.
-for (const def of [coldPullModel, copySweepModel, failoverModel, replicationModel, stampsModel])
+for (const def of [
+  coldPullModel,
+  copySweepModel,
+  failoverModel,
+  replicationModel,
+  stampsModel,
+  cacheStampedeModel,
+])
   registerModel(def);
 
 /**

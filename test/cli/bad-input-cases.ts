@@ -84,6 +84,38 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     },
     { argv: ['sim', 'failover', '--set', 'fault.kind=bogus'], names: ['fault.kind', '"bogus"'] },
     { argv: ['sim', 'replication', '--set', 'strategies=bogus'], names: ['strategies[0]', '"bogus"'] },
+    {
+      argv: ['sim', 'cache-stampede', '--set', 'upstream.rateLimit.perMin=0'],
+      names: ['upstream.rateLimit.perMin', '> 0', '0'],
+      why: 'issue #20: a rate limit of 0 is refused, naming the field',
+    },
+    {
+      argv: ['sim', 'cache-stampede', '--set', 'upstream.rateLimit.burst=0'],
+      names: ['upstream.rateLimit.burst', '0'],
+    },
+    {
+      argv: ['sim', 'cache-stampede', '--set', 'image.layers=1000,-5'],
+      names: ['image.layers[1]', '-5'],
+      why: 'issue #20: negative sizes',
+    },
+    {
+      argv: ['sim', 'cache-stampede', '--set', 'image.manifestBytes=-1'],
+      names: ['image.manifestBytes', '-1'],
+    },
+    {
+      argv: ['sim', 'cache-stampede', '--set', 'cache.coalescing=sometimes'],
+      names: ['cache.coalescing', '"sometimes"', 'per-front'],
+      why: 'issue #20: unknown coalescing policy',
+    },
+    {
+      argv: ['sim', 'cache-stampede', '--set', 'upstream.fault=flaky'],
+      names: ['upstream.fault', '"flaky"'],
+    },
+    { argv: ['sim', 'cache-stampede', '--set', 'strategies=off,bogus'], names: ['strategies[1]', '"bogus"'] },
+    {
+      argv: ['sim', 'cache-stampede', '--set', 'upstream.faultStartS=60', '--set', 'upstream.faultEndS=30'],
+      names: ['upstream.faultEndS', '30'],
+    },
     { argv: ['sim', 'stamps', '--set', 'plan.thresholdPct=200'], names: ['plan.thresholdPct', '200'] },
     { argv: ['sim', 'copy-sweep', '--set', 'workload.nodes=many'], names: ['workload.nodes', 'many'] },
     { argv: ['sim', 'copy-sweep', '--jobs', '0'], names: ['--jobs', '"0"'] },
