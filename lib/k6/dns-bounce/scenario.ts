@@ -123,6 +123,7 @@ with the name in the Host header (http targets only). With a registry URL target
       bytes: `≈ ${n * p.layers * p.layerBytes} B sent (${n} pushes × ${p.layers} × ${p.layerBytes} B)`,
     };
   },
+  summaryMetrics: ['pushes', 'push_attempts', 'push_span'],
   summarize({ envelope, records, params }) {
     const { metrics, points } = bounceEnvelope(envelope, records, params);
     return { metrics, points };

@@ -124,6 +124,7 @@ a JSON array of ACR webhook events, for wait-webhook).`,
     boards.clear();
   },
 
+  summaryMetrics: ['race_push', 'race_pull'],
   summarize({ envelope, records, params, labStatus }) {
     const race = collectRace({
       records,
