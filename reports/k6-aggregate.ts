@@ -363,7 +363,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
     const origin = k0 * BASE_MS;
     const rel = (ms: number) => Math.round(ms - origin) / 1000;
     const markers: Marker[] = [
-      ...rawMarkers.map((m) => ({ t: rel(m.ms), label: m.label, kind: m.kind })),
+      ...rawMarkers.map((m) => edgeMarker(rel(m.ms), (last + 1) * binS, m.label, m.kind)),
       ...[...firstSeen].map(([key, ms]) => ({
         t: rel(ms),
         label: key.replace('=', ' '),
@@ -385,6 +385,16 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
   }
 
   return { addPoint, addMarker, result };
+}
+
+/**
+ * A marker outside the run's points (a DNS flap set before k6 started) is drawn at the
+ * axis' edge, saying how far outside it was, not off the chart.
+ */
+function edgeMarker(t: number, endS: number, label: string, kind: string): Marker {
+  if (t < 0) return { t: 0, label: `${label} (${(-t).toFixed(1)} s before)`, kind };
+  if (t > endS) return { t: endS, label: `${label} (${(t - endS).toFixed(1)} s after)`, kind };
+  return { t, label, kind };
 }
 
 function rank(order: string[], step: string): number {

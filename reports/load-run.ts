@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors';
 import { k6Envelope } from '../lib/k6/collect';
+import { mergeMarkers } from '../lib/k6/markers';
 import { joinLeftShards } from '../lib/k6/shards';
 import type { Envelope } from '../lib/results/envelope';
 import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
@@ -44,6 +45,8 @@ export function loadRun(dirArg: string): LoadedRun {
   const rawPath = join(dir, RAW);
   // A sharded k6 run cut off before it joined its shards' raw-<i>.ndjson (lib/k6/shards.ts).
   joinLeftShards(dir);
+  // A run killed before it moved its markers into raw.ndjson (lib/k6/markers.ts).
+  if (existsSync(rawPath)) mergeMarkers(dir, rawPath);
   if (existsSync(summaryPath)) {
     const envelope = readSummary(dir);
     const {

@@ -31,6 +31,8 @@ export interface LabPrep {
   describe: Record<string, unknown>;
   /** Lines for the user (e.g. what was seeded). */
   notes?: string[];
+  /** Markers of what prepareLab set (a DNS flap starting), written to the run's raw stream. */
+  markers?: Array<{ kind: string; label: string; atMs: number }>;
   /** Undoes what prepareLab set on the lab (e.g. a fault for the run): called once k6 is done. */
   cleanup?(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { InputError, RunError } from '../../errors';
 import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
 import { collectMetrics, k6Envelope } from '../../k6/collect';
 import { labTarget } from '../../k6/lab-target';
+import { appendMarker, mergeMarkers } from '../../k6/markers';
 import { withOwnSummary } from '../../k6/own-summary';
 import { checkLabOnly, confirmPlan, needsPlan, type Prompt, runPlan, stdinPrompt } from '../../k6/plan';
 import { diesWithParent } from '../../k6/run';
@@ -261,6 +262,7 @@ export const runScenarioCommand = defineCommand({
         ? await def.prepareLab(lab, params, ctx.io)
         : labTarget(lab, params as { registry?: string; endpoint?: 'global' | 'regional' | 'data' });
       for (const note of prep.notes ?? []) ctx.io.err(note);
+      for (const m of prep.markers ?? []) appendMarker(outDir, m.kind, m.label, m.atMs);
       labCleanup = prep.cleanup;
       env = prep.env;
       base = prep.base;
@@ -367,6 +369,8 @@ export const runScenarioCommand = defineCommand({
           // the lab went away mid-run: the k6 side of the result still stands
         }
       }
+      // k6 is done with raw.ndjson: the markers written beside it join it.
+      mergeMarkers(outDir, result.rawPath);
       const incomplete = shardsIncomplete(result.shards, maxDurationS + 120);
       // One streamed pass: the summary folded point by point, only what summarize and the
       // thresholds read held in memory (a 1,000-VU run's raw.ndjson is hundreds of MB).
