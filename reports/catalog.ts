@@ -156,10 +156,12 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
   },
   {
     id: 'region-answers',
-    help: 'k6 lab runs: region that served each blob over time (the DNS answer followed)',
-    title: 'Region served over time',
-    caption: () =>
-      "Blob requests per bin by the region whose storage served them (the 307's storage host names it), which is the region the client's DNS answer led to. A failover or a DNS bounce shows as the colours swapping; markers show when a fault was injected or cleared.",
+    help: 'k6 lab runs: the region whose front the DNS answered, per request over time',
+    title: 'Region answered over time',
+    caption: (r) =>
+      (r.k6?.answers.length ?? 0) > 0
+        ? "Requests to the registry per bin (token, manifest, blob redirect: every step but the blob bytes) by the region whose front they reached: the address k6 connected to (its ip tag), which is the lab DNS's answer for the global name. A failover or a DNS bounce shows as the colours swapping; markers show when a fault was injected or cleared."
+        : "Blob requests per bin by the region whose storage served them (the 307's storage host names it; this run recorded no front addresses, so not the DNS answer itself). A failover or a DNS bounce shows as the colours swapping; markers show when a fault was injected or cleared.",
     build: (r) => regionAnswersSpec(r.k6),
   },
   {

@@ -45,6 +45,7 @@ interface BaseBin {
   backendReqs: Map<string, number>;
   backend503: Map<string, number>;
   regionReqs: Map<string, number>;
+  answerReqs: Map<string, number>;
 }
 
 export interface LoadRow {
@@ -130,12 +131,19 @@ export interface K6Aggregate {
   layers: LayerRow[];
   backends: BackendTimeRow[];
   regions: RegionTimeRow[];
+  /**
+   * Requests to the registry (every step but the blob bytes) by the region whose front the
+   * DNS answered (k6's `ip` tag, mapped by `frontRegions`): empty without the map.
+   */
+  answers: RegionTimeRow[];
   markers: Marker[];
 }
 
 export interface K6AggregatorOptions {
   /** Blob sizes by digest (the lab's seeded layers): bytes per storage backend. */
   blobSizes?: ReadonlyMap<string, number>;
+  /** Front addresses -> region (the lab's): which region's front each request reached. */
+  frontRegions?: ReadonlyMap<string, string>;
 }
 
 /** The storage backend a blob URL reads from (`<backend>.blob.<domain>`), and its region. */
@@ -162,6 +170,7 @@ function newBin(): BaseBin {
     backendReqs: new Map(),
     backend503: new Map(),
     regionReqs: new Map(),
+    answerReqs: new Map(),
   };
 }
 
@@ -233,6 +242,8 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
           bin.failed++;
           add(bin.codes, failureCode(tags), 1);
         }
+        const answered = tags.ip ? o.frontRegions?.get(tags.ip) : undefined;
+        if (answered !== undefined && step !== 'blob-data') add(bin.answerReqs, answered, 1);
         const where = tags.name ? backendOf(tags.name) : undefined;
         if (where && step === 'blob-data') {
           backendRegion.set(where.backend, where.region);
@@ -279,6 +290,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
         [b.backendReqs, m.backendReqs],
         [b.backend503, m.backend503],
         [b.regionReqs, m.regionReqs],
+        [b.answerReqs, m.answerReqs],
       ] as const) {
         for (const [k2, v] of from) add(into, k2, v);
       }
@@ -291,6 +303,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
     const stepsOverTime: StepTimeRow[] = [];
     const backends: BackendTimeRow[] = [];
     const regions: RegionTimeRow[] = [];
+    const answers: RegionTimeRow[] = [];
     const allSteps = new Map<string, number[]>();
     const sizesKnown = (o.blobSizes?.size ?? 0) > 0;
     // Every bin from the first to the last, empty ones too: a stall must show as zeros, not be bridged.
@@ -333,6 +346,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
           r503: b.backend503.get(backend) ?? 0,
         });
       for (const [region, requests] of b.regionReqs) regions.push({ t: t(i), region, requests });
+      for (const [region, requests] of b.answerReqs) answers.push({ t: t(i), region, requests });
     }
     let totalMs = 0;
     for (const xs of allSteps.values()) for (const x of xs) totalMs += x;
@@ -380,6 +394,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
       layers: layerRows,
       backends,
       regions,
+      answers,
       markers,
     };
   }
@@ -411,6 +426,15 @@ export function blobSizesOf(params: Record<string, unknown>): Map<string, number
     const { digest, size } = (l ?? {}) as { digest?: unknown; size?: unknown };
     if (typeof digest === 'string' && isNum(size)) out.set(digest, size);
   }
+  return out;
+}
+
+/** The lab's front addresses -> region, as the run recorded them (params.target.frontRegions). */
+export function frontRegionsOf(params: Record<string, unknown>): Map<string, string> {
+  const m = (params.target as { frontRegions?: unknown } | undefined)?.frontRegions;
+  const out = new Map<string, string>();
+  if (typeof m !== 'object' || m === null) return out;
+  for (const [ip, region] of Object.entries(m)) if (typeof region === 'string') out.set(ip, region);
   return out;
 }
 

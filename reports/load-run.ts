@@ -12,7 +12,7 @@ import { joinLeftShards } from '../lib/k6/shards';
 import type { Envelope } from '../lib/results/envelope';
 import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
 import { envelopeFromRaw } from './from-raw';
-import { blobSizesOf, type K6Aggregate } from './k6-aggregate';
+import { blobSizesOf, frontRegionsOf, type K6Aggregate } from './k6-aggregate';
 import { envelopeMetricsProblem } from './metric-shapes';
 import { streamRawFile } from './stream-raw';
 import type { RawRecord } from './types';
@@ -53,7 +53,10 @@ export function loadRun(dirArg: string): LoadedRun {
       records: raw,
       unreadable,
       k6,
-    } = streamRawFile(rawPath, { blobSizes: blobSizesOf(envelope.params) });
+    } = streamRawFile(rawPath, {
+      blobSizes: blobSizesOf(envelope.params),
+      frontRegions: frontRegionsOf(envelope.params),
+    });
     const problem = envelopeMetricsProblem(envelope);
     if (problem) {
       const [field, expected, received] = problem;

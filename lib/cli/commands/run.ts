@@ -268,7 +268,9 @@ export const runScenarioCommand = defineCommand({
       base = prep.base;
       // Names -> addresses for a lab without its own DNS; with it, k6's resolver asks the lab DNS.
       if (!netns) hosts = status.endpoints.hosts;
-      targetInfo = { kind: 'lab', ...prep.describe };
+      // Which region's front each request reached (k6's `ip` tag): the report's DNS-answer chart.
+      const frontRegions = Object.fromEntries(status.endpoints.regions.map((r) => [r.frontIp, r.region]));
+      targetInfo = { kind: 'lab', ...prep.describe, frontRegions };
       labStateDir = topo.stateDir;
     } else {
       base = (tgt as { url: string }).url;
