@@ -21,6 +21,7 @@ import { pullAnatomyOverTimeSpec, pullAnatomySpec } from './charts/pull-anatomy'
 import { regionAnswersSpec } from './charts/region-answers';
 import { podStartupCdfSpec, pullCdfSpec } from './charts/startup-cdf';
 import { sweepErrorSpec } from './charts/sweep-error';
+import { sweepTimelineSpec } from './charts/sweep-timeline';
 import { throttlesByLayerSpec } from './charts/throttles-by-layer';
 import { throttlingSpec } from './charts/throttling';
 import { timeSeriesSpec } from './charts/time-series';
@@ -153,6 +154,14 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
     caption: () =>
       'One panel per region: blob bytes each storage backend served per second (blob requests per second when the blob sizes are unknown). A dashed line is that backend\'s egress ceiling, drawn only where the lab set one; "no ceiling" says none was set. The bottom panel counts the 503s each backend answered.',
     build: (r) => backendTimeSpec(r.k6, r.envelope),
+  },
+  {
+    id: 'sweep-timeline',
+    help: 'measured copy sweeps: each point from its start to its end on one time axis',
+    title: 'Sweep points over time',
+    caption: () =>
+      "Each point of the measured sweep as a bar from its start to its end (the sweep's markers): a long bar is a slow point, a gap between bars is the next point's set-up (its image seeded, its copy count set), a red bar a point that never ended (the sweep was cut short). Hover for the point's pull P50 and failures.",
+    build: (r) => sweepTimelineSpec(r.envelope, r.raw),
   },
   {
     id: 'region-answers',

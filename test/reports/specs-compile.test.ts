@@ -8,6 +8,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { describe, expect, it } from 'vitest';
+import { markerRecord } from '../../lib/k6/markers';
 import { EMBED_CONFIG } from '../../reports/html/boot';
 import { buildReportHtml } from '../../reports/index';
 import { copySweepEnvelope, k6Envelope, killedK6Records } from '../fixtures/reports/envelopes';
@@ -112,7 +113,14 @@ describe('chart specs compile without warnings and draw marks', () => {
   });
 
   it('a copy sweep', async () => {
-    const ids = await check(buildReportHtml([copySweepEnvelope()]));
+    const e = copySweepEnvelope();
+    const t = Date.parse('2026-12-05T07:00:00Z');
+    const marks = e.points.flatMap((p, i) => [
+      markerRecord('sweep', `${p.label} starts`, t + i * 20_000),
+      markerRecord('sweep', `${p.label} ends`, t + i * 20_000 + 15_000),
+    ]);
+    const ids = await check(buildReportHtml([e], [marks as never]));
     expect(ids.length).toBeGreaterThan(5);
+    expect(ids).toContain('sweep-timeline');
   }, 60_000);
 });
