@@ -21,6 +21,7 @@ import { pullAnatomyOverTimeSpec, pullAnatomySpec } from './charts/pull-anatomy'
 import { regionAnswersSpec } from './charts/region-answers';
 import { podStartupCdfSpec, pullCdfSpec } from './charts/startup-cdf';
 import { sweepErrorSpec } from './charts/sweep-error';
+import { sweepTimelineSpec } from './charts/sweep-timeline';
 import { throttlesByLayerSpec } from './charts/throttles-by-layer';
 import { throttlingSpec } from './charts/throttling';
 import { timeSeriesSpec } from './charts/time-series';
@@ -155,11 +156,21 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
     build: (r) => backendTimeSpec(r.k6, r.envelope),
   },
   {
-    id: 'region-answers',
-    help: 'k6 lab runs: region that served each blob over time (the DNS answer followed)',
-    title: 'Region served over time',
+    id: 'sweep-timeline',
+    help: 'measured copy sweeps: each point from its start to its end on one time axis',
+    title: 'Sweep points over time',
     caption: () =>
-      "Blob requests per bin by the region whose storage served them (the 307's storage host names it), which is the region the client's DNS answer led to. A failover or a DNS bounce shows as the colours swapping; markers show when a fault was injected or cleared.",
+      "Each point of the measured sweep as a bar from its start to its end (the sweep's markers): a long bar is a slow point, a gap between bars is the next point's set-up (its image seeded, its copy count set), a red bar a point that never ended (the sweep was cut short). Hover for the point's pull P50 and failures.",
+    build: (r) => sweepTimelineSpec(r.envelope, r.raw),
+  },
+  {
+    id: 'region-answers',
+    help: 'k6 lab runs: the region whose front the DNS answered, per request over time',
+    title: 'Region answered over time',
+    caption: (r) =>
+      (r.k6?.answers.length ?? 0) > 0
+        ? "Requests to the registry per bin (token, manifest, blob redirect: every step but the blob bytes) by the region whose front they reached: the address k6 connected to (its ip tag), which is the lab DNS's answer for the global name. A failover or a DNS bounce shows as the colours swapping; markers show when a fault was injected or cleared."
+        : "Blob requests per bin by the region whose storage served them (the 307's storage host names it; this run recorded no front addresses, so not the DNS answer itself). A failover or a DNS bounce shows as the colours swapping; markers show when a fault was injected or cleared.",
     build: (r) => regionAnswersSpec(r.k6),
   },
   {

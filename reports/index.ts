@@ -11,7 +11,7 @@ import { COMPARE_CHARTS, RUN_CHARTS, renderCharts } from './catalog';
 import { formatSeconds, escapeHtml as h } from './format';
 import { renderPage } from './html/page';
 import { deltaRows, deltaTable, metricsTable, paramsColumnsTable, paramsTable } from './html/tables';
-import { aggregateK6, blobSizesOf, type K6Aggregate } from './k6-aggregate';
+import { aggregateK6, blobSizesOf, frontRegionsOf, type K6Aggregate } from './k6-aggregate';
 import { type LoadedRun, loadRun, runDate } from './load-run';
 import { unreadableNote } from './read-raw';
 import type { ChartEntry, RawRecord, RenderedChart, ReportRun } from './types';
@@ -148,7 +148,12 @@ export function buildReportHtml(
   const labels = uniqueLabels(envelopes.map((e, i) => o.labels?.[i] ?? `${e.name} #${i + 1}`));
   const runs: ReportRun[] = envelopes.map((envelope, i) => {
     const raw = raws[i] ?? [];
-    const k6 = o.aggregates?.[i] ?? aggregateK6(raw, { blobSizes: blobSizesOf(envelope.params) });
+    const k6 =
+      o.aggregates?.[i] ??
+      aggregateK6(raw, {
+        blobSizes: blobSizesOf(envelope.params),
+        frontRegions: frontRegionsOf(envelope.params),
+      });
     return { envelope, raw, label: labels[i] ?? '', ...(k6 && { k6 }) };
   });
   const [first] = runs;

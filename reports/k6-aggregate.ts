@@ -45,6 +45,7 @@ interface BaseBin {
   backendReqs: Map<string, number>;
   backend503: Map<string, number>;
   regionReqs: Map<string, number>;
+  answerReqs: Map<string, number>;
 }
 
 export interface LoadRow {
@@ -130,12 +131,19 @@ export interface K6Aggregate {
   layers: LayerRow[];
   backends: BackendTimeRow[];
   regions: RegionTimeRow[];
+  /**
+   * Requests to the registry (every step but the blob bytes) by the region whose front the
+   * DNS answered (k6's `ip` tag, mapped by `frontRegions`): empty without the map.
+   */
+  answers: RegionTimeRow[];
   markers: Marker[];
 }
 
 export interface K6AggregatorOptions {
   /** Blob sizes by digest (the lab's seeded layers): bytes per storage backend. */
   blobSizes?: ReadonlyMap<string, number>;
+  /** Front addresses -> region (the lab's): which region's front each request reached. */
+  frontRegions?: ReadonlyMap<string, string>;
 }
 
 /** The storage backend a blob URL reads from (`<backend>.blob.<domain>`), and its region. */
@@ -162,6 +170,7 @@ function newBin(): BaseBin {
     backendReqs: new Map(),
     backend503: new Map(),
     regionReqs: new Map(),
+    answerReqs: new Map(),
   };
 }
 
@@ -233,6 +242,8 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
           bin.failed++;
           add(bin.codes, failureCode(tags), 1);
         }
+        const answered = tags.ip ? o.frontRegions?.get(tags.ip) : undefined;
+        if (answered !== undefined && step !== 'blob-data') add(bin.answerReqs, answered, 1);
         const where = tags.name ? backendOf(tags.name) : undefined;
         if (where && step === 'blob-data') {
           backendRegion.set(where.backend, where.region);
@@ -279,6 +290,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
         [b.backendReqs, m.backendReqs],
         [b.backend503, m.backend503],
         [b.regionReqs, m.regionReqs],
+        [b.answerReqs, m.answerReqs],
       ] as const) {
         for (const [k2, v] of from) add(into, k2, v);
       }
@@ -291,6 +303,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
     const stepsOverTime: StepTimeRow[] = [];
     const backends: BackendTimeRow[] = [];
     const regions: RegionTimeRow[] = [];
+    const answers: RegionTimeRow[] = [];
     const allSteps = new Map<string, number[]>();
     const sizesKnown = (o.blobSizes?.size ?? 0) > 0;
     // Every bin from the first to the last, empty ones too: a stall must show as zeros, not be bridged.
@@ -333,6 +346,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
           r503: b.backend503.get(backend) ?? 0,
         });
       for (const [region, requests] of b.regionReqs) regions.push({ t: t(i), region, requests });
+      for (const [region, requests] of b.answerReqs) answers.push({ t: t(i), region, requests });
     }
     let totalMs = 0;
     for (const xs of allSteps.values()) for (const x of xs) totalMs += x;
@@ -363,7 +377,7 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
     const origin = k0 * BASE_MS;
     const rel = (ms: number) => Math.round(ms - origin) / 1000;
     const markers: Marker[] = [
-      ...rawMarkers.map((m) => ({ t: rel(m.ms), label: m.label, kind: m.kind })),
+      ...rawMarkers.map((m) => edgeMarker(rel(m.ms), (last + 1) * binS, m.label, m.kind)),
       ...[...firstSeen].map(([key, ms]) => ({
         t: rel(ms),
         label: key.replace('=', ' '),
@@ -380,11 +394,22 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
       layers: layerRows,
       backends,
       regions,
+      answers,
       markers,
     };
   }
 
   return { addPoint, addMarker, result };
+}
+
+/**
+ * A marker outside the run's points (a DNS flap set before k6 started) is drawn at the
+ * axis' edge, saying how far outside it was, not off the chart.
+ */
+function edgeMarker(t: number, endS: number, label: string, kind: string): Marker {
+  if (t < 0) return { t: 0, label: `${label} (${(-t).toFixed(1)} s before)`, kind };
+  if (t > endS) return { t: endS, label: `${label} (${(t - endS).toFixed(1)} s after)`, kind };
+  return { t, label, kind };
 }
 
 function rank(order: string[], step: string): number {
@@ -401,6 +426,15 @@ export function blobSizesOf(params: Record<string, unknown>): Map<string, number
     const { digest, size } = (l ?? {}) as { digest?: unknown; size?: unknown };
     if (typeof digest === 'string' && isNum(size)) out.set(digest, size);
   }
+  return out;
+}
+
+/** The lab's front addresses -> region, as the run recorded them (params.target.frontRegions). */
+export function frontRegionsOf(params: Record<string, unknown>): Map<string, string> {
+  const m = (params.target as { frontRegions?: unknown } | undefined)?.frontRegions;
+  const out = new Map<string, string>();
+  if (typeof m !== 'object' || m === null) return out;
+  for (const [ip, region] of Object.entries(m)) if (typeof region === 'string') out.set(ip, region);
   return out;
 }
 

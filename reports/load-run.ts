@@ -7,11 +7,12 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors';
 import { k6Envelope } from '../lib/k6/collect';
+import { mergeMarkers } from '../lib/k6/markers';
 import { joinLeftShards } from '../lib/k6/shards';
 import type { Envelope } from '../lib/results/envelope';
 import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
 import { envelopeFromRaw } from './from-raw';
-import { blobSizesOf, type K6Aggregate } from './k6-aggregate';
+import { blobSizesOf, frontRegionsOf, type K6Aggregate } from './k6-aggregate';
 import { envelopeMetricsProblem } from './metric-shapes';
 import { streamRawFile } from './stream-raw';
 import type { RawRecord } from './types';
@@ -44,13 +45,18 @@ export function loadRun(dirArg: string): LoadedRun {
   const rawPath = join(dir, RAW);
   // A sharded k6 run cut off before it joined its shards' raw-<i>.ndjson (lib/k6/shards.ts).
   joinLeftShards(dir);
+  // A run killed before it moved its markers into raw.ndjson (lib/k6/markers.ts).
+  if (existsSync(rawPath)) mergeMarkers(dir, rawPath);
   if (existsSync(summaryPath)) {
     const envelope = readSummary(dir);
     const {
       records: raw,
       unreadable,
       k6,
-    } = streamRawFile(rawPath, { blobSizes: blobSizesOf(envelope.params) });
+    } = streamRawFile(rawPath, {
+      blobSizes: blobSizesOf(envelope.params),
+      frontRegions: frontRegionsOf(envelope.params),
+    });
     const problem = envelopeMetricsProblem(envelope);
     if (problem) {
       const [field, expected, received] = problem;

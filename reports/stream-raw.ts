@@ -39,6 +39,11 @@ export interface StreamedRaw {
   records: RawRecord[];
   /** 1-based numbers of unreadable lines, the torn last line excepted (as parseNdjson). */
   unreadable: number[];
+  /**
+   * With `keep`: the k6 points of the kept metrics and k6's metric declarations, in file
+   * order (what a scenario's summary and the thresholds read; the rest is folded only).
+   */
+  kept: RawRecord[];
   /** Set when the file held k6 points. */
   k6?: {
     aggregate: K6Aggregate;
@@ -58,6 +63,11 @@ function parseObject(line: string): RawRecord | undefined {
   }
 }
 
+function metricOf(line: string): string {
+  const end = line.indexOf('"', METRIC_PREFIX.length);
+  return end > 0 ? line.slice(METRIC_PREFIX.length, end) : '';
+}
+
 /** A k6 metric declaration ('declaration') or a point of a metric nothing reads ('point'): skipped unparsed. */
 function unread(line: string): 'declaration' | 'point' | undefined {
   if (line.startsWith('{"type":"Metric"')) return 'declaration';
@@ -66,8 +76,15 @@ function unread(line: string): 'declaration' | 'point' | undefined {
   return end > 0 && UNREAD.has(line.slice(METRIC_PREFIX.length, end)) ? 'point' : undefined;
 }
 
-export function streamRawFile(path: string, o: K6AggregatorOptions = {}): StreamedRaw {
-  const out: StreamedRaw = { records: [], unreadable: [] };
+export interface StreamOptions extends K6AggregatorOptions {
+  /** k6 metrics whose points are kept in `kept` (true: all of them). */
+  keep?: ReadonlySet<string> | true;
+}
+
+export function streamRawFile(path: string, o: StreamOptions = {}): StreamedRaw {
+  const out: StreamedRaw = { records: [], unreadable: [], kept: [] };
+  const keep = o.keep;
+  const kept = (metric: string) => keep === true || (keep?.has(metric) ?? false);
   if (!existsSync(path)) return out;
   const agg = k6Aggregator(o);
   const collector = k6Collector();
@@ -81,7 +98,8 @@ export function streamRawFile(path: string, o: K6AggregatorOptions = {}): Stream
     lineNo++;
     if (!line.trim()) return;
     const skip = unread(line);
-    if (skip) {
+    // A kept metric's points and the declarations (a threshold's metric type) are parsed.
+    if (skip && !(keep && (skip === 'declaration' || kept(metricOf(line))))) {
       if (skip === 'point') skipped++;
       return;
     }
@@ -90,7 +108,16 @@ export function streamRawFile(path: string, o: K6AggregatorOptions = {}): Stream
       if (!torn) out.unreadable.push(lineNo);
       return;
     }
+    if (keep && r.type === 'Metric') {
+      out.kept.push(r);
+      return;
+    }
     if (isPoint(r)) {
+      if (keep && kept(r.metric)) out.kept.push(r);
+      if (skip === 'point') {
+        skipped++;
+        return;
+      }
       // Derived from http_req_duration below, whatever order the line's keys came in.
       if (r.metric === 'http_reqs' || r.metric === 'http_req_failed') {
         skipped++;

@@ -141,8 +141,9 @@ export function finishScaleOut(
   run: ShardedRun,
   envelope: Envelope,
   records: readonly unknown[],
+  spanMs?: number,
 ): ScaleOutResult {
-  const thresholds = evaluateThresholds(s.thresholds, records);
+  const thresholds = evaluateThresholds(s.thresholds, records, spanMs);
   if (thresholds.length > 0) {
     envelope.metrics.thresholds = thresholds;
     for (const p of envelope.points) p.metrics.thresholds = thresholds;

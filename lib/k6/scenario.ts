@@ -31,6 +31,8 @@ export interface LabPrep {
   describe: Record<string, unknown>;
   /** Lines for the user (e.g. what was seeded). */
   notes?: string[];
+  /** Markers of what prepareLab set (a DNS flap starting), written to the run's raw stream. */
+  markers?: Array<{ kind: string; label: string; atMs: number }>;
   /** Undoes what prepareLab set on the lab (e.g. a fault for the run): called once k6 is done. */
   cleanup?(): Promise<void>;
 }
@@ -115,6 +117,12 @@ export interface ScenarioDef<P = Record<string, unknown>> {
    * outDir), over the generic envelope the run built from the same records.
    */
   summarize?(run: SummaryInput<P>): ScenarioSummary;
+  /**
+   * The k6 metrics whose points summarize reads: only those (and the records that are not
+   * k6 points) are held for it while raw.ndjson is streamed. Unset with a summarize: every
+   * point is held (correct, but a 1,000-VU run's points all in memory).
+   */
+  summaryMetrics?: readonly string[];
   /** Charts of the scenario's own, drawn after the catalog's on the run's page. */
   charts?: ReadonlyArray<ChartEntry<ReportRun>>;
   /**
@@ -139,6 +147,7 @@ export interface ScenarioDef<P = Record<string, unknown>> {
 export interface SummaryInput<P> {
   /** The generic k6 envelope built from the same records. */
   envelope: Envelope;
+  /** The run's records that are not k6 points, and the points of `summaryMetrics`. */
   records: readonly unknown[];
   params: P;
   outDir: string;

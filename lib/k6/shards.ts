@@ -12,6 +12,7 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, rmSync, writeSy
 import { join } from 'node:path';
 import { InputError } from '../errors';
 import { RAW } from '../results/run-dir';
+import { appendMarker } from './markers';
 import { type K6RunOptions, type K6RunResult, runK6 } from './run';
 
 /** Above this, processes outnumber what a 2-core machine schedules usefully many times over. */
@@ -135,6 +136,7 @@ export async function runShards(o: ShardRunOptions): Promise<ShardedRun> {
   const results = await Promise.all(
     specs.map((s) => {
       const own = prepared[s.index] ?? {};
+      appendMarker(o.runDir, 'shard', `shard ${s.index} starts`, Date.now());
       return runK6({
         ...base,
         rawPath: join(o.runDir, shardRawName(s.index)),
@@ -161,6 +163,9 @@ export async function runShards(o: ShardRunOptions): Promise<ShardedRun> {
             ms,
           );
         },
+      }).then((r) => {
+        appendMarker(o.runDir, 'shard', shardEndLabel(s.index, r), Date.now());
+        return r;
       });
     }),
   );
@@ -174,6 +179,15 @@ export async function runShards(o: ShardRunOptions): Promise<ShardedRun> {
     results,
     shards: results.map((r, i) => outcome(i, specs[i]?.segment ?? '', r, points[i] ?? 0)),
   };
+}
+
+/** A shard's end as its marker says it: done, or how it stopped. */
+export function shardEndLabel(index: number, r: K6RunResult): string {
+  const status = shardStatus(r);
+  if (status === 'ok' || status === 'thresholds') return `shard ${index} done`;
+  if (status === 'killed') return `shard ${index} killed (${r.signal})`;
+  if (status === 'failed') return `shard ${index} exited ${r.exitCode}`;
+  return `shard ${index} ${status === 'timeout' ? 'timed out' : 'interrupted'}`;
 }
 
 function outcome(index: number, segment: string, r: K6RunResult, points: number): ShardOutcome {

@@ -84,6 +84,11 @@ export function mergeThresholds(...sets: Array<Thresholds | undefined>): Thresho
   return out;
 }
 
+/** The k6 metrics the thresholds are on (their points are all evaluateThresholds reads). */
+export function thresholdMetrics(thresholds: Thresholds): string[] {
+  return Object.keys(thresholds).map((m) => tagFilter(m).name);
+}
+
 function tagFilter(metric: string): { name: string; tags: Array<[string, string]> } {
   const brace = metric.indexOf('{');
   if (brace < 0) return { name: metric, tags: [] };
@@ -128,9 +133,14 @@ function compare(observed: number, op: string, value: number): boolean {
  * Decides every threshold on the raw k6 records (all shards merged). A metric's type comes
  * from k6's own Metric records in the stream; `rate` of a counter is per second over the
  * span from the first to the last point. Like k6, a threshold on a metric with no sample
- * is not crossed (observed null).
+ * is not crossed (observed null). `spanMs`: the run's span when `records` hold only the
+ * thresholds' metrics (run.ts streams the rest past), else taken from the records.
  */
-export function evaluateThresholds(thresholds: Thresholds, records: readonly unknown[]): ThresholdResult[] {
+export function evaluateThresholds(
+  thresholds: Thresholds,
+  records: readonly unknown[],
+  spanMs?: number,
+): ThresholdResult[] {
   const types = new Map<string, string>();
   for (const r of records) {
     const m = r as { type?: string; data?: { name?: string; type?: string } };
@@ -144,7 +154,7 @@ export function evaluateThresholds(thresholds: Thresholds, records: readonly unk
     if (t < lo) lo = t;
     if (t > hi) hi = t;
   }
-  const spanS = hi > lo ? (hi - lo) / 1000 : 0;
+  const spanS = spanMs !== undefined ? spanMs / 1000 : hi > lo ? (hi - lo) / 1000 : 0;
   const out: ThresholdResult[] = [];
   for (const [metric, exprs] of Object.entries(thresholds)) {
     const { name, tags } = tagFilter(metric);

@@ -111,19 +111,31 @@ export function pullAnatomyOverTimeSpec(agg: K6Aggregate | undefined): VegaLiteS
     layer: [
       {
         data: { values: rows },
+        // Stacked here, not by the y channel: with x and x2 both set, vega-lite reads a bar
+        // as a horizontal range and puts y's raw value (ms, not the share) at its centre,
+        // which drew bars thousands of pixels above a short run's chart (a 25,000 px page).
+        transform: [
+          {
+            stack: 'totalMs',
+            groupby: ['t'],
+            offset: 'normalize',
+            sort: [{ field: 'step' }],
+            as: ['share0', 'share1'],
+          },
+        ],
         mark: { type: 'bar' },
         encoding: {
           x: binAxis(agg),
           x2: { field: 't2' },
           y: {
-            field: 'totalMs',
+            field: 'share0',
             type: 'quantitative',
-            stack: 'normalize',
             title: 'share of request time in the bin',
+            scale: { domain: [0, 1] },
             axis: { format: '%' },
           },
+          y2: { field: 'share1' },
           color: stepColor(agg),
-          order: { field: 'step' },
           tooltip: [
             { field: 'label', title: 'step' },
             { field: 't', title: 'bin start (s)' },

@@ -7,7 +7,7 @@
  * and a crashed health monitor fail nothing over, in the lab and in the twin.
  * Lab, k6 and DNS: run under `flock /tmp/stampede-lab.lock`.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,9 @@ import { labCommand } from '../../lib/cli/commands/lab';
 import { runScenarioCommand } from '../../lib/cli/commands/run';
 import { simCommand } from '../../lib/cli/commands/sim';
 import { compareTwin, TWIN_FILE } from '../../lib/k6/failover/twin';
+import { MARKERS } from '../../lib/k6/markers';
 import type { Envelope } from '../../lib/results/envelope';
+import { MARKER_COLOR } from '../../reports/charts/markers';
 import { writeReport } from '../../reports/index';
 import { modelCharts } from '../../sim/experiments/registry';
 import { capture } from '../helpers/cli';
@@ -110,6 +112,16 @@ describe.runIf(canRun)('stampede run failover --target lab, and its simulated tw
       .filter((r) => r.region === 'westus')
       .reduce((a, r) => a + r.served, 0);
     expect(served).toBeGreaterThan(0);
+  });
+
+  it("the run's page draws the fault and Traffic Manager's switches as marker rules", () => {
+    const { runDir } = pairs.down as Pair;
+    const html = readFileSync(join(runDir, 'report.html'), 'utf8');
+    expect(html).toContain(MARKER_COLOR);
+    expect(html).toMatch(/injected in eastus/);
+    expect(html).toMatch(/ cleared/);
+    expect(html).toMatch(/DNS: eastus degraded/);
+    expect(existsSync(join(runDir, MARKERS))).toBe(false);
   });
 
   it('the twin predicts failover and failback P50/P90 within ±10% or ±1 probe interval', () => {

@@ -104,6 +104,12 @@ describe.runIf(canRun)('lab copy sweep: measure, calibrate, predict, overlay', (
     expect(pts).toHaveLength(3);
     for (const d of pts) expect(existsSync(join(runDir, 'points', d, 'raw.ndjson'))).toBe(true);
     expect(readFileSync(join(runDir, 'points.ndjson'), 'utf8').trim().split('\n')).toHaveLength(3);
+    // Each point's start and end are markers of the sweep, drawn on its page as one bar each.
+    const marks = readFileSync(join(runDir, 'raw.ndjson'), 'utf8').trim().split('\n');
+    expect(marks.map((l) => (JSON.parse(l) as { label: string }).label)).toEqual(
+      env.points.flatMap((p) => [`${p.label} starts`, `${p.label} ends`]),
+    );
+    expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('data-chart="sweep-timeline"');
   });
 
   it("refuses copies above the lab's backends before running anything (exit 2 naming copies)", async () => {

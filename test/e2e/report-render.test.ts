@@ -102,6 +102,13 @@ describe.runIf(available)('report renders in Chromium', () => {
       }))`);
       for (const m of marks) expect(m.marks, `${m.id} has no marks`).toBeGreaterThan(0);
       expect(page.errors()).toEqual([]);
+      // No chart drawn far outside its frame: a killed run's anatomy chart once made a 30,000 px page.
+      const heights = await page.evaluate<{ page: number; sections: Array<[string, number]> }>(`({
+        page: document.documentElement.scrollHeight,
+        sections: [...document.querySelectorAll('section.chart')].map((el) => [el.dataset.chart, el.getBoundingClientRect().height]),
+      })`);
+      for (const [id, h] of heights.sections) expect(h, `${id} section height`).toBeLessThan(1500);
+      expect(heights.page, 'page height').toBeLessThan(3000 + 1000 * expected.length);
       // Chromium refuses a full-page capture of a very tall page: then the first screen only.
       const png = file.replace(/\.html$/, '.png');
       const shot = await page.screenshot(png).catch(() => page.screenshot(png, { fullPage: false }));

@@ -8,10 +8,14 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { describe, expect, it } from 'vitest';
+import { markerRecord } from '../../lib/k6/markers';
 import { EMBED_CONFIG } from '../../reports/html/boot';
 import { buildReportHtml } from '../../reports/index';
-import { copySweepEnvelope, k6Envelope } from '../fixtures/reports/envelopes';
+import { copySweepEnvelope, k6Envelope, killedK6Records } from '../fixtures/reports/envelopes';
 import { k6PullRaw } from '../fixtures/reports/k6-pull-raw';
+
+/** The tallest chart of the pages (load over time, five panels, is about 900 px). */
+const MAX_CHART_PX = 1500;
 
 function specsOf(html: string): Array<{ id: string; spec: vl.TopLevelSpec }> {
   const m = /<script type="application\/json" id="stampede-specs">([\s\S]*?)<\/script>/.exec(html);
@@ -58,6 +62,10 @@ async function check(html: string): Promise<string[]> {
       countMarks((view.scenegraph() as unknown as { root: unknown }).root),
       `${id} marks`,
     ).toBeGreaterThan(0);
+    // Drawn within its frame: a bar at a raw value on a 0-1 scale once drew a 25,000 px chart.
+    const svg = await view.toSVG();
+    const height = Number(/height="([\d.]+)"/.exec(svg)?.[1]);
+    expect(height, `${id} drawn height`).toBeLessThan(MAX_CHART_PX);
     view.finalize();
     ids.push(id);
   }
@@ -92,6 +100,11 @@ describe('chart specs compile without warnings and draw marks', () => {
     );
   }, 60_000);
 
+  it('a real k6 run killed before its summary (its few 0.1 s bins drew a 25,000 px anatomy chart)', async () => {
+    const ids = await check(buildReportHtml([k6Envelope()], [killedK6Records()]));
+    expect(ids).toEqual(expect.arrayContaining(['pull-anatomy-time', 'region-answers']));
+  }, 60_000);
+
   it('counts no marks in an empty chart (the check can fail)', async () => {
     const spec = { data: { values: [] }, mark: 'bar', encoding: { x: { field: 'a', type: 'quantitative' } } };
     const view = new vega.View(vega.parse(vl.compile(spec as vl.TopLevelSpec).spec), { renderer: 'none' });
@@ -100,7 +113,14 @@ describe('chart specs compile without warnings and draw marks', () => {
   });
 
   it('a copy sweep', async () => {
-    const ids = await check(buildReportHtml([copySweepEnvelope()]));
+    const e = copySweepEnvelope();
+    const t = Date.parse('2026-12-05T07:00:00Z');
+    const marks = e.points.flatMap((p, i) => [
+      markerRecord('sweep', `${p.label} starts`, t + i * 20_000),
+      markerRecord('sweep', `${p.label} ends`, t + i * 20_000 + 15_000),
+    ]);
+    const ids = await check(buildReportHtml([e], [marks as never]));
     expect(ids.length).toBeGreaterThan(5);
+    expect(ids).toContain('sweep-timeline');
   }, 60_000);
 });

@@ -8,12 +8,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { streamRawFile } from '../../../reports/stream-raw';
 import { registryCredentials } from '../../acr/registry-credentials';
 import { helpRows, resolve as resolveParams } from '../../config/schema';
 import { InputError, RunError } from '../../errors';
 import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
-import { k6Envelope } from '../../k6/collect';
+import { collectMetrics, k6Envelope } from '../../k6/collect';
 import { labTarget } from '../../k6/lab-target';
+import { appendMarker, mergeMarkers } from '../../k6/markers';
 import { withOwnSummary } from '../../k6/own-summary';
 import { checkLabOnly, confirmPlan, needsPlan, type Prompt, runPlan, stdinPrompt } from '../../k6/plan';
 import { diesWithParent } from '../../k6/run';
@@ -21,6 +23,7 @@ import { finishScaleOut, type ScaleOut, scaleOut, scaleOutArgv, shardSetup } fro
 import type { LabInfo, LabPrep, ScenarioDef } from '../../k6/scenario';
 import { getScenario, scenarioCharts, scenarios } from '../../k6/scenarios';
 import { runShards, shardsIncomplete } from '../../k6/shards';
+import { thresholdMetrics } from '../../k6/thresholds';
 import { asLabRun, labRuns } from '../../lab/cleanup';
 import { labSchema } from '../../lab/config';
 import { labClient, labSocketPath } from '../../lab/lab-client';
@@ -28,7 +31,6 @@ import { nsExec } from '../../lab/netns';
 import type { BackendStats } from '../../lab/storage';
 import type { LabStatus } from '../../lab/supervisor';
 import type { Topology } from '../../lab/topology';
-import { readNdjson } from '../../results/ndjson';
 import {
   checkOutFile,
   outDirClaim,
@@ -260,12 +262,15 @@ export const runScenarioCommand = defineCommand({
         ? await def.prepareLab(lab, params, ctx.io)
         : labTarget(lab, params as { registry?: string; endpoint?: 'global' | 'regional' | 'data' });
       for (const note of prep.notes ?? []) ctx.io.err(note);
+      for (const m of prep.markers ?? []) appendMarker(outDir, m.kind, m.label, m.atMs);
       labCleanup = prep.cleanup;
       env = prep.env;
       base = prep.base;
       // Names -> addresses for a lab without its own DNS; with it, k6's resolver asks the lab DNS.
       if (!netns) hosts = status.endpoints.hosts;
-      targetInfo = { kind: 'lab', ...prep.describe };
+      // Which region's front each request reached (k6's `ip` tag): the report's DNS-answer chart.
+      const frontRegions = Object.fromEntries(status.endpoints.regions.map((r) => [r.frontIp, r.region]));
+      targetInfo = { kind: 'lab', ...prep.describe, frontRegions };
       labStateDir = topo.stateDir;
     } else {
       base = (tgt as { url: string }).url;
@@ -366,12 +371,18 @@ export const runScenarioCommand = defineCommand({
           // the lab went away mid-run: the k6 side of the result still stands
         }
       }
+      // k6 is done with raw.ndjson: the markers written beside it join it.
+      mergeMarkers(outDir, result.rawPath);
       const incomplete = shardsIncomplete(result.shards, maxDurationS + 120);
-      const records = readNdjson(result.rawPath);
+      // One streamed pass: the summary folded point by point, only what summarize and the
+      // thresholds read held in memory (a 1,000-VU run's raw.ndjson is hundreds of MB).
+      const streamed = streamRawFile(result.rawPath, { keep: summaryKeep(def, scale) });
+      const records = [...streamed.records, ...streamed.kept];
       const generic = k6Envelope({
         name: scenario,
         params: { ...params, target: targetInfo },
-        records,
+        records: [],
+        collected: streamed.k6 ?? { metrics: collectMetrics([]), points: 0 },
         wallMs: result.wallMs,
         extra: extraMetrics,
         ...(incomplete ? { incomplete } : {}),
@@ -382,7 +393,7 @@ export const runScenarioCommand = defineCommand({
         { records, params, outDir, rawPath: result.rawPath, ...(labStatus ? { labStatus } : {}) },
         ctx.io,
       );
-      const scaled = finishScaleOut(scale, result, envelope, records);
+      const scaled = finishScaleOut(scale, result, envelope, streamed.kept, streamed.k6?.spanMs ?? 0);
       // A failed write (a full disk) costs that file only: raw.ndjson (k6's) stays, the rest and the result line still come out.
       const outputs = new RunOutputs();
       const summary = outputs.attempt(() => writeSummary(outDir, envelope));
@@ -402,6 +413,15 @@ export const runScenarioCommand = defineCommand({
     });
   },
 });
+
+/** The k6 metrics whose points the run's summary holds: summarize's and the thresholds'. */
+export function summaryKeep(
+  def: ScenarioDef,
+  scale: Pick<ScaleOut, 'thresholds'>,
+): ReadonlySet<string> | true {
+  if (def.summarize && !def.summaryMetrics) return true;
+  return new Set([...(def.summaryMetrics ?? []), ...thresholdMetrics(scale.thresholds)]);
+}
 
 /** Where the plan's question is asked; tests replace it (setPlanPrompt). */
 let planPrompt = (io: Ctx['io']): Prompt => stdinPrompt(io.tty);

@@ -18,7 +18,8 @@ import { InputError } from '../../errors';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import type { RuntimeStorage } from '../../lab/state';
 import type { Envelope, Point } from '../../results/envelope';
-import { outDirClaim, readSummary, writeSummary } from '../../results/run-dir';
+import { outDirClaim, RAW, readSummary, writeSummary } from '../../results/run-dir';
+import { appendMarker, mergeMarkers } from '../markers';
 import { checkLabOnly } from '../plan';
 import type { SweepRun } from '../scenario';
 import type { CopySweepRunParams } from './params';
@@ -124,7 +125,9 @@ export async function runCopySweep(run: SweepRun<CopySweepRunParams>): Promise<n
         if (ctx.flags.yes === true) argv.push('--yes');
         for (const h of flagList(ctx, 'trust-host')) argv.push('--trust-host', h);
       }
+      appendMarker(outDir, 'sweep', `${spec.label} starts`, Date.now());
       const code = await run.runPoint(argv, quiet(ctx.io));
+      appendMarker(outDir, 'sweep', `${spec.label} ends`, Date.now());
       let envelope: Envelope;
       try {
         envelope = readSummary(dir);
@@ -163,6 +166,8 @@ export async function runCopySweep(run: SweepRun<CopySweepRunParams>): Promise<n
       incomplete: { reason: `${points.length} of ${specs.length} points finished` },
     }),
   };
+  // The sweep's raw stream holds only its markers (each point's k6 points are in its own dir).
+  mergeMarkers(outDir, join(outDir, RAW));
   const summary = writeSummary(outDir, envelope);
   try {
     const { writeReport } = await import('../../../reports/index');

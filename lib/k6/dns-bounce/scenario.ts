@@ -90,6 +90,7 @@ with the name in the Host header (http targets only). With a registry URL target
       notes: [
         `dns-flap ${fault.id}: ${t.registry}'s global name alternates ${regions.join(' -> ')} every ${p.flap.intervalS}s (ttl ${p.flap.ttlS}s) until k6 is done`,
       ],
+      markers: [flapMarker(regions, p.flap.intervalS, fault.since)],
       cleanup: () => api.clearFault(fault.id),
     };
   },
@@ -123,6 +124,7 @@ with the name in the Host header (http targets only). With a registry URL target
       bytes: `≈ ${n * p.layers * p.layerBytes} B sent (${n} pushes × ${p.layers} × ${p.layerBytes} B)`,
     };
   },
+  summaryMetrics: ['pushes', 'push_attempts', 'push_span'],
   summarize({ envelope, records, params }) {
     const { metrics, points } = bounceEnvelope(envelope, records, params);
     return { metrics, points };
@@ -205,5 +207,14 @@ export function bounceEnvelope(
     ...envelope,
     metrics: { ...envelope.metrics, pushes: totals, scatter, ...(twin && { model: twin }) },
     points: points.length ? points : envelope.points,
+  };
+}
+
+/** The marker of the flap starting (set before k6 starts: drawn at the axis' start, saying how long before). */
+export function flapMarker(regions: readonly string[], intervalS: number, sinceMs: number) {
+  return {
+    kind: 'dns',
+    label: `dns flap starts: ${regions.join(' <-> ')} every ${intervalS} s`,
+    atMs: sinceMs,
   };
 }

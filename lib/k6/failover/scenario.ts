@@ -82,6 +82,7 @@ reads them at start), e.g. the fast lab:
       registryOf(run.lab.info, run.params),
     );
   },
+  summaryMetrics: ['failover_request'],
   summarize({ records, params, outDir }) {
     const file = join(outDir, SCHEDULE_FILE);
     if (!existsSync(file))

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabClient } from '../../lab/lab-client';
 import { globalHost } from '../../lab/topology';
+import { appendMarker } from '../markers';
 import type { DuringRun, LabInfo } from '../scenario';
 import type { FailoverSchedule } from './measure';
 import type { FailoverRunParams } from './params';
@@ -118,6 +119,22 @@ export async function runFaultSchedule(
       // the lab went away: the run's own points still stand
     }
     writeFileSync(join(run.outDir, SCHEDULE_FILE), `${JSON.stringify(schedule, null, 2)}\n`);
+    for (const m of scheduleMarkers(schedule)) appendMarker(run.outDir, m.kind, m.label, m.atMs);
   }
   return schedule;
+}
+
+/** The run's markers: the fault injected and cleared, each Traffic Manager switch. */
+export function scheduleMarkers(s: FailoverSchedule): Array<{ kind: string; label: string; atMs: number }> {
+  const out: Array<{ kind: string; label: string; atMs: number }> = [];
+  if (s.fault.sinceMs !== null)
+    out.push({
+      kind: 'fault',
+      label: `${s.fault.kind} injected in ${s.fault.region}`,
+      atMs: s.fault.sinceMs,
+    });
+  if (s.fault.clearedMs !== null)
+    out.push({ kind: 'fault', label: `${s.fault.kind} cleared`, atMs: s.fault.clearedMs });
+  for (const t of s.transitions) out.push({ kind: 'dns', label: `DNS: ${t.region} ${t.to}`, atMs: t.atMs });
+  return out;
 }

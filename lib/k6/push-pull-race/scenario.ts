@@ -17,9 +17,10 @@ import type { ReplicationEventRecord } from '../../lab/replication/status';
 import { regionalHost } from '../../lab/topology';
 import type { Quantiles } from '../../results/envelope';
 import { labTarget } from '../lab-target';
+import { type MarkerRecord, markerRecord } from '../markers';
 import { defineScenario } from '../scenario';
 import { type EventBoard, startEventBoard } from './board';
-import { collectRace } from './collect';
+import { collectRace, pushRecords } from './collect';
 import { type RaceParams, raceSchema, roundsOf } from './params';
 import { runTwin } from './twin';
 
@@ -124,6 +125,7 @@ a JSON array of ACR webhook events, for wait-webhook).`,
     boards.clear();
   },
 
+  summaryMetrics: ['race_push', 'race_pull'],
   summarize({ envelope, records, params, labStatus }) {
     const race = collectRace({
       records,
@@ -159,7 +161,7 @@ a JSON array of ACR webhook events, for wait-webhook).`,
         race.points,
       );
     }
-    return { metrics, points: race.points };
+    return { metrics, points: race.points, raw: ackMarkers(records) };
   },
 
   verdict(envelope) {
@@ -185,3 +187,12 @@ a JSON array of ACR webhook events, for wait-webhook).`,
 
   charts: [replicationLagCdfChart, replicationOffsetsChart, replicationDisagreementChart, raceTwinChart],
 });
+
+/** A marker per acked push (the instant the pullers' offsets count from). */
+export function ackMarkers(records: readonly unknown[]): MarkerRecord[] {
+  return pushRecords(records)
+    .filter((p) => p.result === 'ok' && Number.isFinite(p.ackMs))
+    .map((p) =>
+      markerRecord('push', `push ${p.round}${p.phase === 'd1' ? '' : ` ${p.phase}`} acked`, p.ackMs),
+    );
+}

@@ -11,7 +11,7 @@ export function safeUrl(url: string): string {
   return url.replace(/[?#].*$/s, '').replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 }
 
-/** Every built-in tag but `url` (it would record a redirect's signature). */
+/** Every built-in tag but `url` (it would record a redirect's signature); `ip` is kept too (off by default in k6). */
 export const SAFE_SYSTEM_TAGS = [
   'proto',
   'subproto',
@@ -26,6 +26,8 @@ export const SAFE_SYSTEM_TAGS = [
   'scenario',
   'service',
   'expected_response',
+  // The address the request went to: which region's front the DNS answered (the report's region chart).
+  'ip',
 ];
 
 function named(url: string, p: VuParams | undefined): VuParams {

@@ -12,9 +12,9 @@ import { pullAnatomyOverTimeSpec, pullAnatomySpec } from '../../../reports/chart
 import { regionAnswersSpec } from '../../../reports/charts/region-answers';
 import { simVsMeasuredErrors, simVsMeasuredSpec } from '../../../reports/charts/sim-vs-measured';
 import { writeReport } from '../../../reports/index';
-import { aggregateK6, MAX_BINS } from '../../../reports/k6-aggregate';
+import { aggregateK6, frontRegionsOf, MAX_BINS } from '../../../reports/k6-aggregate';
 import { k6Envelope } from '../../fixtures/reports/envelopes';
-import { k6PullRaw, writeK6PullRaw } from '../../fixtures/reports/k6-pull-raw';
+import { generateK6Raw, k6PullRaw, writeK6PullRaw } from '../../fixtures/reports/k6-pull-raw';
 import { at, rows } from '../spec-helpers';
 
 const gen = k6PullRaw({ vus: 8, iterations: 2, faultFromS: 1, faultToS: 3 });
@@ -68,7 +68,8 @@ describe('k6 run charts', () => {
     ]);
     expect(steps.reduce((a, r) => a + (r.sharePct as number), 0)).toBeCloseTo(100, 0);
     const overTime = pullAnatomyOverTimeSpec(agg);
-    expect(at(overTime, 'layer.0.encoding.y.stack')).toBe('normalize');
+    expect(at(overTime, 'layer.0.transform.0.offset')).toBe('normalize');
+    expect(at(overTime, 'layer.0.encoding.y2.field')).toBe('share1');
     expect(rows(overTime, 'layer.0.data.values').length).toBeGreaterThan(5);
   });
 
@@ -98,6 +99,54 @@ describe('k6 run charts', () => {
     expect(at(spec, 'spec.layer')).toHaveLength(1);
     const mixed = backendEgressSpec(withBackends({ a: 4e8, b: 0 }));
     expect(new Set(rows(mixed).map((r) => r.status))).toEqual(new Set(['above ceiling', 'no ceiling set']));
+  });
+
+  it("region answered: the front address of each request (k6's ip tag) mapped to its region; a fault swaps it", () => {
+    const frontIps = { eastus: '127.0.41.11', westus: '127.0.41.12' };
+    const g = k6PullRaw({ vus: 8, iterations: 2, faultFromS: 1, faultToS: 3, frontIps });
+    const frontRegions = frontRegionsOf({
+      target: { kind: 'lab', frontRegions: { '127.0.41.11': 'eastus', '127.0.41.12': 'westus' } },
+    });
+    const a = aggregateK6(g.records, { frontRegions }) as NonNullable<ReturnType<typeof aggregateK6>>;
+    // Every request to the registry (ping, manifest, blob redirect) is counted; token and blob bytes are not the front's.
+    const toFront = g.records.filter(
+      (r) =>
+        r.type === 'Point' &&
+        r.metric === 'http_req_duration' &&
+        ['ping', 'manifest', 'blob'].includes(String((r.data as { tags: Record<string, string> }).tags.step)),
+    ).length;
+    expect(a.answers.reduce((n, r) => n + r.requests, 0)).toBe(toFront);
+    const spec = regionAnswersSpec(a);
+    expect(at(spec, 'layer.0.encoding.color.title')).toBe('region answered');
+    // VU 0 (eastus) is answered westus during the fault: both regions answer inside its window.
+    const inFault = a.answers.filter((r) => r.t >= 1 && r.t < 3);
+    expect(new Set(inFault.map((r) => r.region))).toEqual(new Set(['eastus', 'westus']));
+    // Without the lab's map (a URL target, an older run): the storage host's region, said so.
+    expect(aggregateK6(g.records)?.answers).toEqual([]);
+    expect(at(regionAnswersSpec(aggregateK6(g.records)), 'layer.0.encoding.color.title')).toBe(
+      'region served',
+    );
+  });
+
+  it('the ip tag costs about 20 bytes per http line of raw.ndjson', () => {
+    const size = (frontIps?: Record<string, string>) => {
+      let bytes = 0;
+      let lines = 0;
+      generateK6Raw({ vus: 10, iterations: 3, ...(frontIps ? { frontIps } : {}) }, (l) => {
+        bytes += l.length + 1;
+        lines++;
+      });
+      return { bytes, lines };
+    };
+    const without = size();
+    const withIp = size({ eastus: '127.0.41.11', westus: '127.0.41.12' });
+    expect(withIp.lines).toBe(without.lines);
+    const growth = withIp.bytes / without.bytes - 1;
+    console.log(
+      `ip tag: ${without.lines} lines, ${without.bytes} -> ${withIp.bytes} bytes (+${(growth * 100).toFixed(1)}%)`,
+    );
+    expect(growth).toBeGreaterThan(0);
+    expect(growth).toBeLessThan(0.1);
   });
 
   it('region served: requests per region per bin', () => {
