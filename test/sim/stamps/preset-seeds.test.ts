@@ -59,9 +59,9 @@ describe('acr-stamps-2026 over seeds', () => {
     for (const stamp of ['A', 'B'])
       for (const pool of ['registry', 'dataproxy'])
         for (const window of ['before', 'after'] as const) {
-          // The one exception (README, "Seeds"): Stamp A dataproxy before the move, where the
-          // hot node is the customer's top layers and their hash draw (two layers on one node
-          // or not) moves P95 by as much as Max, which storms push to the 100 % cap.
+          // Left out (README, "Seeds"): Stamp A dataproxy before the move, where the hash draw
+          // of the customer's top layers moves P95 and the 100 % cap bounds Max: Max spreads
+          // more over these eight seeds (11.3 against 8.0) but not over seeds 1-5.
           if (stamp === 'A' && pool === 'dataproxy' && window === 'before') continue;
           const sig = runs.map((r) => r.find((s) => s.stamp === stamp && s.pool === pool)?.[window]);
           const max = spread(sig.map((s) => s?.max as number));
