@@ -151,18 +151,19 @@ export const stampsSchema = {
       max: 3,
       doc: "coefficient of variation of one registry's demand from minute to minute",
     }),
-    stormsPerDay: num({
+    stormsPerCoreDay: num({
+      default: 12,
+      min: 0,
+      max: 1000,
+      unit: '1/(core day)',
+      doc: "deploy storms (many clients pulling one image at once) per day per core of a registry's peak demand: a registry's deploys grow with its use",
+    }),
+    stormCores: num({
       default: 0.5,
       min: 0,
       max: 100,
-      unit: '1/day',
-      doc: 'deploy storms (many clients pulling one image at once) per registry per day',
-    }),
-    stormSize: num({
-      default: 2,
-      min: 0,
-      max: 100,
-      doc: "scale of a storm's extra demand, as a multiple of the registry's peak demand (Pareto-distributed)",
+      unit: 'cores',
+      doc: "scale of one storm's extra dataproxy demand (Pareto): a cluster's pull of one image, whoever owns the registry; its registry-pool calls are in the registry's own API-to-bytes ratio",
     }),
     stormTail: num({
       default: 2.5,

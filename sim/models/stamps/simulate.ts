@@ -267,16 +267,18 @@ export function simulate(
     const hash = new Uint32Array(w[1].length);
     for (let j = 0; j < hash.length; j++)
       hash[j] = mix32(mix32(seed ^ 0x51ed27) ^ Math.imul(i + 1, 0x2545f491) ^ (j * 0x27d4eb2d));
-    // Storms: a Poisson process thinned by the daily shape (deploys follow the day too).
+    // Storms: a Poisson process thinned by the daily shape (deploys follow the day too). Its
+    // rate grows with the registry's demand (more clusters deploy from it); one storm's size is
+    // a cluster pulling one image, in cores, whoever owns the registry.
     const at: number[] = [];
     const extra: number[] = [];
-    const rate = p.traffic.stormsPerDay / 1440;
-    if (rate > 0 && p.traffic.stormSize > 0) {
+    const rate = (p.traffic.stormsPerCoreDay * (spec.peak[0] + spec.peak[1])) / 1440;
+    if (rate > 0 && p.traffic.stormCores > 0) {
       let t = stormRng.exponential(1 / rate);
       while (t < horizon) {
         const m = Math.floor(t);
         const keep = stormRng.next() < (shape[m] as number);
-        const size = p.traffic.stormSize * (1 - stormRng.next()) ** (-1 / p.traffic.stormTail);
+        const size = p.traffic.stormCores * (1 - stormRng.next()) ** (-1 / p.traffic.stormTail);
         if (keep) {
           at.push(m);
           extra.push(size);
@@ -468,9 +470,10 @@ export function simulate(
           : 0;
       if (storm > 0 && (r.stormAt[r.stormPtr] as number) === t) storms++;
       const cold = r.landedAt >= 0 ? 1 + coldExtra * Math.exp(-(t - r.landedAt) / coldTau) : 1;
-      const regLoad = peak[0] * (m + storm);
+      // A storm's calls are in the registry's own mix of API calls to bytes.
+      const regLoad = peak[0] * m + (peak[1] > 0 ? (storm * peak[0]) / peak[1] : 0);
       const dpLoad = peak[1] * m * cold;
-      const dpStorm = peak[1] * storm * cold;
+      const dpStorm = storm * cold;
       const stamp = stamps[r.home] as Stamp;
       let share = 1;
       if (r.drainAt === t) {

@@ -31,7 +31,7 @@ describe('stamps signals over seeds', () => {
         dataproxyPool: { minInstances: [40, 12, 12], maxInstances: [80, 40, 40] },
         customer: { dataproxyCores: 3 },
         tenants: { dataproxyCores: [3, 5, 5] },
-        traffic: { stormsPerDay: 8, stormSize: 3 },
+        traffic: { stormsPerCoreDay: 20, stormCores: 3 },
       },
       [],
     );

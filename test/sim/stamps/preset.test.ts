@@ -71,8 +71,11 @@ describe('acr-stamps-2026', () => {
 
 /**
  * What the phased preset reproduces at seed 1 (sim/models/stamps/README.md, "Reproduced
- * table"): the hot-node P95 change of both Stamp B pools within 3 points and the Max change
- * of both registry pools within 4; Stamp A's P95 changes and the dataproxy Max figures miss.
+ * table"): the hot-node P95 change of Stamp A dataproxy and Stamp B registry within 3 points.
+ * Missed at this seed: Stamp A registry's P95 change by 0.01 point, Stamp B dataproxy's
+ * (-37 % against -44 %), and every Max change (the last move's window has one large storm
+ * on A and one on B, each hitting both pools of its stamp); the figures that hold over
+ * seeds are in preset-seeds.test.ts.
  */
-const MET_P95 = ['B registry', 'B dataproxy'];
-const MET_MAX = ['A registry', 'B registry'];
+const MET_P95 = ['A dataproxy', 'B registry'];
+const MET_MAX: string[] = [];
