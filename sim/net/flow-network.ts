@@ -240,16 +240,18 @@ export class FlowNetwork {
     }
     this.fClass[f] = -1;
     this.fCap[f] = cap;
-    // A recycled id keeps its two small arrays (no allocation per flow in the steady state).
-    const path = this.fLinks[f] ?? [];
-    const pos = this.fLinkPos[f] ?? [];
-    path.length = 0;
-    pos.length = 0;
-    for (let j = 0; j < links.length; j++) {
+    // A recycled id keeps its two small arrays when its path has as many links (no
+    // allocation per flow in the steady state; shrinking an array's length is slow in V8).
+    const n = links.length;
+    let path = this.fLinks[f] as number[] | undefined;
+    let pos = this.fLinkPos[f] as number[] | undefined;
+    if (path === undefined || path.length !== n) path = new Array<number>(n);
+    if (pos === undefined || pos.length !== n) pos = new Array<number>(n);
+    for (let j = 0; j < n; j++) {
       const l = links[j] as number;
       const list = this.lFlows[l] as number[];
-      path.push(l);
-      pos.push(list.length);
+      path[j] = l;
+      pos[j] = list.length;
       list.push(f);
     }
     this.fLinks[f] = path;
