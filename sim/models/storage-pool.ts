@@ -137,19 +137,23 @@ export function createStoragePool(
   const idleFor = (copy: number) =>
     (readers[copy] as Set<number>).size > 0 ? 0 : env.now - (lastEnd[copy] as number);
   // Bytes each copy has delivered: finished reads plus the delivered part of reads in flight.
+  // A copy's reads are one flow group (its id), so the part in flight is the bytes they were
+  // asked for minus what the network says the group has left: O(1) per copy and sample,
+  // whatever the number of readers (100,000 nodes on a 256-backend pool put thousands on one).
   const doneBytes = new Float64Array(L * C);
+  const askedBytes = new Float64Array(L * C);
   // Per read in flight, indexed by its flow id (ids are small and recycled): its size and
   // its copy (-1 once it ended).
   const flowBytes: number[] = [];
   const flowCopy: number[] = [];
-  const delivered = (copy: number): number => {
-    let d = doneBytes[copy] as number;
-    for (const f of readers[copy] as Set<number>) d += (flowBytes[f] as number) - net.remaining(f);
-    return d;
-  };
+  const delivered = (copy: number): number =>
+    (doneBytes[copy] as number) + (askedBytes[copy] as number) - net.groupRemaining(copy);
   /** A read left flight (finished or cancelled) having delivered `got` bytes of its copy. */
   const settle = (flow: number, copy: number, got: number) => {
-    (readers[copy] as Set<number>).delete(flow);
+    const rs = readers[copy] as Set<number>;
+    rs.delete(flow);
+    // An idle copy restarts its sum from an exact 0 (no float dust from adding and removing).
+    askedBytes[copy] = rs.size === 0 ? 0 : (askedBytes[copy] as number) - (flowBytes[flow] as number);
     lastEnd[copy] = env.now;
     flowCopy[flow] = -1;
     doneBytes[copy] = (doneBytes[copy] as number) + got;
@@ -212,8 +216,10 @@ export function createStoragePool(
           onDone();
         },
         warm[copy] ? streamBps : coldCap,
+        copy,
       );
       (readers[copy] as Set<number>).add(flow);
+      askedBytes[copy] = (askedBytes[copy] as number) + bytes;
       flowBytes[flow] = bytes;
       flowCopy[flow] = copy;
       return flow;

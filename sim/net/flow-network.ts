@@ -3,22 +3,38 @@
  * node's NIC, a storage backend's egress, ...) with an optional per-flow rate cap, and
  * rates are the max-min fair allocation, computed by progressive filling.
  *
- * Why it scales to 100k nodes: a change (flow start, end, cap change) can only move the
- * rates of flows connected to it through *saturated* links. So each change marks what it
- * touched dirty, one recompute per instant (scheduled LATE, after every event of that
- * instant) explores the component reachable through saturated links, and unsaturated
- * links at its edge enter the water-filling with their residual capacity. If the fill
- * saturates such an edge link, the component grows to include it and the fill is redone,
- * which keeps the result exact. Flows whose rate changed get their completion rescheduled;
- * nothing else is touched. State lives in typed arrays indexed by recycled flow ids.
+ * Why the cost of an event does not grow with the flows on a saturated link:
+ *
+ * - Links that can never saturate drop out. A link is *safe* while every flow on it has a
+ *   finite cap and the caps sum below its capacity: then no fill can ever make it a
+ *   bottleneck, and the solver ignores it. A link turns *unsafe* (for good) the first time
+ *   that stops holding; its flows are then regrouped once.
+ * - Flows are grouped into classes: same cap, same set of unsafe links. Max-min treats
+ *   such flows symmetrically, so they always get the same rate; the water-filling runs
+ *   over classes weighted by their member counts (a backend hit by 25,000 flows of two
+ *   cap values is two units, not 25,000).
+ * - Each class keeps a progress clock (bytes delivered per member since it was made) and
+ *   its members in a min-heap by the clock value at which they finish. A rate change
+ *   settles the clock and moves one timer (the class's earliest finisher), not one per flow.
+ *
+ * As before, a change can only move the rates of classes connected to it through saturated
+ * links: each change marks what it touched dirty, one recompute per instant (scheduled
+ * LATE, after every event of that instant) explores the component reachable through
+ * saturated links, and unsaturated links at its edge enter the water-filling with their
+ * residual capacity; if the fill saturates such an edge link, the component grows and the
+ * fill is redone, which keeps the result exact.
  */
 import { type Env, Priority } from '../kernel';
 import { KeyedMinHeap } from './min-heap';
 
 /** Links per flow at most (NIC + backend + spare for richer topologies). */
 const MAX_PATH = 4;
-/** Relative tolerance for "this link is full" and "this rate did not change". */
+/** Relative tolerance for "this link is full". */
 const EPS = 1e-9;
+/** A link stays safe while its flows' caps sum below capacity by at least this fraction. */
+const SAFE_MARGIN = 1e-6;
+/** Radix of numeric class keys: capId * 2^42 + (link+1) * 2^21 + (link+1) stays below 2^53. */
+const KEY_BASE = 2 ** 21;
 
 export type FlowDone = (flow: number) => void;
 
@@ -27,77 +43,162 @@ export class FlowNetwork {
 
   // Links
   private nLinks = 0;
-  // One 64-byte record per link (a flow's visit touches most of these fields, so they
-  // share a cache line): doubles [cap, usage, peak] at LD[8l..], then ints at LI[16l+6..]
-  // [mark, loc, locEpoch, sat] (views of the same buffer).
-  private linkBuf = new ArrayBuffer(16 * 64);
-  private LD = new Float64Array(this.linkBuf);
-  private LI = new Int32Array(this.linkBuf);
+  private lCap: number[] = [];
+  /** Sum of the rates of the flows on the link (kept for unsafe links only). */
+  private lUsage: number[] = [];
+  private lPeak: number[] = [];
+  /** Sum of the finite caps of the link's flows, and how many of them are uncapped. */
+  private lCapSum: number[] = [];
+  private lUncapped: number[] = [];
+  private lUnsafe: number[] = [];
+  private lSat: number[] = [];
+  /** Recompute epoch that put the link in the component; fill-local index and its epoch. */
+  private lMark: number[] = [];
+  private lLoc: number[] = [];
+  private lLocEpoch: number[] = [];
+  /** Flows on the link (with each flow's position kept in fLinkPos). */
   private lFlows: number[][] = [];
+  /** Classes crossing an unsafe link (with each class's position kept in cLinkPos). */
+  private lClasses: number[][] = [];
+  /**
+   * Safe links: the summed caps of their flows in link-less classes (which run at their
+   * cap), and how many flows sit in classes with links (whose rate varies).
+   */
+  private lFixed: number[] = [];
+  private lVar: number[] = [];
+  private peakDirty: number[] = [];
+  private lPeakMark: number[] = [];
 
-  // Flows (ids recycled through `freeIds`)
-  private fCapacity = 0;
-  // One 128-byte record per flow id: what a visit reads sits in the first 64 bytes.
-  // Doubles at FD[16f..]: [rate, new, left, t, cap]; ints at FI[32f+10..]: [mark, timer,
-  // -, nLinks, links x4, active, -, pos x4] (pos: the flow's index in each link's list).
-  private flowBuf = new ArrayBuffer(0);
-  private FD = new Float64Array(0);
-  private FI = new Int32Array(0);
+  // Flows (ids recycled)
+  private fClass: number[] = [];
+  /** Class clock value at which the flow has delivered its last byte. */
+  private fTag: number[] = [];
+  private fHeapPos: number[] = [];
+  private fCap: number[] = [];
+  private fLinks: number[][] = [];
+  private fLinkPos: number[][] = [];
   private fDone: Array<FlowDone | undefined> = [];
+  private fActive: number[] = [];
+  /** The flow's group (-1: none): see `groupRemaining`. */
+  private fGroup: number[] = [];
   private freeIds: number[] = [];
   private nextId = 0;
   private live = 0;
 
+  // Groups: per group, the sum of its members' end tags and, per class holding members,
+  // how many (a group's flows sit in a few classes: those of its links and caps).
+  private gEnd: number[] = [];
+  private gMembers: number[] = [];
+  private gClasses: number[][] = [];
+  private gCounts: number[][] = [];
+
+  // Classes (ids recycled; each keeps its timer)
+  private classOf = new Map<number | string, number>();
+  private cKey: Array<number | string> = [];
+  /** Small ids for the distinct caps (class keys). */
+  private capIds = new Map<number, number>();
+  private scratch: number[] = [0, 0, 0, 0];
+  private cM: number[] = [];
+  private cCap: number[] = [];
+  private cRate: number[] = [];
+  private cNew: number[] = [];
+  /** Progress clock: bytes per member delivered up to cT. */
+  private cV: number[] = [];
+  private cT: number[] = [];
+  private cMark: number[] = [];
+  private cTimer: number[] = [];
+  private cLinks: number[][] = [];
+  private cLinkPos: number[][] = [];
+  /** Members, a binary min-heap by (fTag, flow id). */
+  private cHeap: number[][] = [];
+  private cLive: number[] = [];
+  private freeClasses: number[] = [];
+  private nClasses = 0;
+
   // Recompute bookkeeping (scratch buffers reused across recomputes)
   private dirtyLinks: number[] = [];
-  private dirtyFlows: number[] = [];
+  private dirtyClasses: number[] = [];
   private scheduled = false;
   private readonly recomputeTimer: number;
   private epoch = 0;
   private heap = new KeyedMinHeap();
-  private compBuf = new Int32Array(1024);
-  private nComp = 0;
-  private queueBuf = new Int32Array(64);
-  private nQueue = 0;
-  private capBuf = new Int32Array(1024);
-  private capKey = new Float64Array(1024);
-  private capVals = new Float64Array(8);
-  private compLinks = new Int32Array(16);
-  private nCompLinks = 0;
-  private edgeLinks = new Int32Array(16);
-  private nEdgeLinks = 0;
-  private locRem = new Float64Array(16);
-  private locN = new Int32Array(16);
-  private locVer = new Int32Array(16);
-  private locLink = new Int32Array(16);
-  /** Recomputations run and flows they visited: the cost of the hot path, for benchmarks. */
-  readonly stats = { recomputes: 0, flowsVisited: 0, extensions: 0, rescheduled: 0 };
+  private comp: number[] = [];
+  private queue: number[] = [];
+  private capped: number[] = [];
+  private compLinks: number[] = [];
+  private edgeLinks: number[] = [];
+  private locRem: number[] = [];
+  private locN: number[] = [];
+  private locVer: number[] = [];
+  private locLink: number[] = [];
+  /**
+   * The cost of the hot path, for benchmarks: recomputes; classes the solver visited
+   * (the unit of the water-filling); flows touched one by one (joins, leaves, regroupings,
+   * completions: work per flow that is O(log n) each); class timers moved; edge extensions.
+   */
+  readonly stats = {
+    recomputes: 0,
+    classesVisited: 0,
+    flowsVisited: 0,
+    regrouped: 0,
+    extensions: 0,
+    rescheduled: 0,
+  };
 
   constructor(env: Env) {
     this.env = env;
     this.recomputeTimer = env.reserveTimer(() => this.recompute());
-    this.growFlows(1024);
   }
 
   addLink(capacity: number): number {
     if (!(capacity > 0)) throw new RangeError(`link capacity must be > 0, got ${capacity}`);
     const id = this.nLinks++;
-    if (id >= this.linkBuf.byteLength / 64) this.growLinks(id * 2);
-    this.LD[8 * id + 0] = capacity;
+    this.lCap.push(capacity);
+    this.lUsage.push(0);
+    this.lPeak.push(0);
+    this.lCapSum.push(0);
+    this.lUncapped.push(0);
+    this.lUnsafe.push(0);
+    this.lSat.push(0);
+    this.lMark.push(0);
+    this.lLoc.push(0);
+    this.lLocEpoch.push(0);
     this.lFlows.push([]);
+    this.lClasses.push([]);
+    this.lFixed.push(0);
+    this.lVar.push(0);
+    this.lPeakMark.push(0);
+    this.locRem.push(0);
+    this.locN.push(0);
+    this.locVer.push(0);
+    this.locLink.push(0);
     return id;
   }
 
   linkCapacity(link: number): number {
-    return this.LD[8 * link + 0] as number;
+    return this.lCap[link] as number;
   }
   /** Sum of the current rates of the flows on the link. */
   linkUsage(link: number): number {
-    return this.LD[8 * link + 1] as number;
+    if (this.lUnsafe[link]) return this.lUsage[link] as number;
+    let u = this.lFixed[link] as number;
+    if ((this.lVar[link] as number) > 0) {
+      const list = this.lFlows[link] as number[];
+      for (let i = 0; i < list.length; i++) {
+        const c = this.fClass[list[i] as number] as number;
+        if ((this.cLinks[c] as number[]).length > 0) u += this.cRate[c] as number;
+      }
+    }
+    return u;
   }
-  /** Highest usage the link has carried so far. */
+  /**
+   * Highest usage the link has carried so far, as seen after each instant's recompute.
+   * Exact for links that can saturate and for links whose flows all run at their caps; a
+   * link that cannot saturate and carries flows held back elsewhere is sampled when its
+   * own flows start or end (following every rate change there would cost a visit per flow).
+   */
   linkPeak(link: number): number {
-    return this.LD[8 * link + 2] as number;
+    return this.lPeak[link] as number;
   }
   linkFlowCount(link: number): number {
     return (this.lFlows[link] as number[]).length;
@@ -115,6 +216,7 @@ export class FlowNetwork {
     bytes: number,
     onDone: FlowDone,
     cap = Number.POSITIVE_INFINITY,
+    group = -1,
   ): number {
     if (links.length === 0 || links.length > MAX_PATH)
       throw new RangeError(`a flow crosses 1..${MAX_PATH} links`);
@@ -124,49 +226,120 @@ export class FlowNetwork {
       const l = links[j] as number;
       if (!(l >= 0 && l < this.nLinks)) throw new RangeError(`unknown link ${l}`);
     }
+    if (!(Number.isInteger(group) && group >= -1))
+      throw new RangeError(`flow group must be an integer >= -1, got ${group}`);
     const f = this.freeIds.pop() ?? this.nextId++;
-    if (f >= this.fCapacity) this.growFlows(this.fCapacity * 2);
     this.live++;
-    this.FI[32 * f + 18] = 1;
-    this.FI[32 * f + 13] = links.length;
-    for (let j = 0; j < links.length; j++) {
+    this.fActive[f] = 1;
+    this.fGroup[f] = group;
+    while (this.gEnd.length <= group) {
+      this.gEnd.push(0);
+      this.gMembers.push(0);
+      this.gClasses.push([]);
+      this.gCounts.push([]);
+    }
+    this.fClass[f] = -1;
+    this.fCap[f] = cap;
+    // A recycled id keeps its two small arrays when its path has as many links (no
+    // allocation per flow in the steady state; shrinking an array's length is slow in V8).
+    const n = links.length;
+    let path = this.fLinks[f] as number[] | undefined;
+    let pos = this.fLinkPos[f] as number[] | undefined;
+    if (path === undefined || path.length !== n) path = new Array<number>(n);
+    if (pos === undefined || pos.length !== n) pos = new Array<number>(n);
+    for (let j = 0; j < n; j++) {
       const l = links[j] as number;
       const list = this.lFlows[l] as number[];
-      this.FI[32 * f + 14 + j] = l;
-      this.FI[32 * f + 20 + j] = list.length;
+      path[j] = l;
+      pos[j] = list.length;
       list.push(f);
     }
-    this.FD[16 * f + 0] = 0;
-    this.FD[16 * f + 2] = bytes;
-    this.FD[16 * f + 3] = this.env.now;
-    this.FD[16 * f + 4] = cap;
+    this.fLinks[f] = path;
+    this.fLinkPos[f] = pos;
     this.fDone[f] = onDone;
-    this.dirtyFlows.push(f);
+    this.addCaps(f, cap);
+    this.joinClass(f, bytes);
     this.requestRecompute();
     return f;
   }
 
   /** Changes a flow's rate cap (Infinity removes it). */
   setCap(flow: number, cap: number): void {
-    if (!this.FI[32 * flow + 18]) throw new RangeError(`flow ${flow} is not active`);
+    if (!this.fActive[flow]) throw new RangeError(`flow ${flow} is not active`);
     if (!(cap > 0)) throw new RangeError(`flow cap must be > 0, got ${cap}`);
-    if (this.FD[16 * flow + 4] === cap) return;
-    this.FD[16 * flow + 4] = cap;
-    this.dirtyFlows.push(flow);
+    if (this.fCap[flow] === cap) return;
+    const left = this.remaining(flow);
+    this.leaveClass(flow);
+    this.removeCaps(flow, this.fCap[flow] as number);
+    this.fCap[flow] = cap;
+    this.addCaps(flow, cap);
+    this.joinClass(flow, left);
     this.requestRecompute();
   }
 
   rate(flow: number): number {
-    return this.FI[32 * flow + 18] ? (this.FD[16 * flow + 0] as number) : 0;
+    return this.fActive[flow] ? (this.cRate[this.fClass[flow] as number] as number) : 0;
   }
 
   remaining(flow: number): number {
-    if (!this.FI[32 * flow + 18]) return 0;
-    return Math.max(
-      0,
-      (this.FD[16 * flow + 2] as number) -
-        (this.FD[16 * flow + 0] as number) * (this.env.now - (this.FD[16 * flow + 3] as number)),
-    );
+    if (!this.fActive[flow]) return 0;
+    const c = this.fClass[flow] as number;
+    return Math.max(0, (this.fTag[flow] as number) - this.clock(c));
+  }
+
+  /**
+   * Bytes the flows of `group` (startFlow's last argument) still have to deliver, summed:
+   * O(classes the group's flows sit in), not O(flows), so a model can meter the bytes a set
+   * of flows delivered (e.g. all reads of one copy) every sampling tick without visiting each.
+   */
+  groupRemaining(group: number): number {
+    if (!(group >= 0 && group < this.gEnd.length)) return 0;
+    const cs = this.gClasses[group] as number[];
+    const ns = this.gCounts[group] as number[];
+    let r = this.gEnd[group] as number;
+    for (let i = 0; i < cs.length; i++) r -= (ns[i] as number) * this.clock(cs[i] as number);
+    return Math.max(0, r);
+  }
+
+  /** Flows in flight in `group`. */
+  groupFlows(group: number): number {
+    return group >= 0 && group < this.gMembers.length ? (this.gMembers[group] as number) : 0;
+  }
+
+  /** f (in class c, end tag already set) enters (+1) or leaves (-1) its group's sums. */
+  private groupMove(f: number, c: number, sign: 1 | -1): void {
+    const g = this.fGroup[f] as number;
+    if (g < 0) return;
+    const members = (this.gMembers[g] as number) + sign;
+    this.gMembers[g] = members;
+    // An empty group restarts from an exact 0 (no float dust carried over).
+    this.gEnd[g] = members === 0 ? 0 : (this.gEnd[g] as number) + sign * (this.fTag[f] as number);
+    const cs = this.gClasses[g] as number[];
+    const ns = this.gCounts[g] as number[];
+    let i = cs.indexOf(c);
+    if (i < 0) {
+      i = cs.length;
+      cs.push(c);
+      ns.push(0);
+    }
+    const n = (ns[i] as number) + sign;
+    if (n === 0) {
+      cs[i] = cs[cs.length - 1] as number;
+      ns[i] = ns[ns.length - 1] as number;
+      cs.pop();
+      ns.pop();
+    } else ns[i] = n;
+  }
+
+  /**
+   * Stops a flow before its last byte (a download cancelled mid-way): its onDone never runs
+   * and its bandwidth goes back to the others. Returns the bytes it had not delivered.
+   */
+  cancelFlow(flow: number): number {
+    if (!this.fActive[flow]) throw new RangeError(`flow ${flow} is not active`);
+    const left = this.remaining(flow);
+    this.detach(flow);
+    return left;
   }
 
   private requestRecompute(): void {
@@ -175,216 +348,441 @@ export class FlowNetwork {
     this.env.setTimer(this.recomputeTimer, 0, Priority.LATE);
   }
 
-  /**
-   * Stops a flow before its last byte (a download cancelled mid-way): its onDone never runs
-   * and its bandwidth goes back to the others. Returns the bytes it had not delivered.
-   */
-  cancelFlow(flow: number): number {
-    if (!this.FI[32 * flow + 18]) throw new RangeError(`flow ${flow} is not active`);
-    const left = this.remaining(flow);
-    const timer = this.FI[32 * flow + 11] as number;
-    if (timer >= 0) this.env.clearTimer(timer);
-    this.detach(flow);
-    return left;
+  /** The class's progress clock now. */
+  private clock(c: number): number {
+    return (this.cV[c] as number) + (this.cRate[c] as number) * (this.env.now - (this.cT[c] as number));
   }
 
-  private complete(f: number): void {
-    this.detach(f)?.(f);
+  private settle(c: number): void {
+    this.cV[c] = this.clock(c);
+    this.cT[c] = this.env.now;
   }
 
-  /** Takes a flow off its links and frees its id; returns its completion callback. */
-  private detach(f: number): FlowDone | undefined {
-    const rate = this.FD[16 * f + 0] as number;
-    const n = this.FI[32 * f + 13] as number;
-    for (let j = 0; j < n; j++) {
-      const l = this.FI[32 * f + 14 + j] as number;
-      this.removeFromLink(l, f, j);
-      this.LD[8 * l + 1] = Math.max(0, (this.LD[8 * l + 1] as number) - rate);
-      // Only a saturated link passes the freed bandwidth on to other flows.
-      if (this.LI[16 * l + 9]) this.dirtyLinks.push(l);
+  // --- Safety of links -------------------------------------------------------------
+
+  private addCaps(f: number, cap: number): void {
+    const path = this.fLinks[f] as number[];
+    for (let j = 0; j < path.length; j++) {
+      const l = path[j] as number;
+      if (cap === Number.POSITIVE_INFINITY) this.lUncapped[l] = (this.lUncapped[l] as number) + 1;
+      else this.lCapSum[l] = (this.lCapSum[l] as number) + cap;
     }
-    const done = this.fDone[f];
-    this.FI[32 * f + 18] = 0;
-    this.FD[16 * f + 0] = 0;
-    this.fDone[f] = undefined;
-    this.freeIds.push(f);
-    this.live--;
-    this.requestRecompute();
-    return done;
+    for (let j = 0; j < path.length; j++) {
+      const l = path[j] as number;
+      if (
+        !this.lUnsafe[l] &&
+        ((this.lUncapped[l] as number) > 0 ||
+          (this.lCapSum[l] as number) >= (this.lCap[l] as number) * (1 - SAFE_MARGIN))
+      )
+        this.makeUnsafe(l);
+    }
   }
 
-  private removeFromLink(l: number, f: number, slot: number): void {
-    const list = this.lFlows[l] as number[];
-    const pos = this.FI[32 * f + 20 + slot] as number;
-    const last = list.pop() as number;
-    if (pos < list.length) {
-      list[pos] = last;
-      // Find which of `last`'s path entries points at this link, and fix its position.
-      const n = this.FI[32 * last + 13] as number;
-      for (let j = 0; j < n; j++) {
-        if (this.FI[32 * last + 14 + j] === l) {
-          this.FI[32 * last + 20 + j] = pos;
-          break;
-        }
+  private removeCaps(f: number, cap: number): void {
+    const path = this.fLinks[f] as number[];
+    for (let j = 0; j < path.length; j++) {
+      const l = path[j] as number;
+      if (cap === Number.POSITIVE_INFINITY) this.lUncapped[l] = (this.lUncapped[l] as number) - 1;
+      else this.lCapSum[l] = (this.lCapSum[l] as number) - cap;
+    }
+  }
+
+  /** The link may saturate from now on: the solver sees it, and its flows regroup. */
+  private makeUnsafe(l: number): void {
+    // Its flows were held below its capacity (their caps sum below it), so it is not
+    // saturated; usage builds up again as they rejoin classes that name it.
+    this.lUnsafe[l] = 1;
+    this.lUsage[l] = 0;
+    this.lSat[l] = 0;
+    const list = (this.lFlows[l] as number[]).slice();
+    for (let i = 0; i < list.length; i++) {
+      const f = list[i] as number;
+      if ((this.fClass[f] as number) < 0) continue; // the flow being started
+      const left = this.remaining(f);
+      this.leaveClass(f);
+      this.joinClass(f, left);
+      this.stats.regrouped++;
+    }
+  }
+
+  // --- Classes --------------------------------------------------------------------
+
+  /** Puts flow f (with `left` bytes to go) into the class of its cap and unsafe links. */
+  private joinClass(f: number, left: number): void {
+    const path = this.fLinks[f] as number[];
+    const cap = this.fCap[f] as number;
+    // The class key: cap and sorted unsafe links, packed in a number when it fits
+    // (allocation-free, the common case), else a string.
+    const u = this.scratch;
+    let n = 0;
+    for (let j = 0; j < path.length; j++) {
+      const l = path[j] as number;
+      if (!this.lUnsafe[l]) continue;
+      let i = n++;
+      while (i > 0 && (u[i - 1] as number) > l) {
+        u[i] = u[i - 1] as number;
+        i--;
+      }
+      u[i] = l;
+    }
+    let capId = this.capIds.get(cap);
+    if (capId === undefined) {
+      capId = this.capIds.size;
+      this.capIds.set(cap, capId);
+    }
+    let key: number | string;
+    if (n <= 2 && capId < 2048 && this.nLinks < KEY_BASE - 1)
+      key =
+        capId * KEY_BASE * KEY_BASE +
+        (n > 0 ? (u[0] as number) + 1 : 0) * KEY_BASE +
+        (n > 1 ? (u[1] as number) + 1 : 0);
+    else key = `${cap}|${u.slice(0, n).join(',')}`;
+    let c = this.classOf.get(key);
+    if (c === undefined) c = this.newClass(key, cap, u.slice(0, n));
+    this.settle(c);
+    this.fClass[f] = c;
+    this.fTag[f] = (this.cV[c] as number) + left;
+    this.groupMove(f, c, 1);
+    this.heapPush(c, f);
+    this.cM[c] = (this.cM[c] as number) + 1;
+    // It runs at the class's rate from now on (until this instant's recompute says otherwise).
+    const rate = this.cRate[c] as number;
+    for (let j = 0; j < n; j++) {
+      const l = u[j] as number;
+      this.lUsage[l] = (this.lUsage[l] as number) + rate;
+    }
+    this.stats.flowsVisited++;
+    this.dirtyClasses.push(c);
+    if (n === 0) this.safeLinksChanged(f, cap);
+    else this.safeLinksChanged(f, 0, 1);
+  }
+
+  /** Takes flow f out of its class (usage on its unsafe links follows at the recompute). */
+  private leaveClass(f: number): void {
+    const c = this.fClass[f] as number;
+    this.groupMove(f, c, -1);
+    this.heapRemove(c, f);
+    this.cM[c] = (this.cM[c] as number) - 1;
+    this.stats.flowsVisited++;
+    const rate = this.cRate[c] as number;
+    const cl = this.cLinks[c] as number[];
+    for (let j = 0; j < cl.length; j++) {
+      const l = cl[j] as number;
+      this.lUsage[l] = Math.max(0, (this.lUsage[l] as number) - rate);
+      // Only a saturated link passes the freed bandwidth on to other classes.
+      if (this.lSat[l]) this.dirtyLinks.push(l);
+    }
+    if (cl.length === 0) this.safeLinksChanged(f, -(this.fCap[f] as number));
+    else this.safeLinksChanged(f, 0, -1);
+    this.fClass[f] = -1;
+    this.dirtyClasses.push(c);
+  }
+
+  /** Book-keeping of f's safe links for linkUsage/linkPeak. */
+  private safeLinksChanged(f: number, fixed: number, vars = 0): void {
+    const path = this.fLinks[f] as number[];
+    for (let j = 0; j < path.length; j++) {
+      const l = path[j] as number;
+      if (this.lUnsafe[l]) continue;
+      this.lFixed[l] = (this.lFixed[l] as number) + fixed;
+      this.lVar[l] = (this.lVar[l] as number) + vars;
+      if (this.lPeakMark[l] !== 1) {
+        this.lPeakMark[l] = 1;
+        this.peakDirty.push(l);
       }
     }
   }
+
+  private newClass(key: number | string, cap: number, links: number[]): number {
+    let c = this.freeClasses.pop();
+    if (c === undefined) {
+      c = this.nClasses++;
+      const id = c;
+      this.cTimer[c] = this.env.reserveTimer(() => this.classDue(id));
+      this.cHeap[c] = [];
+      this.cMark[c] = 0;
+    }
+    this.classOf.set(key, c);
+    this.cKey[c] = key;
+    this.cM[c] = 0;
+    this.cCap[c] = cap;
+    this.cRate[c] = 0;
+    this.cNew[c] = 0;
+    this.cV[c] = 0;
+    this.cT[c] = this.env.now;
+    this.cLive[c] = 1;
+    this.cLinks[c] = links;
+    const pos: number[] = [];
+    for (let j = 0; j < links.length; j++) {
+      const list = this.lClasses[links[j] as number] as number[];
+      pos.push(list.length);
+      list.push(c);
+    }
+    this.cLinkPos[c] = pos;
+    return c;
+  }
+
+  /** Drops an empty class (from the recompute, so no dirty list still names it). */
+  private freeClass(c: number): void {
+    this.classOf.delete(this.cKey[c] as number | string);
+    this.env.clearTimer(this.cTimer[c] as number);
+    const links = this.cLinks[c] as number[];
+    const pos = this.cLinkPos[c] as number[];
+    for (let j = 0; j < links.length; j++) {
+      const l = links[j] as number;
+      const list = this.lClasses[l] as number[];
+      const at = pos[j] as number;
+      const last = list.pop() as number;
+      if (at < list.length) {
+        list[at] = last;
+        const ll = this.cLinks[last] as number[];
+        for (let k = 0; k < ll.length; k++)
+          if (ll[k] === l) {
+            (this.cLinkPos[last] as number[])[k] = at;
+            break;
+          }
+      }
+    }
+    this.cLive[c] = 0;
+    this.cRate[c] = 0;
+    this.freeClasses.push(c);
+  }
+
+  /**
+   * The class's earliest finisher is due: it and every member with the same tag complete,
+   * each detached and told in turn (so a flow id is never reused before its onDone ran).
+   */
+  private classDue(c: number): void {
+    const heap = this.cHeap[c] as number[];
+    if (heap.length === 0) return;
+    const tag = this.fTag[heap[0] as number] as number;
+    while (heap.length > 0 && this.fTag[heap[0] as number] === tag) {
+      const f = heap[0] as number;
+      const done = this.fDone[f];
+      this.fDone[f] = undefined;
+      this.detach(f);
+      done?.(f);
+    }
+  }
+
+  /** Takes a flow off its links and its class and frees its id. */
+  private detach(f: number): void {
+    this.leaveClass(f);
+    const path = this.fLinks[f] as number[];
+    const pos = this.fLinkPos[f] as number[];
+    for (let j = 0; j < path.length; j++) this.removeFromLink(path[j] as number, pos[j] as number);
+    this.removeCaps(f, this.fCap[f] as number);
+    this.fActive[f] = 0;
+    this.freeIds.push(f);
+    this.live--;
+    this.requestRecompute();
+  }
+
+  private removeFromLink(l: number, at: number): void {
+    const list = this.lFlows[l] as number[];
+    const last = list.pop() as number;
+    if (at < list.length) {
+      list[at] = last;
+      const lp = this.fLinks[last] as number[];
+      for (let j = 0; j < lp.length; j++)
+        if (lp[j] === l) {
+          (this.fLinkPos[last] as number[])[j] = at;
+          break;
+        }
+    }
+  }
+
+  // --- Member heaps (by tag, then flow id, so ties resolve the same way every run) -----
+
+  private before(a: number, b: number): boolean {
+    const ta = this.fTag[a] as number;
+    const tb = this.fTag[b] as number;
+    return ta < tb || (ta === tb && a < b);
+  }
+
+  private heapPush(c: number, f: number): void {
+    const h = this.cHeap[c] as number[];
+    h.push(f);
+    this.siftUp(h, h.length - 1);
+  }
+
+  private heapRemove(c: number, f: number): void {
+    const h = this.cHeap[c] as number[];
+    const i = this.fHeapPos[f] as number;
+    const last = h.pop() as number;
+    if (i < h.length) {
+      h[i] = last;
+      this.fHeapPos[last] = i;
+      this.siftUp(h, i);
+      this.siftDown(h, this.fHeapPos[last] as number);
+    }
+    this.fHeapPos[f] = -1;
+  }
+
+  private siftUp(h: number[], i: number): void {
+    const x = h[i] as number;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const y = h[p] as number;
+      if (!this.before(x, y)) break;
+      h[i] = y;
+      this.fHeapPos[y] = i;
+      i = p;
+    }
+    h[i] = x;
+    this.fHeapPos[x] = i;
+  }
+
+  private siftDown(h: number[], i: number): void {
+    const n = h.length;
+    const x = h[i] as number;
+    for (;;) {
+      const a = 2 * i + 1;
+      if (a >= n) break;
+      let m = a;
+      if (a + 1 < n && this.before(h[a + 1] as number, h[a] as number)) m = a + 1;
+      const y = h[m] as number;
+      if (!this.before(y, x)) break;
+      h[i] = y;
+      this.fHeapPos[y] = i;
+      i = m;
+    }
+    h[i] = x;
+    this.fHeapPos[x] = i;
+  }
+
+  // --- The solver -------------------------------------------------------------------
 
   private recompute(): void {
     this.scheduled = false;
     this.stats.recomputes++;
     const epoch = ++this.epoch;
-    const LI = this.LI;
-    const FI = this.FI;
-    this.nQueue = 0;
-    this.nComp = 0;
+    const queue = this.queue;
+    const comp = this.comp;
+    queue.length = 0;
+    comp.length = 0;
     const dl = this.dirtyLinks;
     for (let i = 0; i < dl.length; i++) {
       const l = dl[i] as number;
-      if (LI[16 * l + 6] !== epoch && LI[16 * l + 9]) {
-        LI[16 * l + 6] = epoch;
-        this.pushQueue(l);
+      if (this.lMark[l] !== epoch && this.lSat[l]) {
+        this.lMark[l] = epoch;
+        queue.push(l);
       }
     }
-    const df = this.dirtyFlows;
-    for (let i = 0; i < df.length; i++) {
-      const f = df[i] as number;
-      if (FI[32 * f + 10] === epoch || !FI[32 * f + 18]) continue;
-      FI[32 * f + 10] = epoch;
-      this.pushComp(f);
+    const dc = this.dirtyClasses;
+    for (let i = 0; i < dc.length; i++) {
+      const c = dc[i] as number;
+      if (this.cMark[c] === epoch || !this.cLive[c]) continue;
+      if (this.cM[c] === 0) {
+        this.cMark[c] = epoch;
+        this.freeClass(c);
+        continue;
+      }
+      this.cMark[c] = epoch;
+      comp.push(c);
     }
     dl.length = 0;
-    df.length = 0;
+    dc.length = 0;
 
     // Grow the component through saturated links, fill, and grow again if the fill
-    // saturated an edge link (then flows outside may be affected too).
+    // saturated an edge link (then classes outside may be affected too).
     let scanned = 0;
     for (;;) {
-      // Members already scanned have had their saturated links queued; only scan new ones.
       this.explore(epoch, scanned);
-      scanned = this.nComp;
+      scanned = comp.length;
       const grow = this.fill(epoch);
       if (grow < 0) break;
       this.stats.extensions++;
-      LI[16 * grow + 6] = epoch;
-      this.pushQueue(grow);
+      this.lMark[grow] = epoch;
+      queue.push(grow);
     }
-    this.stats.flowsVisited += this.nComp;
+    this.stats.classesVisited += comp.length;
     this.apply();
-  }
-
-  private pushQueue(l: number): void {
-    if (this.nQueue === this.queueBuf.length) {
-      const b = new Int32Array(this.queueBuf.length * 2);
-      b.set(this.queueBuf);
-      this.queueBuf = b;
+    const pd = this.peakDirty;
+    for (let i = 0; i < pd.length; i++) {
+      const l = pd[i] as number;
+      this.lPeakMark[l] = 0;
+      if (this.lUnsafe[l]) continue;
+      const u = this.linkUsage(l);
+      if (u > (this.lPeak[l] as number)) this.lPeak[l] = u;
     }
-    this.queueBuf[this.nQueue++] = l;
+    pd.length = 0;
   }
 
-  private pushComp(f: number): void {
-    if (this.nComp === this.compBuf.length) {
-      const b = new Int32Array(this.compBuf.length * 2);
-      b.set(this.compBuf);
-      this.compBuf = b;
-    }
-    this.compBuf[this.nComp++] = f;
-  }
-
-  /** BFS: every flow on a queued link joins; every saturated link of a member joins the queue. */
+  /** BFS: every class on a queued link joins; every saturated link of a member joins the queue. */
   private explore(epoch: number, from: number): void {
-    const FI = this.FI;
-    const LI = this.LI;
+    const queue = this.queue;
+    const comp = this.comp;
     let qi = 0;
-    let fi = from;
-    while (qi < this.nQueue || fi < this.nComp) {
-      while (qi < this.nQueue) {
-        const list = this.lFlows[this.queueBuf[qi++] as number] as number[];
+    let ci = from;
+    while (qi < queue.length || ci < comp.length) {
+      while (qi < queue.length) {
+        const list = this.lClasses[queue[qi++] as number] as number[];
         for (let i = 0; i < list.length; i++) {
-          const f = list[i] as number;
-          if (FI[32 * f + 10] !== epoch) {
-            FI[32 * f + 10] = epoch;
-            this.pushComp(f);
+          const c = list[i] as number;
+          if (this.cMark[c] !== epoch) {
+            this.cMark[c] = epoch;
+            comp.push(c);
           }
         }
       }
-      while (fi < this.nComp) {
-        const f = this.compBuf[fi++] as number;
-        const n = FI[32 * f + 13] as number;
-        for (let j = 0; j < n; j++) {
-          const l = FI[32 * f + 14 + j] as number;
-          if (LI[16 * l + 6] !== epoch && LI[16 * l + 9]) {
-            LI[16 * l + 6] = epoch;
-            this.pushQueue(l);
+      while (ci < comp.length) {
+        const cl = this.cLinks[comp[ci++] as number] as number[];
+        for (let j = 0; j < cl.length; j++) {
+          const l = cl[j] as number;
+          if (this.lMark[l] !== epoch && this.lSat[l]) {
+            this.lMark[l] = epoch;
+            queue.push(l);
           }
         }
       }
     }
-    this.nQueue = 0;
+    queue.length = 0;
   }
 
   /**
-   * Progressive filling over the component. Component links (mark === epoch) carry only
-   * component flows; edge links enter with capacity minus what outside flows use.
-   * New rates land in fNew; the component's and edge links land in compLinks/edgeLinks.
-   * Returns an edge link the fill saturated (to grow into), or -1.
+   * Progressive filling over the component's classes, each weighted by its member count.
+   * Component links (mark === epoch) carry only component classes; edge links enter with
+   * capacity minus what outside classes use. New rates land in cNew. Returns an edge link
+   * the fill saturated (to grow into), or -1.
    */
   private fill(epoch: number): number {
-    const FI = this.FI;
-    const FD = this.FD;
-    const LI = this.LI;
-    const LD = this.LD;
-    const locRem = this.locRem;
-    const locN = this.locN;
-    const locVer = this.locVer;
-    const locLink = this.locLink;
-    const compLinks = this.compLinks;
-    const edgeLinks = this.edgeLinks;
-    const comp = this.compBuf;
-    const nComp = this.nComp;
-    let nCL = 0;
-    let nEL = 0;
+    const { locRem, locN, locVer, locLink, comp, compLinks, edgeLinks, capped } = this;
+    compLinks.length = 0;
+    edgeLinks.length = 0;
+    capped.length = 0;
     let nLoc = 0;
-    let nCapped = 0;
-    if (this.capBuf.length < nComp) {
-      this.capBuf = new Int32Array(this.compBuf.length);
-      this.capKey = new Float64Array(this.compBuf.length);
-    }
-    const capBuf = this.capBuf;
-    for (let i = 0; i < nComp; i++) {
-      const f = comp[i] as number;
-      const n = FI[32 * f + 13] as number;
-      for (let j = 0; j < n; j++) {
-        const l = FI[32 * f + 14 + j] as number;
+    for (let i = 0; i < comp.length; i++) {
+      const c = comp[i] as number;
+      const m = this.cM[c] as number;
+      const cl = this.cLinks[c] as number[];
+      for (let j = 0; j < cl.length; j++) {
+        const l = cl[j] as number;
         let k: number;
-        const inComp = LI[16 * l + 6] === epoch;
-        if (LI[16 * l + 8] === epoch) k = LI[16 * l + 7] as number;
+        const inComp = this.lMark[l] === epoch;
+        if (this.lLocEpoch[l] === epoch) k = this.lLoc[l] as number;
         else {
-          // First sight of this link in this fill: give it a local index (locals are
-          // sized to the link count, a component never has more).
-          LI[16 * l + 8] = epoch;
+          this.lLocEpoch[l] = epoch;
           k = nLoc++;
-          LI[16 * l + 7] = k;
+          this.lLoc[l] = k;
           locLink[k] = l;
           if (inComp) {
-            compLinks[nCL++] = l;
-            locRem[k] = LD[8 * l + 0] as number;
+            compLinks.push(l);
+            locRem[k] = this.lCap[l] as number;
           } else {
-            edgeLinks[nEL++] = l;
-            locRem[k] = (LD[8 * l + 0] as number) - (LD[8 * l + 1] as number);
+            edgeLinks.push(l);
+            locRem[k] = (this.lCap[l] as number) - (this.lUsage[l] as number);
           }
           locN[k] = 0;
           locVer[k] = 0;
         }
-        locN[k] = (locN[k] as number) + 1;
-        // Edge links: give back what this component flow currently uses.
-        if (!inComp) locRem[k] = (locRem[k] as number) + (FD[16 * f + 0] as number);
+        locN[k] = (locN[k] as number) + m;
+        // Edge links: give back what this component class currently uses.
+        if (!inComp) locRem[k] = (locRem[k] as number) + m * (this.cRate[c] as number);
       }
-      FD[16 * f + 1] = -1;
-      if ((FD[16 * f + 4] as number) < Number.POSITIVE_INFINITY) capBuf[nCapped++] = f;
+      this.cNew[c] = -1;
+      if ((this.cCap[c] as number) < Number.POSITIVE_INFINITY) capped.push(c);
     }
-    this.nCompLinks = nCL;
-    this.nEdgeLinks = nEL;
     const heap = this.heap;
     heap.clear();
     for (let k = 0; k < nLoc; k++) {
@@ -392,10 +790,11 @@ export class FlowNetwork {
       locRem[k] = rem;
       heap.push(rem / (locN[k] as number), k, 0);
     }
-    // Flows with a finite cap, smallest first (ties by id).
-    this.sortCapped(nCapped);
+    // Classes with a finite cap, smallest first (ties by id).
+    const cCap = this.cCap;
+    capped.sort((a, b) => (cCap[a] as number) - (cCap[b] as number) || a - b);
     let ci = 0;
-    let unfrozen = nComp;
+    let unfrozen = comp.length;
     let grow = -1;
     while (unfrozen > 0) {
       while (heap.size > 0) {
@@ -403,54 +802,52 @@ export class FlowNetwork {
         if (locVer[top] === heap.topVersion() && locN[top] !== 0) break;
         heap.pop();
       }
-      while (ci < nCapped && (FD[16 * (capBuf[ci] as number) + 1] as number) >= 0) ci++;
+      while (ci < capped.length && (this.cNew[capped[ci] as number] as number) >= 0) ci++;
       const linkLevel = heap.topKey();
-      const capFlow = ci < nCapped ? (capBuf[ci] as number) : -1;
-      const capLevel = capFlow >= 0 ? (FD[16 * capFlow + 4] as number) : Number.POSITIVE_INFINITY;
-      if (capFlow < 0 && heap.size === 0) throw new Error('flow with no finite constraint');
+      const capClass = ci < capped.length ? (capped[ci] as number) : -1;
+      const capLevel = capClass >= 0 ? (cCap[capClass] as number) : Number.POSITIVE_INFINITY;
+      if (capClass < 0 && heap.size === 0) throw new Error('flow with no finite constraint');
       if (capLevel <= linkLevel) {
-        this.freeze(capFlow, capLevel);
+        this.freeze(capClass, capLevel);
         unfrozen--;
         continue;
       }
       const k = heap.topItem();
       heap.pop();
       const l = locLink[k] as number;
-      if (LI[16 * l + 6] !== epoch) {
-        // An edge link filled up: outside flows on it may now have to give way. Stop here;
-        // the caller grows the component and fills again.
+      if (this.lMark[l] !== epoch) {
+        // An edge link filled up: outside classes on it may now have to give way. Stop
+        // here; the caller grows the component and fills again.
         grow = l;
         break;
       }
-      const list = this.lFlows[l] as number[];
+      const list = this.lClasses[l] as number[];
       for (let i = 0; i < list.length; i++) {
-        const f = list[i] as number;
-        if (FI[32 * f + 10] === epoch && (FD[16 * f + 1] as number) < 0) {
-          this.freeze(f, linkLevel);
+        const c = list[i] as number;
+        if (this.cMark[c] === epoch && (this.cNew[c] as number) < 0) {
+          this.freeze(c, linkLevel);
           unfrozen--;
         }
       }
     }
     if (grow >= 0) {
       // Invalidate local indices so the next fill starts clean.
-      for (let k = 0; k < nLoc; k++) LI[16 * (locLink[k] as number) + 8] = 0;
+      for (let k = 0; k < nLoc; k++) this.lLocEpoch[locLink[k] as number] = 0;
     }
     return grow;
   }
 
-  /** Fixes flow f at `rate` and takes it out of its links' shares. */
-  private freeze(f: number, rate: number): void {
-    this.FD[16 * f + 1] = rate;
-    const n = this.FI[32 * f + 13] as number;
-    const locRem = this.locRem;
-    const locN = this.locN;
-    const locVer = this.locVer;
-    for (let j = 0; j < n; j++) {
-      const l = this.FI[32 * f + 14 + j] as number;
-      const k = this.LI[16 * l + 7] as number;
-      const left = (locN[k] as number) - 1;
+  /** Fixes class c at `rate` and takes its members out of their links' shares. */
+  private freeze(c: number, rate: number): void {
+    this.cNew[c] = rate;
+    const m = this.cM[c] as number;
+    const cl = this.cLinks[c] as number[];
+    const { locRem, locN, locVer } = this;
+    for (let j = 0; j < cl.length; j++) {
+      const k = this.lLoc[cl[j] as number] as number;
+      const left = (locN[k] as number) - m;
       locN[k] = left;
-      const rem = Math.max(0, (locRem[k] as number) - rate);
+      const rem = Math.max(0, (locRem[k] as number) - m * rate);
       locRem[k] = rem;
       const ver = (locVer[k] as number) + 1;
       locVer[k] = ver;
@@ -458,159 +855,48 @@ export class FlowNetwork {
     }
   }
 
-  /**
-   * Sorts capBuf[0..n) by (cap, flow id). The order is total, so any correct sort gives
-   * the same sequence; caps take a handful of values (a model's stream rates), so flows
-   * are ranked by cap value and sorted natively as numbers.
-   */
-  private sortCapped(n: number): void {
-    if (n < 2) return;
-    const capBuf = this.capBuf;
-    const FD = this.FD;
-    if (n <= 12) {
-      for (let i = 1; i < n; i++) {
-        const f = capBuf[i] as number;
-        const c = FD[16 * f + 4] as number;
-        let j = i - 1;
-        while (j >= 0) {
-          const g = capBuf[j] as number;
-          const cg = FD[16 * g + 4] as number;
-          if (cg < c || (cg === c && g < f)) break;
-          capBuf[j + 1] = g;
-          j--;
-        }
-        capBuf[j + 1] = f;
-      }
-      return;
-    }
-    const vals = this.capVals;
-    let d = 0;
-    for (let i = 0; i < n; i++) {
-      const c = FD[16 * (capBuf[i] as number) + 4] as number;
-      let r = 0;
-      while (r < d && vals[r] !== c) r++;
-      if (r === d) {
-        if (d === vals.length) {
-          this.sortCappedGeneric(n);
-          return;
-        }
-        vals[d++] = c;
-      }
-    }
-    if (d === 1) {
-      capBuf.subarray(0, n).sort();
-      return;
-    }
-    // Rank the distinct caps, then sort rank * 2^31 + id (exact in a double).
-    for (let i = 1; i < d; i++) {
-      const v = vals[i] as number;
-      let j = i - 1;
-      while (j >= 0 && (vals[j] as number) > v) {
-        vals[j + 1] = vals[j] as number;
-        j--;
-      }
-      vals[j + 1] = v;
-    }
-    const key = this.capKey;
-    const SHIFT = 2147483648;
-    for (let i = 0; i < n; i++) {
-      const f = capBuf[i] as number;
-      const c = FD[16 * f + 4] as number;
-      let r = 0;
-      while (vals[r] !== c) r++;
-      key[i] = r * SHIFT + f;
-    }
-    key.subarray(0, n).sort();
-    for (let i = 0; i < n; i++) capBuf[i] = (key[i] as number) % SHIFT;
-  }
-
-  private sortCappedGeneric(n: number): void {
-    const FD = this.FD;
-    const a = Array.from(this.capBuf.subarray(0, n));
-    a.sort((x, y) => (FD[16 * x + 4] as number) - (FD[16 * y + 4] as number) || x - y);
-    for (let i = 0; i < n; i++) this.capBuf[i] = a[i] as number;
-  }
-
-  /** Commits the fill: settle progress, reschedule completions, update usage and peaks. */
+  /** Commits the fill: settle clocks, move class timers, update usage and peaks. */
   private apply(): void {
-    const now = this.env.now;
-    const comp = this.compBuf;
-    const nComp = this.nComp;
-    const FD = this.FD;
-    const FI = this.FI;
-    const LD = this.LD;
-    for (let i = 0; i < nComp; i++) {
-      const f = comp[i] as number;
-      const old = FD[16 * f + 0] as number;
-      const next = FD[16 * f + 1] as number;
-      const changed = Math.abs(next - old) > EPS * Math.max(old, next);
-      // Unchanged and already scheduled: nothing to do. (A flow's timer is queued from its
-      // first apply until it fires, unless its rate is 0.)
-      const timer0 = FI[32 * f + 11] as number;
-      if (!changed && timer0 >= 0 && this.env.timerQueued(timer0)) continue;
-      const left = Math.max(0, (FD[16 * f + 2] as number) - old * (now - (FD[16 * f + 3] as number)));
-      FD[16 * f + 2] = left;
-      FD[16 * f + 3] = now;
-      FD[16 * f + 0] = next;
-      const n = FI[32 * f + 13] as number;
-      for (let j = 0; j < n; j++) {
-        const l = FI[32 * f + 14 + j] as number;
-        LD[8 * l + 1] = (LD[8 * l + 1] as number) + (next - old);
+    const comp = this.comp;
+    for (let i = 0; i < comp.length; i++) {
+      const c = comp[i] as number;
+      const old = this.cRate[c] as number;
+      const next = this.cNew[c] as number;
+      const m = this.cM[c] as number;
+      this.settle(c);
+      this.cRate[c] = next;
+      for (let j = 0, cl = this.cLinks[c] as number[]; j < cl.length; j++) {
+        const l = cl[j] as number;
+        if (this.lMark[l] !== this.epoch) this.lUsage[l] = (this.lUsage[l] as number) + m * (next - old);
       }
-      this.stats.rescheduled++;
-      if (next > 0) {
-        let timer = timer0;
-        if (timer < 0) {
-          timer = this.env.reserveTimer(() => this.complete(f));
-          FI[32 * f + 11] = timer;
-        }
-        this.env.setTimer(timer, left / next, Priority.NORMAL);
-      } else if (timer0 >= 0) {
-        this.env.clearTimer(timer0);
-      }
+      const heap = this.cHeap[c] as number[];
+      const timer = this.cTimer[c] as number;
+      if (next > 0 && heap.length > 0) {
+        const wait = Math.max(0, ((this.fTag[heap[0] as number] as number) - (this.cV[c] as number)) / next);
+        this.env.setTimer(timer, wait, Priority.NORMAL);
+        this.stats.rescheduled++;
+      } else this.env.clearTimer(timer);
     }
-    // Component links carry only component flows: recompute usage exactly (no drift).
-    for (let i = 0; i < this.nCompLinks; i++) {
-      const l = this.compLinks[i] as number;
-      const list = this.lFlows[l] as number[];
+    // Component links carry only component classes: recompute usage exactly (no drift).
+    const compLinks = this.compLinks;
+    for (let i = 0; i < compLinks.length; i++) {
+      const l = compLinks[i] as number;
+      const list = this.lClasses[l] as number[];
       let u = 0;
-      for (let j = 0; j < list.length; j++) u += FD[16 * (list[j] as number)] as number;
-      LD[8 * l + 1] = u;
+      for (let j = 0; j < list.length; j++) {
+        const c = list[j] as number;
+        u += (this.cM[c] as number) * (this.cRate[c] as number);
+      }
+      this.lUsage[l] = u;
       this.touchLink(l);
     }
-    for (let i = 0; i < this.nEdgeLinks; i++) this.touchLink(this.edgeLinks[i] as number);
+    const edgeLinks = this.edgeLinks;
+    for (let i = 0; i < edgeLinks.length; i++) this.touchLink(edgeLinks[i] as number);
   }
 
   private touchLink(l: number): void {
-    const u = this.LD[8 * l + 1] as number;
-    if (u > (this.LD[8 * l + 2] as number)) this.LD[8 * l + 2] = u;
-    this.LI[16 * l + 9] = u >= (this.LD[8 * l + 0] as number) * (1 - EPS) ? 1 : 0;
-  }
-
-  private growLinks(n: number): void {
-    const buf = new ArrayBuffer(n * 64);
-    new Uint8Array(buf).set(new Uint8Array(this.linkBuf));
-    this.linkBuf = buf;
-    this.LD = new Float64Array(buf);
-    this.LI = new Int32Array(buf);
-    // Per-fill locals and link lists: a component never touches more links than exist.
-    this.locRem = new Float64Array(n);
-    this.locN = new Int32Array(n);
-    this.locVer = new Int32Array(n);
-    this.locLink = new Int32Array(n);
-    this.compLinks = new Int32Array(n);
-    this.edgeLinks = new Int32Array(n);
-  }
-
-  private growFlows(n: number): void {
-    const buf = new ArrayBuffer(n * 128);
-    new Uint8Array(buf).set(new Uint8Array(this.flowBuf));
-    const old = this.fCapacity;
-    this.flowBuf = buf;
-    this.FD = new Float64Array(buf);
-    this.FI = new Int32Array(buf);
-    // No completion timer reserved yet for the new ids.
-    for (let f = old; f < n; f++) this.FI[32 * f + 11] = -1;
-    this.fCapacity = n;
+    const u = this.lUsage[l] as number;
+    if (u > (this.lPeak[l] as number)) this.lPeak[l] = u;
+    this.lSat[l] = u >= (this.lCap[l] as number) * (1 - EPS) ? 1 : 0;
   }
 }

@@ -109,6 +109,51 @@ describe('flow network (max-min fair sharing)', () => {
     expect(net.rate(f2)).toBeCloseTo(5, 9);
   });
 
+  it("a group's remaining bytes equal the sum over its flows, through churn, cap changes and regrouping", () => {
+    const { env, net } = setup();
+    const rng = createRng(23);
+    // Links that start safe (capped flows below capacity) and turn unsafe as flows pile in,
+    // so members move between classes while their group sums must follow.
+    const links = Array.from({ length: 5 }, () => net.addLink(rng.uniform(20, 80)));
+    const groupOf = new Map<number, number>();
+    const start = () => {
+      const g = rng.int(4);
+      const path = rng.shuffle([...links]).slice(0, 1 + rng.int(2));
+      const f = net.startFlow(path, rng.uniform(5, 200), (id) => groupOf.delete(id), rng.uniform(1, 15), g);
+      groupOf.set(f, g);
+    };
+    const check = () => {
+      for (let g = 0; g < 4; g++) {
+        let want = 0;
+        let n = 0;
+        for (const [f, fg] of groupOf)
+          if (fg === g) {
+            want += net.remaining(f);
+            n++;
+          }
+        expect(net.groupFlows(g), `group ${g} at ${env.now}`).toBe(n);
+        expect(Math.abs(net.groupRemaining(g) - want)).toBeLessThanOrEqual(1e-9 * Math.max(1, want));
+      }
+    };
+    for (let step = 0; step < 300; step++) {
+      const r = rng.next();
+      const live = [...groupOf.keys()];
+      if (r < 0.5 || live.length === 0) start();
+      else if (r < 0.7)
+        net.setCap(rng.choice(live), rng.next() < 0.2 ? Number.POSITIVE_INFINITY : rng.uniform(1, 15));
+      else if (r < 0.8) {
+        const f = rng.choice(live);
+        net.cancelFlow(f);
+        groupOf.delete(f);
+      }
+      env.run(env.now + rng.uniform(0, 2));
+      check();
+    }
+    env.run();
+    expect(groupOf.size).toBe(0);
+    for (let g = 0; g < 4; g++) expect(net.groupRemaining(g)).toBe(0);
+  });
+
   it('matches a from-scratch max-min solve after random churn', () => {
     const { env, net } = setup();
     const rng = createRng(11);

@@ -8,6 +8,8 @@ import { loadPreset } from '../../sim/experiments/presets';
 import { createRng, type Rng } from '../../sim/kernel';
 import { type ColdPullParams, coldPullSchema } from '../../sim/models/cold-pull/params';
 import { runColdPull } from '../../sim/models/cold-pull/storm';
+import { copySweepSchema } from '../../sim/models/copy-sweep/params';
+import { runCopySweep } from '../../sim/models/copy-sweep/sweep';
 
 const MiB = 2 ** 20;
 
@@ -212,5 +214,52 @@ describe('limit: under --preset acr-copies-2026', () => {
       const median = runColdPull(storm, 1).metrics.podStartupS?.p50 ?? Number.POSITIVE_INFINITY;
       expect(alone, `copies ${copies}`).toBeLessThanOrEqual(median);
     }
+  });
+});
+
+// Three sweeps of 1,000, 2,000 and 5,000 nodes and one of 250: about 15 s of CPU, the dearest
+// case of this file.
+describe('limit: the copy sweep at other fleet sizes, under --preset acr-copies-2026', () => {
+  const sweep = (nodes: number) =>
+    runCopySweep(
+      resolve(
+        copySweepSchema,
+        [{ source: 'preset', tree: loadPreset('acr-copies-2026', 'copy-sweep').params }],
+        [`workload.nodes=${nodes}`],
+      ),
+      1,
+    );
+  /** The fewest copies with no throttling and a P99 within 2 % of the best (metrics.sweetSpot's rule). */
+  const sweetSpot = (nodes: number) => {
+    const pts = sweep(nodes);
+    const best = Math.min(...pts.map((p) => p.run.metrics.podStartupS?.p99 ?? Number.POSITIVE_INFINITY));
+    const spot = pts.find(
+      (p) => p.run.metrics.throttleEvents === 0 && (p.run.metrics.podStartupS?.p99 ?? 0) <= best * 1.02,
+    );
+    return spot?.copies ?? Number.POSITIVE_INFINITY;
+  };
+
+  // The post: "the bigger your worst-case concurrent burst (more nodes ...), the further out
+  // the sweet spot sits". Measured at seed 1: Mid (12) at 1,000 nodes, Higher (24) at 2,000,
+  // Very high (96) at 5,000 (Mid still throttles 5,598 reads there).
+  it('the sweet spot moves outward from 1,000 to 2,000 to 5,000 nodes', () => {
+    const at = [1000, 2000, 5000].map(sweetSpot);
+    expect(at[1] as number, `sweet spots ${at.join(' / ')}`).toBeGreaterThan(at[0] as number);
+    expect(at[2] as number, `sweet spots ${at.join(' / ')}`).toBeGreaterThan(at[1] as number);
+  });
+
+  // FAILS with the current model; kept as the target. The post: "smaller workloads may
+  // already be sitting on the flat part of the curve". Measured at seed 1, 250 nodes, P99:
+  // Baseline 618 s, Low 620 s, Mid 625 s, Higher 822 s (+33 %), Very high 905 s; nothing
+  // throttles. Mechanism: the fan-out cost again: at 24 copies about 10 readers per copy
+  // never lift its windowed egress to storage.cacheAdmitBps, so they read cold.
+  it.fails('at 250 nodes P99 varies by at most 10 % across Baseline..Higher', () => {
+    const p99 = sweep(250)
+      .filter((p) => p.label !== 'Very high')
+      .map((p) => p.run.metrics.podStartupS?.p99 ?? Number.POSITIVE_INFINITY);
+    expect(
+      Math.max(...p99) / Math.min(...p99),
+      `P99 ${p99.map((v) => v.toFixed(0)).join(' / ')} s`,
+    ).toBeLessThanOrEqual(1.1);
   });
 });
