@@ -155,6 +155,10 @@ a JSON array of ACR webhook events, for wait-webhook).`,
           pushBytes: params.layers.reduce((a, b) => a + b, 0) + PUSH_OVERHEAD_B,
           ackSeenS: seen.p50,
           boardRefreshS: BOARD_REFRESH_MS / 1000,
+          // every push's landing in the pull region after its ack (deletes carry no bytes: left out)
+          lagsS: race.lags
+            .filter((l) => l.region === target.pullRegion && l.phase !== 'del')
+            .map((l) => l.sinceAckS),
         },
         race.points,
       );

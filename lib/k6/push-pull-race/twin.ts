@@ -12,6 +12,17 @@
  * ackSeenS after the pusher got it (their poll of A), so the twin's offsets are the run's
  * plus the measured ackSeenS P50; and the wait-webhook puller sees its event after the
  * event board's refresh and its own poll, half of each on average (webhook.delayS).
+ *
+ * The lag distribution is the run's own, not the lab's configured jitter: the lab's real
+ * lags spread above base + bytes/bandwidth (its HTTP copy work, its event loop), and at an
+ * offset near L that spread decides who fails. So the twin is given, per push, its measured
+ * lag λ (s) from the pusher's ack to the landing in the pull region (the replica event's
+ * time minus the ack: the clock the pullers' offsets run on), the residual
+ * max(0, λ - baseLagS - pushBytes/bandwidthBps), which contains the lab's own uniform
+ * jitter too, as its deciles (replication.extraLagQuantilesS, 11 values at p = 0, 0.1, ..., 1,
+ * linear interpolation between order statistics) with replication.jitterS=0. Nothing is
+ * fitted: the deciles are read off the run. It holds while pushes do not queue (roundS above
+ * the lag, as here): a queued lag would count its wait twice.
  */
 
 import { replicationSchema } from '../../../sim/models/replication/params';
@@ -38,13 +49,37 @@ export interface TwinInput {
   ackSeenS: number;
   /** Event board refresh (s). */
   boardRefreshS: number;
+  /** Measured per push: its ack -> its landing in the pull region (s); empty: the lab's configured jitter. */
+  lagsS?: readonly number[];
   seed?: number;
+}
+
+/** base + bytes/bandwidth: the lag the lab is configured for before its jitter. */
+export function deterministicLagS(r: LabReplication, pushBytes: number): number {
+  return r.baseLagS + (r.bandwidthBps > 0 ? pushBytes / r.bandwidthBps : 0);
+}
+
+/** Quantile at p of sorted values, linear between order statistics (R's type 7). */
+function quantileAt(sorted: readonly number[], p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const a = sorted[lo] as number;
+  return a + ((sorted[Math.min(lo + 1, sorted.length - 1)] as number) - a) * (h - lo);
+}
+
+/** The deciles of the measured lag beyond base + bytes/bandwidth (s, 0.1 ms-rounded); [] for no lags. */
+export function extraLagDeciles(lagsS: readonly number[], r: LabReplication, pushBytes: number): number[] {
+  if (lagsS.length === 0) return [];
+  const fixed = deterministicLagS(r, pushBytes);
+  const extra = lagsS.map((l) => Math.max(0, l - fixed)).sort((a, b) => a - b);
+  return Array.from({ length: 11 }, (_, k) => Math.round(quantileAt(extra, k / 10) * 1e4) / 1e4);
 }
 
 export function twinSets(i: TwinInput): string[] {
   const p = i.params;
   const r = i.replication;
   const round = (v: number) => Math.round(v * 1e4) / 1e4;
+  const deciles = extraLagDeciles(i.lagsS ?? [], r, i.pushBytes);
   return [
     `mode=${p.mode}`,
     `regions.names=${i.pushRegion},${i.pullRegion}`,
@@ -57,7 +92,9 @@ export function twinSets(i: TwinInput): string[] {
     'pushes.uploadBps=0',
     `replication.baseLagS=${r.baseLagS}`,
     `replication.bandwidthBps=${r.bandwidthBps}`,
-    `replication.jitterS=${r.jitterS}`,
+    ...(deciles.length
+      ? ['replication.jitterS=0', `replication.extraLagQuantilesS=${deciles.join(',')}`]
+      : [`replication.jitterS=${r.jitterS}`]),
     `replication.concurrency=${r.concurrency}`,
     `webhook.delayS=${round((i.boardRefreshS + p.webhook.pollS) / 2)}`,
     'pullers.count=2000',
@@ -99,6 +136,10 @@ export interface Twin {
   seed: number;
   /** base + bytes/bandwidth + jitter/2: the lag P50 the lab was configured for. */
   configuredLagP50S: number;
+  /** The twin's lag beyond base + bytes/bandwidth: the run's measured deciles, or the lab's configured uniform jitter. */
+  lagSpread:
+    | { from: 'measured'; lags: number; extraLagQuantilesS: number[] }
+    | { from: 'configured'; jitterS: number };
   simLagS: Quantiles;
   rows: TwinRow[];
   targetsMet: boolean;
@@ -161,7 +202,14 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
   return {
     sets,
     seed,
-    configuredLagP50S: r.baseLagS + (r.bandwidthBps > 0 ? i.pushBytes / r.bandwidthBps : 0) + r.jitterS / 2,
+    configuredLagP50S: deterministicLagS(r, i.pushBytes) + r.jitterS / 2,
+    lagSpread: sp.replication.extraLagQuantilesS.length
+      ? {
+          from: 'measured',
+          lags: i.lagsS?.length ?? 0,
+          extraLagQuantilesS: sp.replication.extraLagQuantilesS,
+        }
+      : { from: 'configured', jitterS: r.jitterS },
     simLagS: {
       p50: mid,
       p90: lagS[Math.floor(lagS.length * 0.9)] ?? 0,
