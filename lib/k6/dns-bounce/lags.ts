@@ -55,33 +55,41 @@ export function runLags(
 }
 
 export interface LagPoll {
-  /** The lab's events now (every region's). */
-  read(): Promise<ReplicationEventRecord[]>;
+  /** The lab's events now (every region's) and its replication backlog (items waiting or copying). */
+  read(): Promise<{ events: ReplicationEventRecord[]; backlog: number }>;
   repository: string;
   sinceMs: number;
-  /** Aborted when k6 has exited: one last read, then done. */
+  /** Aborted when k6 has exited: then reads go on only until the backlog drains. */
   signal: AbortSignal;
   pollMs: number;
-  /** Bound on reads (the run's time cap / pollMs). */
+  /** Bound on reads while k6 runs (the run's time cap / pollMs). */
   maxPolls: number;
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Bound on reads after k6 exits, waiting for the backlog to drain (0: one last read). */
+  drainPolls: number;
+  sleep(ms: number): Promise<void>;
 }
 
-/** Reads the lab's events every pollMs until k6 exits (bounded), keeping the run's landings by id. */
+/**
+ * Reads the lab's events every pollMs until k6 exits, then until the replication backlog is
+ * empty (at most drainPolls more), keeping the run's landings by id. Bounded in reads both ways.
+ */
 export async function pollLags(o: LagPoll): Promise<BounceLag[]> {
   const kept = new Map<string, BounceLag>();
-  const take = async () => {
+  const take = async (): Promise<number> => {
     try {
-      for (const l of runLags(await o.read(), o.repository, o.sinceMs)) kept.set(l.id, l);
+      const r = await o.read();
+      for (const l of runLags(r.events, o.repository, o.sinceMs)) kept.set(l.id, l);
+      return r.backlog;
     } catch {
       // the lab did not answer this time: the next read (or the status after the run) covers it
+      return Number.POSITIVE_INFINITY;
     }
   };
   for (let i = 0; i < o.maxPolls && !o.signal.aborted; i++) {
     await take();
-    await o.sleep(o.pollMs, o.signal);
+    await o.sleep(o.pollMs);
   }
-  await take();
+  for (let i = 0; (await take()) > 0 && i < o.drainPolls; i++) await o.sleep(o.pollMs);
   return [...kept.values()];
 }
 

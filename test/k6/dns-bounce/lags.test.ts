@@ -47,7 +47,9 @@ describe('runLags', () => {
 });
 
 describe('pollLags', () => {
-  it('reads until k6 exits, then once more, and keeps every landing once though the lab forgets old ones', async () => {
+  const base = { repository: 'bounce', sinceMs: T0, pollMs: 1000 };
+
+  it('reads until k6 exits and keeps every landing once, though the lab forgets old ones', async () => {
     const ac = new AbortController();
     const a = ev({ lagS: 1 });
     const b = ev({ lagS: 2, region: 'eastus', origin: 'westus', tag: 'dns-pin-2-3-1' });
@@ -56,40 +58,61 @@ describe('pollLags', () => {
     const answers = [[a], [a, b], [b, c]];
     let reads = 0;
     const lags = await pollLags({
+      ...base,
       read: async () => {
-        const r = answers[reads] ?? [c];
+        const events = answers[reads] ?? [c];
         reads++;
         if (reads === 2) throw new Error('lab busy'); // a failed read costs only itself
-        return r;
+        return { events, backlog: 0 };
       },
-      repository: 'bounce',
-      sinceMs: T0,
       signal: ac.signal,
-      pollMs: 1000,
       maxPolls: 100,
+      drainPolls: 10,
       sleep: async () => {
         if (reads >= 3) ac.abort();
       },
     });
+    // three while k6 ran, one after: the backlog was already empty
     expect(reads).toBe(4);
     expect(lags.map((l) => l.lagS).sort()).toEqual([1, 2, 3]);
   });
 
-  it('is bounded in reads even if k6 never exits', async () => {
+  it('after k6 exits, reads on until the backlog drains, so the last pushes land too', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    const late = ev({ lagS: 40 });
+    const backlogs = [3, 2, 0];
     let reads = 0;
-    await pollLags({
+    const lags = await pollLags({
+      ...base,
       read: async () => {
+        const backlog = backlogs[reads] ?? 0;
         reads++;
-        return [];
+        return { events: backlog === 0 ? [late] : [], backlog };
       },
-      repository: 'bounce',
-      sinceMs: T0,
-      signal: new AbortController().signal,
-      pollMs: 1000,
-      maxPolls: 5,
+      signal: ac.signal,
+      maxPolls: 100,
+      drainPolls: 10,
       sleep: async () => {},
     });
-    expect(reads).toBe(6);
+    expect(reads).toBe(3);
+    expect(lags.map((l) => l.lagS)).toEqual([40]);
+  });
+
+  it('is bounded in reads if k6 never exits and the backlog never drains', async () => {
+    let reads = 0;
+    await pollLags({
+      ...base,
+      read: async () => {
+        reads++;
+        return { events: [], backlog: 5 };
+      },
+      signal: new AbortController().signal,
+      maxPolls: 5,
+      drainPolls: 3,
+      sleep: async () => {},
+    });
+    expect(reads).toBe(5 + 1 + 3);
   });
 });
 
