@@ -135,8 +135,6 @@ with the name in the Host header (http targets only). With a registry URL target
   async duringRun({ lab, signal, outDir, params }) {
     if (!lab || !outDir) return;
     const sinceMs = systemClock.now();
-    // k6 exits before the lab has replicated the last pushes: sleeps run on past the abort.
-    const nap = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
     const lags = await pollLags({
       read: async () => {
         const regions = Object.values((await lab.client.status()).replication.regions);
@@ -151,8 +149,9 @@ with the name in the Host header (http targets only). With a registry URL target
       pollMs: LAG_POLL_MS,
       maxPolls: Math.ceil(((params.maxDurationS + 120) * 1000) / LAG_POLL_MS),
       drainPolls: Math.ceil((params.lagDrainS * 1000) / LAG_POLL_MS),
-      // while k6 runs a nap ends early when it exits
-      sleep: (ms) => (signal.aborted ? nap(ms) : sleep(systemClock, ms, signal).catch(() => {})),
+      // A nap while k6 runs ends when it exits; after that (the lab still replicating the last
+      // pushes) naps run whole.
+      sleep: (ms) => sleep(systemClock, ms, signal.aborted ? undefined : signal).catch(() => {}),
     });
     writeLags(outDir, { sinceMs, lags });
   },
