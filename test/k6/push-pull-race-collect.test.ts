@@ -8,7 +8,13 @@ import { resolve } from '../../lib/config/schema';
 import { acrEvents, startEventBoard } from '../../lib/k6/push-pull-race/board';
 import { collectRace } from '../../lib/k6/push-pull-race/collect';
 import { raceSchema } from '../../lib/k6/push-pull-race/params';
-import { closeEnough, extraLagDeciles, runTwin, twinSets } from '../../lib/k6/push-pull-race/twin';
+import {
+  closeEnough,
+  extraLagDeciles,
+  pairedShares,
+  runTwin,
+  twinSets,
+} from '../../lib/k6/push-pull-race/twin';
 import type { ReplicationEventRecord } from '../../lib/lab/replication/status';
 
 const D = (n: number) => `sha256:${String(n).repeat(64)}`;
@@ -256,6 +262,40 @@ describe('the simulated twin', () => {
     expect(twin.rows[0]?.simFailedShare).toBeGreaterThan(0.35);
     expect(twin.rows[0]?.simFailedShare).toBeLessThan(0.55);
     expect(runTwin({ ...input, params: at }, []).lagSpread).toEqual({ from: 'configured', jitterS: 0 });
+  });
+
+  it('the paired replay: each lab round at its offset with its own measured lag', () => {
+    const lagsS = [2.0, 2.01, 2.02, 2.03, 2.05, 2.06, 2.08, 2.1, 2.12, 2.13, 1.99];
+    const at = resolve(raceSchema, [], ['offsets=2.05', 'strategies=none,retry', 'retry.jitter=0']);
+    // both rounds at 2.05 s landed at 2.1 s: both pullers failed, where the distribution says half
+    const rounds = [
+      { offsetS: 2.05, sinceAckS: 2.1 },
+      { offsetS: 2.05, sinceAckS: 2.1 },
+    ];
+    const lab = (label: string, failedShare: number) => ({
+      label,
+      metrics: { byOffset: [{ offsetS: 2.05, pullers: 2, failedShare, toSuccessS: null, sentS: null }] },
+    });
+    const twin = runTwin({ ...input, params: at, lagsS, rounds }, [lab('none', 1)]);
+    const none = twin.rows.find((r) => r.strategy === 'none');
+    expect(none).toMatchObject({ labFailedShare: 1, pairedFailedShare: 1, pairedOk: true, shareOk: false });
+    expect(twin.targetsMet).toBe(true);
+    // one landed before the pull, one after: half
+    const mixed = pairedShares(
+      {
+        ...input,
+        params: at,
+        rounds: [
+          { offsetS: 2.05, sinceAckS: 2.1 },
+          { offsetS: 2.05, sinceAckS: 2.0 },
+        ],
+      },
+      1,
+    );
+    expect(mixed.get('none')?.get(2.05)).toBe(0.5);
+    expect(mixed.get('retry')?.get(2.05)).toBe(0);
+    // without per-round lags there is no replay
+    expect(runTwin({ ...input, params: at, lagsS }, [lab('none', 1)]).rows[0]?.pairedOk).toBeNull();
   });
 
   it('closeEnough: 10%, with a 0.05 s floor under 0.5 s', () => {
