@@ -1,7 +1,8 @@
 /**
  * A lab push-pull-race run beside its simulated twin (metrics.twin, lib/k6/push-pull-race/
  * twin.ts): per strategy and offset, the failure share and the time to first success P50/P90,
- * measured and simulated side by side. Two panels over one table of rows.
+ * measured and simulated side by side (and the paired replay's share where the run had per-round
+ * lags). Two panels over one table of rows.
  */
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
@@ -10,7 +11,8 @@ import { SCHEMA } from './common';
 interface Row {
   strategy: string;
   offsetS: number;
-  source: 'lab' | 'sim';
+  /** paired: the twin replaying each lab round with its own measured lag (failure share only). */
+  source: 'lab' | 'sim' | 'paired';
   failedShare: number;
   p50: number | null;
   p90: number | null;
@@ -35,6 +37,15 @@ export function twinRows(run: ReportRun): Row[] {
         p90: t && isNum(t.p90) ? t.p90 : null,
       });
     }
+    if (isNum(r.pairedFailedShare))
+      out.push({
+        strategy: r.strategy,
+        offsetS: r.offsetS,
+        source: 'paired',
+        failedShare: r.pairedFailedShare,
+        p50: null,
+        p90: null,
+      });
   }
   return out;
 }
@@ -48,10 +59,11 @@ export function twinSpec(run: ReportRun): VegaLiteSpec | null {
     type: 'nominal',
     title: 'source',
     scale: {
-      domain: ['lab', 'sim'],
+      domain: ['lab', 'sim', 'paired'],
       range: [
         [1, 0],
         [5, 3],
+        [1, 3],
       ],
     },
   };
@@ -129,7 +141,7 @@ export const raceTwinChart: ChartEntry<ReportRun> = {
   help: 'push-pull-race on the lab: failure share and time to first success beside `sim replication` with the lab parameters',
   caption: (run) => {
     const twin = run.envelope.metrics.twin as { targetsMet?: boolean; sets?: string[] } | undefined;
-    return `Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets). Targets: failure share within 5 pp and P50/P90 within 10% per point: ${twin?.targetsMet ? 'met' : 'not all met'}.`;
+    return `Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters and the run's measured lag spread (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets); dotted, the paired replay (each lab round with its own measured lag), which is what a few rounds can check at an offset inside the lag's spread. Targets: failure share within 5 pp and P50/P90 within 10% per point: ${twin?.targetsMet ? 'met' : 'not all met'}.`;
   },
   build: (run) => twinSpec(run),
 };

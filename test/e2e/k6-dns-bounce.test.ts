@@ -4,7 +4,8 @@
  * connection per request. `none` scatters a measurable share (each scattered push failed
  * with BLOB_UPLOAD_UNKNOWN or MANIFEST_BLOB_UNKNOWN, none succeeded), `regional` and
  * `dns-pin` scatter none in the same run, and the model given the run's flap interval and
- * measured push span predicts `none`'s share within 5 percentage points.
+ * measured push span predicts `none`'s share within 5 percentage points. The run also
+ * measures the replication lag of its own pushes per region (metrics.replicationLagS).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,9 +117,34 @@ describe.runIf(canRun)('stampede run dns-bounce --target lab', () => {
     ).toBeLessThanOrEqual(0.05);
   });
 
-  it('the flap is cleared after the run and the page has the lab-vs-model chart', async () => {
+  it("measures the replication lag of the run's pushes per region, from the lab's per-replica events", () => {
+    const { env } = rows();
+    const lag = env.metrics.replicationLagS as unknown as {
+      p50: number;
+      n: number;
+      expected: number;
+      byRegion: Record<string, { p50: number; n: number }>;
+    };
+    // every ok push lands once in the other region; the flap pushed to both, so both received.
+    // The run waits (lagDrainS, 30 s) for the lab's backlog after k6: on a loaded machine the
+    // replicator may still be behind then, so the landings seen are counted against it, not
+    // required to equal it.
+    expect(lag.expected).toBe((env.metrics.pushes as { ok: number }).ok);
+    expect(lag.n).toBeLessThanOrEqual(lag.expected);
+    expect(Object.keys(lag.byRegion).sort()).toEqual(['eastus', 'westus']);
+    for (const [r, q] of Object.entries(lag.byRegion)) {
+      expect(q.n, r).toBeGreaterThanOrEqual(10);
+      // the lab's configured base lag (1 s, jitter 0) is the floor of every landing
+      expect(q.p50, r).toBeGreaterThanOrEqual(1);
+    }
+    const cdf = env.metrics.lagCdf as Array<{ region: string }>;
+    expect(new Set(cdf.map((c) => c.region))).toEqual(new Set(['eastus', 'westus']));
+  });
+
+  it('the flap is cleared after the run and the page has the lab-vs-model and lag charts', async () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('Scattered pushes per mitigation: lab vs model');
+    expect(html).toContain('Replication lag per region');
     const faults: string[] = [];
     await runCommand(labCommand, ['fault', 'list', '--name', LAB], { ...io, out: (t) => faults.push(t) });
     expect(faults.join('\n')).not.toContain('dns-flap');

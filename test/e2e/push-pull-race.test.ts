@@ -8,7 +8,8 @@
  * parameters (the run's metrics.twin) predicts the failure share per offset within 5 pp and
  * the time to first success P50/P90 within 10%. Retry jitter is 0 here so the few pullers a
  * test can afford compare one deterministic schedule (with jitter the model's P50 is the
- * mean of a distribution the lab samples four times).
+ * mean of a distribution the lab samples four times). Offsets 0, L and 3 s: at L the twin is
+ * given the run's own lag spread (the deciles of ack -> landing beyond L), not a step.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +60,7 @@ beforeAll(async () => {
   );
   expect(up, lines.join('\n')).toBe(0);
   const common = ['pullers=5', 'layers=1000000,1000000', 'roundS=8', 'fixedSleep.sleepS=3', 'retry.jitter=0'];
-  await race('race', ...common, 'offsets=0,3', 'repeats=2');
+  await race('race', ...common, 'offsets=0,2,3', 'repeats=2');
   await race(
     'overwrite',
     ...common,
@@ -99,20 +100,20 @@ describe.runIf(canRun)('push-pull-race on the lab', () => {
   it('pushes every round and counts every puller', () => {
     const { code, env } = runs.race as { code: number; env: Envelope };
     expect(code, lines.join('\n')).toBe(0);
-    expect(env.metrics.pushes).toEqual({ ok: 4, failed: 0 });
+    expect(env.metrics.pushes).toEqual({ ok: 6, failed: 0 });
     // A puller that heard of the ack after its offset had passed (a machine too loaded to wake
     // it in time) is counted apart, never raced: together they are every puller of every round.
-    expect((env.metrics.pullers as number) + (env.metrics.latePullers as number)).toBe(20);
+    expect((env.metrics.pullers as number) + (env.metrics.latePullers as number)).toBe(30);
     expect(env.metrics.latePullers).toBeLessThanOrEqual(2);
   });
 
   it('none fails for every puller whose pull lands before the lag, and none after it', () => {
     const { env } = runs.race as { env: Envelope };
     const none = byOffset(env, 'none');
-    expect(none.map((o) => o.offsetS)).toEqual([0, 3]);
+    expect(none.map((o) => o.offsetS)).toEqual([0, 2, 3]);
     expect(none[0]?.pullers).toBeGreaterThan(0);
     expect(none[0]?.failedShare).toBe(1);
-    expect(none[1]?.failedShare).toBe(0);
+    expect(none[2]?.failedShare).toBe(0);
     expect(
       (env.metrics.errors as { byCode: Record<string, number> }).byCode.MANIFEST_UNKNOWN,
     ).toBeGreaterThan(0);
@@ -134,10 +135,22 @@ describe.runIf(canRun)('push-pull-race on the lab', () => {
   it('agrees with its simulated twin: failure share within 5 pp, time to success P50/P90 within 10%', () => {
     const twin = (runs.race as { env: Envelope }).env.metrics.twin as Twin;
     expect(twin.sets).toContain('replication.bandwidthBps=2000000');
-    expect(twin.rows.length).toBe(10);
+    expect(twin.rows.length).toBe(15);
+    // the run's own lag spread, not the configured jitter (0 here): it decides who fails at L
+    expect(twin.lagSpread.from).toBe('measured');
+    expect(twin.sets).toContain('replication.jitterS=0');
+    // offset = L: the knife edge, where the lag's spread decides. Two rounds there: the lab's
+    // share is 0, 1/2 or 1, so the check is the paired replay (each round with its own
+    // measured lag); the distribution's share is its expectation, kept beside it.
+    const atL = twin.rows.find((r) => r.strategy === 'none' && r.offsetS === 2);
+    expect(atL?.labPullers).toBeGreaterThan(0);
+    expect(atL?.pairedOk, JSON.stringify(atL)).toBe(true);
+    expect(atL?.simFailedShare).toBeGreaterThanOrEqual(0);
     for (const r of twin.rows) {
       const what = `${r.strategy} at ${r.offsetS} s: lab ${JSON.stringify(r.labToSuccessS)} sim ${JSON.stringify(r.simToSuccessS)}`;
-      expect(Math.abs(r.labFailedShare - r.simFailedShare), what).toBeLessThanOrEqual(0.05);
+      expect(r.pairedOk, what).toBe(true);
+      if (r.offsetS !== 2)
+        expect(Math.abs(r.labFailedShare - r.simFailedShare), what).toBeLessThanOrEqual(0.05);
       expect(r.timeOk, what).not.toBe(false);
     }
     expect(twin.targetsMet).toBe(true);

@@ -8,7 +8,13 @@ import { resolve } from '../../lib/config/schema';
 import { acrEvents, startEventBoard } from '../../lib/k6/push-pull-race/board';
 import { collectRace } from '../../lib/k6/push-pull-race/collect';
 import { raceSchema } from '../../lib/k6/push-pull-race/params';
-import { closeEnough, runTwin, twinSets } from '../../lib/k6/push-pull-race/twin';
+import {
+  closeEnough,
+  extraLagDeciles,
+  pairedShares,
+  runTwin,
+  twinSets,
+} from '../../lib/k6/push-pull-race/twin';
 import type { ReplicationEventRecord } from '../../lib/lab/replication/status';
 
 const D = (n: number) => `sha256:${String(n).repeat(64)}`;
@@ -235,6 +241,61 @@ describe('the simulated twin', () => {
       ]),
     ]);
     expect(off.targetsMet).toBe(false);
+  });
+
+  it("is given the run's measured lag spread (deciles beyond base + bytes/bandwidth), not the configured jitter", () => {
+    // Measured lags 1.99-2.13 s around L = 2 s: the residuals 0..0.13 s (one below L counts 0).
+    const lagsS = [2.0, 2.01, 2.02, 2.03, 2.05, 2.06, 2.08, 2.1, 2.12, 2.13, 1.99];
+    expect(extraLagDeciles(lagsS, input.replication, input.pushBytes)).toEqual([
+      0, 0, 0.01, 0.02, 0.03, 0.05, 0.06, 0.08, 0.1, 0.12, 0.13,
+    ]);
+    const sets = twinSets({ ...input, lagsS });
+    expect(sets).toContain('replication.jitterS=0');
+    expect(sets).toContain('replication.extraLagQuantilesS=0,0,0.01,0.02,0.03,0.05,0.06,0.08,0.1,0.12,0.13');
+    // At offset L the twin now fails about as often as the measured lags exceed L (5 of 11
+    // residuals above 0.05 s at offset L + 0.05 s), where without them it failed none or all.
+    const at = resolve(raceSchema, [], ['offsets=2.05', 'strategies=none']);
+    const twin = runTwin({ ...input, params: at, lagsS }, [
+      { label: 'none', metrics: { byOffset: [{ offsetS: 2.05, pullers: 11, failedShare: 5 / 11 }] } },
+    ]);
+    expect(twin.lagSpread).toMatchObject({ from: 'measured', lags: 11 });
+    expect(twin.rows[0]?.simFailedShare).toBeGreaterThan(0.35);
+    expect(twin.rows[0]?.simFailedShare).toBeLessThan(0.55);
+    expect(runTwin({ ...input, params: at }, []).lagSpread).toEqual({ from: 'configured', jitterS: 0 });
+  });
+
+  it('the paired replay: each lab round at its offset with its own measured lag', () => {
+    const lagsS = [2.0, 2.01, 2.02, 2.03, 2.05, 2.06, 2.08, 2.1, 2.12, 2.13, 1.99];
+    const at = resolve(raceSchema, [], ['offsets=2.05', 'strategies=none,retry', 'retry.jitter=0']);
+    // both rounds at 2.05 s landed at 2.1 s: both pullers failed, where the distribution says half
+    const rounds = [
+      { offsetS: 2.05, sinceAckS: 2.1 },
+      { offsetS: 2.05, sinceAckS: 2.1 },
+    ];
+    const lab = (label: string, failedShare: number) => ({
+      label,
+      metrics: { byOffset: [{ offsetS: 2.05, pullers: 2, failedShare, toSuccessS: null, sentS: null }] },
+    });
+    const twin = runTwin({ ...input, params: at, lagsS, rounds }, [lab('none', 1)]);
+    const none = twin.rows.find((r) => r.strategy === 'none');
+    expect(none).toMatchObject({ labFailedShare: 1, pairedFailedShare: 1, pairedOk: true, shareOk: false });
+    expect(twin.targetsMet).toBe(true);
+    // one landed before the pull, one after: half
+    const mixed = pairedShares(
+      {
+        ...input,
+        params: at,
+        rounds: [
+          { offsetS: 2.05, sinceAckS: 2.1 },
+          { offsetS: 2.05, sinceAckS: 2.0 },
+        ],
+      },
+      1,
+    );
+    expect(mixed.get('none')?.get(2.05)).toBe(0.5);
+    expect(mixed.get('retry')?.get(2.05)).toBe(0);
+    // without per-round lags there is no replay
+    expect(runTwin({ ...input, params: at, lagsS }, [lab('none', 1)]).rows[0]?.pairedOk).toBeNull();
   });
 
   it('closeEnough: 10%, with a 0.05 s floor under 0.5 s', () => {

@@ -73,6 +73,13 @@ export const dnsBounceSchema = {
   },
   registry: str({ default: '', doc: 'lab only: which lab registry name (default: the first)' }),
   maxDurationS: num({ default: 600, gt: 0, max: 86_400, unit: 's', doc: 'hard cap on the k6 scenario' }),
+  lagDrainS: num({
+    default: 30,
+    min: 0,
+    max: 3600,
+    unit: 's',
+    doc: "lab target: after k6 exits, wait at most this long for the lab's replication backlog to drain, so the last pushes' lags are measured too (metrics.replicationLagS counts the landings it saw against the pushes it expected)",
+  }),
   maxRetries: int({ default: 3, min: 0, max: 20, doc: 'retries per request on 429/503, with backoff' }),
   dns: {
     ttl: str({

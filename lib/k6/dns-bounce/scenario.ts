@@ -7,6 +7,8 @@
  * of the run beside the measured shares.
  */
 import { dnsBounceScatterChart } from '../../../reports/charts/dns-bounce-scatter';
+import { replicationLagCdfChart } from '../../../reports/charts/replication-lag-cdf';
+import { sleep, systemClock } from '../../clock';
 import { InputError, RunError } from '../../errors';
 import { readIdentityRecord } from '../../lab/identity';
 import { labClient } from '../../lab/lab-client';
@@ -14,11 +16,19 @@ import { regionalHost } from '../../lab/topology';
 import type { Envelope, Metrics } from '../../results/envelope';
 import { labTarget } from '../lab-target';
 import { defineScenario } from '../scenario';
+import { lagMetrics, pollLags, readLags, runLags, writeLags } from './lags';
 import { bounceTwin } from './model';
 import { type DnsBounceParams, dnsBounceSchema } from './params';
 import { summarizeBounce } from './summary';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+/**
+ * How often the run reads the lab's replication events. The lab keeps its newest 200 per
+ * region: at the e2e's ~3.6 pushes/s that is ~55 s of events, so 5 s leaves a wide margin
+ * (a shortfall shows as replicationLagS.n below .expected), while each status read costs
+ * the lab work that competes with the pushes being measured.
+ */
+const LAG_POLL_MS = 5000;
 
 export const dnsBounceScenario = defineScenario<DnsBounceParams>({
   name: 'dns-bounce',
@@ -125,11 +135,47 @@ with the name in the Host header (http targets only). With a registry URL target
     };
   },
   summaryMetrics: ['pushes', 'push_attempts', 'push_span'],
-  summarize({ envelope, records, params }) {
-    const { metrics, points } = bounceEnvelope(envelope, records, params);
-    return { metrics, points };
+  async duringRun({ lab, signal, outDir, params }) {
+    if (!lab || !outDir) return;
+    const sinceMs = systemClock.now();
+    const lags = await pollLags({
+      read: async () => {
+        const regions = Object.values((await lab.client.status()).replication.regions);
+        return {
+          events: regions.flatMap((r) => r.events),
+          backlog: regions.reduce((a, r) => a + r.backlog.items, 0),
+        };
+      },
+      repository: params.repository,
+      sinceMs,
+      signal,
+      pollMs: LAG_POLL_MS,
+      maxPolls: Math.ceil(((params.maxDurationS + 120) * 1000) / LAG_POLL_MS),
+      drainPolls: Math.ceil((params.lagDrainS * 1000) / LAG_POLL_MS),
+      // A nap while k6 runs ends when it exits; after that (the lab still replicating the last
+      // pushes) naps run whole.
+      sleep: (ms) => sleep(systemClock, ms, signal.aborted ? undefined : signal).catch(() => {}),
+    });
+    writeLags(outDir, { sinceMs, lags });
   },
-  charts: [dnsBounceScatterChart],
+  summarize({ envelope, records, params, outDir, labStatus }) {
+    const { metrics, points } = bounceEnvelope(envelope, records, params);
+    // The run's landings seen while it ran, and any still in the lab's events after it.
+    const seen = readLags(outDir);
+    const after =
+      seen && labStatus
+        ? runLags(
+            Object.values(labStatus.replication.regions).flatMap((r) => r.events),
+            params.repository,
+            seen.sinceMs,
+          )
+        : [];
+    const okPushes = (metrics.pushes as { ok: number }).ok;
+    const regions = labStatus ? Object.keys(labStatus.replication.regions).length : 0;
+    const lag = lagMetrics([...(seen?.lags ?? []), ...after], okPushes * Math.max(0, regions - 1));
+    return { metrics: { ...metrics, ...(lag ?? {}) }, points };
+  },
+  charts: [dnsBounceScatterChart, replicationLagCdfChart],
   verdict(envelope) {
     const rows = (envelope.metrics.scatter ?? []) as ScatterRow[];
     if (rows.length === 0) return { exitCode: 1, line: 'no push finished' };
@@ -142,7 +188,9 @@ with the name in the Host header (http targets only). With a registry URL target
           `${r.mitigation} ${r.scattered}/${r.pushes} scattered (${pct(r.scatteredShare)}${r.modeledShare === null ? '' : `, model ${pct(r.modeledShare)}`}), ${r.failed} failed`,
       )
       .join('; ');
-    return { exitCode: pinnedBad.length > 0 ? 1 : 0, line };
+    const lag = envelope.metrics.replicationLagS as { p50: number; n: number } | undefined;
+    const lagLine = lag ? `; replication lag P50 ${lag.p50.toFixed(2)} s (${lag.n} landings)` : '';
+    return { exitCode: pinnedBad.length > 0 ? 1 : 0, line: line + lagLine };
   },
 });
 

@@ -165,6 +165,11 @@ export interface LagRecord {
   phase: string;
   region: string;
   lagS: number;
+  /**
+   * The pusher's ack -> the landing (s): the lag on the clock the pullers' offsets run on
+   * (lagS runs from the home registry's event, a few ms before the ack reaches the pusher).
+   */
+  sinceAckS: number;
 }
 
 /** The lab's replica landings of this run's pushes (matched by digest), one per push and region. */
@@ -186,12 +191,15 @@ export function lagRecords(
     const key = `${e.action} ${e.digest}@${e.region}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ kind: 'lag', round: p.round, phase: p.phase, region: e.region, lagS: e.lagS });
+    const landed = Date.parse(e.at);
+    const sinceAckS = Number.isFinite(landed) ? (landed - p.ackMs) / 1000 : e.lagS;
+    out.push({ kind: 'lag', round: p.round, phase: p.phase, region: e.region, lagS: e.lagS, sinceAckS });
   }
   return out.sort((a, b) => a.round - b.round || a.region.localeCompare(b.region));
 }
 
-const regionCdf = (rows: ReadonlyArray<{ region: string; v: number }>) => {
+/** Per-region empirical CDF rows ({region, value, fraction}), the shape the replication charts read. */
+export const regionCdf = (rows: ReadonlyArray<{ region: string; v: number }>) => {
   const by = new Map<string, number[]>();
   for (const r of rows) by.set(r.region, [...(by.get(r.region) ?? []), r.v]);
   return [...by].flatMap(([region, v]) => cdf(v).map((c) => ({ region, ...c })));

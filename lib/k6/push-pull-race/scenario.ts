@@ -24,6 +24,20 @@ import { collectRace, pushRecords } from './collect';
 import { type RaceParams, raceSchema, roundsOf } from './params';
 import { runTwin } from './twin';
 
+/** Per raced round (race: the push, overwrite: the re-push): its offset and its landing in the pull region after its ack. */
+function racedRounds(
+  race: ReturnType<typeof collectRace>,
+  mode: string,
+  pullRegion: string,
+): Array<{ offsetS: number; sinceAckS: number }> {
+  if (mode === 'delete') return [];
+  const phase = mode === 'overwrite' ? 'd2' : 'd1';
+  const offsetOf = new Map(race.pullers.map((p) => [p.round, p.offsetS]));
+  return race.lags
+    .filter((l) => l.region === pullRegion && l.phase === phase && offsetOf.has(l.round))
+    .map((l) => ({ offsetS: offsetOf.get(l.round) as number, sinceAckS: l.sinceAckS }));
+}
+
 /** Boards started by prepareLab, closed once k6 has exited (duringRun). */
 const boards = new Set<EventBoard>();
 const BOARD_REFRESH_MS = 50;
@@ -157,6 +171,11 @@ a JSON array of ACR webhook events, for wait-webhook).`,
           pushBytes: params.layers.reduce((a, b) => a + b, 0) + PUSH_OVERHEAD_B,
           ackSeenS: seen.p50,
           boardRefreshS: BOARD_REFRESH_MS / 1000,
+          // every push's landing in the pull region after its ack (deletes carry no bytes: left out)
+          lagsS: race.lags
+            .filter((l) => l.region === target.pullRegion && l.phase !== 'del')
+            .map((l) => l.sinceAckS),
+          rounds: racedRounds(race, params.mode, target.pullRegion),
         },
         race.points,
       );

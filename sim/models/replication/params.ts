@@ -73,6 +73,12 @@ export const replicationSchema = {
       max: 1000,
       doc: 'copies in flight per target region; the rest wait in a FIFO (lab replication.concurrency)',
     }),
+    extraLagQuantilesS: numList({
+      default: [],
+      minLength: 0,
+      min: 0,
+      doc: 'a measured extra-lag distribution (s), given as its quantiles at evenly spaced probabilities 0, 1/(n-1), ..., 1 (non-decreasing): each copy adds one draw by inverse transform, linear between quantiles, on top of baseLagS + jitter (a lab twin passes the lab lags measured beyond base + bytes/bandwidth; empty: none)',
+    }),
   },
   webhook: {
     delayS: num({

@@ -37,6 +37,21 @@ export function validateReplication(p: ReplicationParams): void {
       `at most the number of regions (${names.length})`,
       p.consistency.ackReplicas,
     );
+  const xq = p.replication.extraLagQuantilesS;
+  xq.forEach((v, i) => {
+    if (i > 0 && v < (xq[i - 1] as number))
+      throw new InputError(
+        `replication.extraLagQuantilesS[${i}]`,
+        `quantiles in non-decreasing order (at least ${xq[i - 1]})`,
+        v,
+      );
+  });
+  if (xq.length === 1)
+    throw new InputError(
+      'replication.extraLagQuantilesS',
+      'none, or at least 2 quantiles (the lowest and the highest)',
+      xq,
+    );
   if (p.retry.capS < p.retry.baseS)
     throw new InputError('retry.capS', `at least retry.baseS (${p.retry.baseS})`, p.retry.capS);
 }

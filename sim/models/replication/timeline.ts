@@ -38,6 +38,9 @@ export function buildTimeline(p: ReplicationParams, rng: Rng): Timeline {
   const env = new Env();
   const arrivalRng = rng.fork(11);
   const jitterRng = rng.fork(12);
+  // Its own stream: a twin given a measured distribution leaves the uniform jitter's draws alone.
+  const extraRng = rng.fork(13);
+  const extra = empiricalDraw(p.replication.extraLagQuantilesS);
   const home = p.regions.home;
   const targets = p.regions.names.filter((r) => r !== home);
   const r = p.replication;
@@ -61,7 +64,7 @@ export function buildTimeline(p: ReplicationParams, rng: Rng): Timeline {
       const mySeq = ++seq;
       // Fan-out at the home's notification, as the lab's replicator does on the registry event.
       for (const t of targets) {
-        const jitter = r.jitterS > 0 ? jitterRng.uniform(0, r.jitterS) : 0;
+        const jitter = (r.jitterS > 0 ? jitterRng.uniform(0, r.jitterS) : 0) + (extra ? extra(extraRng) : 0);
         (links.get(t) as ReplicaLink).enqueue({
           seq: mySeq,
           key,
@@ -89,6 +92,38 @@ export function buildTimeline(p: ReplicationParams, rng: Rng): Timeline {
   const maxBacklog: Record<string, number> = {};
   for (const [name, link] of links) maxBacklog[name] = link.maxBacklog;
   return { writes, watched, first, targets, maxBacklog, events: env.processed };
+}
+
+/**
+ * Inverse-transform sampling of a distribution given by its quantiles at evenly spaced
+ * probabilities 0, 1/(n-1), ..., 1: u ~ U[0,1) falls between two of them and the draw is
+ * linear between their values (so the CDF is piecewise linear through the given points).
+ * Null for fewer than two quantiles (no extra lag).
+ */
+export function empiricalDraw(q: readonly number[]): ((rng: Rng) => number) | null {
+  if (q.length < 2) return null;
+  const steps = q.length - 1;
+  return (rng) => {
+    const x = rng.uniform(0, 1) * steps;
+    const i = Math.min(steps - 1, Math.floor(x));
+    const lo = q[i] as number;
+    return lo + ((q[i + 1] as number) - lo) * (x - i);
+  };
+}
+
+/** P(extra > x) for the distribution empiricalDraw samples (its CDF is linear between quantiles). */
+export function empiricalExceeds(q: readonly number[], x: number): number {
+  if (q.length < 2) return x < 0 ? 1 : 0;
+  const steps = q.length - 1;
+  if (x < (q[0] as number)) return 1;
+  if (x >= (q[steps] as number)) return 0;
+  // the last quantile at or below x, then linear within its interval
+  let i = 0;
+  while (i < steps - 1 && (q[i + 1] as number) <= x) i++;
+  const lo = q[i] as number;
+  const hi = q[i + 1] as number;
+  const within = hi > lo ? (x - lo) / (hi - lo) : 1;
+  return 1 - (i + within) / steps;
 }
 
 /**

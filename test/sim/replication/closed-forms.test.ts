@@ -13,6 +13,7 @@ import type { ReplicationParams } from '../../../sim/models/replication/params';
 import { replicationModel } from '../../../sim/models/replication/plugin';
 import { closedForm, simulateScatter } from '../../../sim/models/replication/scatter';
 import { simulateReplication } from '../../../sim/models/replication/simulate';
+import { empiricalDraw, empiricalExceeds } from '../../../sim/models/replication/timeline';
 
 function params(sets: string[]): ReplicationParams {
   const p = resolve(replicationModel.schema, [], ['scatter.pushes=0', ...sets]);
@@ -82,6 +83,67 @@ describe('pull failures against the lag distribution', () => {
       }
     },
   );
+});
+
+describe('a measured lag distribution (replication.extraLagQuantilesS), as a lab twin passes it', () => {
+  // L = base + bytes/bandwidth = 1 + 1 = 2 s; offsets around it.
+  const L = 2;
+  const offsets = [0, 1.9, 1.99, 2, 2.025, 2.05, 2.1, 2.2, 2.3, 3];
+  const run = (seed: number, extra: string[]) =>
+    simulateReplication(
+      params([
+        'replication.baseLagS=1',
+        'replication.jitterS=0',
+        'image.bytes=2e6',
+        'replication.bandwidthBps=2e6',
+        'pushes.perMinute=6',
+        'pushes.count=4000',
+        'pullers.count=4000',
+        `pullers.offsets=${offsets.join(',')}`,
+        'strategies=none',
+        ...extra,
+      ]),
+      seed,
+    ).strategies[0]?.byOffset ?? [];
+
+  it('jitter 0: the step function, every pull before L fails and none at or after it', () => {
+    const by = run(1, []);
+    expect(by.map((o) => o.offsetS)).toEqual(offsets);
+    for (const o of by) expect(o.failedShare, `offset ${o.offsetS}`).toBe(o.offsetS < L ? 1 : 0);
+  });
+
+  // Quantiles 0, 0.1, 0.3 s at p = 0, 1/2, 1: a CDF linear from 0 to 1/2 over [0, 0.1) and
+  // from 1/2 to 1 over [0.1, 0.3). P(lag > x) = P(extra > x - L), written out by hand:
+  const exceeds = (e: number) =>
+    e < 0 ? 1 : e < 0.1 ? 1 - 0.5 * (e / 0.1) : e < 0.3 ? 0.5 - 0.5 * ((e - 0.1) / 0.2) : 0;
+
+  it.each(SEEDS)(
+    'jitter J: the failed share at offset x is P(lag > x) of that distribution (seed %i)',
+    (seed) => {
+      const by = run(seed, ['replication.extraLagQuantilesS=0,0.1,0.3']);
+      for (const o of by)
+        expect(Math.abs(o.failedShare - exceeds(o.offsetS - L)), `offset ${o.offsetS}`).toBeLessThan(0.03);
+    },
+  );
+
+  it('empiricalExceeds is that closed form; empiricalDraw samples it', () => {
+    const q = [0, 0.1, 0.3];
+    for (const e of [-0.1, 0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.29, 0.3, 1])
+      expect(empiricalExceeds(q, e), `e ${e}`).toBeCloseTo(exceeds(e), 12);
+    // a point mass (repeated quantiles): half the draws are exactly 0
+    expect(empiricalExceeds([0, 0, 1], 0)).toBeCloseTo(0.5, 12);
+    const draw = empiricalDraw(q) as (r: ReturnType<typeof createRng>) => number;
+    const rng = createRng(7);
+    const xs = Array.from({ length: 20000 }, () => draw(rng));
+    for (const e of [0.05, 0.1, 0.2])
+      expect(Math.abs(xs.filter((x) => x > e).length / xs.length - exceeds(e))).toBeLessThan(0.015);
+    expect(empiricalDraw([])).toBeNull();
+  });
+
+  it('bad quantile lists exit 2 naming the field', () => {
+    expect(() => params(['replication.extraLagQuantilesS=0.2,0.1'])).toThrow(/extraLagQuantilesS\[1\]/);
+    expect(() => params(['replication.extraLagQuantilesS=0.2'])).toThrow(/extraLagQuantilesS/);
+  });
 });
 
 describe('replication lag and queueing', () => {
