@@ -140,8 +140,10 @@ export const raceTwinChart: ChartEntry<ReportRun> = {
   title: 'Lab vs simulated twin, per strategy and offset',
   help: 'push-pull-race on the lab: failure share and time to first success beside `sim replication` with the lab parameters',
   caption: (run) => {
-    const twin = run.envelope.metrics.twin as { targetsMet?: boolean; sets?: string[] } | undefined;
-    return `Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters and the run's measured lag spread (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets); dotted, the paired replay (each lab round with its own measured lag), which is what a few rounds can check at an offset inside the lag's spread. Targets: failure share within 5 pp and P50/P90 within 10% per point: ${twin?.targetsMet ? 'met' : 'not all met'}.`;
+    const twin = run.envelope.metrics.twin as
+      | { targetsMet?: boolean; targetsMetWithReplay?: boolean; sets?: string[] }
+      | undefined;
+    return `Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters and the run's measured lag spread (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets); dotted, the paired replay (each lab round with its own measured lag), which is what a few rounds can check at an offset inside the lag's spread. Targets: failure share within 5 pp and P50/P90 within 10% per point: ${twin?.targetsMet ? 'met' : twin?.targetsMetWithReplay ? 'met only with the paired replay at some offsets' : 'not all met'}.`;
   },
   build: (run) => twinSpec(run),
 };

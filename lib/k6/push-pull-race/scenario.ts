@@ -188,7 +188,7 @@ a JSON array of ACR webhook events, for wait-webhook).`,
       pushes?: { ok: number; failed: number };
       pullers?: number;
       replicationLagS?: Quantiles;
-      twin?: { targetsMet: boolean };
+      twin?: { targetsMet: boolean; targetsMetWithReplay?: boolean };
     };
     const pct = (v: unknown) => `${((Number(v) || 0) * 100).toFixed(0)}%`;
     const per = envelope.points.map((p) => `${p.label} ${pct(p.metrics.failedShare)}`).join(', ');
@@ -200,7 +200,7 @@ a JSON array of ACR webhook events, for wait-webhook).`,
     const bad = !m.pushes || m.pushes.ok === 0 || m.pushes.failed > 0 || !m.pullers || mustFail.length > 0;
     return {
       exitCode: bad ? 1 : 0,
-      line: `${m.pushes?.ok ?? 0} pushes (${m.pushes?.failed ?? 0} failed), ${m.pullers ?? 0} pulls; failed: ${per}${m.replicationLagS ? `; lag P50 ${m.replicationLagS.p50.toFixed(2)} s` : ''}${m.twin ? `; sim twin ${m.twin.targetsMet ? 'agrees' : 'disagrees'}` : ''}`,
+      line: `${m.pushes?.ok ?? 0} pushes (${m.pushes?.failed ?? 0} failed), ${m.pullers ?? 0} pulls; failed: ${per}${m.replicationLagS ? `; lag P50 ${m.replicationLagS.p50.toFixed(2)} s` : ''}${m.twin ? `; sim twin ${m.twin.targetsMet ? 'agrees' : m.twin.targetsMetWithReplay ? 'agrees only with the paired replay at some offsets' : 'disagrees'}` : ''}`,
     };
   },
 

@@ -153,7 +153,14 @@ export interface Twin {
     | { from: 'configured'; jitterS: number };
   simLagS: Quantiles;
   rows: TwinRow[];
+  /** Every row's share within 5 pp by the simulated distribution, and its times within 10 %. */
   targetsMet: boolean;
+  /**
+   * The same, where a row the distribution misses may instead be matched by the paired replay:
+   * at an offset inside the lag's spread a few lab rounds give a share of 0, 1/2 or 1, which no
+   * distribution can meet to 5 pp. Reported apart so the strict figure is never hidden.
+   */
+  targetsMetWithReplay: boolean;
 }
 
 function pairedRow(share: number | undefined, lab: number): Pick<TwinRow, 'pairedFailedShare' | 'pairedOk'> {
@@ -280,8 +287,7 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
       max: lagS[lagS.length - 1] ?? 0,
     },
     rows,
-    // A share target is met by the distribution, or where the lab sampled too few rounds for
-    // that (an offset inside the lag's spread), by the paired replay of those rounds.
-    targetsMet: rows.every((x) => (x.shareOk || x.pairedOk === true) && x.timeOk !== false),
+    targetsMet: rows.every((x) => x.shareOk && x.timeOk !== false),
+    targetsMetWithReplay: rows.every((x) => (x.shareOk || x.pairedOk === true) && x.timeOk !== false),
   };
 }
