@@ -37,7 +37,9 @@ export const options = {
 };
 
 const rec = vu.pullRecorder({ Counter, Trend });
-const named = vu.withSafeNames(vu.fromK6(http));
+// Innermost: every response (retries included) records the address family it used.
+const family = vu.withFamily(vu.fromK6(http), rec.familyRequest);
+const named = vu.withSafeNames(family.http);
 const client = vu.withRetry(named, {
   maxRetries: P.maxRetries,
   sleep,
@@ -57,6 +59,7 @@ export default function (data: { refreshToken?: string }): void {
   const start = Date.now();
   // A sample of pulls checks digests (and holds bodies); the rest only count bytes.
   const verify = P.verifyDigest && (P.verifySample >= 1 || Math.random() < P.verifySample);
+  family.take(); // this pull's family only (setup's login is not part of it)
   try {
     const bytes = vu.pullImage(
       client,
@@ -69,10 +72,10 @@ export default function (data: { refreshToken?: string }): void {
       },
       rec.hooks,
     );
-    rec.ok(Date.now() - start, bytes);
+    rec.ok(Date.now() - start, bytes, { family: family.take() });
   } catch (e) {
     const code = vu.codeOf(e);
-    rec.failed(code);
+    rec.failed(code, { family: family.take() });
     console.error(`vu ${exec.vu.idInTest} pull failed [${code}]: ${(e as Error).message}`);
   }
 }
