@@ -2,6 +2,7 @@
  * The charts a page draws, in page order, each with the words printed under it. The CLI's
  * `--help` lists the same entries, so help and report never disagree.
  */
+import { addressFamilySpec } from './charts/address-family';
 import { backendEgressSpec } from './charts/backend-egress';
 import { backendTimeSpec } from './charts/backend-time';
 import { compareQuantilesSpec } from './charts/compare-quantiles';
@@ -268,6 +269,14 @@ export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
     caption: () =>
       "Each line is a region's share of the requests ending in a time bin (red: failed), one dash style per run, with each run's fault window and Traffic Manager transitions as rules. The twin's lines should step where the lab's do.",
     build: (runs) => regionShareSpec(runs),
+  },
+  {
+    id: 'compare-address-family',
+    help: 'dual stack: pull time, throughput, requests and errors by the address family used, runs side by side',
+    title: 'By address family, run by run',
+    caption: () =>
+      "Each run (its dns.policy in brackets) split by the address family its requests actually used, from k6's peer address: one row per metric with its own scale. 'none' is requests that never connected (refused, no address of the family), 'mixed' a pull whose requests used both.",
+    build: (runs) => addressFamilySpec(runs),
   },
   {
     id: 'compare-scalars',

@@ -37,7 +37,9 @@ export const options = {
 };
 
 const rec = vu.pullRecorder({ Counter, Trend });
-const named = vu.withSafeNames(vu.fromK6(http));
+// Innermost: every response (retries included) records the address family it used.
+const family = vu.withFamily(vu.fromK6(http), rec.familyRequest);
+const named = vu.withSafeNames(family.http);
 const client = vu.withRetry(named, {
   maxRetries: P.maxRetries,
   sleep,
@@ -45,7 +47,24 @@ const client = vu.withRetry(named, {
   onThrottle: rec.throttled,
 });
 
-export const setup = (): { refreshToken?: string } => vu.loginOnce(named, BASE, CREDS);
+/**
+ * Sign in once for every VU. A sign-in that got no answer at all (a transport error: the
+ * registry unreachable over the family dns.policy picks, say) is not the end of the run:
+ * each pull then signs in itself and fails, or succeeds, by what it meets, so a broken
+ * family shows as every pull failing by its connection error code.
+ */
+export function setup(): { refreshToken?: string; loginUnreachable?: string } {
+  try {
+    return vu.loginOnce(named, BASE, CREDS);
+  } catch (e) {
+    const code = vu.codeOf(e);
+    if (!code.startsWith('NETWORK_')) throw e;
+    console.error(
+      `setup: sign-in got no answer [${code}]: ${(e as Error).message}; each pull signs in itself`,
+    );
+    return { loginUnreachable: code };
+  }
+}
 
 /** k6's end-of-test summary where the run command asks, minus setup_data (the refresh token). */
 export function handleSummary(data: Record<string, unknown>): Record<string, string> {
@@ -53,10 +72,11 @@ export function handleSummary(data: Record<string, unknown>): Record<string, str
   return __ENV.STAMPEDE_K6_SUMMARY ? { [__ENV.STAMPEDE_K6_SUMMARY]: JSON.stringify(rest, null, 2) } : {};
 }
 
-export default function (data: { refreshToken?: string }): void {
+export default function (data: { refreshToken?: string; loginUnreachable?: string }): void {
   const start = Date.now();
   // A sample of pulls checks digests (and holds bodies); the rest only count bytes.
   const verify = P.verifyDigest && (P.verifySample >= 1 || Math.random() < P.verifySample);
+  family.take(); // this pull's family only (setup's login is not part of it)
   try {
     const bytes = vu.pullImage(
       client,
@@ -64,15 +84,15 @@ export default function (data: { refreshToken?: string }): void {
         base: BASE,
         image: P.image,
         parallel: P.parallelLayers,
-        creds: vu.vuCredentials(CREDS, data),
+        creds: vu.vuCredentials(CREDS, data.loginUnreachable ? vu.loginOnce(client, BASE, CREDS) : data),
         ...(verify ? { sha256hex: (b: ArrayBuffer) => crypto.sha256(b, 'hex') } : {}),
       },
       rec.hooks,
     );
-    rec.ok(Date.now() - start, bytes);
+    rec.ok(Date.now() - start, bytes, { family: family.take() });
   } catch (e) {
     const code = vu.codeOf(e);
-    rec.failed(code);
+    rec.failed(code, { family: family.take() });
     console.error(`vu ${exec.vu.idInTest} pull failed [${code}]: ${(e as Error).message}`);
   }
 }

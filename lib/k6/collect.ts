@@ -45,6 +45,25 @@ export interface K6Metrics extends Metrics {
     expected: { challenge401: number; redirect307: number };
   };
   timeSeries: SecondRow[];
+  /**
+   * Split by the address family each request and pull used (dual-stack runs; vu/family.ts):
+   * present when the scenario records `family_req`. A pull is `mixed` when its requests used
+   * both families, `none` when none connected.
+   */
+  byFamily?: Record<string, FamilyMetrics>;
+}
+
+export interface FamilyMetrics {
+  /** Requests that used this family (retries included), and those with no answer (status 0). */
+  requests: number;
+  unanswered: number;
+  /** Median request duration (s), registry API and storage hops apart. */
+  requestS: { registry?: number; storage?: number };
+  pulls: { ok: number; failed: number };
+  pullS?: { p50: number; p90: number; p99: number; max: number };
+  /** Median per-pull throughput (bytes / pull duration), B/s. */
+  pullBps?: number;
+  errors: Record<string, number>;
 }
 
 export function isPoint(r: unknown): r is K6Point {
@@ -117,6 +136,29 @@ export function k6Collector(): { add(record: unknown): void; metrics(): K6Metric
     evValues.push(v);
   };
   let t0 = Number.POSITIVE_INFINITY;
+  const fam = new Map<
+    string,
+    {
+      metrics: FamilyMetrics;
+      pullMs: number[];
+      bps: number[];
+      reqMs: { registry: number[]; storage: number[] };
+    }
+  >();
+  const famOf = (name: string | undefined) => {
+    const key = name ?? 'unknown';
+    let f = fam.get(key);
+    if (!f) {
+      f = {
+        metrics: { requests: 0, unanswered: 0, requestS: {}, pulls: { ok: 0, failed: 0 }, errors: {} },
+        pullMs: [],
+        bps: [],
+        reqMs: { registry: [], storage: [] },
+      };
+      fam.set(key, f);
+    }
+    return f;
+  };
 
   function add(r: unknown): void {
     if (!isPoint(r)) return;
@@ -128,14 +170,24 @@ export function k6Collector(): { add(record: unknown): void; metrics(): K6Metric
     switch (p.metric) {
       case 'pull_duration':
         pullMs.push(v);
+        if (tags.family) famOf(tags.family).pullMs.push(v);
         break;
       case 'layer_duration':
         layerMs.push(v);
         break;
       case 'pull_bytes_per_s':
         egress.push(v);
+        if (tags.family) famOf(tags.family).bps.push(v);
         break;
+      case 'family_req': {
+        const f = famOf(tags.family);
+        f.metrics.requests++;
+        if (tags.connected === 'no') f.metrics.unanswered++;
+        else f.reqMs[tags.hop === 'storage' ? 'storage' : 'registry'].push(v);
+        break;
+      }
       case 'pulls':
+        if (tags.family) famOf(tags.family).metrics.pulls[tags.result === 'failed' ? 'failed' : 'ok'] += v;
         if (tags.result === 'failed') {
           failed += v;
           at(p, 'pullsFailed', v);
@@ -159,6 +211,10 @@ export function k6Collector(): { add(record: unknown): void; metrics(): K6Metric
         const code = tags.code ?? 'UNKNOWN';
         byCode[code] = (byCode[code] ?? 0) + v;
         at(p, 'errors', v);
+        if (tags.family) {
+          const e = famOf(tags.family).metrics.errors;
+          e[code] = (e[code] ?? 0) + v;
+        }
         break;
       }
       case 'token_requests':
@@ -205,6 +261,18 @@ export function k6Collector(): { add(record: unknown): void; metrics(): K6Metric
     const q = quantiles(ms);
     return { p50: q.p50 / 1000, p90: q.p90 / 1000, p99: q.p99 / 1000, max: q.max / 1000 };
   };
+  const byFamily = (): Record<string, FamilyMetrics> => {
+    const out: Record<string, FamilyMetrics> = {};
+    for (const [name, f] of [...fam.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const m: FamilyMetrics = { ...f.metrics, requestS: {} };
+      for (const hop of ['registry', 'storage'] as const)
+        if (f.reqMs[hop].length) m.requestS[hop] = quantiles(f.reqMs[hop]).p50 / 1000;
+      if (f.pullMs.length) m.pullS = s(f.pullMs);
+      if (f.bps.length) m.pullBps = quantiles(f.bps).p50;
+      out[name] = m;
+    }
+    return out;
+  };
   function metrics(): K6Metrics {
     const total = Object.values(byCode).reduce((a, b) => a + b, 0);
     return {
@@ -226,6 +294,7 @@ export function k6Collector(): { add(record: unknown): void; metrics(): K6Metric
       bytes,
       http: { requests: httpReqs, failed: httpFailed, byStep, expected: { challenge401, redirect307 } },
       timeSeries: timeSeries(),
+      ...(fam.size > 0 && { byFamily: byFamily() }),
     };
   }
   return { add, metrics, points: () => count };

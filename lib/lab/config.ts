@@ -26,6 +26,29 @@ function rate(o: Parameters<typeof num>[0]): Leaf<number> {
   return { ...base, expected, check: restate(base.check), parse: restate(base.parse) };
 }
 
+/**
+ * ACR's endpointProtocol: IPv4 (the default) or IPv4AndIPv6 (dual stack, additive). There is
+ * no IPv6-only mode, and the error says so rather than only listing the two values.
+ */
+function endpointProtocol(): Leaf<'IPv4' | 'IPv4AndIPv6'> {
+  const base = oneOf(['IPv4', 'IPv4AndIPv6'], {
+    default: 'IPv4',
+    doc: 'IPv4, or IPv4AndIPv6: every front, data/regional endpoint and storage backend also gets an IPv6 address (ULA, inside the lab namespace only) and the lab DNS answers AAAA (needs registry.dataEndpoints and a namespace)',
+  });
+  const expected = `${base.expected} (ACR has no IPv6-only mode: dual stack is additive)`;
+  const restate =
+    <A>(fn: (v: A, path: string) => 'IPv4' | 'IPv4AndIPv6') =>
+    (v: A, path: string) => {
+      try {
+        return fn(v, path);
+      } catch (e) {
+        if (e instanceof InputError) throw new InputError(e.field, expected, e.received, e.code);
+        throw e;
+      }
+    };
+  return { ...base, expected, check: restate(base.check), parse: restate(base.parse) };
+}
+
 const NAME = /^[a-z][a-z0-9-]{1,30}$/;
 
 export const labSchema = {
@@ -45,12 +68,17 @@ export const labSchema = {
       max: 255,
       doc: 'second byte of every lab address (127.<octet>.x.y): lets labs on the host loopback run side by side',
     }),
+    endpointProtocol: endpointProtocol(),
   },
   registry: {
     names: strList({
       default: ['contoso'],
       pattern: NAME,
       doc: 'registry names hosted by the lab; each gets a global, regional and data endpoint',
+    }),
+    dataEndpoints: bool({
+      default: true,
+      doc: "dedicated data endpoints <reg>.<region>.data.<domain> (ACR's --data-endpoint-enabled); false: those names do not exist",
     }),
     domain: str({
       default: 'stampede.test',
@@ -253,5 +281,28 @@ export function resolveLabConfig(
       `one of ${cfg.regions.names.join(', ')}`,
       cfg.regions.clientRegion,
     );
+  // ACR refuses IPv4AndIPv6 unless dedicated data endpoints are on (a Premium feature).
+  if (cfg.lab.endpointProtocol === 'IPv4AndIPv6' && !cfg.registry.dataEndpoints)
+    throw new InputError(
+      'lab.endpointProtocol',
+      'IPv4 while registry.dataEndpoints=false: dual stack requires dedicated data endpoints, as ACR enforces (set registry.dataEndpoints=true)',
+      cfg.lab.endpointProtocol,
+      'DUAL_STACK_NEEDS_DATA_ENDPOINTS',
+    );
   return cfg;
+}
+
+/**
+ * Dual stack only inside the lab's own namespace: its IPv6 addresses are added to that
+ * namespace's lo, and the host's loopback has no 127/8-like range of its own to spare
+ * (only ::1), so without a namespace the lab would have to add addresses to the host.
+ */
+export function checkDualStackNetns(cfg: LabConfig, netns: boolean, reason: string): void {
+  if (cfg.lab.endpointProtocol === 'IPv4AndIPv6' && !netns)
+    throw new InputError(
+      'lab.endpointProtocol',
+      `IPv4 when the lab runs without its own network namespace (${reason}): IPv6 endpoints get addresses added inside the namespace stampede-<name> only, never on the host`,
+      cfg.lab.endpointProtocol,
+      'DUAL_STACK_NEEDS_NETNS',
+    );
 }

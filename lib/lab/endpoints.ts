@@ -9,7 +9,18 @@ import { backendHost, dataHost, globalHost, regionalHost, type Topology } from '
 export interface LabEndpoints {
   /** Global names (Traffic Manager): <reg>.<domain>. */
   global: string[];
-  regions: Array<{ region: string; frontIp: string; regional: string[]; data: string[]; backends: string[] }>;
+  regions: Array<{
+    region: string;
+    frontIp: string;
+    /** Dual stack only: the front's IPv6 address and each backend's, in `backends` order. */
+    frontIp6?: string;
+    backendIps6?: string[];
+    regional: string[];
+    data: string[];
+    backends: string[];
+  }>;
+  /** lab.endpointProtocol: IPv4, or IPv4AndIPv6 (dual stack). */
+  endpointProtocol?: LabConfig['lab']['endpointProtocol'];
   /** HTTP port of every front and storage backend. */
   port: number;
   identity: string;
@@ -29,15 +40,17 @@ export function labEndpoints(cfg: LabConfig, topo: Topology): LabEndpoints {
   for (const reg of regs) if (home) hosts[globalHost(reg, topo.domain)] = home.frontIp;
   const regions = topo.regions.map((r) => {
     const regional = regs.map((reg) => regionalHost(reg, r.name, topo.domain));
-    const data = regs.map((reg) => dataHost(reg, r.name, topo.domain));
+    const data = cfg.registry.dataEndpoints ? regs.map((reg) => dataHost(reg, r.name, topo.domain)) : [];
     for (const h of [...regional, ...data]) hosts[h] = r.frontIp;
     const backends = r.backends.map((b) => backendHost(b.id, topo.domain));
     for (const b of r.backends) hosts[backendHost(b.id, topo.domain)] = b.ip;
-    return { region: r.name, frontIp: r.frontIp, regional, data, backends };
+    const v6 = r.frontIp6 ? { frontIp6: r.frontIp6, backendIps6: r.backends.map((b) => b.ip6 ?? '') } : {};
+    return { region: r.name, frontIp: r.frontIp, ...v6, regional, data, backends };
   });
   hosts[topo.identityHost] = topo.identityIp;
   return {
     global: regs.map((reg) => globalHost(reg, topo.domain)),
+    endpointProtocol: cfg.lab.endpointProtocol,
     regions,
     port: topo.port,
     identity: `${topo.identityHost}:${topo.identityPort}`,

@@ -129,6 +129,24 @@ export const FAULT_SPECS: Record<FaultKind, FaultSpec> = {
       rate: { type: 'number', min: 0, max: 1, required: true, doc: 'fraction of requests answered 429' },
     },
   },
+  'family-down': {
+    doc: 'one address family stops reaching the fronts and/or storage backends (packet filter in the lab namespace; DNS still answers it); every region if none given',
+    region: 'optional',
+    backends: false,
+    params: {
+      family: { type: 'choice', values: ['ipv4', 'ipv6'], required: true, doc: 'the family that breaks' },
+      target: {
+        type: 'choice',
+        values: ['fronts', 'storage', 'all'],
+        doc: 'what it stops reaching (default all)',
+      },
+      mode: {
+        type: 'choice',
+        values: ['reject', 'drop'],
+        doc: 'reject: a TCP reset at once (connection refused); drop: packets vanish, clients time out (default reject)',
+      },
+    },
+  },
 };
 
 export const FAULT_KINDS = Object.keys(FAULT_SPECS) as FaultKind[];

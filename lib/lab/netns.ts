@@ -90,6 +90,10 @@ export function setupNamespace(topo: Topology): void {
     if (!/^local 127\.0\.0\.0\/8 dev lo/m.test(local)) {
       for (const addr of labAddresses(topo)) ip(['-n', ns, 'addr', 'add', `${addr}/32`, 'dev', 'lo']);
     }
+    // Dual stack: IPv6 has no 127/8-like local range, so every address is added (nodad: usable
+    // at once, with no duplicate detection to wait for on a lo nothing else shares).
+    for (const addr of labAddresses6(topo))
+      ip(['-n', ns, 'addr', 'add', `${addr}/128`, 'dev', 'lo', 'nodad']);
     const etc = join(NETNS_ETC, ns);
     mkdirSync(etc, { recursive: true });
     writeFileSync(join(etc, 'resolv.conf'), resolvConf(topo));
@@ -110,6 +114,16 @@ export function labAddresses(topo: Topology): string[] {
     for (const b of r.backends) set.add(b.ip);
   }
   return [...set];
+}
+
+/** Every IPv6 address the lab binds (lab.endpointProtocol=IPv4AndIPv6; none otherwise). */
+export function labAddresses6(topo: Topology): string[] {
+  const out: string[] = topo.identityIp6 ? [topo.identityIp6] : [];
+  for (const r of topo.regions) {
+    if (r.frontIp6) out.push(r.frontIp6);
+    for (const b of r.backends) if (b.ip6) out.push(b.ip6);
+  }
+  return out;
 }
 
 /** Pids of every process inside the namespace. */

@@ -19,6 +19,7 @@ export function frontCert(
       dataHost(reg, region.name, domain),
     ]),
     region.frontIp,
+    ...(region.frontIp6 ? [region.frontIp6] : []),
   ]);
 }
 
@@ -26,6 +27,6 @@ export function storageCert(ca: LabCa, region: RegionAddr): ServerCert {
   return issueCert(
     ca,
     `storage-${region.name}`,
-    region.backends.flatMap((b) => [b.host, b.ip]),
+    region.backends.flatMap((b) => [b.host, b.ip, ...(b.ip6 ? [b.ip6] : [])]),
   );
 }

@@ -18,7 +18,8 @@ export type FaultKind =
   | 'front-errors' // the region's front fails a fraction of requests with 500
   | 'registry-kill' // the region's registry process is killed (and restarted on clear)
   | 'health-monitor-crash' // the deep-health monitor itself breaks: it must fail open
-  | 'throttle'; // the region's front answers a fraction of API requests 429 (never a failover)
+  | 'throttle' // the region's front answers a fraction of API requests 429 (never a failover)
+  | 'family-down'; // one address family (ipv4|ipv6) stops reaching the fronts and/or storage
 
 export interface Fault {
   id: string;

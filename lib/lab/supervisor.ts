@@ -13,9 +13,17 @@ import type { Clock } from '../clock';
 import { InputError, RunError } from '../errors';
 import { type AuthService, createAuth } from './auth';
 import { PID_DIR } from './cleanup';
-import { type LabConfig, labSchema } from './config';
+import { checkDualStackNetns, type LabConfig, labSchema } from './config';
 import { type DnsHandle, type DnsStatus, startDns } from './dns';
 import { dnsFeaturesOff, type LabEndpoints, labEndpoints } from './endpoints';
+import {
+  applyFamilyDown,
+  clearFamilyDown,
+  type Family,
+  type FilterRule,
+  familyDownRefusal,
+  familyRules,
+} from './family-fault';
 import { checkFault, type FaultInput } from './fault-spec';
 import { startFront } from './front';
 import { ensureLabCa, type IdentityHandle, startIdentity } from './identity';
@@ -47,6 +55,8 @@ export interface LabStatus {
   components: ComponentHealth[];
   /** Global name -> addresses the DNS answers now (for a client in regions.clientRegion). */
   dnsAnswers: Record<string, string[]>;
+  /** The same for AAAA: empty lists unless lab.endpointProtocol=IPv4AndIPv6. */
+  dnsAnswers6?: Record<string, string[]>;
   dns: DnsStatus;
   replication: ReplicationStatus;
   faults: Fault[];
@@ -136,6 +146,7 @@ let faultSeq = 0;
 
 export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<Lab> {
   const log = opts.log ?? (() => {});
+  checkDualStackNetns(cfg, opts.netns, opts.netnsReason || 'lab.netns=off');
   const topo = topology(cfg, { netns: opts.netns, octet: opts.octet ?? cfg.lab.octet });
   const startedAt = Date.now();
   mkdirSync(topo.stateDir, { recursive: true });
@@ -274,6 +285,9 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
       watch();
     };
 
+    // family-down faults' packet-filter rules, by fault id (removed on clear; lab down
+    // deletes the namespace and every rule in it).
+    const filterRules = new Map<string, FilterRule[]>();
     let stopping: Promise<void> | undefined;
     const lab: Lab = {
       state,
@@ -288,6 +302,13 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
       async addFault(body) {
         const input: FaultInput = checkFault(body, topo, registryNames);
         const fault: Fault = { ...input, id: `f${++faultSeq}`, since: Date.now() };
+        if (fault.kind === 'family-down') {
+          const refusal = familyDownRefusal(topo, opts.netns, fault.params.family as Family);
+          if (refusal) throw refusal;
+          const rules = familyRules(topo, fault, cfg.registry.tlsPort);
+          applyFamilyDown(topo.namespace, rules, `stampede-${fault.id}`);
+          filterRules.set(fault.id, rules);
+        }
         state.faults.set(fault.id, fault);
         log(`fault ${fault.id} ${fault.kind}${fault.region ? ` in ${fault.region}` : ''} injected`);
         if (fault.kind === 'registry-kill' && fault.region) {
@@ -300,6 +321,11 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
         const fault = state.faults.get(id);
         if (!fault) return false;
         state.faults.delete(id);
+        const rules = filterRules.get(id);
+        if (rules) {
+          clearFamilyDown(topo.namespace, rules, `stampede-${id}`);
+          filterRules.delete(id);
+        }
         log(`fault ${id} ${fault.kind} cleared`);
         const region = fault.region;
         if (fault.kind === 'registry-kill' && region) {
@@ -328,9 +354,11 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
           .map(([name, c]) => ({ name, ...c }))
           .sort((a, b) => a.name.localeCompare(b.name));
         const dnsAnswers: Record<string, string[]> = {};
+        const dnsAnswers6: Record<string, string[]> = {};
         for (const reg of registryNames) {
           const name = globalHost(reg, topo.domain);
           dnsAnswers[name] = dns.resolve(name);
+          dnsAnswers6[name] = dns.resolve6(name);
         }
         return {
           name: cfg.lab.name,
@@ -348,6 +376,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
           tlsPort: cfg.registry.tlsPort,
           components,
           dnsAnswers,
+          dnsAnswers6,
           dns: dns.status(),
           replication: replicator.status(),
           faults: [...state.faults.values()],

@@ -14,6 +14,8 @@ export interface BackendAddr {
   id: string;
   host: string;
   ip: string;
+  /** IPv6 address (lab.endpointProtocol=IPv4AndIPv6 only). */
+  ip6?: string;
   port: number;
 }
 
@@ -22,6 +24,8 @@ export interface RegionAddr {
   index: number;
   /** The region's front: regional, data and (as a target) global endpoints. */
   frontIp: string;
+  /** The front's IPv6 address (lab.endpointProtocol=IPv4AndIPv6 only). */
+  frontIp6?: string;
   /** The real registry server (docker-registry) behind the front. Internal. */
   registryIp: string;
   registryPort: number;
@@ -41,6 +45,8 @@ export interface Topology {
   /** Identity stand-in (Azure AD's protocol): login.<domain> */
   identityHost: string;
   identityIp: string;
+  /** Dual stack only: Azure AD's sign-in names are dual-stack, so the stand-in's is too. */
+  identityIp6?: string;
   identityPort: number;
   regions: RegionAddr[];
 }
@@ -49,6 +55,14 @@ export const globalHost = (reg: string, domain: string) => `${reg}.${domain}`;
 export const regionalHost = (reg: string, region: string, domain: string) => `${reg}.${region}.geo.${domain}`;
 export const dataHost = (reg: string, region: string, domain: string) => `${reg}.${region}.data.${domain}`;
 export const backendHost = (id: string, domain: string) => `${id}.blob.${domain}`;
+
+/**
+ * The lab's IPv6 prefix: a unique local address range (RFC 4193, never routed) added inside
+ * the lab's namespace only. Groups mirror the IPv4 plan: fd57:a3bd:<octet>:<10+r>::<host>,
+ * front ::1, backend b ::<10+b> (hex digits read as in 127.<octet>.<10+r>.<host>).
+ */
+export const ULA_PREFIX = 'fd57:a3bd';
+export const ip6Of = (octet: number, net: number, host: number) => `${ULA_PREFIX}:${octet}:${net}::${host}`;
 
 /** Root of all lab state dirs: $STAMPEDE_LAB_HOME or ./.lab */
 export function labHome(): string {
@@ -64,6 +78,9 @@ export function topology(cfg: LabConfig, opts: { netns: boolean; octet?: number 
   const stateDir = join(labHome(), cfg.lab.name);
   const port = cfg.registry.port;
   const domain = cfg.registry.domain;
+  const dual = cfg.lab.endpointProtocol === 'IPv4AndIPv6';
+  // The IPv4 plan's decimal numbers as hex groups: fd57:a3bd:0:10::1 sits beside 127.0.10.1.
+  const v6 = (r: number, host: number) => ip6Of(o, 10 + r, host);
   return {
     namespace: `stampede-${cfg.lab.name}`,
     stateDir,
@@ -76,6 +93,7 @@ export function topology(cfg: LabConfig, opts: { netns: boolean; octet?: number 
     domain,
     identityHost: `login.${domain}`,
     identityIp: `127.${o}.9.1`,
+    ...(dual ? { identityIp6: ip6Of(o, 9, 1) } : {}),
     identityPort: 8443,
     regions: cfg.regions.names.map((name, r) => {
       const net = `127.${o}.${10 + r}`;
@@ -83,12 +101,21 @@ export function topology(cfg: LabConfig, opts: { netns: boolean; octet?: number 
         name,
         index: r,
         frontIp: `${net}.1`,
+        ...(dual ? { frontIp6: v6(r, 1) } : {}),
         registryIp: `${net}.2`,
         registryPort: 5000,
         notifyUrl: `http://127.${o}.9.2:9000/notifications/${name}`,
         backends: Array.from({ length: cfg.storage.backends }, (_, b) => {
           const id = `${name}-b${b}`;
-          return { region: name, index: b, id, host: backendHost(id, domain), ip: `${net}.${10 + b}`, port };
+          return {
+            region: name,
+            index: b,
+            id,
+            host: backendHost(id, domain),
+            ip: `${net}.${10 + b}`,
+            ...(dual ? { ip6: v6(r, 10 + b) } : {}),
+            port,
+          };
         }),
       };
     }),

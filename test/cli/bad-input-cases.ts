@@ -209,6 +209,40 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
       names: ['registry.domain', 'example.com'],
     },
     { argv: ['lab', 'up', '--set', 'regions.names=Bad'], names: ['regions.names', 'Bad'] },
+    {
+      argv: ['lab', 'up', '--set', 'lab.endpointProtocol=IPv6'],
+      names: ['lab.endpointProtocol', 'IPv6', 'no IPv6-only'],
+      why: 'issue 21: ACR has no IPv6-only mode',
+    },
+    {
+      argv: [
+        'lab',
+        'up',
+        '--set',
+        'lab.endpointProtocol=IPv4AndIPv6',
+        '--set',
+        'registry.dataEndpoints=false',
+      ],
+      names: ['lab.endpointProtocol', 'data endpoints'],
+      code: 'DUAL_STACK_NEEDS_DATA_ENDPOINTS',
+      why: 'issue 21: dual stack requires dedicated data endpoints, as ACR enforces',
+    },
+    {
+      argv: ['lab', 'up', '--netns', 'off', '--set', 'lab.endpointProtocol=IPv4AndIPv6'],
+      names: ['lab.endpointProtocol', 'namespace'],
+      code: 'DUAL_STACK_NEEDS_NETNS',
+      why: 'issue 21: IPv6 addresses only inside the lab namespace, never on the host',
+    },
+    {
+      argv: ['lab', 'fault', 'family-down', '--family', 'ipv5'],
+      names: ['params.family', 'ipv4, ipv6', 'ipv5'],
+      why: 'issue 21: an unknown family',
+    },
+    { argv: ['lab', 'fault', 'family-down'], names: ['params.family'] },
+    {
+      argv: ['lab', 'fault', 'family-down', '--family', 'ipv6', '--target', 'dns'],
+      names: ['params.target', 'fronts, storage, all', 'dns'],
+    },
     { argv: ['lab', 'up', '--detach=yes'], names: ['--detach', 'switch'] },
     { argv: ['lab', 'up', '--config', '{dir}/none.json'], names: ['--config'], code: 'CONFIG_UNREADABLE' },
     {

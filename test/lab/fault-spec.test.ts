@@ -54,6 +54,7 @@ describe('fault spec: CLI args and API bodies validate the same way', () => {
       'front-errors': { errorRate: 0.5 },
       'storage-slow': { latencyMs: 10 },
       throttle: { rate: 0.5 },
+      'family-down': { family: 'ipv6' },
     };
     for (const kind of FAULT_KINDS) {
       const region = kind === 'dns-flap' ? {} : { region: 'eastus' };

@@ -10,7 +10,7 @@ import { helpRows } from '../../config/schema';
 import { InputError, RunError } from '../../errors';
 import { REPO_ROOT } from '../../k6/bundle';
 import { RUN_GRACE_MS } from '../../lab/cleanup';
-import { type LabConfig, labSchema, resolveLabConfig } from '../../lab/config';
+import { checkDualStackNetns, type LabConfig, labSchema, resolveLabConfig } from '../../lab/config';
 import {
   checkFault,
   describeFault,
@@ -107,8 +107,10 @@ function printEndpoints(io: Io, s: LabStatus): void {
     `  https      ${e.global.map((g) => `https://${g}:${s.tlsPort}`).join('  ')}  (lab CA trusted inside lab exec)`,
   );
   for (const r of e.regions) {
-    io.out(`  ${r.region.padEnd(10)} front ${r.frontIp}  ${[...r.regional, ...r.data].join('  ')}`);
+    const front = r.frontIp6 ? `${r.frontIp} ${r.frontIp6}` : r.frontIp;
+    io.out(`  ${r.region.padEnd(10)} front ${front}  ${[...r.regional, ...r.data].join('  ')}`);
     io.out(`  ${''.padEnd(10)} storage ${r.backends.join('  ')}`);
+    if (r.backendIps6) io.out(`  ${''.padEnd(10)} storage IPv6 ${r.backendIps6.join('  ')}`);
   }
   if (s.netns.dnsFeaturesOff.length) {
     io.out('  DNS features off (no namespace):');
@@ -152,6 +154,17 @@ export function renderStatus(s: LabStatus): string {
     const a = s.dns?.answers?.[name];
     const regions = a ? ` -> ${a.regions.join(',')} (${a.reason}, ttl ${a.ttl}s)` : '';
     lines.push(`  ${name.padEnd(32)} ${ips.join(', ') || '(no address)'}${regions}`);
+    const ips6 = s.dnsAnswers6?.[name] ?? [];
+    if (ips6.length) lines.push(`  ${''.padEnd(32)} AAAA ${ips6.join(', ')}`);
+  }
+  if (s.endpoints.endpointProtocol === 'IPv4AndIPv6') {
+    lines.push('', 'endpoints (dual stack, IPv4 and IPv6):');
+    for (const r of s.endpoints.regions)
+      lines.push(
+        `  ${r.region.padEnd(12)} front ${r.frontIp} ${r.frontIp6 ?? ''}; storage ${r.backends
+          .map((b, i) => `${b.split('.')[0]}=${r.backendIps6?.[i] ?? ''}`)
+          .join(' ')}`,
+      );
   }
   if (s.dns?.endpoints?.length) {
     lines.push('', 'probes:');
@@ -208,6 +221,7 @@ ${helpRows(labSchema).join('\n')}`,
   async run(ctx) {
     const cfg = labConfigFromFlags(ctx);
     const decision = decideNetns(cfg.lab.netns);
+    checkDualStackNetns(cfg, decision.netns, decision.reason);
     // The supervisor's modules load only for the commands that start or stop a lab.
     const { runGuard, startDetached } = await import('../../lab/daemon');
     const show = async () => {
@@ -418,6 +432,7 @@ Bad input exits 2 naming the field. Prints the new fault's id (what 'clear <id>'
 
   stampede lab fault storage-fail --region eastus --backends 0,1
   stampede lab fault front-latency --region westus --set latencyMs=300
+  stampede lab fault family-down --family ipv6 --target fronts
   stampede lab fault list
   stampede lab fault clear --all`,
   flags: {
@@ -425,6 +440,12 @@ Bad input exits 2 naming the field. Prints the new fault's id (what 'clear <id>'
     region: { type: 'string', hint: 'REGION', description: 'region the fault applies to' },
     backends: { type: 'string', hint: '0,1', description: 'backend indexes (storage-fail, storage-slow)' },
     set: { type: 'string', multiple: true, hint: 'key=value', description: 'fault parameter' },
+    family: { type: 'string', hint: 'ipv4|ipv6', description: 'family-down: shortcut for --set family=...' },
+    target: {
+      type: 'string',
+      hint: 'fronts|storage|all',
+      description: 'family-down: shortcut for --set target=...',
+    },
     all: { type: 'boolean', description: 'with clear: clear every fault' },
     json: { type: 'boolean', description: 'machine-readable output' },
   },
@@ -463,7 +484,12 @@ Bad input exits 2 naming the field. Prints the new fault's id (what 'clear <id>'
     const body = faultFromArgs(first, {
       ...(flagString(ctx, 'region') !== undefined ? { region: flagString(ctx, 'region') } : {}),
       ...(flagString(ctx, 'backends') !== undefined ? { backends: flagString(ctx, 'backends') } : {}),
-      sets: flagList(ctx, 'set'),
+      sets: [
+        ...flagList(ctx, 'set'),
+        ...(['family', 'target'] as const).flatMap((k) =>
+          flagString(ctx, k) !== undefined ? [`${k}=${flagString(ctx, k)}`] : [],
+        ),
+      ],
     });
     precheckFault(body);
     const f = await client.addFault(body);

@@ -78,6 +78,8 @@ export function aadClientToken(http: VuHttp, c: AadClient): string {
 /** GET /v2/ -> Bearer challenge -> POST /oauth2/exchange: an ACR refresh token for an AAD token. */
 export function exchangeAadToken(http: VuHttp, base: string, aadToken: string, tenant?: string): string {
   const ping = http.request('GET', `${base}/v2/`, null, { tags: { step: 'ping' } });
+  // No answer at all is a transport failure, counted by k6's code (refused, DNS, timeout).
+  if (ping.status === 0) throw failed(`GET ${base}/v2/`, ping);
   const ch = bearerChallenge(ping.headers['Www-Authenticate'] ?? ping.headers['www-authenticate']);
   if (!ch)
     throw new PullError(

@@ -21,6 +21,8 @@ export interface VuResponse {
   /** k6's transport error (status 0): refused, DNS, TLS, timeout. */
   error?: string;
   error_code?: number;
+  /** The peer k6 connected to ('' when it made no connection): its family is the request's (vu/family.ts). */
+  remote_ip?: string;
   timings: { duration: number };
 }
 

@@ -9,6 +9,7 @@ export {
   vuCredentials,
 } from './credentials';
 export { codeOf, failed, PullError } from './errors';
+export { type Family, type FamilyRequest, familyOf, type PullFamily, withFamily } from './family';
 export { fromK6, outcome, type VuHttp, type VuResponse } from './http';
 export { resolveManifest } from './manifest';
 export { SAFE_SYSTEM_TAGS, safeUrl, withSafeNames } from './naming';

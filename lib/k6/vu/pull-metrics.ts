@@ -3,6 +3,7 @@
  * between a k6 run's raw output and its result envelope). k6's metric classes come in as
  * arguments: the library does not import k6, and unit tests pass recording fakes.
  */
+import type { FamilyRequest } from './family';
 import type { PullHooks } from './pull';
 
 interface Metric {
@@ -16,8 +17,11 @@ export interface MetricClasses {
 export interface PullRecorder {
   hooks: PullHooks;
   throttled(status: number, what: string): void;
-  ok(ms: number, bytes: number): void;
-  failed(code: string): void;
+  /** `tags` (e.g. the pull's address family) go on the pull's duration, throughput and count. */
+  ok(ms: number, bytes: number, tags?: Record<string, string>): void;
+  failed(code: string, tags?: Record<string, string>): void;
+  /** One request's address family, hop and duration (vu/family.ts), as metric `family_req`. */
+  familyRequest(r: FamilyRequest): void;
 }
 
 export function pullRecorder({ Counter, Trend }: MetricClasses): PullRecorder {
@@ -30,6 +34,7 @@ export function pullRecorder({ Counter, Trend }: MetricClasses): PullRecorder {
   const errors = new Counter('errors');
   const tokenRequests = new Counter('token_requests');
   const redirects = new Counter('blob_redirects');
+  const familyReq = new Trend('family_req', true);
   return {
     hooks: {
       tokenRequest: () => tokenRequests.add(1),
@@ -41,14 +46,16 @@ export function pullRecorder({ Counter, Trend }: MetricClasses): PullRecorder {
       },
     },
     throttled: (status, what) => throttled.add(1, { code: String(status), what }),
-    ok(ms, bytes) {
-      pullDuration.add(ms);
-      pullBytesPerS.add(ms > 0 ? (bytes * 1000) / ms : 0);
-      pulls.add(1, { result: 'ok' });
+    ok(ms, bytes, tags = {}) {
+      pullDuration.add(ms, tags);
+      pullBytesPerS.add(ms > 0 ? (bytes * 1000) / ms : 0, tags);
+      pulls.add(1, { ...tags, result: 'ok' });
     },
-    failed(code) {
-      errors.add(1, { code });
-      pulls.add(1, { result: 'failed' });
+    failed(code, tags = {}) {
+      errors.add(1, { ...tags, code });
+      pulls.add(1, { ...tags, result: 'failed' });
     },
+    familyRequest: (r) =>
+      familyReq.add(r.durationMs, { family: r.family, hop: r.hop, connected: r.connected ? 'yes' : 'no' }),
   };
 }

@@ -86,6 +86,8 @@ export interface DnsHandle extends Component {
   status(): DnsStatus;
   /** The A records the server would answer now for this name (empty: none / NXDOMAIN / REFUSED). */
   resolve(name: string): string[];
+  /** The same for AAAA (empty unless lab.endpointProtocol=IPv4AndIPv6). */
+  resolve6(name: string): string[];
 }
 
 const RCODE_NAMES = Object.fromEntries(Object.entries(RCODE).map(([k, v]) => [v, k])) as Record<
@@ -149,6 +151,8 @@ export async function startDns(state: LabState, deps: DnsDeps = {}): Promise<Dns
 
   const aRecords = (owner: string, ips: string[], ttl: number): ResourceRecord[] =>
     ips.map((address) => ({ name: owner, type: TYPE.A, class: CLASS_IN, ttl, address }));
+  const aaaaRecords = (owner: string, ips: string[], ttl: number): ResourceRecord[] =>
+    ips.map((address) => ({ name: owner, type: TYPE.AAAA, class: CLASS_IN, ttl, address }));
 
   /** Records for (name, type), or 'nxdomain' / 'refused'. `owner` keeps the asker's case. */
   function lookup(
@@ -169,15 +173,21 @@ export async function startDns(state: LabState, deps: DnsDeps = {}): Promise<Dns
         out.push({ name: owner, type: TYPE.NS, class: CLASS_IN, ttl: cfg.staticTtlS, target: soaName });
       return out;
     }
+    // AAAA of an IPv4-only name is NODATA (NOERROR, no answers), as for any absent type.
     if (entry.kind === 'static')
-      return qtype === TYPE.A || any ? aRecords(owner, entry.ips, cfg.staticTtlS) : [];
+      return [
+        ...(qtype === TYPE.A || any ? aRecords(owner, entry.ips, cfg.staticTtlS) : []),
+        ...(qtype === TYPE.AAAA || any ? aaaaRecords(owner, entry.ips6 ?? [], cfg.staticTtlS) : []),
+      ];
     const r = route(entry.registry, client);
     if (count) {
       const per = endpointReturned[r.name] ?? {};
       endpointReturned[r.name] = per;
       for (const region of r.regions) per[region] = (per[region] ?? 0) + 1;
     }
-    if (qtype === TYPE.A || any) return aRecords(owner, r.ips, r.ttl);
+    if (any) return [...aRecords(owner, r.ips, r.ttl), ...aaaaRecords(owner, r.ips6, r.ttl)];
+    if (qtype === TYPE.A) return aRecords(owner, r.ips, r.ttl);
+    if (qtype === TYPE.AAAA) return aaaaRecords(owner, r.ips6, r.ttl);
     if (qtype === TYPE.TXT)
       return [
         {
@@ -289,6 +299,10 @@ export async function startDns(state: LabState, deps: DnsDeps = {}): Promise<Dns
     },
     resolve(name: string): string[] {
       const found = lookup(canonical(name), canonical(name), TYPE.A, undefined, false);
+      return Array.isArray(found) ? found.flatMap((r) => ('address' in r ? [r.address] : [])) : [];
+    },
+    resolve6(name: string): string[] {
+      const found = lookup(canonical(name), canonical(name), TYPE.AAAA, undefined, false);
       return Array.isArray(found) ? found.flatMap((r) => ('address' in r ? [r.address] : [])) : [];
     },
     async stop() {

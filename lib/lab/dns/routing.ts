@@ -42,6 +42,8 @@ export interface GlobalAnswer {
   name: string;
   regions: string[];
   ips: string[];
+  /** AAAA addresses of the same regions (empty unless lab.endpointProtocol=IPv4AndIPv6). */
+  ips6: string[];
   ttl: number;
   reason: GlobalReason;
 }
@@ -112,6 +114,8 @@ export function routeGlobal(inp: RouteInputs): GlobalAnswer & { flap?: FlapView 
   const { state, registry } = inp;
   const topo = state.topology;
   const ipOf = (region: string) => topo.regions.find((r) => r.name === region)?.frontIp ?? '';
+  // Both families route alike: failover, exclusion and flapping move A and AAAA together.
+  const ip6Of = (region: string) => topo.regions.find((r) => r.name === region)?.frontIp6 ?? '';
   const name = globalHost(registry, topo.domain);
   const ttl = state.config.dns.ttlS;
   const excluded = excludedRegions(state, registry);
@@ -121,6 +125,7 @@ export function routeGlobal(inp: RouteInputs): GlobalAnswer & { flap?: FlapView 
     name,
     regions,
     ips: regions.map(ipOf),
+    ips6: regions.map(ip6Of).filter(Boolean),
     ttl: t,
     reason,
   });
@@ -141,7 +146,13 @@ export function routeGlobal(inp: RouteInputs): GlobalAnswer & { flap?: FlapView 
 /** A name the zone knows and what it answers. */
 export type ZoneEntry =
   | { kind: 'global'; registry: string }
-  | { kind: 'static'; role: 'regional' | 'data' | 'backend' | 'identity' | 'ns' | 'dns'; ips: string[] }
+  | {
+      kind: 'static';
+      role: 'regional' | 'data' | 'backend' | 'identity' | 'ns' | 'dns';
+      ips: string[];
+      /** AAAA records (dual stack only): fronts, backends and identity, never the DNS itself. */
+      ips6?: string[];
+    }
   | { kind: 'apex' };
 
 /** Every fixed name of the lab (global names are routed on each query). */
@@ -151,16 +162,30 @@ export function buildZone(state: LabState): Map<string, ZoneEntry> {
   const z = new Map<string, ZoneEntry>();
   z.set(d, { kind: 'apex' });
   z.set(`ns.${d}`, { kind: 'static', role: 'ns', ips: [t.dnsIp] });
-  z.set(t.identityHost.toLowerCase(), { kind: 'static', role: 'identity', ips: [t.identityIp] });
+  z.set(t.identityHost.toLowerCase(), {
+    kind: 'static',
+    role: 'identity',
+    ips: [t.identityIp],
+    ips6: t.identityIp6 ? [t.identityIp6] : [],
+  });
   for (const reg of state.config.registry.names) {
     z.set(globalHost(reg, d), { kind: 'global', registry: reg });
     for (const r of t.regions) {
-      z.set(regionalHost(reg, r.name, d), { kind: 'static', role: 'regional', ips: [r.frontIp] });
-      z.set(dataHost(reg, r.name, d), { kind: 'static', role: 'data', ips: [r.frontIp] });
+      const ips6 = r.frontIp6 ? [r.frontIp6] : [];
+      z.set(regionalHost(reg, r.name, d), { kind: 'static', role: 'regional', ips: [r.frontIp], ips6 });
+      // Without dedicated data endpoints (registry.dataEndpoints=false) the name does not exist.
+      if (state.config.registry.dataEndpoints)
+        z.set(dataHost(reg, r.name, d), { kind: 'static', role: 'data', ips: [r.frontIp], ips6 });
     }
   }
   for (const r of t.regions)
-    for (const b of r.backends) z.set(b.host.toLowerCase(), { kind: 'static', role: 'backend', ips: [b.ip] });
+    for (const b of r.backends)
+      z.set(b.host.toLowerCase(), {
+        kind: 'static',
+        role: 'backend',
+        ips: [b.ip],
+        ips6: b.ip6 ? [b.ip6] : [],
+      });
   return z;
 }
 

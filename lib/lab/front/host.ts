@@ -36,7 +36,8 @@ export function parseHost(
   const reg = labels[0]!;
   if (!names.includes(reg)) return null;
   if (labels.length === 1) return { reg, kind: 'global' };
-  if (labels.length === 3 && labels[1] === region.name && (labels[2] === 'geo' || labels[2] === 'data'))
+  const data = labels[2] === 'data' && state.config.registry.dataEndpoints;
+  if (labels.length === 3 && labels[1] === region.name && (labels[2] === 'geo' || data))
     return { reg, kind: labels[2] === 'geo' ? 'regional' : 'data' };
   return null;
 }

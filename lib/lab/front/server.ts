@@ -113,7 +113,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
       return `${reg} ${h.healthy ? 'healthy' : 'UNHEALTHY'}${h.detail === 'healthy' ? '' : ` (${h.detail})`}`;
     });
     const ok = !f.down;
-    const serving = `serving ${region.frontIp}:${port}${deps.tls ? ` (https :${state.config.registry.tlsPort})` : ''}`;
+    const serving = `serving ${region.frontIp}${region.frontIp6 ? ` [${region.frontIp6}]` : ''}:${port}${deps.tls ? ` (https :${state.config.registry.tlsPort})` : ''}`;
     const detail = `${f.down ? 'region down (fault)' : serving}; deep health: ${verdicts.join('; ')}`;
     const prev = state.components.get(name);
     state.components.set(name, { ok, detail, since: prev && prev.ok === ok ? prev.since : Date.now() });
@@ -326,36 +326,52 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
       else res.destroy();
     });
   };
-  const listen = async (srv: Server, p: number) => {
+  const listen = async (srv: Server, host: string, p: number) => {
     srv.headersTimeout = 66_000;
     srv.requestTimeout = 0; // large uploads stream for as long as they need
     await new Promise<void>((resolve, reject) => {
       srv.once('error', (e) =>
-        reject(new RunError('FRONT_LISTEN', `front ${region.name} on ${region.frontIp}:${p}: ${e.message}`)),
+        reject(new RunError('FRONT_LISTEN', `front ${region.name} on ${host}:${p}: ${e.message}`)),
       );
       // a stampede connects all at once: a deep accept queue instead of SYN retries
-      srv.listen({ port: p, host: region.frontIp, backlog: 4096 }, () => resolve());
+      srv.listen({ port: p, host, backlog: 4096 }, () => resolve());
     });
   };
-  const server = createServer({ keepAliveTimeout: 65_000 }, onRequest);
-  await listen(server, port);
-  // The same handler over TLS (what the Azure SDK needs: it sends bearer tokens only over https).
+  // One listener per address and port: the IPv4 front, and with dual stack its IPv6 twin.
+  const hosts = [region.frontIp, ...(region.frontIp6 ? [region.frontIp6] : [])];
   const tlsPort = state.config.registry.tlsPort;
-  let tlsServer: Server | undefined;
-  if (deps.tls) {
-    tlsServer = createTlsServer(
-      { keepAliveTimeout: 65_000, cert: deps.tls.cert, key: deps.tls.key },
-      onRequest,
-    ) as unknown as Server;
-    tlsServer.on('tlsClientError', () => {
-      // a client that does not trust the lab CA: its own error
-    });
-    try {
-      await listen(tlsServer, tlsPort);
-    } catch (e) {
-      await new Promise<void>((r) => server.close(() => r()));
-      throw e;
+  const servers: Server[] = [];
+  const closeAll = () =>
+    Promise.all(
+      servers.map(
+        (srv) =>
+          new Promise<void>((resolve) => {
+            srv.close(() => resolve());
+            srv.closeAllConnections();
+          }),
+      ),
+    );
+  try {
+    for (const host of hosts) {
+      const server = createServer({ keepAliveTimeout: 65_000 }, onRequest);
+      servers.push(server);
+      await listen(server, host, port);
+      // The same handler over TLS (what the Azure SDK needs: it sends bearer tokens only over https).
+      if (deps.tls) {
+        const tlsServer = createTlsServer(
+          { keepAliveTimeout: 65_000, cert: deps.tls.cert, key: deps.tls.key },
+          onRequest,
+        ) as unknown as Server;
+        tlsServer.on('tlsClientError', () => {
+          // a client that does not trust the lab CA: its own error
+        });
+        servers.push(tlsServer);
+        await listen(tlsServer, host, tlsPort);
+      }
     }
+  } catch (e) {
+    await closeAll();
+    throw e;
   }
   report();
   const reporter = setInterval(report, 1000);
@@ -364,20 +380,11 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
   return {
     name,
     url: `http://${region.frontIp}:${port}`,
-    ...(tlsServer ? { tlsUrl: `https://${region.frontIp}:${tlsPort}` } : {}),
+    ...(deps.tls ? { tlsUrl: `https://${region.frontIp}:${tlsPort}` } : {}),
     async stop() {
       clearInterval(reporter);
       monitor.stop();
-      await Promise.all(
-        [server, tlsServer].map(
-          (srv) =>
-            srv &&
-            new Promise<void>((resolve) => {
-              srv.close(() => resolve());
-              srv.closeAllConnections();
-            }),
-        ),
-      );
+      await closeAll();
       await Promise.allSettled([pool.destroy(), probeAgent.destroy()]);
       state.components.set(name, { ok: false, detail: 'stopped', since: Date.now() });
     },

@@ -13,6 +13,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../../clock';
@@ -110,7 +111,9 @@ export async function startIdentity(state: LabState, opts: IdentityOptions = {})
   const dir = identityDir(topo.stateDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = ensureLabCa(join(topo.stateDir, 'ca'));
-  const cert = issueCert(ca, 'login', [topo.identityHost, ip]);
+  // Dual stack: Azure AD's sign-in names answer AAAA too, so an onlyIPv6 client can sign in.
+  const ip6 = opts.ip === undefined ? topo.identityIp6 : undefined;
+  const cert = issueCert(ca, 'login', [topo.identityHost, ip, ...(ip6 ? [ip6] : [])]);
   const url = `https://${topo.identityHost}:${port}`;
   const ipUrl = `https://${ip}:${port}`;
   const tenantId = randomUUID();
@@ -137,7 +140,7 @@ export async function startIdentity(state: LabState, opts: IdentityOptions = {})
   };
   const ipCtx: ProtocolCtx = { ...ctx, url: ipUrl };
 
-  const server: Server = createServer({ key: cert.key, cert: cert.cert }, async (req, res) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const hostHeader = (req.headers.host ?? '').toLowerCase();
       const c = hostHeader.startsWith(topo.identityHost) ? ctx : ipCtx;
@@ -161,16 +164,29 @@ export async function startIdentity(state: LabState, opts: IdentityOptions = {})
       if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'invalid_request', error_description: (e as Error).message }));
     }
-  });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) =>
-      reject(
-        new RunError('IDENTITY_LISTEN', `identity stand-in cannot listen on ${ip}:${port}: ${e.message}`),
-      ),
-    );
-    server.listen(port, ip, () => resolve());
-  });
+  };
+  const servers: Server[] = [];
+  for (const host of [ip, ...(ip6 ? [ip6] : [])]) {
+    const server: Server = createServer({ key: cert.key, cert: cert.cert }, handler);
+    server.keepAliveTimeout = 5000;
+    servers.push(server);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (e) =>
+          reject(
+            new RunError(
+              'IDENTITY_LISTEN',
+              `identity stand-in cannot listen on ${host}:${port}: ${e.message}`,
+            ),
+          ),
+        );
+        server.listen(port, host, () => resolve());
+      });
+    } catch (e) {
+      for (const s of servers) s.close();
+      throw e;
+    }
+  }
 
   const record: IdentityRecord = { url, ipUrl, tenantId, caCertPath: ca.certPath, clients };
   const file = clientsFile(topo.stateDir);
@@ -200,8 +216,12 @@ export async function startIdentity(state: LabState, opts: IdentityOptions = {})
       verifyRejected: counters.verifyRejected ?? 0,
     }),
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await Promise.all(
+        servers.map((server) => {
+          server.closeAllConnections();
+          return new Promise<void>((r) => server.close(() => r()));
+        }),
+      );
       state.components.set('identity', { ok: false, detail: 'stopped', since: clock.now() });
     },
   };

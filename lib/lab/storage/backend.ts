@@ -249,19 +249,39 @@ export async function startBackend(
       else res.destroy();
     });
   };
-  const server = deps.tls
-    ? createTlsServer({ keepAliveTimeout: 65_000, cert: deps.tls.cert, key: deps.tls.key }, handler)
-    : createServer({ keepAliveTimeout: 65_000 }, handler);
-  // A client that gives up mid-handshake is not a server error.
-  server.on('tlsClientError', () => {});
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (e) =>
-      reject(new RunError('BACKEND_LISTEN', `storage ${addr.id} on ${addr.ip}:${addr.port}: ${e.message}`)),
-    );
-    server.listen({ port: addr.port, host: addr.ip, backlog: 4096 }, () => resolve());
+  // One server per address: the IPv4 one, and with dual stack (addr.ip6) its IPv6 twin.
+  const servers = [addr.ip, ...(addr.ip6 ? [addr.ip6] : [])].map((host) => {
+    const server = deps.tls
+      ? createTlsServer({ keepAliveTimeout: 65_000, cert: deps.tls.cert, key: deps.tls.key }, handler)
+      : createServer({ keepAliveTimeout: 65_000 }, handler);
+    // A client that gives up mid-handshake is not a server error.
+    server.on('tlsClientError', () => {});
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 0;
+    return { server, host };
   });
+  const closeAll = () =>
+    Promise.all(
+      servers.map(
+        ({ server }) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+  try {
+    for (const { server, host } of servers)
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (e) =>
+          reject(new RunError('BACKEND_LISTEN', `storage ${addr.id} on ${host}:${addr.port}: ${e.message}`)),
+        );
+        server.listen({ port: addr.port, host, backlog: 4096 }, () => resolve());
+      });
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
 
   const stats = (sinceMs?: number): BackendStats => ({
     id: addr.id,
@@ -294,10 +314,7 @@ export async function startBackend(
     async stop() {
       clearInterval(reporter);
       bucket.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeAll();
       state.components.set(name, { ok: false, detail: 'stopped', since: Date.now() });
     },
   };
