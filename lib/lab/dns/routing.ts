@@ -141,7 +141,11 @@ export function routeGlobal(inp: RouteInputs): GlobalAnswer & { flap?: FlapView 
 /** A name the zone knows and what it answers. */
 export type ZoneEntry =
   | { kind: 'global'; registry: string }
-  | { kind: 'static'; role: 'regional' | 'data' | 'backend' | 'identity' | 'ns' | 'dns'; ips: string[] }
+  | {
+      kind: 'static';
+      role: 'regional' | 'data' | 'backend' | 'identity' | 'ns' | 'dns' | 'upstream';
+      ips: string[];
+    }
   | { kind: 'apex' };
 
 /** Every fixed name of the lab (global names are routed on each query). */
@@ -152,6 +156,8 @@ export function buildZone(state: LabState): Map<string, ZoneEntry> {
   z.set(d, { kind: 'apex' });
   z.set(`ns.${d}`, { kind: 'static', role: 'ns', ips: [t.dnsIp] });
   z.set(t.identityHost.toLowerCase(), { kind: 'static', role: 'identity', ips: [t.identityIp] });
+  if (state.config.upstream.enabled)
+    z.set(t.upstream.host, { kind: 'static', role: 'upstream', ips: [t.upstream.ip] });
   for (const reg of state.config.registry.names) {
     z.set(globalHost(reg, d), { kind: 'global', registry: reg });
     for (const r of t.regions) {
