@@ -52,8 +52,8 @@ export interface HydratorDeps {
   fetchBlob(job: HydrationJob, digest: string): Promise<Buffer>;
   /** A child manifest of an index, from upstream. */
   fetchManifest(job: HydrationJob, digest: string): Promise<{ bytes: Buffer; mediaType: string }>;
-  /** Called once the image is imported (the spool may drop its blobs). */
-  onDone?(job: HydrationJob, blobs: string[]): void;
+  /** Called once the image is imported, or has failed for good (the spool may drop what it held). */
+  onSettled?(job: HydrationJob, blobs: string[]): void;
   now?: () => number;
 }
 
@@ -147,12 +147,13 @@ export class Hydrator {
         rec.doneAt = this.now();
         rec.hydratedAtS = (rec.doneAt - rec.queuedAt) / 1000;
         rec.error = null;
-        this.deps.onDone?.(job, blobs);
+        this.deps.onSettled?.(job, blobs);
         return;
       } catch (e) {
         rec.error = (e as Error).message;
         if (this.stopped || rec.attempts >= ATTEMPTS) {
           rec.state = 'failed';
+          this.deps.onSettled?.(job, []);
           return;
         }
         await new Promise((r) => setTimeout(r, 1000 * 2 ** (rec.attempts - 1)));

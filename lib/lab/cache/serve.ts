@@ -103,6 +103,8 @@ export function startCachePath(
   const breaker = new Breaker(() => state.cache.breaker, deps.clock);
   const coalescer = new Coalescer<Fetched>(() => state.cache.cache.coalescing);
   const spool = new Map<string, Buffer>();
+  /** per-front: manifests fetched upstream, served to later misses until their import settles. */
+  const heldManifests = new Map<string, Fetched>();
   const counters = new Map<string, RuleCounters>();
   const countersOf = (rule: CacheRule): RuleCounters => {
     const k = ruleText(rule);
@@ -203,6 +205,7 @@ export function startCachePath(
       );
       if (f.status !== 200)
         throw new RunError('HYDRATION_FAILED', `upstream blob ${digest}: HTTP ${f.status}`);
+      if (state.cache.cache.coalescing === 'per-front') spool.set(digest, f.body);
       return f.body;
     },
     async fetchManifest(job, digest) {
@@ -214,8 +217,10 @@ export function startCachePath(
         throw new RunError('HYDRATION_FAILED', `upstream manifest ${digest}: HTTP ${f.status}`);
       return { bytes: f.body, mediaType: f.headers['content-type'] ?? '' };
     },
-    onDone(_job, blobs) {
+    onSettled(job, blobs) {
       for (const d of blobs) spool.delete(d);
+      for (const [k, m] of heldManifests)
+        if (m.headers['docker-content-digest'] === job.digest) heldManifests.delete(k);
     },
   });
 
@@ -237,15 +242,8 @@ export function startCachePath(
   };
 
   const unavailable = (res: ServerResponse, e: unknown, head: boolean) => {
-    const msg = (e as Error).message;
-    ociError(
-      res,
-      503,
-      UPSTREAM_UNAVAILABLE,
-      msg,
-      { 'retry-after': String(Math.ceil(state.cache.breaker.openS)) },
-      head,
-    );
+    // Retry soon: a retry while the breaker is open is refused here at once, never upstream.
+    ociError(res, 503, UPSTREAM_UNAVAILABLE, (e as Error).message, { 'retry-after': '1' }, head);
   };
 
   /** An upstream answer that is not a success, as the client sees it. */
@@ -304,11 +302,16 @@ export function startCachePath(
         return false;
       }
     }
+    const key = `m:${rule.upstreamHost}/${upRepo}:${ref}`;
+    const perFront = state.cache.cache.coalescing === 'per-front';
+    const held = perFront ? heldManifests.get(key) : undefined;
     let f: Fetched;
     try {
-      f = await coalescer.run(`m:${rule.upstreamHost}/${upRepo}:${ref}`, () =>
-        fetchWhole(rule, 'manifest', 'GET', `/v2/${upRepo}/manifests/${ref}`),
-      );
+      f =
+        held ??
+        (await coalescer.run(key, () =>
+          fetchWhole(rule, 'manifest', 'GET', `/v2/${upRepo}/manifests/${ref}`),
+        ));
     } catch (e) {
       unavailable(res, e, head);
       return true;
@@ -319,6 +322,7 @@ export function startCachePath(
     }
     const digest = f.headers['docker-content-digest'] ?? '';
     const mediaType = f.headers['content-type'] ?? '';
+    if (perFront && !held && digest) heldManifests.set(key, f);
     if (digest)
       hydrator.enqueue({
         reg,
@@ -330,7 +334,8 @@ export function startCachePath(
         manifest: f.body,
         mediaType,
       } satisfies HydrationJob);
-    c.served.upstream++;
+    if (held) c.served.spool++;
+    else c.served.upstream++;
     res.writeHead(200, {
       'content-type': mediaType,
       'content-length': f.body.length,
