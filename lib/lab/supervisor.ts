@@ -158,6 +158,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
   // A fresh lab every start: stale registry storage from an earlier run would make
   // replication and copy placement disagree with the new lab's state.
   rmSync(join(topo.stateDir, 'regions'), { recursive: true, force: true });
+  rmSync(join(topo.stateDir, 'upstream'), { recursive: true, force: true });
   const pidDir = join(topo.stateDir, PID_DIR);
   mkdirSync(pidDir, { recursive: true });
   const state = createState(cfg, topo);
