@@ -51,22 +51,15 @@ describe('cache-stampede summary', () => {
       split: counters(1, 3, 0),
       after: counters(1, 3, 0),
     });
+    const [cold, warm] = points.map(
+      (p) => p.metrics as Record<string, { requests?: unknown; byCode?: unknown }>,
+    );
     expect(points.map((p) => p.label)).toEqual(['cold (wave 1)', 'hydrated (wave 2, by digest)']);
-    expect(points[0]?.metrics.pulls).toEqual({ ok: 1, failed: 1 });
-    expect((points[0]?.metrics.errors as { byCode: Record<string, number> }).byCode).toEqual({
-      TOOMANYREQUESTS: 1,
-    });
-    expect((points[0]?.metrics.upstream as { requests: unknown }).requests).toEqual({
-      manifest: 1,
-      blob: 3,
-      manifestGets: 1,
-    });
-    expect(points[1]?.metrics.pulls).toEqual({ ok: 1, failed: 0 });
-    expect((points[1]?.metrics.upstream as { requests: unknown }).requests).toEqual({
-      manifest: 0,
-      blob: 0,
-      manifestGets: 0,
-    });
+    expect(cold?.pulls).toEqual({ ok: 1, failed: 1 });
+    expect(cold?.errors?.byCode).toEqual({ TOOMANYREQUESTS: 1 });
+    expect(cold?.upstream?.requests).toEqual({ manifest: 1, blob: 3, manifestGets: 1 });
+    expect(warm?.pulls).toEqual({ ok: 1, failed: 0 });
+    expect(warm?.upstream?.requests).toEqual({ manifest: 0, blob: 0, manifestGets: 0 });
   });
 
   it('the wave gate counts finished pulls and releases waiters when opened', async () => {

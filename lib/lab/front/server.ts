@@ -279,9 +279,12 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
       reg: ep.reg,
       clientHost: req.headers.host ?? region.frontIp,
     };
-    // A read under a cache rule: served through from the upstream while absent here.
-    if ((route.kind === 'manifest' || route.kind === 'blob') && (await cache.handle(req, res, route, ep.reg)))
-      return;
+    // A read under a cache rule: served through from the upstream while absent here. If the
+    // cache path itself breaks before answering, plain registry behaviour serves what is here.
+    if (route.kind === 'manifest' || route.kind === 'blob') {
+      const handled = await cache.handle(req, res, route, ep.reg).catch(() => res.headersSent);
+      if (handled) return;
+    }
     switch (route.kind) {
       case 'base': {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2, ...API_VERSION });
