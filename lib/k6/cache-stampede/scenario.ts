@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
-import { InputError } from '../../errors';
+import { InputError, RunError } from '../../errors';
 import { readIdentityRecord } from '../../lab/identity';
 import { labClient } from '../../lab/lab-client';
 import { labAadCredentials } from '../../lab/seed';
@@ -294,15 +294,17 @@ async function prewarm(
     undiciFetch as unknown as FetchLike,
     labAadCredentials(readIdentityRecord(lab.topology.stateDir), 'puller', { byIp: !lab.netns }),
   );
-  const res = await f(`${base}/v2/${repo}/manifests/v1`, { headers: { accept: MANIFEST_ACCEPT } });
-  await res.arrayBuffer();
-  if (res.status !== 200)
-    throw new InputError(
-      'prewarm',
-      'a pre-warm pull that succeeds',
-      `HTTP ${res.status} for ${repo}:v1`,
-      'PREWARM_FAILED',
-    );
+  // Like a client's: a 429/503 (the upstream's limit, or a breaker still open from an
+  // earlier run) is retried after its Retry-After (at most 5 s), until maxDurationS.
+  const deadline = Date.now() + maxS * 1000;
+  for (;;) {
+    const res = await f(`${base}/v2/${repo}/manifests/v1`, { headers: { accept: MANIFEST_ACCEPT } });
+    await res.arrayBuffer();
+    if (res.status === 200) break;
+    if ((res.status !== 429 && res.status !== 503) || Date.now() >= deadline)
+      throw new RunError('PREWARM_FAILED', `pre-warm pull of ${repo}:v1 answered HTTP ${res.status}`);
+    await sleep(Math.min(5, Number(res.headers.get('retry-after')) || 1) * 1000);
+  }
   const api = labClient(lab.topology.apiSocket, { timeoutMs: 10_000 });
   const t0 = Date.now();
   // The hydration webhook: the replication record of the import's local push (what ACR's webhook carries).
@@ -313,10 +315,8 @@ async function prewarm(
       return (Date.now() - t0) / 1000;
     await sleep(100);
   }
-  throw new InputError(
-    'prewarm',
-    `hydration within maxDurationS (${maxS} s)`,
-    'no webhook',
+  throw new RunError(
     'PREWARM_TIMEOUT',
+    `no hydration webhook for ${repo}@${digest} within ${maxS} s (maxDurationS)`,
   );
 }
