@@ -5,6 +5,7 @@
  */
 import { InputError } from '../errors';
 import type { Envelope } from '../results/envelope';
+import { cacheStampedeScenario } from './cache-stampede/scenario';
 import { coldPullScenario } from './cold-pull/scenario';
 import { copySweepScenario } from './copy-sweep/scenario';
 import { dnsBounceScenario } from './dns-bounce/scenario';
@@ -47,3 +48,4 @@ registerScenario(dnsBounceScenario);
 registerScenario(failoverScenario);
 registerScenario(pushPullRaceScenario);
 registerScenario(copySweepScenario);
+registerScenario(cacheStampedeScenario);

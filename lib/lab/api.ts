@@ -11,6 +11,12 @@
  *   POST /faults         a fault spec -> 201 Fault (with its id)
  *   DELETE /faults/:id   {cleared: id}    (404 if unknown)
  *   DELETE /faults       {cleared: n}
+ *   GET /cache           the pull-through cache's status (rules, settings, upstream, fronts)
+ *   PUT /cache           {"cache.coalescing": "off", "breaker.enabled": false, ...} -> {settings, changed}
+ *   GET /cache-rules     {rules: ["<downstream>=<upstream host>/<repo>", ...]}
+ *   POST /cache-rules    {downstream, upstream} -> 201 {rules}
+ *   DELETE /cache-rules/<downstream prefix>   {removed}   (404 if none)
+ *   POST /upstream/seed  {image: "repo:tag", layers: [bytes...]} -> 201 the pushed image (upstream only)
  *   POST /shutdown       202, then the lab stops
  *
  * Validation errors answer 400 {code, field, expected, received}.
@@ -110,6 +116,20 @@ export async function serveApi(lab: Lab, socketPath: string, opts: ApiOptions): 
       if (!(await lab.clearFault(id))) throw new NotFound(`fault ${id}`);
       return send(res, 200, { cleared: id });
     }
+    if (method === 'GET' && path === '/cache') return send(res, 200, (await lab.status()).cache);
+    if (method === 'PUT' && path === '/cache') return send(res, 200, lab.setCache(await readJson(req)));
+    if (method === 'GET' && path === '/cache-rules')
+      return send(res, 200, { rules: (await lab.status()).cache.rules });
+    if (method === 'POST' && path === '/cache-rules')
+      return send(res, 201, { rules: lab.addCacheRule(await readJson(req)) });
+    const rule = /^\/cache-rules\/(.+)$/.exec(path);
+    if (method === 'DELETE' && rule) {
+      const prefix = decodeURIComponent(rule[1] as string);
+      if (!lab.removeCacheRule(prefix)) throw new NotFound(`cache rule ${prefix}`);
+      return send(res, 200, { removed: prefix });
+    }
+    if (method === 'POST' && path === '/upstream/seed')
+      return send(res, 201, await lab.seedUpstream(await readJson(req)));
     if (method === 'POST' && path === '/shutdown') {
       res.once('finish', () => opts.onShutdown());
       return send(res, 202, { ok: true, stopping: state.config.lab.name });

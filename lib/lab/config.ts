@@ -5,6 +5,7 @@
  */
 import { bool, type Infer, int, type Leaf, num, oneOf, resolve, str, strList } from '../config/schema';
 import { InputError } from '../errors';
+import { checkCacheRules } from './cache/rules';
 
 /**
  * A byte rate leaf whose errors and help say which forms it takes: "expected a number >= 0"
@@ -231,6 +232,68 @@ export const labSchema = {
       unit: 's',
     }),
   },
+  upstream: {
+    enabled: bool({
+      default: false,
+      doc: 'start the upstream registry (upstream.<domain>: a real docker-registry behind a Docker-Hub-like rate limiter) that cache rules pull through',
+    }),
+    rateLimit: {
+      scope: oneOf(['global', 'client'], {
+        default: 'global',
+        doc: 'one bucket for every caller, or one per client IP (Docker Hub limits per IP / account); each front connects from its own IP',
+      }),
+      perMin: num({
+        default: 600,
+        gt: 0,
+        doc: 'tokens refilled per minute (manifest GETs are what Docker Hub counts as pulls)',
+        unit: 'req/min',
+      }),
+      burst: int({ default: 100, min: 1, doc: 'bucket size: manifest GETs admitted at once' }),
+      retryAfterS: int({
+        default: 10,
+        min: 1,
+        max: 3600,
+        doc: 'Retry-After (s) on an upstream 429',
+        unit: 's',
+      }),
+    },
+    latencyMs: num({ default: 0, min: 0, doc: 'added to every upstream request', unit: 'ms' }),
+    bps: rate({
+      default: 0,
+      min: 0,
+      doc: 'per-stream bytes/s of upstream bodies (0 = unlimited)',
+      unit: 'B/s',
+    }),
+  },
+  cache: {
+    rules: strList({
+      default: [],
+      minLength: 0,
+      pattern: /^[a-z0-9][a-z0-9._/-]*=[^\s=]+$/,
+      doc: 'cache rules <downstream repo prefix>=<upstream host>/<upstream repo prefix>, e.g. hub/library=upstream.stampede.test/library (every lab registry; no two overlap)',
+    }),
+    coalescing: oneOf(['off', 'per-front'], {
+      default: 'per-front',
+      doc: 'off: every miss goes upstream (a naive proxy); per-front: concurrent misses for one digest on a front share one upstream fetch',
+    }),
+    hydrationWorkers: int({
+      default: 2,
+      min: 1,
+      max: 64,
+      doc: 'concurrent import (hydration) jobs per front',
+    }),
+  },
+  breaker: {
+    enabled: bool({ default: true, doc: 'circuit breaker on upstream 429/5xx/unreachable, per front' }),
+    failures: int({ default: 5, min: 1, doc: 'K upstream failures (429, 5xx, no answer) ...' }),
+    windowS: num({ default: 10, gt: 0, doc: '... within W s open the breaker', unit: 's' }),
+    openS: num({
+      default: 30,
+      gt: 0,
+      doc: 'how long the breaker stays open before one half-open probe',
+      unit: 's',
+    }),
+  },
   health: {
     sustainS: num({
       default: 60,
@@ -288,6 +351,13 @@ export function resolveLabConfig(
       'IPv4 while registry.dataEndpoints=false: dual stack requires dedicated data endpoints, as ACR enforces (set registry.dataEndpoints=true)',
       cfg.lab.endpointProtocol,
       'DUAL_STACK_NEEDS_DATA_ENDPOINTS',
+    );
+  checkCacheRules(cfg.cache.rules, cfg.registry.domain, 'cache.rules');
+  if (cfg.cache.rules.length > 0 && !cfg.upstream.enabled)
+    throw new InputError(
+      'upstream.enabled',
+      'true when cache.rules are given (rules pull through the upstream registry)',
+      false,
     );
   return cfg;
 }

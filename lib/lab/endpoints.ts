@@ -48,6 +48,7 @@ export function labEndpoints(cfg: LabConfig, topo: Topology): LabEndpoints {
     return { region: r.name, frontIp: r.frontIp, ...v6, regional, data, backends };
   });
   hosts[topo.identityHost] = topo.identityIp;
+  if (cfg.upstream.enabled) hosts[topo.upstream.host] = topo.upstream.ip;
   return {
     global: regs.map((reg) => globalHost(reg, topo.domain)),
     endpointProtocol: cfg.lab.endpointProtocol,

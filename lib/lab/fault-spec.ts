@@ -147,6 +147,24 @@ export const FAULT_SPECS: Record<FaultKind, FaultSpec> = {
       },
     },
   },
+  'upstream-slow': {
+    doc: 'the upstream registry (cache rules pull through it) adds latency to every request',
+    region: 'none',
+    backends: false,
+    params: { latencyMs: { ...latencyMs, required: true } },
+  },
+  'upstream-5xx': {
+    doc: 'the upstream answers a fraction of requests 503 (default all of them)',
+    region: 'none',
+    backends: false,
+    params: { rate: { type: 'number', gt: 0, max: 1, doc: 'fraction of requests answered 503' } },
+  },
+  'upstream-down': {
+    doc: 'the upstream drops every connection without an answer (down)',
+    region: 'none',
+    backends: false,
+    params: {},
+  },
 };
 
 export const FAULT_KINDS = Object.keys(FAULT_SPECS) as FaultKind[];

@@ -8,6 +8,8 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { InputError, RunError } from '../errors';
+import type { PushedImage } from '../oci/push';
+import type { CachePatchResult } from './cache/runtime';
 import { type LabConfig, resolveLabConfig } from './config';
 import { runningLab } from './lab-registry';
 import type { Fault, RuntimeStorage } from './state';
@@ -26,6 +28,13 @@ export interface LabClient {
   clearFault(id: string): Promise<void>;
   clearFaults(): Promise<number>;
   shutdown(): Promise<void>;
+  /** Pull-through cache settings (dotted keys), validated like config. */
+  setCache(patch: Record<string, unknown>): Promise<CachePatchResult>;
+  cacheRules(): Promise<string[]>;
+  addCacheRule(downstream: string, upstream: string): Promise<string[]>;
+  /** false if no rule has this downstream prefix. */
+  removeCacheRule(downstream: string): Promise<boolean>;
+  seedUpstream(image: string, layers: number[]): Promise<PushedImage>;
 }
 
 /** Where the API socket of lab `name` is (same rule as topology(): <labHome>/<name>/api.sock). */
@@ -134,6 +143,21 @@ export function labClient(socketPath: string, opts: { timeoutMs?: number } = {})
     clearFaults: async () => (await call<{ cleared: number }>('DELETE', '/faults')).cleared,
     shutdown: async () => {
       await call('POST', '/shutdown');
+    },
+    setCache: (patch) => call('PUT', '/cache', patch),
+    seedUpstream: (image, layers) => call('POST', '/upstream/seed', { image, layers }),
+    cacheRules: async () => (await call<{ rules: string[] }>('GET', '/cache-rules')).rules,
+    addCacheRule: async (downstream, upstream) =>
+      (await call<{ rules: string[] }>('POST', '/cache-rules', { downstream, upstream })).rules,
+    removeCacheRule: async (downstream) => {
+      let found = true;
+      await call('DELETE', `/cache-rules/${encodeURIComponent(downstream)}`, undefined, () => {
+        found = false;
+        return new Error('no such rule');
+      }).catch((e) => {
+        if (found) throw e;
+      });
+      return found;
     },
   };
 }

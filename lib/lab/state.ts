@@ -3,6 +3,8 @@
  * (fronts, storage backends, replicator, DNS, API). The API and `lab fault` change it;
  * components read it on every request, so a change applies without a restart.
  */
+import type { CacheRule } from './cache/rules';
+import { checkCacheRules } from './cache/rules';
 import type { LabConfig } from './config';
 import type { Topology } from './topology';
 
@@ -19,7 +21,10 @@ export type FaultKind =
   | 'registry-kill' // the region's registry process is killed (and restarted on clear)
   | 'health-monitor-crash' // the deep-health monitor itself breaks: it must fail open
   | 'throttle' // the region's front answers a fraction of API requests 429 (never a failover)
-  | 'family-down'; // one address family (ipv4|ipv6) stops reaching the fronts and/or storage
+  | 'family-down' // one address family (ipv4|ipv6) stops reaching the fronts and/or storage
+  | 'upstream-slow' // the upstream registry adds latency to every request
+  | 'upstream-5xx' // the upstream answers a fraction of requests 503
+  | 'upstream-down'; // the upstream drops every connection (no answer at all)
 
 export interface Fault {
   id: string;
@@ -40,12 +45,24 @@ export interface RuntimeStorage {
   selection: LabConfig['storage']['selection'];
 }
 
+/**
+ * Pull-through cache settings that change between runs without a restart (PUT /cache,
+ * `lab cache-rule`): the rules, the upstream's limit and pace, coalescing, the breaker.
+ */
+export interface RuntimeCache {
+  rules: CacheRule[];
+  upstream: LabConfig['upstream'];
+  cache: Omit<LabConfig['cache'], 'rules'>;
+  breaker: LabConfig['breaker'];
+}
+
 export interface LabState {
   readonly config: LabConfig;
   readonly topology: Topology;
   /** Copy count, ceilings and selection can change between runs without a restart. */
   storage: RuntimeStorage;
   faults: Map<string, Fault>;
+  cache: RuntimeCache;
   /** Component health as last reported by the component itself (for `lab status`). */
   components: Map<string, { ok: boolean; detail: string; since: number }>;
 }
@@ -61,6 +78,12 @@ export function createState(config: LabConfig, topology: Topology): LabState {
       selection: config.storage.selection,
     },
     faults: new Map(),
+    cache: {
+      rules: checkCacheRules(config.cache.rules, config.registry.domain, 'cache.rules'),
+      upstream: structuredClone(config.upstream),
+      cache: { coalescing: config.cache.coalescing, hydrationWorkers: config.cache.hydrationWorkers },
+      breaker: { ...config.breaker },
+    },
     components: new Map(),
   };
 }

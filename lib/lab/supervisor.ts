@@ -11,7 +11,9 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../clock';
 import { InputError, RunError } from '../errors';
+import type { PushedImage } from '../oci/push';
 import { type AuthService, createAuth } from './auth';
+import { type CachePatchResult, type CacheStatus, checkCachePatch, checkRuleInput } from './cache/runtime';
 import { PID_DIR } from './cleanup';
 import { checkDualStackNetns, type LabConfig, labSchema } from './config';
 import { type DnsHandle, type DnsStatus, startDns } from './dns';
@@ -25,7 +27,7 @@ import {
   familyRules,
 } from './family-fault';
 import { checkFault, type FaultInput } from './fault-spec';
-import { startFront } from './front';
+import { type FrontHandle, startFront } from './front';
 import { ensureLabCa, type IdentityHandle, startIdentity } from './identity';
 import { frontCert, storageCert } from './region-certs';
 import { type RegistryProcess, startRegistry } from './registry-process';
@@ -33,6 +35,8 @@ import { type ReplicationStatus, type ReplicatorHandle, startReplicator } from '
 import { type Component, createState, type Fault, type LabState, type RuntimeStorage } from './state';
 import { type BackendHandle, type BackendStats, createSigner, startBackend } from './storage';
 import { globalHost, type Topology, topology } from './topology';
+import { checkUpstreamSeed, seedUpstream } from './upstream/seed';
+import { startUpstream, type UpstreamHandle } from './upstream/server';
 
 export interface ComponentHealth {
   name: string;
@@ -63,6 +67,8 @@ export interface LabStatus {
   /** Runtime settings (`backends` = active M) plus the backends started per region and the URL TTL. */
   storage: RuntimeStorage & { configuredBackends: number; urlTtlS: number };
   backends: BackendStats[];
+  /** Pull-through cache: rules, runtime settings, the upstream's counters, per front breaker/hydration/counters. */
+  cache: CacheStatus;
 }
 
 export interface Lab {
@@ -70,7 +76,9 @@ export interface Lab {
   topology: Topology;
   registries: Record<string, RegistryProcess>;
   backends: Record<string, BackendHandle[]>;
-  fronts: Record<string, Component>;
+  fronts: Record<string, FrontHandle>;
+  /** The upstream registry (upstream.enabled), else null. */
+  upstream: UpstreamHandle | null;
   replicator: ReplicatorHandle;
   dns: DnsHandle;
   identity: IdentityHandle;
@@ -83,6 +91,14 @@ export interface Lab {
   clearFaults(): Promise<number>;
   /** Partial {backends, copies, ceilingBps, selection}, validated like config; returns the new settings. */
   setStorage(patch: unknown): RuntimeStorage;
+  /** Partial {"cache.coalescing": "off", "breaker.enabled": false, ...}, validated like config; the new settings. */
+  setCache(patch: unknown): CachePatchResult;
+  /** Adds a cache rule {downstream, upstream} (no overlap, local upstream); the rules after. */
+  addCacheRule(body: unknown): string[];
+  /** Removes the rule of this downstream prefix; false if none. */
+  removeCacheRule(downstream: string): boolean;
+  /** Pushes {image, layers} (random layers) to the upstream registry only. */
+  seedUpstream(body: unknown): Promise<PushedImage>;
   /** `sinceMs` (epoch ms): backends report their peak egress since then instead of their lifetime peak. */
   status(sinceMs?: number): Promise<LabStatus>;
   stop(): Promise<void>;
@@ -153,6 +169,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
   // A fresh lab every start: stale registry storage from an earlier run would make
   // replication and copy placement disagree with the new lab's state.
   rmSync(join(topo.stateDir, 'regions'), { recursive: true, force: true });
+  rmSync(join(topo.stateDir, 'upstream'), { recursive: true, force: true });
   const pidDir = join(topo.stateDir, PID_DIR);
   mkdirSync(pidDir, { recursive: true });
   const state = createState(cfg, topo);
@@ -164,7 +181,8 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
   const started: Component[] = [];
   const registries: Record<string, RegistryProcess> = {};
   const backends: Record<string, BackendHandle[]> = {};
-  const fronts: Record<string, Component> = {};
+  const fronts: Record<string, FrontHandle> = {};
+  let upstream: UpstreamHandle | null = null;
   const writePid = (file: string, pid: number | undefined) => {
     if (pid) writeFileSync(join(pidDir, file), `${pid}\n`);
   };
@@ -187,6 +205,13 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
       verifyAadToken: (jwt) => identity.verify(jwt),
       clock: opts.clock,
     });
+
+    if (cfg.upstream.enabled) {
+      log(`starting upstream registry ${topo.upstream.host} on ${topo.upstream.ip}:${topo.upstream.port}`);
+      upstream = await startUpstream(state, { clock: opts.clock });
+      started.push(upstream);
+      writePid('registry-upstream.pid', upstream.registry.pid);
+    }
 
     for (const region of topo.regions) {
       log(`starting registry ${region.name} on ${region.registryIp}:${region.registryPort}`);
@@ -295,6 +320,7 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
       registries,
       backends,
       fronts,
+      upstream,
       replicator,
       dns,
       identity,
@@ -348,6 +374,45 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
         );
         return { ...state.storage };
       },
+      setCache(patch) {
+        const next = checkCachePatch(patch, state.cache);
+        Object.assign(state.cache, next.settings);
+        // New limits start from a full bucket, as a fresh rate window would.
+        if (next.changed.some((k) => k.startsWith('upstream.rateLimit.'))) upstream?.resetLimits();
+        log(`cache: ${next.changed.map((k) => `${k}`).join(', ') || 'no change'}`);
+        return next;
+      },
+      addCacheRule(body) {
+        const rule = checkRuleInput(body, state.cache.rules, topo.domain);
+        if (!upstream && rule.upstreamHost.startsWith('upstream.'))
+          throw new InputError(
+            'upstream',
+            `a lab started with --set upstream.enabled=true (this one has no upstream registry)`,
+            rule.upstreamHost,
+            'NO_UPSTREAM',
+          );
+        state.cache.rules = [...state.cache.rules, rule];
+        log(`cache rule ${rule.downstream} -> ${rule.upstreamHost}/${rule.upstreamRepo} added`);
+        return state.cache.rules.map((r) => `${r.downstream}=${r.upstreamHost}/${r.upstreamRepo}`);
+      },
+      removeCacheRule(downstream) {
+        const before = state.cache.rules.length;
+        state.cache.rules = state.cache.rules.filter((r) => r.downstream !== downstream);
+        return state.cache.rules.length < before;
+      },
+      async seedUpstream(body) {
+        const input = checkUpstreamSeed(body);
+        if (!upstream)
+          throw new InputError(
+            'upstream.enabled',
+            'a lab started with --set upstream.enabled=true',
+            false,
+            'NO_UPSTREAM',
+          );
+        const pushed = await seedUpstream(upstream.url, input);
+        log(`seeded ${input.image} (${pushed.manifestDigest}) into the upstream`);
+        return pushed;
+      },
       async status(sinceMs) {
         watch();
         const components = [...state.components.entries()]
@@ -386,6 +451,16 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
             urlTtlS: cfg.storage.urlTtlS,
           },
           backends: Object.values(backends).flatMap((l) => l.map((b) => b.stats(sinceMs))),
+          cache: {
+            rules: state.cache.rules.map((r) => `${r.downstream}=${r.upstreamHost}/${r.upstreamRepo}`),
+            settings: {
+              upstream: state.cache.upstream,
+              cache: state.cache.cache,
+              breaker: state.cache.breaker,
+            },
+            upstream: upstream?.status() ?? null,
+            fronts: Object.fromEntries(Object.entries(fronts).map(([name, f]) => [name, f.cache.status()])),
+          },
         };
       },
       stop() {

@@ -49,6 +49,19 @@ export interface Topology {
   identityIp6?: string;
   identityPort: number;
   regions: RegionAddr[];
+  /** The upstream registry cache rules pull through (upstream.enabled): its limiter and the registry behind. */
+  upstream: UpstreamAddr;
+}
+
+export interface UpstreamAddr {
+  /** upstream.<domain>: what cache rules name. */
+  host: string;
+  /** The rate limiter in front of the upstream registry (what clients reach). */
+  ip: string;
+  port: number;
+  /** The real registry behind the limiter. Internal. */
+  registryIp: string;
+  registryPort: number;
 }
 
 export const globalHost = (reg: string, domain: string) => `${reg}.${domain}`;
@@ -95,6 +108,13 @@ export function topology(cfg: LabConfig, opts: { netns: boolean; octet?: number 
     identityIp: `127.${o}.9.1`,
     ...(dual ? { identityIp6: ip6Of(o, 9, 1) } : {}),
     identityPort: 8443,
+    upstream: {
+      host: `upstream.${domain}`,
+      ip: `127.${o}.9.6`,
+      port,
+      registryIp: `127.${o}.9.5`,
+      registryPort: 5000,
+    },
     regions: cfg.regions.names.map((name, r) => {
       const net = `127.${o}.${10 + r}`;
       return {

@@ -278,6 +278,53 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
     { argv: ['lab', 'storage', '--selection', 'best'], names: ['--selection', 'best'] },
     { argv: ['lab', 'exec', 'dig', 'x'], names: ['<command>', 'stampede lab exec -- dig x'] },
     { argv: ['lab', 'exec'], names: ['<command>'] },
+    // issue 20: the pull-through cache
+    {
+      argv: ['lab', 'up', '--set', 'upstream.rateLimit.perMin=0'],
+      names: ['upstream.rateLimit.perMin', '0'],
+    },
+    {
+      argv: [
+        'lab',
+        'up',
+        '--set',
+        'upstream.enabled=true',
+        '--set',
+        'cache.rules=hub=upstream.stampede.test/a,hub/x=upstream.stampede.test/b',
+      ],
+      names: ['cache.rules[1]', 'hub/x', 'overlap'],
+      code: 'CACHE_RULE_OVERLAP',
+    },
+    {
+      argv: [
+        'lab',
+        'up',
+        '--set',
+        'upstream.enabled=true',
+        '--set',
+        'cache.rules=hub=registry-1.docker.io/library',
+      ],
+      names: ['cache.rules[0].upstream', 'registry-1.docker.io/library', 'loopback'],
+      code: 'UPSTREAM_NOT_LOCAL',
+    },
+    {
+      argv: ['lab', 'up', '--set', 'cache.rules=hub=upstream.stampede.test/library'],
+      names: ['upstream.enabled'],
+    },
+    {
+      argv: ['lab', 'cache-rule', 'add', 'hub', 'example.com/library'],
+      names: ['rule.upstream', 'example.com/library'],
+      code: 'UPSTREAM_NOT_LOCAL',
+    },
+    { argv: ['lab', 'cache-rule', 'add', 'hub'], names: ['<upstream>'] },
+    { argv: ['lab', 'cache-rule', 'frob'], names: ['<verb>', 'frob'] },
+    {
+      argv: ['lab', 'cache', '--set', 'upstream.rateLimit.burst=0'],
+      names: ['upstream.rateLimit.burst', '0'],
+    },
+    { argv: ['lab', 'cache', '--set', 'cache.rules=x'], names: ['cache.rules'], code: 'UNKNOWN_PARAM' },
+    { argv: ['lab', 'seed-upstream'], names: ['--image'] },
+    { argv: ['lab', 'seed-upstream', '--image', 'app:v1', '--layers', '0'], names: ['--layers', '0'] },
   ],
   run: [
     { argv: ['run'], names: ['<scenario>'] },

@@ -24,6 +24,7 @@ import { decideNetns, nsExec } from '../../lab/netns';
 import type { LabStatus } from '../../lab/supervisor';
 import { labHome, type Topology } from '../../lab/topology';
 import { type Ctx, defineCommand, flagList, flagString, type Io } from '../command';
+import { cacheStatusLines, labCacheCommands } from './lab-cache';
 
 const DEFAULT_NAME = () => process.env.STAMPEDE_LAB_NAME ?? 'lab';
 
@@ -181,6 +182,7 @@ export function renderStatus(s: LabStatus): string {
   }
   const rep = replicationLines(s.replication);
   if (rep.length) lines.push('', 'replication:', ...rep);
+  lines.push(...cacheStatusLines(s));
   lines.push('', `faults: ${s.faults.length ? '' : 'none'}`);
   for (const f of s.faults) lines.push(`  ${describeFault(f)}`);
   lines.push(
@@ -564,7 +566,7 @@ replicator and a Traffic-Manager DNS, all on loopback or in the namespace stampe
   stampede lab fault region-down --region eastus
   stampede lab storage --copies 3
   stampede lab down`,
-  subCommands: { up, status, exec, fault, storage, down },
+  subCommands: { up, status, exec, fault, storage, down, ...labCacheCommands },
 });
 
 /** For tests and scripts: the lab's topology paths by name. */

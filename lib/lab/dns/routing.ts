@@ -148,7 +148,7 @@ export type ZoneEntry =
   | { kind: 'global'; registry: string }
   | {
       kind: 'static';
-      role: 'regional' | 'data' | 'backend' | 'identity' | 'ns' | 'dns';
+      role: 'regional' | 'data' | 'backend' | 'identity' | 'ns' | 'dns' | 'upstream';
       ips: string[];
       /** AAAA records (dual stack only): fronts, backends and identity, never the DNS itself. */
       ips6?: string[];
@@ -168,6 +168,8 @@ export function buildZone(state: LabState): Map<string, ZoneEntry> {
     ips: [t.identityIp],
     ips6: t.identityIp6 ? [t.identityIp6] : [],
   });
+  if (state.config.upstream.enabled)
+    z.set(t.upstream.host, { kind: 'static', role: 'upstream', ips: [t.upstream.ip] });
   for (const reg of state.config.registry.names) {
     z.set(globalHost(reg, d), { kind: 'global', registry: reg });
     for (const r of t.regions) {

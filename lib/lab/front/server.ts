@@ -11,6 +11,7 @@ import { Agent, Pool } from 'undici';
 import type { Clock } from '../../clock';
 import { RunError } from '../../errors';
 import { type AuthService, challengeScope } from '../auth';
+import { type CachePath, startCachePath } from '../cache/serve';
 import { activeBackends, type Component, type LabState } from '../state';
 import { type BackendHandle, blobUrlPath, placement, storageScheme, type UrlSigner } from '../storage';
 import { globalHost, type RegionAddr } from '../topology';
@@ -43,6 +44,8 @@ export interface FrontHandle extends Component {
   readonly url: string;
   /** https://<frontIp>:<tlsPort> when the front has a certificate. */
   readonly tlsUrl?: string;
+  /** The pull-through cache path (cache rules): its counters, breaker and hydration state. */
+  readonly cache: CachePath;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -68,6 +71,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     deps.clock,
   );
   let rr = 0;
+  const cache = startCachePath(state, region, { pool, registryUrl: deps.registryUrl, clock: deps.clock });
 
   /** A healthy backend holding a copy of `digest`, by the runtime selection policy; null if none. */
   const pickBackend = (digest: string): BackendHandle | null => {
@@ -275,6 +279,12 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
       reg: ep.reg,
       clientHost: req.headers.host ?? region.frontIp,
     };
+    // A read under a cache rule: served through from the upstream while absent here. If the
+    // cache path itself breaks before answering, plain registry behaviour serves what is here.
+    if (route.kind === 'manifest' || route.kind === 'blob') {
+      const handled = await cache.handle(req, res, route, ep.reg).catch(() => res.headersSent);
+      if (handled) return;
+    }
     switch (route.kind) {
       case 'base': {
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2, ...API_VERSION });
@@ -381,8 +391,10 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     name,
     url: `http://${region.frontIp}:${port}`,
     ...(deps.tls ? { tlsUrl: `https://${region.frontIp}:${tlsPort}` } : {}),
+    cache,
     async stop() {
       clearInterval(reporter);
+      await cache.stop();
       monitor.stop();
       await closeAll();
       await Promise.allSettled([pool.destroy(), probeAgent.destroy()]);
