@@ -345,6 +345,17 @@ export const BAD_INPUT: Record<string, BadInputCase[]> = {
       why: 'issue 17: a registry manages its own copies',
     },
     { argv: ['run', 'cold-pull', '--set', 'vus=lots'], names: ['vus', 'lots'] },
+    {
+      argv: ['run', 'cold-pull', '--set', 'dns.policy=onlyIPv4,onlyIPv7'],
+      names: ['dns.policy', 'onlyIPv7'],
+      why: 'issue 21: a swept value the parameter does not take',
+    },
+    {
+      argv: ['run', 'cold-pull', '--set', 'vus=1,2', '--set', 'dns.policy=onlyIPv4,onlyIPv6'],
+      names: ['--set', 'vus, dns.policy'],
+      why: 'one swept parameter per run',
+    },
+    { argv: ['run', 'cold-pull', '--set', 'vus=1,2', '--json', '/tmp/x.json'], names: ['--json'] },
     { argv: ['run', 'cold-pull', '--set', 'nope=1'], names: ['nope'] },
     { argv: ['run', 'cold-pull', '--name', 'Bad!'], names: ['--name', 'Bad!'] },
     { argv: ['run', 'cold-pull', '--json', '/proc/nope/x.json'], names: ['--json', '/proc/nope/x.json'] },

@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, runCommand } from '../../lib/cli/command';
 import { labCommand } from '../../lib/cli/commands/lab';
-import { reportCommand } from '../../lib/cli/commands/report';
 import { runScenarioCommand } from '../../lib/cli/commands/run';
 import type { FamilyMetrics, K6Metrics } from '../../lib/k6/collect';
+import { pointDirName } from '../../lib/k6/list-sweep';
 import { labClient, labSocketPath } from '../../lib/lab/lab-client';
 import { namespaceExists, nsExec } from '../../lib/lab/netns';
 import type { Topology } from '../../lib/lab/topology';
@@ -42,7 +42,8 @@ let hostAddrsDuring = '';
 let answers = { a: '', aaaa: '' };
 let statusText = '';
 let faultId = '';
-let reportCode = -1;
+let sweepCode = -1;
+let comparePage = '';
 
 /** Host listening sockets (TCP and UDP), as `ss` prints them: local address and port. */
 function hostSockets(): string[] {
@@ -55,36 +56,39 @@ function hostSockets(): string[] {
     .sort();
 }
 
-async function coldPull(key: string, policy: string, ...sets: string[]): Promise<void> {
-  const out = join(home, `run-${key}`);
-  const code = await runCommand(
-    runScenarioCommand,
-    [
-      'cold-pull',
-      '--target',
-      'lab',
-      '--name',
-      LAB,
-      '--out',
-      out,
-      ...[
-        `vus=${VUS}`,
-        `iterations=${ITER}`,
-        'layers=200000,300000',
-        'image=dual/app:v1',
-        `dns.policy=${policy}`,
-        'maxDurationS=60',
-        ...sets,
-      ].flatMap((s) => ['--set', s]),
-    ],
-    io,
-  );
+function coldPullArgv(out: string, policy: string, sets: string[]): string[] {
+  return [
+    'cold-pull',
+    '--target',
+    'lab',
+    '--name',
+    LAB,
+    '--out',
+    out,
+    ...[
+      `vus=${VUS}`,
+      `iterations=${ITER}`,
+      'layers=200000,300000',
+      'image=dual/app:v1',
+      `dns.policy=${policy}`,
+      'maxDurationS=60',
+      ...sets,
+    ].flatMap((s) => ['--set', s]),
+  ];
+}
+
+function record(key: string, out: string, code: number): void {
   const file = join(out, 'summary.json');
   runs[key] = {
     code,
     out,
     ...(existsSync(file) ? { env: JSON.parse(readFileSync(file, 'utf8')) as Envelope } : {}),
   };
+}
+
+async function coldPull(key: string, policy: string, ...sets: string[]): Promise<void> {
+  const out = join(home, `run-${key}`);
+  record(key, out, await runCommand(runScenarioCommand, coldPullArgv(out, policy, sets), io));
 }
 
 const metricsOf = (key: string) => runs[key]?.env?.metrics as K6Metrics | undefined;
@@ -122,9 +126,17 @@ beforeAll(async () => {
   answers = { a: dig('A'), aaaa: dig('AAAA') };
 
   // Both families, clean: the first run seeds the image (through the regional endpoint).
-  await coldPull('v4', 'onlyIPv4');
-  await coldPull('v6', 'onlyIPv6', 'seed=false');
-  reportCode = await runCommand(reportCommand, [runs.v4!.out, runs.v6!.out], io);
+  // One run per family: dns.policy swept as a list (one run each, then one comparison page).
+  const sweep = join(home, 'run-clean');
+  sweepCode = await runCommand(runScenarioCommand, coldPullArgv(sweep, 'onlyIPv4,onlyIPv6', []), io);
+  for (const [i, [key, policy]] of (
+    [
+      ['v4', 'onlyIPv4'],
+      ['v6', 'onlyIPv6'],
+    ] as const
+  ).entries())
+    record(key, join(sweep, pointDirName(i, 'dns.policy', policy)), sweepCode);
+  comparePage = join(sweep, 'compare.html');
 
   // IPv6 broken to fronts and storage: refused at once (reject mode).
   const before = lines.length;
@@ -179,9 +191,12 @@ describe.runIf(canRun)('dual-stack lab', () => {
     }
   });
 
-  it('sets both runs side by side in one report', () => {
-    expect(reportCode, lines.join('\n')).toBe(0);
-    const html = readFileSync(join(runs.v4!.out, 'compare.html'), 'utf8');
+  it('sweeps dns.policy as a list: one run per family, both side by side in one report', () => {
+    expect(sweepCode, lines.join('\n')).toBe(0);
+    expect(lines).toContain(`compare: ${comparePage}`);
+    expect(runs.v4?.env?.params).toMatchObject({ dns: { policy: 'onlyIPv4' } });
+    expect(runs.v6?.env?.params).toMatchObject({ dns: { policy: 'onlyIPv6' } });
+    const html = readFileSync(comparePage, 'utf8');
     expect(html).toContain('By address family, run by run');
     expect(html).toContain('onlyIPv4');
     expect(html).toContain('onlyIPv6');

@@ -8,13 +8,16 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeReport } from '../../../reports/index';
 import { streamRawFile } from '../../../reports/stream-raw';
+import { modelCharts } from '../../../sim/experiments/registry';
 import { registryCredentials } from '../../acr/registry-credentials';
 import { helpRows, resolve as resolveParams } from '../../config/schema';
 import { InputError, RunError } from '../../errors';
 import { bundleScenario, REPO_ROOT } from '../../k6/bundle';
 import { collectMetrics, k6Envelope } from '../../k6/collect';
 import { labTarget } from '../../k6/lab-target';
+import { findListSweep, type ListSweep, pointArgv, sweepPointDir } from '../../k6/list-sweep';
 import { appendMarker, mergeMarkers } from '../../k6/markers';
 import { withOwnSummary } from '../../k6/own-summary';
 import { checkLabOnly, confirmPlan, needsPlan, type Prompt, runPlan, stdinPrompt } from '../../k6/plan';
@@ -31,6 +34,7 @@ import { nsExec } from '../../lab/netns';
 import type { BackendStats } from '../../lab/storage';
 import type { LabStatus } from '../../lab/supervisor';
 import type { Topology } from '../../lab/topology';
+import type { Envelope } from '../../results/envelope';
 import {
   checkOutFile,
   outDirClaim,
@@ -202,6 +206,8 @@ export const runScenarioCommand = defineCommand({
     if (extra.length) throw new InputError('<scenario>', 'exactly one scenario', ctx.positionals);
     const scenario = def.name;
     const tgt = target(flagString(ctx, 'target'));
+    const swept = def.sweep ? undefined : findListSweep(def.schema, flagList(ctx, 'set'));
+    if (swept) return runListSweep(ctx, scenario, swept);
     const params = resolveParams(def.schema, [], flagList(ctx, 'set')) as Record<string, unknown>;
     def.validate?.(params);
     if (def.requiresLab && tgt.kind !== 'lab')
@@ -483,6 +489,10 @@ any pull failed) or a k6 threshold is crossed.
 raw-<i>.ndjson, joined into one raw.ndjson, summary and report; summary.json lists the shards
 (runtime.shards) and a shard that died is named. --k6-out and --k6-dashboard write k6's own
 outputs (one file per shard); thresholds are decided on the merged samples.
+
+A list of values for a parameter that takes one (--set dns.policy=onlyIPv4,onlyIPv6, or
+--set vus=10,50,100) sweeps it: one whole run per value, in order, each in
+<out>/NN-<path>=<value>/, then <out>/compare.html with the runs side by side.
 ${all
   .map(
     (s) => `
@@ -516,4 +526,43 @@ export function readRunSummary(outDir: string): unknown {
 // Entry point for the re-exec inside the lab's namespace: `node --import tsx run.ts <args>`.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.exitCode = await runCommand(runScenarioCommand, process.argv.slice(2));
+}
+
+/**
+ * One run per value of the swept parameter (lib/k6/list-sweep.ts), in order, each into its
+ * own directory under the sweep's; then one comparison page. Stops at the first run that
+ * is refused or interrupted; the runs finished by then keep their results and the page.
+ */
+async function runListSweep(ctx: Ctx, scenario: string, sweep: ListSweep): Promise<number> {
+  if (flagString(ctx, 'json') !== undefined)
+    throw new InputError(
+      '--json',
+      'no --json with a swept --set (each run writes its own summary.json)',
+      flagString(ctx, 'json'),
+    );
+  const root = outDirClaim(`${scenario}-sweep`, flagString(ctx, 'out'))();
+  const dirs: string[] = [];
+  let worst = 0;
+  for (const [i, value] of sweep.values.entries()) {
+    const dir = sweepPointDir(root, i, sweep);
+    ctx.io.err(`sweep ${sweep.path} ${i + 1}/${sweep.values.length}: ${value}`);
+    const code = await runCommand(
+      runScenarioCommand,
+      pointArgv(scenario, ctx.flags, sweep, value, dir),
+      ctx.io,
+    );
+    worst = Math.max(worst, code);
+    if (!existsSync(join(dir, 'summary.json'))) break;
+    dirs.push(dir);
+    const incomplete = (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Envelope).incomplete;
+    if (code === 2 || incomplete?.reason === 'interrupted') break;
+  }
+  if (dirs.length > 1) {
+    const page = await writeReport(dirs, join(root, 'compare.html'), {
+      warn: (m) => ctx.io.err(m),
+      charts: (e) => [...modelCharts(e), ...scenarioCharts(e)],
+    });
+    ctx.io.out(`compare: ${page}`);
+  }
+  return worst;
 }
