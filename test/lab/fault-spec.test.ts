@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveLabConfig } from '../../lib/lab/config';
-import { checkFault, describeFault, FAULT_KINDS, faultFromArgs } from '../../lib/lab/fault-spec';
+import { checkFault, describeFault, FAULT_KINDS, FAULT_SPECS, faultFromArgs } from '../../lib/lab/fault-spec';
 import { topology } from '../../lib/lab/topology';
 import { inputError } from '../helpers/input-error';
 
@@ -55,9 +55,11 @@ describe('fault spec: CLI args and API bodies validate the same way', () => {
       'storage-slow': { latencyMs: 10 },
       throttle: { rate: 0.5 },
       'family-down': { family: 'ipv6' },
+      'upstream-slow': { latencyMs: 10 },
     };
     for (const kind of FAULT_KINDS) {
-      const region = kind === 'dns-flap' ? {} : { region: 'eastus' };
+      // Lab-wide kinds (dns-flap, the upstream's) take no region.
+      const region = FAULT_SPECS[kind].region === 'none' ? {} : { region: 'eastus' };
       const f = checkFault({ kind, ...region, params: minimal[kind] ?? {} }, topo, regs);
       expect(f.kind).toBe(kind);
       expect(describeFault({ ...f, id: 'f1', since: 0 })).toContain(kind);
