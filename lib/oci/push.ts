@@ -47,7 +47,10 @@ export async function pushBlob(
   url.searchParams.set('digest', digest);
   const put = await f(url.toString(), {
     method: 'PUT',
-    headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.byteLength) },
+    // No explicit content-length: fetch sets it from the bytes, and once undici 7 is loaded in
+    // a process (it installs its agent as the global dispatcher) Node 20's own fetch refuses
+    // one given by hand ("invalid content-length header").
+    headers: { 'content-type': 'application/octet-stream' },
     body: data as Uint8Array<ArrayBuffer>,
   });
   await (await expect(put, [201], `upload ${digest} to ${repo}`)).arrayBuffer();

@@ -63,11 +63,7 @@ interface Parsed {
   manifests?: Array<{ digest: string }>;
 }
 
-/**
- * undici's own fetch, not the global one: once undici's `request` has run in this process
- * (the fronts use it) Node 20's global fetch dispatches through undici 7's agent and refuses
- * an explicit content-length ("invalid content-length header"), which pushBlob sends.
- */
+/** undici's own fetch, with the hydrator's user agent and a bounded time per request. */
 const withAgent: FetchLike = (url, init = {}) => {
   const headers: Record<string, string> = { 'user-agent': HYDRATOR_AGENT };
   new Headers(init.headers).forEach((v, k) => {

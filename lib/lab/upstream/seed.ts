@@ -37,8 +37,6 @@ export function checkUpstreamSeed(body: unknown): UpstreamSeedInput {
 
 export async function seedUpstream(upstreamUrl: string, input: UpstreamSeedInput): Promise<PushedImage> {
   const { repo, tag } = splitImage(input.image);
-  // undici's fetch: the global one refuses pushBlob's explicit content-length once undici's
-  // own dispatcher is installed in this process (the lab's fronts install it).
   return pushImage(
     upstreamUrl,
     repo,
