@@ -420,6 +420,45 @@ export const runScenarioCommand = defineCommand({
   },
 });
 
+/**
+ * One run per value of the swept parameter (lib/k6/list-sweep.ts), in order, each into its
+ * own directory under the sweep's; then one comparison page. Stops at the first run that
+ * is refused or interrupted; the runs finished by then keep their results and the page.
+ */
+async function runListSweep(ctx: Ctx, scenario: string, sweep: ListSweep): Promise<number> {
+  if (flagString(ctx, 'json') !== undefined)
+    throw new InputError(
+      '--json',
+      'no --json with a swept --set (each run writes its own summary.json)',
+      flagString(ctx, 'json'),
+    );
+  const root = outDirClaim(`${scenario}-sweep`, flagString(ctx, 'out'))();
+  const dirs: string[] = [];
+  let worst = 0;
+  for (const [i, value] of sweep.values.entries()) {
+    const dir = sweepPointDir(root, i, sweep);
+    ctx.io.err(`sweep ${sweep.path} ${i + 1}/${sweep.values.length}: ${value}`);
+    const code = await runCommand(
+      runScenarioCommand,
+      pointArgv(scenario, ctx.flags, sweep, value, dir),
+      ctx.io,
+    );
+    worst = Math.max(worst, code);
+    if (!existsSync(join(dir, 'summary.json'))) break;
+    dirs.push(dir);
+    const incomplete = (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Envelope).incomplete;
+    if (code === 2 || incomplete?.reason === 'interrupted') break;
+  }
+  if (dirs.length > 1) {
+    const page = await writeReport(dirs, join(root, 'compare.html'), {
+      warn: (m) => ctx.io.err(m),
+      charts: (e) => [...modelCharts(e), ...scenarioCharts(e)],
+    });
+    ctx.io.out(`compare: ${page}`);
+  }
+  return worst;
+}
+
 /** The k6 metrics whose points the run's summary holds: summarize's and the thresholds'. */
 export function summaryKeep(
   def: ScenarioDef,
@@ -526,43 +565,4 @@ export function readRunSummary(outDir: string): unknown {
 // Entry point for the re-exec inside the lab's namespace: `node --import tsx run.ts <args>`.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   process.exitCode = await runCommand(runScenarioCommand, process.argv.slice(2));
-}
-
-/**
- * One run per value of the swept parameter (lib/k6/list-sweep.ts), in order, each into its
- * own directory under the sweep's; then one comparison page. Stops at the first run that
- * is refused or interrupted; the runs finished by then keep their results and the page.
- */
-async function runListSweep(ctx: Ctx, scenario: string, sweep: ListSweep): Promise<number> {
-  if (flagString(ctx, 'json') !== undefined)
-    throw new InputError(
-      '--json',
-      'no --json with a swept --set (each run writes its own summary.json)',
-      flagString(ctx, 'json'),
-    );
-  const root = outDirClaim(`${scenario}-sweep`, flagString(ctx, 'out'))();
-  const dirs: string[] = [];
-  let worst = 0;
-  for (const [i, value] of sweep.values.entries()) {
-    const dir = sweepPointDir(root, i, sweep);
-    ctx.io.err(`sweep ${sweep.path} ${i + 1}/${sweep.values.length}: ${value}`);
-    const code = await runCommand(
-      runScenarioCommand,
-      pointArgv(scenario, ctx.flags, sweep, value, dir),
-      ctx.io,
-    );
-    worst = Math.max(worst, code);
-    if (!existsSync(join(dir, 'summary.json'))) break;
-    dirs.push(dir);
-    const incomplete = (JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Envelope).incomplete;
-    if (code === 2 || incomplete?.reason === 'interrupted') break;
-  }
-  if (dirs.length > 1) {
-    const page = await writeReport(dirs, join(root, 'compare.html'), {
-      warn: (m) => ctx.io.err(m),
-      charts: (e) => [...modelCharts(e), ...scenarioCharts(e)],
-    });
-    ctx.io.out(`compare: ${page}`);
-  }
-  return worst;
 }
