@@ -105,8 +105,22 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/**
+ * Starts Chromium, a second time if the first start does not answer: once in a fresh-clone
+ * CI run on this shared machine Chromium printed no DevTools banner within 20 s (ci12) and
+ * the whole render suite was lost to it. A start that fails twice is a real failure.
+ */
+export async function launchChromium(timeoutMs = 30_000): Promise<Browser> {
+  try {
+    return await startChromium(timeoutMs);
+  } catch (e) {
+    console.warn(`chromium did not start (${(e as Error).message.split('\n')[0]}); trying once more`);
+    return startChromium(timeoutMs);
+  }
+}
+
 /** Starts Chromium on a free port (port 0; the port is read from its stderr banner). */
-export async function launchChromium(timeoutMs = 20_000): Promise<Browser> {
+async function startChromium(timeoutMs: number): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'stampede-chromium-'));
   const child: ChildProcess = spawn(
     CHROMIUM,
@@ -144,7 +158,7 @@ export async function launchChromium(timeoutMs = 20_000): Promise<Browser> {
   ).catch((e: unknown) => {
     kill(child);
     rmSync(profile, { recursive: true, force: true });
-    throw e;
+    throw new Error(`${(e as Error).message}; chromium's stderr: ${stderr.slice(-1000) || '(empty)'}`);
   });
   const ws = new WebSocket(wsUrl);
   await withTimeout(
