@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lib/errors';
 import { coldPullScenario } from '../../lib/k6/cold-pull/scenario';
 import { findListSweep, pointArgv, pointDirName, sweepPointDir } from '../../lib/k6/list-sweep';
+import { inputError } from '../helpers/input-error';
 
 const schema = coldPullScenario.schema;
 
@@ -20,14 +21,7 @@ describe('a list of values for a single-valued parameter is a sweep', () => {
   });
 
   it('refuses a bad item naming the parameter, repeated values, and two swept parameters', () => {
-    const err = (sets: string[]) => {
-      try {
-        findListSweep(schema, sets);
-      } catch (e) {
-        return e as InputError;
-      }
-      throw new Error('no error');
-    };
+    const err = (sets: string[]) => inputError(() => findListSweep(schema, sets));
     const bad = err(['dns.policy=onlyIPv4,onlyIPv7']);
     expect(bad).toBeInstanceOf(InputError);
     expect(bad.message).toContain('dns.policy');

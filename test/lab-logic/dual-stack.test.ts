@@ -4,7 +4,6 @@
  * together, and the packet-filter rules `family-down` installs.
  */
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../lib/errors';
 import { checkDualStackNetns, resolveLabConfig } from '../../lib/lab/config';
 import { buildZone, routeGlobal } from '../../lib/lab/dns/routing';
 import { labEndpoints } from '../../lib/lab/endpoints';
@@ -13,6 +12,7 @@ import { checkFault } from '../../lib/lab/fault-spec';
 import { labAddresses6 } from '../../lib/lab/netns';
 import { createState } from '../../lib/lab/state';
 import { topology } from '../../lib/lab/topology';
+import { inputError } from '../helpers/input-error';
 
 const DUAL = ['lab.endpointProtocol=IPv4AndIPv6', 'regions.names=eastus,westus', 'storage.backends=2'];
 
@@ -20,16 +20,6 @@ function lab(sets: string[]) {
   const cfg = resolveLabConfig([], sets);
   const topo = topology(cfg, { netns: true, octet: 7 });
   return { cfg, topo, state: createState(cfg, topo) };
-}
-
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof InputError) return e;
-    throw e;
-  }
-  throw new Error('no InputError');
 }
 
 describe('lab.endpointProtocol', () => {
