@@ -51,16 +51,21 @@ describe('replication jitter and outbound pause', () => {
     );
     const ev = (repl.status().regions.westus?.events ?? []).filter((e) => e.lagS !== undefined);
     console.log(
-      `lags with jitter ${JITTER_S} s (copy part): ${ev.map((e) => `${e.lagS?.toFixed(2)} (${e.copyS?.toFixed(2)})`).join(' ')}`,
+      `lags with jitter ${JITTER_S} s: ${ev.map((e) => `${e.lagS?.toFixed(2)} (planned ${e.plannedLagS?.toFixed(2)}, copy ${e.copyS?.toFixed(2)})`).join(' ')}`,
     );
     expect(lags).toHaveLength(N);
-    for (const l of lags) {
-      expect(l).toBeGreaterThanOrEqual(BASE_LAG_S);
-      // Slack for a loaded machine: the copy itself and the event delivery take time too.
-      expect(l).toBeLessThan(BASE_LAG_S + JITTER_S + 0.8);
+    // The jitter is drawn when a push is queued (plannedLagS): uniform over [base, base +
+    // jitter]. A landing is never earlier than its plan; how much later is the machine's
+    // speed (the copy took 1.13 s of a 2.09 s lag once at load 17 in CI), so that is printed,
+    // not bounded.
+    const planned = ev.map((e) => e.plannedLagS as number);
+    for (const [i, p] of planned.entries()) {
+      expect(p).toBeGreaterThanOrEqual(BASE_LAG_S);
+      expect(p).toBeLessThanOrEqual(BASE_LAG_S + JITTER_S);
+      expect(lags[i] as number).toBeGreaterThanOrEqual(p - 0.005);
     }
     // Ten uniform draws over 1 s: a spread under 0.3 s has probability ~1e-4.
-    expect(Math.max(...lags) - Math.min(...lags)).toBeGreaterThan(0.3);
+    expect(Math.max(...planned) - Math.min(...planned)).toBeGreaterThan(0.3);
   });
 
   it('pause "out" holds what the region pushed; replication into it continues', async () => {

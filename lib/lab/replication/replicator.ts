@@ -405,6 +405,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
         ...manifest,
         lagS,
         copyS: (landed - it.startedAt) / 1000,
+        plannedLagS: it.delayMs / 1000,
       },
       it.useragent,
     );

@@ -22,6 +22,8 @@ export interface ReplicationEventRecord {
   lagS?: number;
   /** Replica events: of the lag, how long the copy itself took (from leaving the queue to landing). */
   copyS?: number;
+  /** Replica events: the lag planned when queued (baseLagS + the jitter drawn; fault lag not included). */
+  plannedLagS?: number;
   webhook: 'none' | 'pending' | 'sent' | 'failed';
   webhookStatus?: number;
 }
