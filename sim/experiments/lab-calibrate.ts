@@ -3,7 +3,7 @@
  * simulator in the lab's own physics (sim/models/lab-pull), with everything the run recorded
  * (backends, ceiling, per-stream rate, throttling floor, retry policy, image, parallelism)
  * taken as given, and only LAB_FREE_PARAMS fitted: the pull's fixed start (s), the
- * per-batch request time (s) and the load generator's receive capacity (B/s).
+ * VUs' start spread (s) and what one connection delivers on this machine (B/s).
  *
  * Objective: the RMS relative error of every fitted point's pull P50/P90/P99 (the simulated
  * figure the mean over `seeds`: each seed a fresh placement, as each measured point seeded a
@@ -215,13 +215,16 @@ export function calibrateLab(
     o.onProgress?.(evals, best);
     return s;
   };
-  // Screening first: above the rate the pool can deliver, clientBps changes nothing, and a
-  // simplex started on that plateau stops there. A log grid over it (and two start times)
-  // picks the basin; Nelder-Mead refines from the best.
+  // Screening first: above the recorded per-stream rate (lab.streamBps) clientStreamBps
+  // changes nothing, and a simplex started on that plateau stops there. A log grid below it
+  // (at three start times: the lab's start on a loaded box ran from ~1 s to ~20 s) picks the
+  // basin; Nelder-Mead refines from the best.
+  const rate = LAB_FREE_PARAMS[2];
+  const recorded = start.lab.streamBps > 0 ? start.lab.streamBps : rate.max;
+  const [lo, hi] = [Math.log(rate.min * 10), Math.log(Math.min(rate.max, recorded))];
   const screen: number[][] = [];
-  const [lo, hi] = [Math.log(LAB_FREE_PARAMS[2].min), Math.log(Math.min(LAB_FREE_PARAMS[2].max, 1e10))];
   for (let i = 0; i < 8; i++)
-    for (const st of [0.5, 4]) screen.push([Math.log(st), Math.log(1), lo + ((i + 0.5) * (hi - lo)) / 8]);
+    for (const st of [0.5, 4, 16]) screen.push([Math.log(st), Math.log(1), lo + ((i + 0.5) * (hi - lo)) / 8]);
   let start0 = x0;
   let bestScreen = Number.POSITIVE_INFINITY;
   for (const x of screen.slice(0, Math.max(0, o.maxEvaluations - 2 * (x0.length + 1)))) {

@@ -30,7 +30,7 @@ const LAB = {
   parallelLayers: 3,
   layers: [131072, 131072, 131072, 131072],
 };
-const TRUTH = { 'lab.startS': 0.8, 'lab.startSpreadS': 0.6, 'lab.clientBps': 8e6 };
+const TRUTH = { 'lab.startS': 0.8, 'lab.startSpreadS': 0.6, 'lab.clientStreamBps': 30000 };
 
 /** A run dir as `stampede run copy-sweep --target lab` writes it, its points simulated at TRUTH. */
 function sweepDir(copies: number[], vus = 60, lab: Record<string, unknown> = LAB): string {
@@ -107,6 +107,9 @@ describe('sim calibrate on a lab sweep', () => {
     for (const h of preset.fit.heldOut) expect(Math.abs(h.relativeError)).toBeLessThan(0.05);
     expect(preset.params.lab.startS).toBeGreaterThan(0.6);
     expect(preset.params.lab.startS).toBeLessThan(1);
+    // The per-stream rate sets every point's body time: recovered within 10 %.
+    expect(preset.params.lab.clientStreamBps).toBeGreaterThan(27000);
+    expect(preset.params.lab.clientStreamBps).toBeLessThan(33000);
 
     // The preset drives `sim copy-sweep`: other copy counts and fleets.
     const out = join(dir, 'predicted');

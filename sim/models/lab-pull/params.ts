@@ -2,7 +2,7 @@
  * The lab's physics, for `sim copy-sweep` with lab.enabled: what a stampede lab's storage
  * backends and k6's pull client do (lib/lab/storage/backend.ts, lib/k6/vu/{pull,blob,retry}.ts),
  * taken from a measured sweep's recorded lab config (never fitted), plus three free
- * parameters that `sim calibrate --target <lab sweep run>` fits. The pool (storage.backends,
+ * parameters that `sim calibrate --target <lab sweep run>` fits (LAB_FREE_PARAMS). The pool (storage.backends,
  * storage.ceilingBps), fleet (workload.nodes = VUs), image (workload.layerSizesMiB) and
  * parallelism (client.maxConcurrentDownloads) are copy-sweep's own parameters.
  */
@@ -54,12 +54,12 @@ export const labPhysicsSchema = {
     unit: 's',
     doc: 'per blob batch, the registry request and its 307 before storage sends a byte (a loopback round trip; not fitted: it moves every point alike, like lab.startS)',
   }),
-  clientBps: num({
+  clientStreamBps: num({
     default: 1e9,
-    min: 1e6,
-    max: 1e11,
+    min: 1e3,
+    max: 1e9,
     unit: 'B/s',
-    doc: 'fitted: what this machine delivers in all, the lab process serving and k6 receiving over loopback, shared by every stream (range 1 MB/s - 100 GB/s; a shared machine delivers less than the ceilings add up to)',
+    doc: 'fitted: what one connection delivers on this machine (the lab process pacing it, k6 receiving it over loopback); each stream runs at most this, with no shared total, so more streams deliver more in all, as measured (range 1 kB/s - 1 GB/s; at most the recorded lab.streamBps matters)',
   }),
 };
 
@@ -67,5 +67,5 @@ export const labPhysicsSchema = {
 export const LAB_FREE_PARAMS = [
   { path: 'lab.startS', unit: 's', min: 0.001, max: 30 },
   { path: 'lab.startSpreadS', unit: 's', min: 0.001, max: 30 },
-  { path: 'lab.clientBps', unit: 'B/s', min: 1e6, max: 1e11 },
+  { path: 'lab.clientStreamBps', unit: 'B/s', min: 1e3, max: 1e9 },
 ] as const;

@@ -10,8 +10,9 @@
  *   among its storage.copies backends;
  * - a backend refuses a new stream (503 ServerBusy) while it has one and
  *   ceiling / (active + 1) < lab.minStreamBps; admitted streams share its ceiling max-min
- *   fairly (the lab's FIFO byte bucket), each at most lab.streamBps, and all of them share
- *   the load generator's lab.clientBps (fitted);
+ *   fairly (the lab's FIFO byte bucket), each at most min(lab.streamBps, lab.clientStreamBps):
+ *   the recorded pacing, and what one connection gets through on this machine (fitted; per
+ *   stream, not a shared total: the measured lab delivered more in all with more streams);
  * - a batch returns when its admitted streams are done; its refused requests are sent again,
  *   to the same backend (the signed URL is retried, not the redirect), after Retry-After x
  *   U(0.5, 1.5), at most lab.maxRetries times; then the pull fails.
@@ -45,8 +46,10 @@ export function runLabPull(p: LabPullParams, seed: number): ColdPullRun {
   const ceiling = p.storage.ceilingBps;
   const where = sizes.map(() => placeRng.shuffle(Array.from({ length: B }, (_, b) => b)).slice(0, C));
   const links = Array.from({ length: B }, () => net.addLink(ceiling));
-  const client = net.addLink(lab.clientBps);
-  const streamCap = lab.streamBps > 0 ? lab.streamBps : Number.POSITIVE_INFINITY;
+  const streamCap = Math.min(
+    lab.streamBps > 0 ? lab.streamBps : Number.POSITIVE_INFINITY,
+    lab.clientStreamBps,
+  );
   const active = new Int32Array(B);
   const served = new Float64Array(B);
   const refused = new Int32Array(B);
@@ -105,7 +108,7 @@ export function runLabPull(p: LabPullParams, seed: number): ColdPullRun {
       running++;
       const bytes = sizes[r.blob] as number;
       net.startFlow(
-        [links[b] as number, client],
+        [links[b] as number],
         bytes,
         () => {
           active[b]!--;
