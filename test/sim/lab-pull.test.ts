@@ -36,6 +36,7 @@ function params(over: {
       startS: 0.5,
       startSpreadS: 0.001,
       requestS: 0.01,
+      clientBps: 1e12,
       clientStreamBps: 1e9,
       configBytes: 1,
       ...over.lab,
