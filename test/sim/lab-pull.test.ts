@@ -37,6 +37,7 @@ function params(over: {
       startSpreadS: 0.001,
       requestS: 0.01,
       clientBps: 1e12,
+      clientStreamBps: 1e9,
       configBytes: 1,
       ...over.lab,
     },
@@ -53,6 +54,22 @@ describe('lab-pull storm', () => {
     expect(run.metrics.pullS?.p50).toBeLessThan(expected + 0.0011);
     expect(run.metrics.throttleEvents).toBe(0);
     expect(run.metrics.podStartupS).toEqual(run.metrics.pullS);
+  });
+
+  it('a connection slower than the lab pacing sets the stream rate, per stream: N VUs on N backends take as long as one', () => {
+    // lab.clientStreamBps 256 KiB/s under the recorded 1 MiB/s: batches [config, 1, 2] and
+    // [1, 3] take 8 s and 12 s. No shared total: 4 VUs with every blob on its own copies
+    // (4 backends, 4 copies, ceilings far above) pull in the same time.
+    const lab = { clientStreamBps: 256 * 1024 };
+    const one = runLabPull(params({ layersMiB: [1, 2, 1, 3], lab }), 1);
+    const expected = 0.5 + 2 * 0.01 + 8 + 12;
+    expect(one.metrics.pullS?.p50).toBeGreaterThanOrEqual(expected);
+    expect(one.metrics.pullS?.p50).toBeLessThan(expected + 0.0011);
+    const four = runLabPull(params({ nodes: 4, copies: 4, layersMiB: [1, 2, 1, 3], lab }), 1);
+    expect(four.metrics.pullS?.max).toBeCloseTo(one.metrics.pullS?.p50 as number, 2);
+    // Above the recorded pacing the fitted rate changes nothing.
+    const fast = runLabPull(params({ layersMiB: [1, 2, 1, 3], lab: { clientStreamBps: 4 * MiB } }), 1);
+    expect(fast.metrics.pullS?.p50).toBeLessThan(0.5 + 2 * 0.01 + 5 + 0.0011);
   });
 
   it('shares a backend ceiling max-min fairly: N VUs on one copy take N times as long', () => {

@@ -68,6 +68,14 @@ export async function runLabCalibrate(ctx: Ctx, target: string, seed: number): P
     lines.push(`held out (predicted, not fitted): ${holdout.join(', ')}`, ...fit.heldOut.map(row));
   for (const t of fit.throttles)
     lines.push(`503s ${t.label}: measured ${t.measured}, simulated ${t.simulated.toFixed(1)}`);
+  for (const m of fit.mechanisms)
+    lines.push(
+      `rate ${m.mechanism}: score ${m.score.toFixed(4)}, rms ${(100 * m.rms).toFixed(2)}%, ${Object.entries(
+        m.fitted,
+      )
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}${m.mechanism === fit.mechanism ? ' (kept)' : ''}`,
+    );
   lines.push('fitted:', ...Object.entries(fit.fitted).map(([k, v]) => `  ${k} = ${v}`));
   ctx.io.out(lines.join('\n'));
   const name = flagString(ctx, 'write-preset');
@@ -96,7 +104,9 @@ export async function runLabCalibrate(ctx: Ctx, target: string, seed: number): P
       ...(holdout.length > 0 && { holdout, heldOut: fit.heldOut }),
       throttles: fit.throttles,
       seeds,
-      free: LAB_FREE_PARAMS.map((p) => ({ path: p.path, unit: p.unit, bounds: [p.min, p.max] })),
+      mechanism: fit.mechanism,
+      mechanisms: fit.mechanisms,
+      free: fit.free.map((p) => ({ path: p.path, unit: p.unit, bounds: [p.min, p.max] })),
       evaluations: fit.evaluations,
       wallS: Math.round((Date.now() - started) / 1000),
     },

@@ -10,8 +10,10 @@
  *   among its storage.copies backends;
  * - a backend refuses a new stream (503 ServerBusy) while it has one and
  *   ceiling / (active + 1) < lab.minStreamBps; admitted streams share its ceiling max-min
- *   fairly (the lab's FIFO byte bucket), each at most lab.streamBps, and all of them share
- *   the load generator's lab.clientBps (fitted);
+ *   fairly (the lab's FIFO byte bucket), each at most min(lab.streamBps, lab.clientStreamBps):
+ *   the recorded pacing, and what one connection gets through on this machine, and all of
+ *   them share lab.clientBps, what the machine delivers in all (one of the two is fitted,
+ *   the other left at its default, far above: see LAB_RATE_PARAMS);
  * - a batch returns when its admitted streams are done; its refused requests are sent again,
  *   to the same backend (the signed URL is retried, not the redirect), after Retry-After x
  *   U(0.5, 1.5), at most lab.maxRetries times; then the pull fails.
@@ -46,7 +48,10 @@ export function runLabPull(p: LabPullParams, seed: number): ColdPullRun {
   const where = sizes.map(() => placeRng.shuffle(Array.from({ length: B }, (_, b) => b)).slice(0, C));
   const links = Array.from({ length: B }, () => net.addLink(ceiling));
   const client = net.addLink(lab.clientBps);
-  const streamCap = lab.streamBps > 0 ? lab.streamBps : Number.POSITIVE_INFINITY;
+  const streamCap = Math.min(
+    lab.streamBps > 0 ? lab.streamBps : Number.POSITIVE_INFINITY,
+    lab.clientStreamBps,
+  );
   const active = new Int32Array(B);
   const served = new Float64Array(B);
   const refused = new Int32Array(B);
