@@ -66,9 +66,8 @@ export const FREE_PARAMS: FreeParam[] = [
   leaf('storage.shedFraction', 0.01, 1),
   leaf('storage.shedExponent', 0.05, 3),
   leaf('storage.meterWindowS', 2, 300),
-  leaf('storage.coldReadBps', 0.5 * MiB, 500 * MiB),
-  leaf('storage.cacheAdmitBps', 1 * MiB, 50 * GiB),
-  leaf('storage.cacheIdleS', 5, 900),
+  leaf('storage.cacheBytes', 1 * GiB, 256 * GiB),
+  leaf('storage.crowdingExponent', 0.25, 6),
 ];
 
 /**

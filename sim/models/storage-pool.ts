@@ -19,21 +19,22 @@
  * read by many nodes, or two big layers colliding on one backend) does. The hottest
  * backend, not the average, decides.
  *
- * Fan-out cost (why too many copies regresses): a storage front end caches (promotes) a
- * blob only when it looks hot, i.e. when its measured egress, on the same windowed meter,
- * reaches cacheAdmitBps. Until then the copy is cold and each stream reading it runs at most
- * coldReadBps (disk-bound). A copy read by k nodes in step reaches the threshold after
- * cacheAdmitBps x window / (k x coldReadBps) seconds, and never if k x coldReadBps is below
- * it: those readers read the whole layer cold. At few copies k is in the hundreds and the
- * copy is promoted within seconds; at very many copies k is small, and the copies random
- * choice leaves with only a few readers never look hot: load fragments into small, slow,
- * uneven reads, and the nodes on them fall behind their unpack pipeline (a tail effect).
- *
- * Cache expiry: a cached copy that served nothing for cacheIdleS is dropped. In a storm
- * everyone reads a layer within a minute or two, so only late reads meet it: retries after
- * a 503. Hundreds of refused readers coming back keep their copies cached; a few coming back
- * one by one read the rest of their layer cold, so a refusal costs more where few were
- * refused with it (Low's one hot backend) than where many were (Baseline).
+ * Fan-out cost (why too many copies regresses): a backend streams a bounded number of
+ * distinct blobs at the full per-stream rate at once (blobSlots: the blobs its front end
+ * keeps in flight from its cache and disks; every distinct blob is its own sequential read
+ * from its own extents, with its own request and prefetch overhead). With n > blobSlots
+ * distinct copies read at once, every stream on it runs at streamBps x blobSlots / n. n is
+ * the number of distinct copies the whole fleet reads on that backend at the same moment:
+ * about copies x (layers the fleet reads at once) / backends, spread unevenly by placement.
+ * It is 1 (rarely 2 or 3) for a lone node whatever the copy count, grows with copies only
+ * when there are readers for all of them, and only ever adds readers' contention as nodes
+ * are added, so it cannot make one node slower than a crowd or a crowd faster than a few.
+ * At few copies n stays below blobSlots everywhere; at very many copies the fleet's
+ * concurrent layers x copies exceed the pool's slots on the unluckiest backends, and the
+ * nodes reading there fall behind their unpack pipeline (a tail effect: "spread the same
+ * load across too many backends and it fragments into smaller, less consistent bursts").
+ * Replaces the earlier cache-admission rule (cold reads below the unpack rate until a crowd
+ * promoted a copy), which made a lone reader the slowest node of all.
  */
 import { type Env, Priority, type Rng } from '../kernel';
 import type { FlowNetwork } from '../net';
@@ -49,9 +50,8 @@ export interface StorageParams {
   shedExponent: number;
   copyChoice: 'random' | 'round-robin' | 'sticky';
   fanOutCost: boolean;
-  coldReadBps: number;
-  cacheAdmitBps: number;
-  cacheIdleS: number;
+  cacheBytes: number;
+  crowdingExponent: number;
 }
 
 export interface StoragePool {
@@ -79,12 +79,10 @@ export interface StoragePool {
   readonly bytesServed: Float64Array;
   /** Highest windowed egress each backend reached (the throttling meter). */
   readonly peakEgress: Float64Array;
-  /** Requests admitted while their copy was still cold. */
-  readonly coldReads: number;
-  /** Copies promoted to warm during the run. */
-  readonly promotions: number;
-  /** Cached copies dropped after cacheIdleS without a read. */
-  readonly evictions: number;
+  /** Reads started on a backend whose working set exceeded its cache at that moment. */
+  readonly crowdedReads: number;
+  /** Largest working set (bytes of distinct copies served within a window) of any backend. */
+  readonly peakWorkingBytes: number;
 }
 
 export function createStoragePool(
@@ -112,7 +110,6 @@ export function createStoragePool(
     const order = placementRng.fork(l).shuffle(Array.from({ length: M }, (_, i) => i));
     for (let j = 0; j < C; j++) copyBackend[l * C + j] = order[j] as number;
   }
-  const warm = new Uint8Array(L * C).fill(p.fanOutCost ? 0 : 1);
   const readers: Array<Set<number>> = Array.from({ length: L * C }, () => new Set());
   const rr = new Int32Array(L);
   // Sticky redirects hash (client, layer) with a salt drawn from the placement stream.
@@ -121,21 +118,43 @@ export function createStoragePool(
   const firstThrottleS = new Float64Array(M).fill(Number.NaN);
   const lastThrottleS = new Float64Array(M).fill(Number.NaN);
   const layerThrottles = new Int32Array(L);
-  let coldReads = 0;
-  let promotions = 0;
-  let evictions = 0;
-  const coldCap = Math.min(streamBps, p.coldReadBps);
-  const warmUp = (copy: number) => {
-    warm[copy] = 1;
-    promotions++;
-    for (const f of readers[copy] as Set<number>) net.setCap(f, streamBps);
+  let crowdedReads = 0;
+  let peakWorking = 0;
+  // Working set per backend: the bytes of the distinct copies it served within the last
+  // meterWindowS (a read in flight, or one that ended less than a window ago), and which ones.
+  const working = new Float64Array(M);
+  const inSet = new Uint8Array(L * C);
+  const lastEnd = new Float64Array(L * C);
+  const wsCopies: Array<Set<number>> = Array.from({ length: M }, () => new Set());
+  const copyBytes = (copy: number) => layerSizes[Math.floor(copy / C)] as number;
+  const capAt = (ws: number) =>
+    p.fanOutCost && ws > p.cacheBytes ? streamBps * (p.cacheBytes / ws) ** p.crowdingExponent : streamBps;
+  /** A backend's working set changed by `delta` bytes: the cap of every read on it may move. */
+  const moveWorking = (b: number, delta: number) => {
+    const before = working[b] as number;
+    // An emptied set restarts from an exact 0 (no float dust from adding and removing).
+    const after = wsCopies[b]?.size === 0 ? 0 : before + delta;
+    working[b] = after;
+    if (after > peakWorking) peakWorking = after;
+    const cap = capAt(after);
+    if (cap === capAt(before)) return;
+    for (const c of wsCopies[b] as Set<number>) for (const f of readers[c] as Set<number>) net.setCap(f, cap);
+  };
+  const enter = (b: number, copy: number) => {
+    if (inSet[copy]) return;
+    inSet[copy] = 1;
+    wsCopies[b]?.add(copy);
+    moveWorking(b, copyBytes(copy));
+  };
+  /** Drops a copy a window after its last read ended, unless it was read again meanwhile. */
+  const expire = (b: number, copy: number) => {
+    if (!inSet[copy] || (readers[copy] as Set<number>).size > 0) return;
+    if (env.now - (lastEnd[copy] as number) < p.meterWindowS - 1e-9) return;
+    inSet[copy] = 0;
+    wsCopies[b]?.delete(copy);
+    moveWorking(b, -copyBytes(copy));
   };
 
-  // When each copy's last read ended: a cached copy idle for cacheIdleS is dropped (checked
-  // lazily, at its next read, which is the only moment it matters).
-  const lastEnd = new Float64Array(L * C);
-  const idleFor = (copy: number) =>
-    (readers[copy] as Set<number>).size > 0 ? 0 : env.now - (lastEnd[copy] as number);
   // Bytes each copy has delivered: finished reads plus the delivered part of reads in flight.
   // A copy's reads are one flow group (its id), so the part in flight is the bytes they were
   // asked for minus what the network says the group has left: O(1) per copy and sample,
@@ -154,11 +173,14 @@ export function createStoragePool(
     rs.delete(flow);
     // An idle copy restarts its sum from an exact 0 (no float dust from adding and removing).
     askedBytes[copy] = rs.size === 0 ? 0 : (askedBytes[copy] as number) - (flowBytes[flow] as number);
-    lastEnd[copy] = env.now;
     flowCopy[flow] = -1;
     doneBytes[copy] = (doneBytes[copy] as number) + got;
     const b = copyBackend[copy] as number;
     bytesServed[b] = (bytesServed[b] as number) + got;
+    if (rs.size === 0) {
+      lastEnd[copy] = env.now;
+      env.schedule(p.meterWindowS, () => expire(b, copy), Priority.LATE);
+    }
   };
   const meter = windowedEgress(
     env,
@@ -169,12 +191,6 @@ export function createStoragePool(
     delivered,
     (copy) => (readers[copy] as Set<number>).size > 0,
   );
-  const promote = (copy: number, avg: number) => {
-    if (!warm[copy] && avg >= p.cacheAdmitBps) warmUp(copy);
-  };
-  meter.onCopy = (copy, avg) => {
-    if (p.fanOutCost) promote(copy, avg);
-  };
 
   return {
     links,
@@ -202,11 +218,10 @@ export function createStoragePool(
         }
       }
       meter.wake();
-      if (p.fanOutCost && p.cacheIdleS > 0 && warm[copy] && idleFor(copy) >= p.cacheIdleS) {
-        warm[copy] = 0;
-        evictions++;
-      }
-      if (!warm[copy]) coldReads++;
+      const rs = readers[copy] as Set<number>;
+      enter(b, copy);
+      const cap = capAt(working[b] as number);
+      if (cap < streamBps) crowdedReads++;
       let flow = -1;
       flow = net.startFlow(
         [clientLink, links[b] as number],
@@ -215,10 +230,10 @@ export function createStoragePool(
           settle(flow, copy, bytes);
           onDone();
         },
-        warm[copy] ? streamBps : coldCap,
+        cap,
         copy,
       );
-      (readers[copy] as Set<number>).add(flow);
+      rs.add(flow);
       askedBytes[copy] = (askedBytes[copy] as number) + bytes;
       flowBytes[flow] = bytes;
       flowCopy[flow] = copy;
@@ -240,14 +255,11 @@ export function createStoragePool(
     layerThrottles,
     bytesServed,
     peakEgress: meter.peak,
-    get coldReads() {
-      return coldReads;
+    get crowdedReads() {
+      return crowdedReads;
     },
-    get promotions() {
-      return promotions;
-    },
-    get evictions() {
-      return evictions;
+    get peakWorkingBytes() {
+      return peakWorking;
     },
   };
 }
@@ -261,7 +273,7 @@ function mix(salt: number, a: number, b: number): number {
 }
 
 /**
- * Egress averaged over the last windowS, for every backend and every copy: the bytes
+ * Egress averaged over the last windowS, for every backend: the bytes
  * delivered in the window (read from cumulative counters every sampleS, as storage
  * monitoring rolls its counters up) divided by the window. The average is always over the
  * whole window, so a burst shorter than the window counts only for its share. Sampling
@@ -279,14 +291,12 @@ function windowedEgress(
   now: Float64Array;
   peak: Float64Array;
   wake(): void;
-  onCopy: (copy: number, avg: number) => void;
 } {
   const copies = copyBackend.length;
   const per = Math.max(1, Math.round(windowS / sampleS));
   const span = per * sampleS;
   const bRing = new Float64Array(backends * per);
   const bCum = new Float64Array(backends);
-  const cRing = new Float64Array(copies * per);
   const cCum = new Float64Array(copies);
   const wasActive = new Uint8Array(copies);
   let k = 0;
@@ -295,7 +305,6 @@ function windowedEgress(
   const out = {
     now: new Float64Array(backends),
     peak: new Float64Array(backends),
-    onCopy: (_copy: number, _avg: number) => {},
     wake() {
       if (running) return;
       running = true;
@@ -314,17 +323,13 @@ function windowedEgress(
       if (a || wasActive[c]) cCum[c] = delivered(c);
       wasActive[c] = a ? 1 : 0;
       const cum = cCum[c] as number;
-      const i = c * per + slot;
-      // Until a full window has passed, the oldest sample is the zero at t = 0.
-      const old = k >= per ? (cRing[i] as number) : 0;
-      cRing[i] = cum;
       const b = copyBackend[c] as number;
       bCum[b] = (bCum[b] as number) + cum;
-      if (cum > old) out.onCopy(c, (cum - old) / span);
     }
     let moving = false;
     for (let b = 0; b < backends; b++) {
       const i = b * per + slot;
+      // Until a full window has passed, the oldest sample is the zero at t = 0.
       const old = k >= per ? (bRing[i] as number) : 0;
       const avg = ((bCum[b] as number) - old) / span;
       bRing[i] = bCum[b] as number;

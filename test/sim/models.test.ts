@@ -117,9 +117,8 @@ function scriptedPool(net: FlowNetwork, refuse: (n: number) => boolean) {
     layerThrottles: new Int32Array(1),
     bytesServed: new Float64Array(1),
     peakEgress: new Float64Array(1),
-    coldReads: 0,
-    promotions: 0,
-    evictions: 0,
+    crowdedReads: 0,
+    peakWorkingBytes: 0,
   };
   return { pool, asked, cancelled };
 }
@@ -244,53 +243,54 @@ describe('storage pool', () => {
     expect(net.linkPeak(pool.links[0] as number)).toBeLessThanOrEqual(15 + 1e-9);
   });
 
-  it('keeps a copy cold (coldReadBps) until its windowed egress reaches cacheAdmitBps', () => {
-    const run = (readers: number) => {
+  it('slows every stream on a backend whose working set exceeds its cache by (cache / working set)^exponent', () => {
+    const run = (layers: number, fanOutCost: boolean) => {
       const { env, pool, nic } = singleBackend(
-        { ceilingBps: 1e9, meterWindowS: 10, fanOutCost: true, coldReadBps: 2, cacheAdmitBps: 6 },
-        [1000],
+        { ceilingBps: 1e9, meterWindowS: 10, fanOutCost, cacheBytes: 150, crowdingExponent: 2 },
+        [100, 100, 100],
         20,
-        1e9,
       );
-      let end = 0;
-      for (let i = 0; i < readers; i++) pool.read(0, nic, 100, () => (end = env.now));
+      const ends: number[] = [];
+      for (let l = 0; l < layers; l++) pool.read(l, nic, 100, () => ends.push(env.now));
       env.run();
-      return { end, promotions: pool.promotions };
+      return { ends, crowded: pool.crowdedReads, peak: pool.peakWorkingBytes };
     };
-    // 6 readers at 2 B/s: the 10 s average reaches 6 after 5 s (10 bytes cold each), then
-    // the other 90 bytes at 20 B/s.
-    const hot = run(6);
-    expect(hot.promotions).toBe(1);
-    expect(hot.end).toBeCloseTo(5 + 90 / 20, 6);
-    // 2 readers never make the copy look hot: the whole read runs cold.
-    const thin = run(2);
-    expect(thin.promotions).toBe(0);
-    expect(thin.end).toBeCloseTo(100 / 2, 6);
+    // One 100-byte copy fits the 150-byte cache: 100 B at 20 B/s.
+    expect(run(1, true)).toEqual({ ends: [expect.closeTo(5, 9)], crowded: 0, peak: 100 });
+    // Two: 200 bytes in the working set, each stream at 20 x (150/200)^2 = 11.25 B/s (the
+    // first read was capped again when the second copy entered).
+    const two = run(2, true);
+    for (const e of two.ends) expect(e).toBeCloseTo(100 / 11.25, 9);
+    expect(two.crowded).toBe(1);
+    // Three: 20 x (1/2)^2 = 5 B/s.
+    for (const e of run(3, true).ends) expect(e).toBeCloseTo(20, 9);
+    // Ablation: no working-set cost, each at 20 B/s.
+    for (const e of run(3, false).ends) expect(e).toBeCloseTo(5, 9);
   });
 
-  it('drops a cached copy that served nothing for cacheIdleS: the next reader reads it cold', () => {
-    // 6 readers promote the copy and finish at t = 9.5 (as above); one more reader comes
-    // `gap` seconds later, alone: 100 bytes warm at 20 B/s (5 s) or cold at 2 B/s (50 s).
-    const lateRead = (gap: number, cacheIdleS: number) => {
+  it('keeps a copy in the working set for meterWindowS after its last read ended', () => {
+    // Layer 0 is read alone (ends at t = 5); layer 1 `gap` seconds later, alone: it shares
+    // the cache with layer 0 while layer 0 is within the window (200 > 150 bytes).
+    const secondRead = (gap: number) => {
       const { env, pool, nic } = singleBackend(
-        { ceilingBps: 1e9, meterWindowS: 10, fanOutCost: true, coldReadBps: 2, cacheAdmitBps: 6, cacheIdleS },
-        [1000],
+        { ceilingBps: 1e9, meterWindowS: 10, fanOutCost: true, cacheBytes: 150, crowdingExponent: 2 },
+        [100, 100],
         20,
-        1e9,
       );
-      for (let i = 0; i < 6; i++) pool.read(0, nic, 100, () => {});
+      pool.read(0, nic, 100, () => {});
       let took = 0;
-      env.schedule(9.5 + gap, () => {
+      env.schedule(5 + gap, () => {
         const start = env.now;
-        pool.read(0, nic, 100, () => (took = env.now - start));
+        pool.read(1, nic, 100, () => (took = env.now - start));
       });
       env.run();
-      return { took, evictions: pool.evictions };
+      return took;
     };
-    expect(lateRead(29, 30)).toEqual({ took: expect.closeTo(5, 6), evictions: 0 });
-    expect(lateRead(31, 30)).toEqual({ took: expect.closeTo(50, 6), evictions: 1 });
-    // 0: never dropped.
-    expect(lateRead(500, 0)).toEqual({ took: expect.closeTo(5, 6), evictions: 0 });
+    // Read at t = 7: at 11.25 B/s until layer 0 leaves the set at t = 15 (90 bytes), then
+    // the last 10 bytes at 20 B/s.
+    expect(secondRead(2)).toBeCloseTo(8 + 10 / 20, 9);
+    // Read at t = 16: layer 0 left at t = 15, the read runs at 20 B/s.
+    expect(secondRead(11)).toBeCloseTo(5, 9);
   });
 
   it('uses the clients model with a shared storage pool (smoke)', () => {

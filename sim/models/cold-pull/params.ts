@@ -137,25 +137,19 @@ export const storageSchema = {
   }),
   fanOutCost: bool({
     default: true,
-    doc: 'per-copy cache promotion: a cold copy serves reads at coldReadBps until its windowed egress reaches cacheAdmitBps (false = ablation)',
+    doc: 'per-backend working set: a backend whose recently served distinct copies exceed storage.cacheBytes slows every stream on it (false = ablation)',
   }),
-  coldReadBps: num({
-    default: 12 * MiB,
+  cacheBytes: num({
+    default: 8 * GiB,
     gt: 0,
-    unit: 'B/s',
-    doc: 'per-stream read rate from a copy that is still cold',
+    unit: 'B',
+    doc: 'bytes of distinct blobs (copies) a backend serves from its cache at the full per-stream rate: its working set is the copies it served within the last meterWindowS; past this every stream on it runs at streamBps x (cacheBytes / working set)^crowdingExponent',
   }),
-  cacheAdmitBps: num({
-    default: 80 * MiB,
-    gt: 0,
-    unit: 'B/s',
-    doc: 'a cold copy is cached (runs warm) once its windowed egress reaches this rate',
-  }),
-  cacheIdleS: num({
-    default: 60,
+  crowdingExponent: num({
+    default: 1,
     min: 0,
-    unit: 's',
-    doc: 'cache expiry: a cached copy that served nothing for this long is dropped, and its next reader reads it cold (a retry after a 503 that comes back alone); 0 = never (ablation)',
+    max: 6,
+    doc: 'how fast a backend over its cache slows its streams: 1 = in proportion to the share of its working set the cache holds, above 1 = misses also cost the hits (seeks, cache thrash)',
   }),
 };
 

@@ -58,6 +58,10 @@ export function runColdPull(
       if (ready === params.workload.nodes) break;
     }
   env.run(params.run.horizonS);
+  // A pod whose container start (startS after its unpack) falls past the horizon was not
+  // ready by then either (its time is set when the unpack ends).
+  for (const [i, t] of nodes.podStartupS.entries())
+    if (t > params.run.horizonS) nodes.podStartupS[i] = Number.NaN;
 
   const ready = finite(nodes.podStartupS);
   const notReady = params.workload.nodes - ready.length;
@@ -90,8 +94,9 @@ export function runColdPull(
     errors: { total: notReady, byCode: notReady > 0 ? { NOT_READY_AT_HORIZON: notReady } : {} },
     backendsAboveCeiling: backends.filter((b) => b.peakEgressBps > b.ceilingBps * (1 + 1e-9)).length,
     throttledNodes: countPositive(nodes.throttled),
-    coldReads: pool.coldReads,
-    cacheEvictions: pool.evictions,
+    // Reads that started on a backend whose working set exceeded its cache.
+    crowdedReads: pool.crowdedReads,
+    peakWorkingSetBytes: pool.peakWorkingBytes,
     podStartupCdf: cdf(ready),
   };
   return { metrics, nodes, events: env.processed, net: { ...net.stats } };

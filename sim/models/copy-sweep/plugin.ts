@@ -68,7 +68,7 @@ Very high), changing nothing else, and overlays the published ACR table in the r
     sweepChart(
       'copies-vs-startup',
       'Pod startup against copies per layer',
-      'Pod-startup P50/P90/P99 against the copy count on a log axis: the tail falls while throttling goes away, then rises again as reads spread over copies too cold to serve fast (the fan-out cost).',
+      'Pod-startup P50/P90/P99 against the copy count on a log axis: the tail falls while throttling goes away, then rises again as the copies in play overflow the backend caches and their streams slow (the fan-out cost).',
       {
         path: 'storage.copies',
         metric: 'podStartupS',
