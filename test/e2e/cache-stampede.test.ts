@@ -6,6 +6,8 @@
  * with 0 upstream 429s and a second, hydrated wave (by digest) touches the upstream 0 times;
  * with the upstream down, a pre-warmed (hydrated) image pulls with 0 failures while a cold one
  * fails with UPSTREAM_UNAVAILABLE and the breaker keeps upstream traffic to K requests.
+ * The per-front run's simulator twin (metrics.model) predicts its upstream requests exactly;
+ * its pull times are printed, not checked (milliseconds simulated, seconds under k6 here).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Io, runCommand } from '../../lib/cli/command';
 import { labCommand } from '../../lib/cli/commands/lab';
 import { runScenarioCommand } from '../../lib/cli/commands/run';
+import type { CacheTwin } from '../../lib/k6/cache-stampede/model';
 import type { Envelope } from '../../lib/results/envelope';
 import { K6, prerequisites, REGISTRY, ROOT } from '../helpers/prereq';
 import { labUpArgs } from './helpers/lab-up';
@@ -98,11 +101,9 @@ describe.runIf(canRun)('cache-stampede on the lab', () => {
     const cold = env.points.find((p) => p.label.startsWith('cold'))?.metrics as Record<string, unknown>;
     const u = cold.upstream as Up;
     expect(u.requests.manifestGets).toBe(1);
-    // Target: config + 2 layers once each (3). Measured 3, 4 and 5 across runs: duplicate blob
-    // fetches under the k6 burst are an open bug (issue 20's note). Checked here: coalescing
-    // still collapses the burst (far fewer blob GETs than pulls: off sent 31 for 40 VUs).
-    expect(u.requests.blob).toBeGreaterThanOrEqual(3);
-    expect(u.requests.blob).toBeLessThan(VUS / 4);
+    // config + 2 layers once each, for the burst and the hydration alike. (4 and 5 in CI were
+    // the off run's import still running into this window: runs now start once imports are idle.)
+    expect(u.requests.blob).toBe(3);
     expect(u.throttled).toBe(0);
     expect(pulls(cold)).toEqual({ ok: VUS, failed: 0 });
     expect(env.metrics.hydratedAtS).toBeGreaterThan(0);
@@ -122,7 +123,28 @@ describe.runIf(canRun)('cache-stampede on the lab', () => {
     console.log(
       `per-front blob GETs upstream: cold ${(cold.upstream as Up).requests.blob}, hydrated ${u.requests.blob}`,
     );
-    expect(blobGetsBothWaves).toBeLessThan(VUS / 4);
+    expect(blobGetsBothWaves).toBe(3);
+  });
+
+  it("the simulator's twin of the per-front run predicts its upstream requests (±10 %); pull times reported", () => {
+    const { env } = runs.on as { env: Envelope };
+    const twin = env.metrics.model as CacheTwin;
+    console.log(
+      `sim twin per-front cold wave: predicted ${JSON.stringify(twin.predicted)}; measured ${JSON.stringify(twin.measured)}; ratio ${JSON.stringify(twin.ratio)}`,
+    );
+    const off = runs.off?.env.metrics.model as CacheTwin;
+    console.log(
+      `sim twin off: predicted ${JSON.stringify(off.predicted)}; measured ${JSON.stringify(off.measured)}`,
+    );
+    // Deterministic on both sides: 1 manifest GET and 3 blob GETs.
+    expect({ manifestGets: twin.predicted.manifestGets, blob: twin.predicted.blobRequests }).toEqual({
+      manifestGets: 1,
+      blob: 3,
+    });
+    expect(twin.within.requests).toBe(true);
+    // Pull times are not checked: the twin's are the protocol's (milliseconds on loopback),
+    // the lab's are 40 k6 VUs and a registry sharing 2 cores (seconds).
+    expect(twin.predicted.ok).toBe(VUS);
   });
 
   it('upstream down: hydrated content pulls with 0 failures', () => {

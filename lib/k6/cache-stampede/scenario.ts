@@ -22,7 +22,9 @@ import type { Quantiles } from '../../results/envelope';
 import { labTarget } from '../lab-target';
 import { defineScenario } from '../scenario';
 import { startWaveGate, type WaveGate } from './gate';
+import { type CacheTwin, cacheTwin, noTwinReason } from './model';
 import { type CacheStampedeParams, cacheStampedeSchema } from './params';
+import { waitImportsIdle } from './quiesce';
 import { type UpstreamCounters, upstreamDelta, wavePoints } from './summary';
 
 /** What prepareLab hands duringRun (one run per process at a time). */
@@ -87,6 +89,11 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
     const t = labTarget(lab, p.registry ? { registry: p.registry } : {});
     const region = lab.config.regions.clientRegion;
     const cleanup: Pending['cleanup'] = [];
+    // An earlier run's import still fetching would count in this run's upstream window.
+    const idle = await waitImportsIdle(
+      { status: async () => (await api.status()).cache },
+      Math.min(60, p.maxDurationS) * 1000,
+    );
     // The run's settings, put back afterwards.
     const previous = status.cache.settings;
     await api.setCache({
@@ -133,6 +140,12 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
     const notes = [
       `seeded ${p.rule.upstreamRepo}/${name}:v1 into ${upstreamHost} only (${seeded.manifestDigest.slice(0, 19)}…)`,
     ];
+    if (idle.waitedMs >= 200)
+      notes.push(`waited ${(idle.waitedMs / 1000).toFixed(1)} s for earlier imports to settle`);
+    if (idle.busy.length)
+      notes.push(
+        `imports still running (their upstream requests count in this run): ${idle.busy.join(', ')}`,
+      );
     if (p.prewarm) {
       const waited = await prewarm(lab, t.base, repo, seeded.manifestDigest, region, p.maxDurationS);
       notes.push(`pre-warmed: one pull, hydration webhook after ${waited.toFixed(2)} s`);
@@ -160,6 +173,9 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
         ...t.describe,
         image,
         digest: seeded.manifestDigest,
+        // The seeded sizes the simulator's twin is given (model.ts).
+        manifestBytes: Buffer.byteLength(seeded.manifest),
+        configBytes: seeded.config.size,
         rule: ruleText,
         region,
         upstreamBefore: before,
@@ -211,6 +227,8 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
       digest?: string;
       image?: string;
       region?: string;
+      manifestBytes?: number;
+      configBytes?: number;
     };
     const after = labStatus?.cache?.upstream?.counters;
     if (!after || !target.upstreamBefore) return { metrics: {} };
@@ -241,8 +259,32 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
       ...(split ? { split } : {}),
       after,
     });
+    // The simulator's twin of the cold wave (the whole run when waves=1).
+    const cold = points[0]?.metrics as
+      | {
+          pullS?: Quantiles;
+          upstream: { requests: { manifestGets: number; blob: number }; throttled: number };
+        }
+      | undefined;
+    const why = noTwinReason(params);
+    const model: CacheTwin | { skipped: string } | null =
+      cold && target.manifestBytes && target.configBytes
+        ? why
+          ? { skipped: why }
+          : cacheTwin(
+              params,
+              { manifestBytes: target.manifestBytes, configBytes: target.configBytes },
+              {
+                manifestGets: cold.upstream.requests.manifestGets,
+                blobRequests: cold.upstream.requests.blob,
+                throttled: cold.upstream.throttled,
+                pullS: cold.pullS ? { p50: cold.pullS.p50, p90: cold.pullS.p90 } : null,
+              },
+            )
+        : null;
     return {
       metrics: {
+        ...(model && { model }),
         upstream: {
           requests: whole.requests,
           bytes: whole.bytes,
@@ -266,6 +308,7 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
       pulls?: { ok: number; failed: number };
       pullS?: Quantiles;
       upstream?: { requests: { manifestGets: number; blob: number }; throttled: number };
+      model?: CacheTwin | { skipped: string };
     };
     const ok = m.pulls?.ok ?? 0;
     const failed = m.pulls?.failed ?? 0;
@@ -276,10 +319,19 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
     const up = m.upstream;
     return {
       exitCode: bad ? 1 : 0,
-      line: `${ok} ok, ${failed} failed; pull ${m.pullS ? `p50 ${m.pullS.p50.toFixed(2)}s p90 ${m.pullS.p90.toFixed(2)}s` : 'n/a'}${up ? `; upstream ${up.requests.manifestGets} manifest GETs, ${up.requests.blob} blob requests, ${up.throttled} 429s` : ''}`,
+      line: `${ok} ok, ${failed} failed; pull ${m.pullS ? `p50 ${m.pullS.p50.toFixed(2)}s p90 ${m.pullS.p90.toFixed(2)}s` : 'n/a'}${up ? `; upstream ${up.requests.manifestGets} manifest GETs, ${up.requests.blob} blob requests, ${up.throttled} 429s` : ''}${twinLine(m.model)}`,
     };
   },
 });
+
+/** The twin's figures for the verdict line: the sim's cold-wave requests and pull times beside the lab's. */
+function twinLine(model: CacheTwin | { skipped: string } | undefined): string {
+  if (!model || 'skipped' in model) return '';
+  const t = model.predicted;
+  const pct = (r: number | null) =>
+    r === null ? 'n/a' : `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(0)}%`;
+  return `; sim twin (cold): ${t.manifestGets} manifest GETs, ${t.blobRequests} blob GETs (lab ${pct(model.ratio.requests)})${t.pullS ? `, pull p50 ${t.pullS.p50.toFixed(3)}s p90 ${t.pullS.p90.toFixed(3)}s (lab ${pct(model.ratio.p50)} / ${pct(model.ratio.p90)})` : ''}`;
+}
 
 /** One pull through the front (the pre-warm), then the hydration webhook's record for it. */
 async function prewarm(

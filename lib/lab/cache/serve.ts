@@ -24,6 +24,7 @@ import { RunError } from '../../errors';
 import { MANIFEST_ACCEPT } from '../../oci/media-types';
 import { ociError } from '../front/oci-error';
 import type { V2Route } from '../front/routes';
+import { Ring } from '../replication/status';
 import type { LabState } from '../state';
 import type { RegionAddr } from '../topology';
 import { Breaker, type BreakerStatus } from './breaker';
@@ -49,8 +50,30 @@ export interface RuleCounters {
   served: { local: number; upstream: number; spool: number };
 }
 
+/** Why a front asked the upstream (the code path), for `lab status` and the duplicate-GET hunt. */
+export type UpstreamWhy =
+  | 'manifest-miss'
+  | 'tag-freshness'
+  | 'blob-coalesced'
+  | 'blob-straight'
+  | 'hydrator-blob'
+  | 'hydrator-manifest';
+
+export interface UpstreamCall {
+  /** ms epoch when the request left. */
+  at: number;
+  method: 'GET' | 'HEAD';
+  kind: 'manifest' | 'blob';
+  /** Upstream path (repository and reference or digest). */
+  path: string;
+  why: UpstreamWhy;
+  status: number | null;
+}
+
 export interface CacheFrontStatus {
   region: string;
+  /** The newest upstream requests this front sent (bounded), oldest first. */
+  calls: UpstreamCall[];
   breaker: BreakerStatus;
   coalescing: CoalescerStats;
   spool: { blobs: number; bytes: number };
@@ -113,6 +136,7 @@ export function startCachePath(
   /** per-front: manifests fetched upstream, served to later misses until their import settles. */
   const heldManifests = new Map<string, Fetched>();
   const counters = new Map<string, RuleCounters>();
+  const calls = new Ring<UpstreamCall>(300);
   const countersOf = (rule: CacheRule): RuleCounters => {
     const k = ruleText(rule);
     let c = counters.get(k);
@@ -143,6 +167,7 @@ export function startCachePath(
     kind: 'manifest' | 'blob',
     method: 'GET' | 'HEAD',
     path: string,
+    why: UpstreamWhy,
   ): Promise<Dispatcher.ResponseData> => {
     const c = countersOf(rule);
     if (!breaker.allow()) {
@@ -150,6 +175,8 @@ export function startCachePath(
       throw new UpstreamDown(`upstream ${rule.upstreamHost} unavailable: circuit breaker open`);
     }
     c.requests[kind]++;
+    const entry: UpstreamCall = { at: Date.now(), method, kind, path, why, status: null };
+    calls.push(entry);
     let res: Dispatcher.ResponseData;
     try {
       res = await request(`${upstreamOrigin(rule)}${path}`, {
@@ -164,6 +191,7 @@ export function startCachePath(
       breaker.failure();
       throw new UpstreamDown(`upstream ${rule.upstreamHost} did not answer: ${(e as Error).message}`);
     }
+    entry.status = res.statusCode;
     if (res.statusCode === 429) {
       c.throttled++;
       breaker.failure();
@@ -180,8 +208,9 @@ export function startCachePath(
     kind: 'manifest' | 'blob',
     method: 'GET' | 'HEAD',
     path: string,
+    why: UpstreamWhy,
   ): Promise<Fetched> => {
-    const res = await call(rule, kind, method, path);
+    const res = await call(rule, kind, method, path, why);
     const chunks: Buffer[] = [];
     for await (const chunk of res.body) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -208,7 +237,7 @@ export function startCachePath(
       if (held) return held;
       const rule = ruleByText(job.rule);
       const f = await coalescer.run(`b:${rule.upstreamHost}/${digest}`, () =>
-        fetchWhole(rule, 'blob', 'GET', `/v2/${job.upstreamRepo}/blobs/${digest}`),
+        fetchWhole(rule, 'blob', 'GET', `/v2/${job.upstreamRepo}/blobs/${digest}`, 'hydrator-blob'),
       );
       if (f.status !== 200)
         throw new RunError('HYDRATION_FAILED', `upstream blob ${digest}: HTTP ${f.status}`);
@@ -218,7 +247,13 @@ export function startCachePath(
     async fetchManifest(job, digest) {
       const rule = ruleByText(job.rule);
       const f = await coalescer.run(`m:${rule.upstreamHost}/${job.upstreamRepo}@${digest}`, () =>
-        fetchWhole(rule, 'manifest', 'GET', `/v2/${job.upstreamRepo}/manifests/${digest}`),
+        fetchWhole(
+          rule,
+          'manifest',
+          'GET',
+          `/v2/${job.upstreamRepo}/manifests/${digest}`,
+          'hydrator-manifest',
+        ),
       );
       if (f.status !== 200)
         throw new RunError('HYDRATION_FAILED', `upstream manifest ${digest}: HTTP ${f.status}`);
@@ -300,7 +335,7 @@ export function startCachePath(
       // A tag can move upstream: one HEAD there; any failure serves the downstream copy.
       try {
         const f = await coalescer.run(`h:${rule.upstreamHost}/${upRepo}:${ref}`, () =>
-          fetchWhole(rule, 'manifest', 'HEAD', `/v2/${upRepo}/manifests/${ref}`),
+          fetchWhole(rule, 'manifest', 'HEAD', `/v2/${upRepo}/manifests/${ref}`, 'tag-freshness'),
         );
         const fresh = f.status === 200 ? f.headers['docker-content-digest'] : undefined;
         if (f.status !== 200 || !fresh || fresh === local.digest) {
@@ -320,7 +355,7 @@ export function startCachePath(
       f =
         held ??
         (await coalescer.run(key, () =>
-          fetchWhole(rule, 'manifest', 'GET', `/v2/${upRepo}/manifests/${ref}`),
+          fetchWhole(rule, 'manifest', 'GET', `/v2/${upRepo}/manifests/${ref}`, 'manifest-miss'),
         ));
     } catch (e) {
       unavailable(res, e, head);
@@ -396,7 +431,7 @@ export function startCachePath(
     try {
       if (state.cache.cache.coalescing === 'per-front' && !head) {
         const f = await coalescer.run(`b:${rule.upstreamHost}/${digest}`, () =>
-          fetchWhole(rule, 'blob', 'GET', path),
+          fetchWhole(rule, 'blob', 'GET', path, 'blob-coalesced'),
         );
         if (f.status !== 200) {
           passError(res, f, head, `blob ${digest}`);
@@ -408,7 +443,7 @@ export function startCachePath(
         return true;
       }
       // Straight through: the upstream's stream is the client's.
-      const up = await call(rule, 'blob', head ? 'HEAD' : 'GET', path);
+      const up = await call(rule, 'blob', head ? 'HEAD' : 'GET', path, 'blob-straight');
       if (up.statusCode !== 200) {
         const body = Buffer.from(await up.body.arrayBuffer());
         passError(
@@ -450,6 +485,7 @@ export function startCachePath(
       for (const b of spool.values()) bytes += b.length;
       return {
         region: region.name,
+        calls: calls.toArray().map((x) => ({ ...x })),
         breaker: breaker.status(),
         coalescing: coalescer.stats(),
         spool: { blobs: spool.size, bytes },
