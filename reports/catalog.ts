@@ -237,7 +237,7 @@ export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
     help: 'a simulated copy sweep against the measured one: error per point and figure',
     title: 'Simulated vs measured, per point',
     caption: () =>
-      'For each measured point (copies, VUs) the simulator predicted: its error on pull P50/P90/P99 and on the hottest backend over its ceiling; dashed lines are the bands (±10% P50/P90, ±15% P99 and the ratio), red bars outside them. The tooltip has both values and both 503 counts.',
+      'One panel per figure (pull P50/P90/P99, the hottest backend over its ceiling) against the copy count, one colour per fleet size: the measured sweep solid, the simulated one dashed, and the shaded band around each measured point is what the simulator is held to (±10% P50/P90, ±15% P99 and the ratio). A dashed point outside its band misses; hover it for its error and both 503 counts.',
     build: (runs) => sweepErrorSpec(runs),
   },
   {
@@ -259,7 +259,7 @@ export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
     help: 'failover and failback CDFs over clients, measured and simulated runs overlaid',
     title: 'Failover and failback over clients, measured vs simulated',
     caption: () =>
-      "One step line per run (named measured or simulated): on the left each client from the fault start to its first successful pull, on the right from the clear to its first pull served by its own region again. Where the simulated twin and the lab run agree the lines overlap; grey rules are the simulated setting's exact best and worst cases.",
+      "One step line per run (named measured or simulated): on the left each client from the fault start to its first successful pull, on the right from the clear to its first pull served by its own region again. Where the simulated twin and the lab run agree the lines overlap; the grey band spans the simulated setting's exact best to worst case, and a measured line should stay inside it. Hover a line for its value.",
     build: (runs) => failoverCdfSpec(runs),
   },
   {
