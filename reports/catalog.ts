@@ -20,6 +20,7 @@ import { nodeEgressSpec } from './charts/node-egress';
 import { podStartupSpec } from './charts/pod-startup';
 import { pullAnatomyOverTimeSpec, pullAnatomySpec } from './charts/pull-anatomy';
 import { regionAnswersSpec } from './charts/region-answers';
+import { shardsSpec } from './charts/shards';
 import { podStartupCdfSpec, pullCdfSpec } from './charts/startup-cdf';
 import { sweepErrorSpec } from './charts/sweep-error';
 import { sweepTimelineSpec } from './charts/sweep-timeline';
@@ -115,6 +116,14 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
     caption: (r) =>
       `One shared time axis, bins of ${r.k6?.binS ?? '?'} s. Active VUs, requests per second, blob bytes received per second, the share of requests that failed (the token flow's 401 challenge and the 307 to storage are expected and not counted), and request latency P50/P95/P99 computed from each bin's own requests. Dashed purple rules are the run's fault and phase markers. Read latency against VUs: P99 rising while VUs are flat is the system saturating, not more load.`,
     build: (r) => loadOverTimeSpec(r.k6),
+  },
+  {
+    id: 'shards',
+    help: "k6 runs with --shards N: each k6 process's pulls over time and its pull-duration quantiles, beside all together",
+    title: 'Per k6 process (shards)',
+    caption: () =>
+      "Left: pulls ending per second in each k6 process of a `--shards N` run (k6's shard tag), with each shard's start, end or kill as a rule. Right: each shard's pull duration P50/P90/P99/max and, dashed, all shards together (the run's figures, from the merged samples, never averaged). The shards of one scenario should overlap; a line that stops early is a shard that was killed or ran out of work first, quantiles apart are a process on a slower path.",
+    build: (r) => shardsSpec(r.k6),
   },
   {
     id: 'responses',
