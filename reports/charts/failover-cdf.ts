@@ -1,6 +1,6 @@
 /**
  * Failover and failback time over clients (empirical CDFs), with the model's exact
- * bounds as rules. Takes several runs so a simulated and a measured run overlay: each
+ * bounds as a shaded band. Takes several runs so a simulated and a measured run overlay: each
  * run's lines are named by its label and source (simulated / measured). Rows come from
  * the summary's `failoverCdf` / `failbackCdf` when present, else from raw per-client
  * records `{kind: 'client', failoverS, failbackS}` (what `stampede run failover` must

@@ -2,7 +2,7 @@
  * A lab push-pull-race run beside its simulated twin (metrics.twin, lib/k6/push-pull-race/
  * twin.ts): per strategy and offset, the failure share and the time to first success P50/P90,
  * measured and simulated side by side (and the paired replay's share where the run had per-round
- * lags). Two panels over one table of rows.
+ * lags). One panel per figure, drawn by the sim-vs-measured overlay.
  */
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
