@@ -20,6 +20,7 @@ import { nodeEgressSpec } from './charts/node-egress';
 import { podStartupSpec } from './charts/pod-startup';
 import { pullAnatomyOverTimeSpec, pullAnatomySpec } from './charts/pull-anatomy';
 import { regionAnswersSpec } from './charts/region-answers';
+import { shardsSpec } from './charts/shards';
 import { podStartupCdfSpec, pullCdfSpec } from './charts/startup-cdf';
 import { sweepErrorSpec } from './charts/sweep-error';
 import { sweepTimelineSpec } from './charts/sweep-timeline';
@@ -115,6 +116,14 @@ export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [
     caption: (r) =>
       `One shared time axis, bins of ${r.k6?.binS ?? '?'} s. Active VUs, requests per second, blob bytes received per second, the share of requests that failed (the token flow's 401 challenge and the 307 to storage are expected and not counted), and request latency P50/P95/P99 computed from each bin's own requests. Dashed purple rules are the run's fault and phase markers. Read latency against VUs: P99 rising while VUs are flat is the system saturating, not more load.`,
     build: (r) => loadOverTimeSpec(r.k6),
+  },
+  {
+    id: 'shards',
+    help: "k6 runs with --shards N: each k6 process's pulls over time and its pull-duration quantiles, beside all together",
+    title: 'Per k6 process (shards)',
+    caption: () =>
+      "Left: pulls ending per second in each k6 process of a `--shards N` run (k6's shard tag), with each shard's start, end or kill as a rule. Right: each shard's pull duration P50/P90/P99/max and, dashed, all shards together (the run's figures, from the merged samples, never averaged). The shards of one scenario should overlap; a line that stops early is a shard that was killed or ran out of work first, quantiles apart are a process on a slower path.",
+    build: (r) => shardsSpec(r.k6),
   },
   {
     id: 'responses',
@@ -237,7 +246,7 @@ export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
     help: 'a simulated copy sweep against the measured one: error per point and figure',
     title: 'Simulated vs measured, per point',
     caption: () =>
-      'For each measured point (copies, VUs) the simulator predicted: its error on pull P50/P90/P99 and on the hottest backend over its ceiling; dashed lines are the bands (±10% P50/P90, ±15% P99 and the ratio), red bars outside them. The tooltip has both values and both 503 counts.',
+      'One panel per figure (pull P50/P90/P99, the hottest backend over its ceiling) against the copy count, one colour per fleet size: the measured sweep solid, the simulated one dashed, and the shaded band around each measured point is what the simulator is held to (±10% P50/P90, ±15% P99 and the ratio). A dashed point outside its band misses; hover it for its error and both 503 counts.',
     build: (runs) => sweepErrorSpec(runs),
   },
   {
@@ -259,7 +268,7 @@ export const COMPARE_CHARTS: ReadonlyArray<ChartEntry<readonly ReportRun[]>> = [
     help: 'failover and failback CDFs over clients, measured and simulated runs overlaid',
     title: 'Failover and failback over clients, measured vs simulated',
     caption: () =>
-      "One step line per run (named measured or simulated): on the left each client from the fault start to its first successful pull, on the right from the clear to its first pull served by its own region again. Where the simulated twin and the lab run agree the lines overlap; grey rules are the simulated setting's exact best and worst cases.",
+      "One step line per run (named measured or simulated): on the left each client from the fault start to its first successful pull, on the right from the clear to its first pull served by its own region again. Where the simulated twin and the lab run agree the lines overlap; the grey band spans the simulated setting's exact best to worst case, and a measured line should stay inside it. Hover a line for its value.",
     build: (runs) => failoverCdfSpec(runs),
   },
   {

@@ -46,6 +46,9 @@ interface BaseBin {
   backend503: Map<string, number>;
   regionReqs: Map<string, number>;
   answerReqs: Map<string, number>;
+  /** Pulls that ended in the bin (ok and failed) and the failed ones, by k6 process (shard tag). */
+  shardPulls: Map<string, number>;
+  shardFailed: Map<string, number>;
 }
 
 export interface LoadRow {
@@ -114,6 +117,25 @@ export interface RegionTimeRow {
   requests: number;
 }
 
+/** One shard's pulls in one bin (`stampede run --shards N`: k6's points carry shard=<i>). */
+export interface ShardTimeRow {
+  t: number;
+  shard: string;
+  pulls: number;
+  failed: number;
+  pullsPerS: number;
+}
+
+/** One shard's pull durations (ms, ok pulls), and the same for all shards together ("all"). */
+export interface ShardQuantileRow {
+  shard: string;
+  pulls: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
 export interface Marker {
   t: number;
   label: string;
@@ -137,6 +159,9 @@ export interface K6Aggregate {
    */
   answers: RegionTimeRow[];
   markers: Marker[];
+  /** Per shard over time and its pull quantiles; empty for a run of one k6 process. */
+  shards: ShardTimeRow[];
+  shardQuantiles: ShardQuantileRow[];
 }
 
 export interface K6AggregatorOptions {
@@ -171,6 +196,8 @@ function newBin(): BaseBin {
     backend503: new Map(),
     regionReqs: new Map(),
     answerReqs: new Map(),
+    shardPulls: new Map(),
+    shardFailed: new Map(),
   };
 }
 
@@ -196,6 +223,8 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
   let minMs = Number.POSITIVE_INFINITY;
   let maxMs = Number.NEGATIVE_INFINITY;
   const backendRegion = new Map<string, string>();
+  /** Ok pull durations by shard: one number per pull, a few thousand even for a big run. */
+  const shardPullMs = new Map<string, number[]>();
 
   function addPoint(r: unknown): void {
     if (!isPoint(r)) return;
@@ -215,6 +244,15 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
       if (seen === undefined || ms < seen) firstSeen.set(key, ms);
     }
     switch (r.metric) {
+      case 'pulls':
+        if (tags.shard !== undefined) {
+          add(bin.shardPulls, tags.shard, v);
+          if (tags.result === 'failed') add(bin.shardFailed, tags.shard, v);
+        }
+        break;
+      case 'pull_duration':
+        if (tags.shard !== undefined) entry(shardPullMs, tags.shard, () => []).push(v);
+        break;
       case 'vus':
         bin.vus = Math.max(bin.vus ?? 0, v);
         break;
@@ -291,6 +329,8 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
         [b.backend503, m.backend503],
         [b.regionReqs, m.regionReqs],
         [b.answerReqs, m.answerReqs],
+        [b.shardPulls, m.shardPulls],
+        [b.shardFailed, m.shardFailed],
       ] as const) {
         for (const [k2, v] of from) add(into, k2, v);
       }
@@ -304,6 +344,10 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
     const backends: BackendTimeRow[] = [];
     const regions: RegionTimeRow[] = [];
     const answers: RegionTimeRow[] = [];
+    const shards: ShardTimeRow[] = [];
+    const shardIds = [...new Set([...merged.values()].flatMap((b) => [...b.shardPulls.keys()]))].sort(
+      (a, b) => Number(a) - Number(b) || a.localeCompare(b),
+    );
     const allSteps = new Map<string, number[]>();
     const sizesKnown = (o.blobSizes?.size ?? 0) > 0;
     // Every bin from the first to the last, empty ones too: a stall must show as zeros, not be bridged.
@@ -347,6 +391,17 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
         });
       for (const [region, requests] of b.regionReqs) regions.push({ t: t(i), region, requests });
       for (const [region, requests] of b.answerReqs) answers.push({ t: t(i), region, requests });
+      // Every shard in every bin: a shard that stopped (killed, done early) reads 0, not bridged.
+      for (const shard of shardIds) {
+        const pulls = b.shardPulls.get(shard) ?? 0;
+        shards.push({
+          t: t(i),
+          shard,
+          pulls,
+          failed: b.shardFailed.get(shard) ?? 0,
+          pullsPerS: pulls / binS,
+        });
+      }
     }
     let totalMs = 0;
     for (const xs of allSteps.values()) for (const x of xs) totalMs += x;
@@ -384,6 +439,29 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
         kind: key.split('=')[0] ?? 'phase',
       })),
     ].sort((a, b) => a.t - b.t);
+    const quantilesOf = (shard: string, xs: number[]): ShardQuantileRow => {
+      xs.sort((x, y) => x - y);
+      return {
+        shard,
+        pulls: xs.length,
+        p50: q(xs, 0.5),
+        p90: q(xs, 0.9),
+        p99: q(xs, 0.99),
+        max: xs[xs.length - 1] as number,
+      };
+    };
+    const byShard = [...shardPullMs].sort((a, b) => Number(a[0]) - Number(b[0]) || a[0].localeCompare(b[0]));
+    // "all": from every shard's samples together, never an average of the shards' quantiles.
+    const shardQuantiles =
+      byShard.length > 0
+        ? [
+            ...byShard.map(([shard, xs]) => quantilesOf(shard, xs)),
+            quantilesOf(
+              'all',
+              byShard.flatMap(([, xs]) => xs),
+            ),
+          ]
+        : [];
     return {
       binS,
       points,
@@ -396,6 +474,8 @@ export function k6Aggregator(o: K6AggregatorOptions = {}) {
       regions,
       answers,
       markers,
+      shards,
+      shardQuantiles,
     };
   }
 

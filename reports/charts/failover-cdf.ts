@@ -1,6 +1,6 @@
 /**
  * Failover and failback time over clients (empirical CDFs), with the model's exact
- * bounds as rules. Takes several runs so a simulated and a measured run overlay: each
+ * bounds as a shaded band. Takes several runs so a simulated and a measured run overlay: each
  * run's lines are named by its label and source (simulated / measured). Rows come from
  * the summary's `failoverCdf` / `failbackCdf` when present, else from raw per-client
  * records `{kind: 'client', failoverS, failbackS}` (what `stampede run failover` must
@@ -9,7 +9,7 @@
 import { cdf } from '../../lib/results/stats';
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { SCHEMA } from './common';
+import { type OverlayBand, overlaySpec } from './sim-vs-measured';
 
 export interface FailoverCdfRow {
   series: string;
@@ -49,26 +49,18 @@ export function failoverCdfRows(run: ReportRun): FailoverCdfRow[] {
   });
 }
 
-interface BoundRow {
-  phase: 'failover' | 'failback';
-  value: number;
-  which: string;
-}
-
-function boundRows(run: ReportRun): BoundRow[] {
+/** The simulated setting's exact best..worst case per phase (metrics.bounds), as x bands. */
+export function boundRanges(run: ReportRun): OverlayBand[] {
   const b = run.envelope.metrics.bounds as
     | {
         clientFailover?: { min: number; max: number } | null;
         clientFailback?: { min: number; max: number } | null;
       }
     | undefined;
-  const out: BoundRow[] = [];
-  const add = (phase: BoundRow['phase'], r: { min: number; max: number } | null | undefined) => {
+  const out: OverlayBand[] = [];
+  const add = (phase: string, r: { min: number; max: number } | null | undefined) => {
     if (!r || !isNum(r.min) || !isNum(r.max)) return;
-    out.push(
-      { phase, value: r.min, which: `${phase} best case` },
-      { phase, value: r.max, which: `${phase} worst case` },
-    );
+    out.push({ panel: phase, axis: 'x', low: r.min, high: r.max, label: `${phase} best..worst case` });
   };
   add('failover', b?.clientFailover);
   add('failback', b?.clientFailback);
@@ -77,56 +69,35 @@ function boundRows(run: ReportRun): BoundRow[] {
 
 /**
  * One panel per phase (failover from the fault start, failback from the clear), each with
- * its own x scale; in each, one step line per run and the simulated run's bounds as rules.
+ * its own x scale; in each, one step line per run and the simulated run's exact bounds as a
+ * shaded band: the sim-vs-measured overlay (./sim-vs-measured) with the phase as its panel.
  */
 export function failoverCdfSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
-  const rows = runs.flatMap(failoverCdfRows);
+  const rows = runs.flatMap((run) =>
+    failoverCdfRows(run).map((r) => ({
+      source: r.series,
+      side: run.envelope.kind === 'sim' ? ('simulated' as const) : ('measured' as const),
+      panel: r.phase,
+      x: r.value,
+      y: r.fraction,
+    })),
+  );
   if (rows.length === 0) return null;
-  const bounds = runs.filter((r) => r.envelope.kind === 'sim').flatMap(boundRows);
-  const values = [...rows.map((r) => ({ ...r, row: 'cdf' })), ...bounds.map((b) => ({ ...b, row: 'bound' }))];
-  const lines = {
-    transform: [{ filter: "datum.row === 'cdf'" }],
-    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
-    encoding: {
-      x: { field: 'value', type: 'quantitative', title: 'seconds' },
-      y: { field: 'fraction', type: 'quantitative', title: 'fraction of clients', axis: { format: '%' } },
-      color: { field: 'series', type: 'nominal', title: 'run' },
-      tooltip: [
-        { field: 'series', title: 'run' },
-        { field: 'value', title: 'seconds', format: '.1f' },
-        { field: 'fraction', format: '.1%' },
-      ],
-    },
-  };
-  const rules = {
-    transform: [{ filter: "datum.row === 'bound'" }],
-    mark: { type: 'rule', color: '#888888', strokeDash: [2, 3] },
-    encoding: {
-      x: { field: 'value', type: 'quantitative' },
-      tooltip: [
-        { field: 'which', title: 'bound' },
-        { field: 'value', title: 'seconds', format: '.1f' },
-      ],
-    },
-  };
-  return {
-    $schema: SCHEMA,
-    data: { values },
-    facet: {
-      column: {
-        field: 'phase',
-        type: 'nominal',
-        sort: ['failover', 'failback'],
-        title: null,
-        header: {
-          labelExpr:
-            "datum.value === 'failover' ? 'failover: from the fault start' : 'failback: from the clear'",
-        },
-      },
-    },
-    spec: { width: 300, height: 240, layer: bounds.length ? [rules, lines] : [lines] },
-    resolve: { scale: { x: 'independent' } },
-  } as VegaLiteSpec;
+  const bands = runs
+    .filter((r) => r.envelope.kind === 'sim')
+    .flatMap((run) => boundRanges(run).map((b) => ({ ...b, label: `${run.label}: ${b.label}` })));
+  return overlaySpec({
+    rows,
+    bands,
+    mark: 'step',
+    sourceTitle: 'run',
+    x: { title: 'seconds', format: '.1f' },
+    y: { title: 'fraction of clients', format: '%' },
+    panels: [
+      { id: 'failover', title: 'failover: from the fault start' },
+      { id: 'failback', title: 'failback: from the clear' },
+    ].filter((p) => rows.some((r) => r.panel === p.id)),
+  });
 }
 
 export const failoverCdfChart: ChartEntry<ReportRun> = {
@@ -134,6 +105,6 @@ export const failoverCdfChart: ChartEntry<ReportRun> = {
   title: 'Time to failover and failback, over clients',
   help: 'per-client time from fault start to first success, and from clear to first success back home',
   caption: () =>
-    'Each step is one client: on the left from the fault start to its first successful pull, on the right from the clear to its first pull served by its own region again. Grey rules are the exact best and worst cases of the simulated setting.',
+    'Each step is one client: on the left from the fault start to its first successful pull, on the right from the clear to its first pull served by its own region again. The grey band spans the exact best to worst case of the simulated setting.',
   build: (run) => failoverCdfSpec([run]),
 };

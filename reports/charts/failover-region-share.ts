@@ -6,7 +6,8 @@
  */
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { ABOVE, INK, PALETTE, SCHEMA } from './common';
+import { ABOVE, INK } from './common';
+import { overlaySpec } from './sim-vs-measured';
 
 export interface ShareRow {
   series: string;
@@ -107,44 +108,23 @@ export function markers(run: ReportRun): Marker[] {
   return out;
 }
 
+/**
+ * The sim-vs-measured overlay (./sim-vs-measured) with the region as its group and the run as
+ * its source (line dash), the fault window and Traffic Manager's transitions as rules over it.
+ */
 export function regionShareSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
-  const rows = runs.flatMap(regionShareRows);
+  const rows = runs.flatMap((run) =>
+    regionShareRows(run).map((r) => ({
+      source: r.series,
+      side: run.envelope.kind === 'sim' ? ('simulated' as const) : ('measured' as const),
+      group: r.region,
+      x: r.t,
+      y: r.share,
+      extra: { served: r.served, failed: r.failed },
+    })),
+  );
   if (rows.length === 0) return null;
   const marks = runs.flatMap(markers);
-  const regions = [...new Set(rows.map((r) => r.region).filter((r) => r !== 'failed'))];
-  const colors = PALETTE.filter((c) => c !== '#e45756');
-  const lines = {
-    data: { values: rows },
-    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 2 },
-    encoding: {
-      x: { field: 't', type: 'quantitative', title: 'seconds from run start' },
-      y: {
-        field: 'share',
-        type: 'quantitative',
-        title: 'share of requests ending in the bin',
-        axis: { format: '%' },
-        scale: { domain: [0, 1] },
-      },
-      color: {
-        field: 'region',
-        type: 'nominal',
-        title: 'outcome',
-        scale: {
-          domain: [...regions, 'failed'],
-          range: [...regions.map((_, i) => colors[i % colors.length] as string), ABOVE],
-        },
-      },
-      strokeDash: { field: 'series', type: 'nominal', title: 'run' },
-      tooltip: [
-        { field: 'series', title: 'run' },
-        { field: 't', title: 'bin start (s)' },
-        { field: 'region', title: 'outcome' },
-        { field: 'share', format: '.1%' },
-        { field: 'served' },
-        { field: 'failed' },
-      ],
-    },
-  };
   const ruleLayer = (source: Marker['source'], color: string, dash: number[]) => ({
     data: { values: marks.filter((m) => m.source === source) },
     mark: { type: 'rule', color, strokeDash: dash, strokeWidth: 1.5 },
@@ -167,20 +147,28 @@ export function regionShareSpec(runs: readonly ReportRun[]): VegaLiteSpec | null
       text: { field: 'tag' },
     },
   });
-  return {
-    $schema: SCHEMA,
-    width: 560,
-    height: 260,
-    layer: marks.length
-      ? [
-          lines,
-          ruleLayer('fault', INK, [6, 3]),
-          ruleLayer('traffic manager', '#888888', [2, 3]),
-          tagLayer('fault', 4),
-          tagLayer('traffic manager', 18),
-        ]
-      : [lines],
-  } as VegaLiteSpec;
+  return overlaySpec({
+    rows,
+    mark: 'step',
+    groupTitle: 'outcome',
+    groupColors: { failed: ABOVE },
+    sourceTitle: 'run',
+    x: { title: 'seconds from run start', format: '.1f' },
+    y: { title: 'share of requests ending in the bin', format: '%', domain: [0, 1] },
+    panels: [
+      {
+        id: '',
+        layers: marks.length
+          ? [
+              ruleLayer('fault', INK, [6, 3]),
+              ruleLayer('traffic manager', '#888888', [2, 3]),
+              tagLayer('fault', 4),
+              tagLayer('traffic manager', 18),
+            ]
+          : [],
+      },
+    ],
+  });
 }
 
 export const failoverRegionShareChart: ChartEntry<ReportRun> = {

@@ -2,11 +2,11 @@
  * A lab push-pull-race run beside its simulated twin (metrics.twin, lib/k6/push-pull-race/
  * twin.ts): per strategy and offset, the failure share and the time to first success P50/P90,
  * measured and simulated side by side (and the paired replay's share where the run had per-round
- * lags). Two panels over one table of rows.
+ * lags). One panel per figure, drawn by the sim-vs-measured overlay.
  */
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { SCHEMA } from './common';
+import { type OverlayBand, type OverlayRow, overlaySpec } from './sim-vs-measured';
 
 interface Row {
   strategy: string;
@@ -50,89 +50,79 @@ export function twinRows(run: ReportRun): Row[] {
   return out;
 }
 
+/** The twin's targets, as bands around the lab's value: failure share ±5 pp, P50/P90 ±10%. */
+export const TWIN_SHARE_PP = 0.05;
+export const TWIN_TIME_REL = 0.1;
+
+/**
+ * The sim-vs-measured overlay (./sim-vs-measured): strategy is the colour, lab / sim / paired
+ * the dash, one panel per figure (failure share, P50, P90), and the target band around each
+ * lab point, so a simulated point outside its shaded band is a missed target.
+ */
 export function twinSpec(run: ReportRun): VegaLiteSpec | null {
   const values = twinRows(run);
   if (values.length === 0) return null;
-  const color = { field: 'strategy', type: 'nominal', title: 'strategy' };
-  const dash = {
-    field: 'source',
-    type: 'nominal',
-    title: 'source',
-    scale: {
-      domain: ['lab', 'sim', 'paired'],
-      range: [
-        [1, 0],
-        [5, 3],
-        [1, 3],
-      ],
+  const figures = [
+    {
+      id: 'failed',
+      get: (r: Row) => r.failedShare,
+      band: (v: number) => [Math.max(0, v - TWIN_SHARE_PP), Math.min(1, v + TWIN_SHARE_PP)],
+      label: '±5 pp of the lab',
     },
-  };
-  return {
-    $schema: SCHEMA,
-    data: { values },
-    hconcat: [
+    {
+      id: 'p50',
+      get: (r: Row) => r.p50,
+      band: (v: number) => [v * (1 - TWIN_TIME_REL), v * (1 + TWIN_TIME_REL)],
+      label: '±10% of the lab',
+    },
+    {
+      id: 'p90',
+      get: (r: Row) => r.p90,
+      band: (v: number) => [v * (1 - TWIN_TIME_REL), v * (1 + TWIN_TIME_REL)],
+      label: '±10% of the lab',
+    },
+  ] as const;
+  const rows: OverlayRow[] = [];
+  const bands: OverlayBand[] = [];
+  for (const f of figures)
+    for (const r of values) {
+      const y = f.get(r);
+      if (y === null) continue;
+      rows.push({
+        source: r.source,
+        side: r.source === 'lab' ? 'measured' : 'simulated',
+        group: r.strategy,
+        panel: f.id,
+        x: r.offsetS,
+        y,
+      });
+      if (r.source === 'lab') {
+        const [low, high] = f.band(y) as [number, number];
+        bands.push({ panel: f.id, group: r.strategy, axis: 'y', x: r.offsetS, low, high, label: f.label });
+      }
+    }
+  return overlaySpec({
+    rows,
+    bands,
+    sources: ['lab', 'sim', 'paired'],
+    groupTitle: 'strategy',
+    width: 240,
+    height: 200,
+    x: { title: 'pull offset after the ack (s)' },
+    panels: [
+      { id: 'failed', title: 'failed pulls', y: { title: 'pullers that failed', format: '%' } },
       {
-        width: 320,
-        height: 220,
-        title: 'failed pulls',
-        mark: { type: 'line', point: true },
-        encoding: {
-          x: { field: 'offsetS', type: 'quantitative', title: 'pull offset after the ack (s)' },
-          y: {
-            field: 'failedShare',
-            type: 'quantitative',
-            title: 'pullers that failed',
-            axis: { format: '%' },
-          },
-          color,
-          strokeDash: dash,
-          tooltip: [
-            { field: 'strategy' },
-            { field: 'source' },
-            { field: 'offsetS', title: 'offset (s)' },
-            { field: 'failedShare', title: 'failed', format: '.1%' },
-          ],
-        },
+        id: 'p50',
+        title: 'time to first success, P50',
+        y: { title: 'push ack -> tag resolved (s)', format: '.3f' },
       },
       {
-        width: 320,
-        height: 220,
-        title: 'time to first success, P50 (P90 tick)',
-        transform: [{ filter: 'datum.p50 != null' }],
-        layer: [
-          {
-            mark: { type: 'line', point: true },
-            encoding: {
-              x: { field: 'offsetS', type: 'quantitative', title: 'pull offset after the ack (s)' },
-              y: { field: 'p50', type: 'quantitative', title: 'push ack -> tag resolved (s)' },
-              color,
-              strokeDash: dash,
-            },
-          },
-          {
-            mark: { type: 'tick', thickness: 2 },
-            encoding: {
-              x: { field: 'offsetS', type: 'quantitative' },
-              y: { field: 'p90', type: 'quantitative' },
-              color,
-              opacity: {
-                field: 'source',
-                type: 'ordinal',
-                sort: ['lab', 'sim'],
-                scale: { domain: ['lab', 'sim'], range: [1, 0.45] },
-              },
-              tooltip: [
-                { field: 'strategy' },
-                { field: 'source' },
-                { field: 'p50', title: 'P50 (s)', format: '.3f' },
-                { field: 'p90', title: 'P90 (s)', format: '.3f' },
-              ],
-            },
-          },
-        ],
+        id: 'p90',
+        title: 'time to first success, P90',
+        y: { title: 'push ack -> tag resolved (s)', format: '.3f' },
       },
-    ],
-  } as VegaLiteSpec;
+    ].filter((p) => rows.some((r) => r.panel === p.id)),
+  });
 }
 
 export const raceTwinChart: ChartEntry<ReportRun> = {
@@ -143,7 +133,7 @@ export const raceTwinChart: ChartEntry<ReportRun> = {
     const twin = run.envelope.metrics.twin as
       | { targetsMet?: boolean; targetsMetWithReplay?: boolean; sets?: string[] }
       | undefined;
-    return `Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters and the run's measured lag spread (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets); dotted, the paired replay (each lab round with its own measured lag), which is what a few rounds can check at an offset inside the lag's spread. Targets: failure share within 5 pp and P50/P90 within 10% per point: ${twin?.targetsMet ? 'met' : twin?.targetsMetWithReplay ? 'met only with the paired replay at some offsets' : 'not all met'}.`;
+    return `Colour is the strategy. Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters and the run's measured lag spread (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets); dotted, the paired replay (each lab round with its own measured lag), which is what a few rounds can check at an offset inside the lag's spread. The shaded band around each lab point is its target; hover a simulated point for its error. Targets: failure share within 5 pp and P50/P90 within 10% per point: ${twin?.targetsMet ? 'met' : twin?.targetsMetWithReplay ? 'met only with the paired replay at some offsets' : 'not all met'}.`;
   },
   build: (run) => twinSpec(run),
 };

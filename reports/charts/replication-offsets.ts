@@ -5,7 +5,8 @@
  */
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { ownSource, SCHEMA } from './common';
+import { ownSource } from './common';
+import { overlaySpec } from './sim-vs-measured';
 
 export interface OffsetRow {
   series: string;
@@ -30,26 +31,25 @@ export function offsetRows(run: ReportRun): OffsetRow[] {
   });
 }
 
+/** The sim-vs-measured overlay (./sim-vs-measured): strategy is the colour, the run the dash. */
 export function offsetSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
-  const values = runs.flatMap(offsetRows);
-  if (values.length === 0) return null;
-  return {
-    $schema: SCHEMA,
+  const rows = runs.flatMap((run) =>
+    offsetRows(run).map((r) => ({
+      source: `${run.label} (${ownSource(run.envelope.kind)})`,
+      side: run.envelope.kind === 'sim' ? ('simulated' as const) : ('measured' as const),
+      group: r.strategy,
+      x: r.offsetS,
+      y: r.failedShare,
+    })),
+  );
+  return overlaySpec({
+    rows,
+    groupTitle: 'strategy',
+    sourceTitle: 'run',
     width: 420,
-    height: 240,
-    data: { values },
-    mark: { type: 'line', point: true, strokeWidth: 2 },
-    encoding: {
-      x: { field: 'offsetS', type: 'quantitative', title: 'first pull after the push ack (s)' },
-      y: { field: 'failedShare', type: 'quantitative', title: 'pullers that failed', axis: { format: '%' } },
-      color: { field: 'series', type: 'nominal', title: 'strategy, run' },
-      tooltip: [
-        { field: 'series', title: 'strategy, run' },
-        { field: 'offsetS', title: 'offset (s)' },
-        { field: 'failedShare', title: 'failed', format: '.1%' },
-      ],
-    },
-  } as VegaLiteSpec;
+    x: { title: 'first pull after the push ack (s)' },
+    y: { title: 'pullers that failed', format: '%' },
+  });
 }
 
 export const replicationOffsetsChart: ChartEntry<ReportRun> = {
@@ -57,6 +57,6 @@ export const replicationOffsetsChart: ChartEntry<ReportRun> = {
   title: 'Failed pulls against pull offset, per strategy',
   help: 'share of pullers without a successful pull, per first-pull offset and strategy',
   caption: () =>
-    'Each line is one pull strategy: the share of pullers that never resolved the tag when their first pull came this long after the push ack. With "none" the curve is the tail of the replication lag distribution; strategies that wait for the content stay at 0.',
+    'Each colour is one pull strategy (dashed: a simulated run beside a measured one): the share of pullers that never resolved the tag when their first pull came this long after the push ack. With "none" the curve is the tail of the replication lag distribution; strategies that wait for the content stay at 0.',
   build: (run) => offsetSpec([run]),
 };

@@ -164,3 +164,269 @@ export function simVsMeasuredSpec(input: SimVsMeasuredInput): VegaLiteSpec | nul
   };
   return { $schema: SCHEMA, vconcat: [top, bottom] } as VegaLiteSpec;
 }
+
+/**
+ * The same comparison for series rather than one distribution: a model's curve over a lab
+ * run's, per group (colour: strategy, run, copy count) and panel (one chart each: a phase, a
+ * figure), with the bounds the measured side is held to as bands. Failover, push-pull-race and
+ * the copy sweep draw their twins with this, so every run with a twin reads the same way:
+ * colour is the group, the line's dash its source (measured solid, simulated dashed), a shaded
+ * band the bounds, and each simulated point's tooltip carries its error against the measured
+ * point at the same place.
+ *
+ *   overlaySpec({ x: { title: 'offset (s)' }, panels: [{ id: 'failed', y: { title: 'failed', format: '%' } }],
+ *     rows: [{ panel: 'failed', group: 'retry', source: 'lab', side: 'measured', x: 0, y: 0.1 }, ...],
+ *     bands: [{ panel: 'failed', group: 'retry', axis: 'y', x: 0, low: 0.05, high: 0.15, label: '±5 pp' }] })
+ */
+export interface OverlayRow {
+  /** Legend name of the series ("lab", "sim (simulated)"); one dash style each. */
+  source: string;
+  /** Which side of the comparison: pairs each simulated row with its measured one for the error. */
+  side?: 'measured' | 'simulated';
+  /** Colour: strategy, run, copy count. Without groups the colour is the source. */
+  group?: string;
+  /** The panel the row is drawn in; the first panel when absent. */
+  panel?: string;
+  x: number | string;
+  y: number | null;
+  /** Shown in the tooltip as they are (503 counts, the figure's name). */
+  extra?: Readonly<Record<string, number | string | null>>;
+}
+
+export interface OverlayBand {
+  panel?: string;
+  group?: string;
+  /**
+   * 'y': low..high of y at x (a tolerance around the measured value, a model interval), drawn
+   * per group as an area (a bar on a nominal x). 'x': a span of x over the panel's height (a
+   * model's exact best..worst case).
+   */
+  axis: 'x' | 'y';
+  x?: number | string;
+  low: number;
+  high: number;
+  /** What the band is ("exact bounds", "±10% of measured"), for the tooltip. */
+  label: string;
+}
+
+export interface OverlayAxis {
+  title: string;
+  /** d3 format for the axis and tooltips ('%', '.2f'). */
+  format?: string;
+  type?: 'quantitative' | 'nominal';
+  domain?: [number, number];
+}
+
+export interface OverlayPanel {
+  id: string;
+  title?: string;
+  x?: Partial<OverlayAxis>;
+  y?: Partial<OverlayAxis>;
+  /** Layers drawn over this panel (fault markers on a time axis), with their own data. */
+  layers?: readonly object[];
+}
+
+export interface OverlayInput {
+  rows: readonly OverlayRow[];
+  bands?: readonly OverlayBand[];
+  x: OverlayAxis;
+  y?: OverlayAxis;
+  panels?: readonly OverlayPanel[];
+  /** 'step' for CDFs; 'line' draws points too. */
+  mark?: 'line' | 'step';
+  groupTitle?: string;
+  /** Fixed colours for some groups ("failed" in red); the others take the palette in order. */
+  groupColors?: Readonly<Record<string, string>>;
+  sourceTitle?: string;
+  /** Source order (the dash styles follow it); default the order met. */
+  sources?: readonly string[];
+  width?: number;
+  height?: number;
+}
+
+const DASHES = [
+  [1, 0],
+  [6, 3],
+  [1, 3],
+  [8, 3, 1, 3],
+];
+const BAND_FILL = '#888888';
+const keyOf = (r: { panel?: string; group?: string; x: number | string | undefined }) =>
+  `${r.panel ?? ''}\u0000${r.group ?? ''}\u0000${r.x}`;
+
+/** Each simulated row's difference from, and error against, the measured row at its place. */
+export function overlayErrors(
+  rows: readonly OverlayRow[],
+): Array<OverlayRow & { measured: number | null; diff: number | null; error: number | null }> {
+  const measured = new Map<string, number>();
+  for (const r of rows) if (r.side === 'measured' && r.y !== null) measured.set(keyOf(r), r.y);
+  return rows.map((r) => {
+    const m = r.side === 'simulated' ? measured.get(keyOf(r)) : undefined;
+    if (m === undefined || r.y === null) return { ...r, measured: null, diff: null, error: null };
+    return { ...r, measured: m, diff: r.y - m, error: m !== 0 ? r.y / m - 1 : null };
+  });
+}
+
+export function overlaySpec(input: OverlayInput): VegaLiteSpec | null {
+  const drawn = input.rows.filter((r) => r.y !== null && Number.isFinite(r.y));
+  if (drawn.length === 0) return null;
+  const panels: OverlayPanel[] = input.panels?.length ? [...input.panels] : [{ id: drawn[0]?.panel ?? '' }];
+  const first = panels[0]?.id ?? '';
+  const panelOf = (p: string | undefined) => p ?? first;
+  const sources = [...new Set([...(input.sources ?? []), ...drawn.map((r) => r.source)])];
+  const grouped = drawn.some((r) => r.group !== undefined);
+  const groups = [...new Set(drawn.map((r) => r.group ?? ''))];
+  const colorScale = grouped
+    ? {
+        domain: groups,
+        range: (() => {
+          const fixed = new Set(Object.values(input.groupColors ?? {}));
+          const free = PALETTE.filter((c) => !fixed.has(c));
+          let i = 0;
+          return groups.map((g) => input.groupColors?.[g] ?? (free[i++ % free.length] as string));
+        })(),
+      }
+    : { domain: sources, range: sources.map((_, i) => PALETTE[i % PALETTE.length] as string) };
+  const color = {
+    field: grouped ? 'group' : 'source',
+    type: 'nominal',
+    title: grouped ? (input.groupTitle ?? null) : (input.sourceTitle ?? null),
+    scale: colorScale,
+  };
+  const dash = {
+    field: 'source',
+    type: 'nominal',
+    title: input.sourceTitle ?? 'source',
+    scale: { domain: sources, range: sources.map((_, i) => DASHES[i % DASHES.length]) },
+  };
+  const errors = overlayErrors(drawn);
+  const extraKeys = [...new Set(drawn.flatMap((r) => Object.keys(r.extra ?? {})))];
+  const values = [
+    ...errors.map((r) => ({
+      row: 'series',
+      panel: panelOf(r.panel),
+      group: r.group ?? '',
+      source: r.source,
+      x: r.x,
+      y: r.y,
+      measured: r.measured,
+      diff: r.diff,
+      error: r.error,
+      ...r.extra,
+    })),
+    ...(input.bands ?? [])
+      .filter((b) => Number.isFinite(b.low) && Number.isFinite(b.high))
+      .map((b) => ({
+        row: b.axis === 'x' ? 'xband' : 'yband',
+        panel: panelOf(b.panel),
+        group: b.group ?? '',
+        x: b.x ?? null,
+        low: b.low,
+        high: b.high,
+        band: b.label,
+      })),
+  ];
+  const width = input.width ?? (panels.length > 1 ? 300 : 560);
+  const height = input.height ?? 240;
+  const unit = (p: OverlayPanel) => {
+    const xa = { ...input.x, ...p.x };
+    const ya = { ...(input.y ?? { title: 'value' }), ...p.y };
+    const xType = xa.type ?? 'quantitative';
+    const x = {
+      field: 'x',
+      type: xType,
+      title: xa.title,
+      ...(xType === 'nominal' ? { sort: null } : {}),
+      ...(xa.format ? { axis: { format: xa.format } } : {}),
+      ...(xa.domain ? { scale: { domain: xa.domain } } : {}),
+    };
+    const yEnc = {
+      field: 'y',
+      type: 'quantitative',
+      title: ya.title,
+      ...(ya.format ? { axis: { format: ya.format } } : {}),
+      ...(ya.domain ? { scale: { domain: ya.domain } } : {}),
+    };
+    const fmt = ya.format ?? '.4~g';
+    const inPanel = (row: string) => ({
+      filter: `datum.row === '${row}' && datum.panel === ${JSON.stringify(p.id)}`,
+    });
+    const has = (row: string) => values.some((v) => v.row === row && v.panel === p.id);
+    const layers: object[] = [];
+    if (has('xband'))
+      layers.push({
+        transform: [inPanel('xband')],
+        mark: { type: 'rect', color: BAND_FILL, opacity: 0.18, stroke: BAND_FILL, strokeDash: [2, 3] },
+        encoding: {
+          x: { field: 'low', type: 'quantitative', title: xa.title },
+          x2: { field: 'high' },
+          tooltip: [
+            { field: 'band', title: 'bound' },
+            { field: 'low', format: xa.format ?? '.4~g' },
+            { field: 'high', format: xa.format ?? '.4~g' },
+          ],
+        },
+      });
+    if (has('yband'))
+      layers.push({
+        transform: [inPanel('yband')],
+        mark:
+          xType === 'nominal'
+            ? { type: 'bar', opacity: 0.2, width: { band: 0.7 } }
+            : { type: 'area', opacity: 0.15 },
+        encoding: {
+          x: { ...x, field: 'x' },
+          y: { ...yEnc, field: 'low' },
+          y2: { field: 'high' },
+          ...(grouped ? { color } : { color: { value: BAND_FILL } }),
+          tooltip: [
+            ...(grouped ? [{ field: 'group', title: input.groupTitle ?? 'group' }] : []),
+            { field: 'band', title: 'bound' },
+            { field: 'low', format: fmt },
+            { field: 'high', format: fmt },
+          ],
+        },
+      });
+    const step = input.mark === 'step';
+    layers.push({
+      transform: [inPanel('series')],
+      mark: step
+        ? { type: 'line', interpolate: 'step-after', strokeWidth: 2 }
+        : { type: 'line', point: true, strokeWidth: 2 },
+      encoding: {
+        x,
+        y: yEnc,
+        color,
+        strokeDash: dash,
+        ...(grouped ? { detail: { field: 'source' } } : {}),
+        tooltip: [
+          ...(grouped ? [{ field: 'group', title: input.groupTitle ?? 'group' }] : []),
+          { field: 'source', title: input.sourceTitle ?? 'source' },
+          {
+            field: 'x',
+            title: xa.title,
+            ...(xType === 'quantitative' ? { format: xa.format ?? '.4~g' } : {}),
+          },
+          { field: 'y', title: ya.title, format: fmt },
+          { field: 'measured', title: 'measured here', format: fmt },
+          { field: 'diff', title: 'simulated - measured', format: ya.format === '%' ? '+.1%' : '+.4~g' },
+          { field: 'error', title: 'simulated / measured - 1', format: '+.1%' },
+          ...extraKeys.map((k) => ({ field: k })),
+        ],
+      },
+    });
+    layers.push(...(p.layers ?? []));
+    return {
+      width,
+      height,
+      ...(p.title ? { title: { text: p.title, anchor: 'start', fontSize: 12 } } : {}),
+      layer: layers,
+    };
+  };
+  const units = panels.map(unit);
+  return (
+    units.length === 1
+      ? { $schema: SCHEMA, data: { values }, ...units[0] }
+      : { $schema: SCHEMA, data: { values }, hconcat: units }
+  ) as VegaLiteSpec;
+}

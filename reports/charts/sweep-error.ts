@@ -7,7 +7,7 @@
  */
 import type { Envelope, Point } from '../../lib/results/envelope';
 import type { ReportRun, VegaLiteSpec } from '../types';
-import { ABOVE, BELOW, INK, SCHEMA } from './common';
+import { type OverlayBand, type OverlayRow, overlaySpec } from './sim-vs-measured';
 
 export interface SweepErrorRow {
   point: string;
@@ -60,62 +60,55 @@ export function sweepErrorRows(measured: Envelope, simulated: Envelope): SweepEr
   return rows;
 }
 
-/** Two runs, the first measured (k6) and the second simulated: the error chart; else none. */
+/**
+ * Two runs, one measured (k6) and one simulated: the sim-vs-measured overlay
+ * (./sim-vs-measured) with one panel per figure, copies on x, the fleet size as the group and
+ * each figure's band around the measured value; a simulated point outside its shaded band
+ * misses. The tooltip has the error and both 503 counts. Else none.
+ */
 export function sweepErrorSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
   const measured = runs.find((r) => r.envelope.kind === 'k6');
   const simulated = runs.find((r) => r.envelope.kind === 'sim');
   if (!measured || !simulated) return null;
-  const rows = sweepErrorRows(measured.envelope, simulated.envelope).map((r) => ({
-    ...r,
-    inBand: Math.abs(r.error) <= r.band ? 'within band' : 'outside band',
+  const errs = sweepErrorRows(measured.envelope, simulated.envelope);
+  if (errs.length === 0) return null;
+  const copiesOf = (point: string) => Number(/C=(\d+)/.exec(point)?.[1]);
+  const fleetOf = (point: string) => point.replace(/^C=\d+ /, '');
+  const rows: OverlayRow[] = errs.flatMap((r) => {
+    const common = {
+      group: fleetOf(r.point),
+      panel: r.figure,
+      x: copiesOf(r.point),
+      extra: { measured503: r.measured503, simulated503: r.simulated503 },
+    };
+    return [
+      { ...common, source: `${measured.label} (measured)`, side: 'measured' as const, y: r.measured },
+      { ...common, source: `${simulated.label} (simulated)`, side: 'simulated' as const, y: r.simulated },
+    ];
+  });
+  const bands: OverlayBand[] = errs.map((r) => ({
+    group: fleetOf(r.point),
+    panel: r.figure,
+    axis: 'y',
+    x: copiesOf(r.point),
+    low: r.measured * (1 - r.band),
+    high: r.measured * (1 + r.band),
+    label: `±${Math.round(r.band * 100)}% of measured`,
   }));
-  if (rows.length === 0) return null;
-  return {
-    $schema: SCHEMA,
-    data: { values: rows },
-    facet: { column: { field: 'figure', type: 'nominal', title: null, sort: ['P50', 'P90', 'P99'] } },
-    spec: {
-      width: 160,
-      height: 180,
-      layer: [
-        {
-          mark: { type: 'bar' },
-          encoding: {
-            x: { field: 'point', type: 'nominal', title: null, sort: null },
-            y: {
-              field: 'error',
-              type: 'quantitative',
-              title: 'simulated / measured - 1',
-              axis: { format: '+%' },
-            },
-            color: {
-              field: 'inBand',
-              type: 'nominal',
-              scale: { domain: ['within band', 'outside band'], range: [BELOW, ABOVE] },
-              title: null,
-            },
-            tooltip: [
-              { field: 'point' },
-              { field: 'figure' },
-              { field: 'measured', format: '.3f' },
-              { field: 'simulated', format: '.3f' },
-              { field: 'error', format: '+.1%' },
-              { field: 'measured503', title: '503s measured' },
-              { field: 'simulated503', title: '503s simulated' },
-            ],
-          },
-        },
-        {
-          mark: { type: 'rule', color: INK, strokeDash: [4, 3] },
-          encoding: { y: { field: 'band', type: 'quantitative' } },
-        },
-        {
-          mark: { type: 'rule', color: INK, strokeDash: [4, 3] },
-          transform: [{ calculate: '-datum.band', as: 'negBand' }],
-          encoding: { y: { field: 'negBand', type: 'quantitative' } },
-        },
-      ],
-    },
-    resolve: { scale: { y: 'independent' } },
-  } as VegaLiteSpec;
+  const figures = [...new Set(errs.map((r) => r.figure))];
+  return overlaySpec({
+    rows,
+    bands,
+    sources: [`${measured.label} (measured)`, `${simulated.label} (simulated)`],
+    groupTitle: 'fleet',
+    sourceTitle: 'run',
+    width: 160,
+    height: 180,
+    x: { title: 'storage copies' },
+    panels: figures.map((f) => ({
+      id: f,
+      title: f === 'hottest / ceiling' ? 'hottest backend / its ceiling' : `pull ${f}`,
+      y: { title: f === 'hottest / ceiling' ? 'peak / ceiling' : 'seconds', format: '.3~f' },
+    })),
+  });
 }

@@ -21,6 +21,7 @@ import type { ShardOutcome } from '../../lib/k6/shards';
 import type { ThresholdResult } from '../../lib/k6/thresholds';
 import type { Envelope } from '../../lib/results/envelope';
 import { readNdjson } from '../../lib/results/ndjson';
+import { chartIds } from '../fixtures/reports/envelopes';
 import { K6, prerequisites, ROOT } from '../helpers/prereq';
 import { labUpArgs } from './helpers/lab-up';
 
@@ -170,6 +171,8 @@ describe.runIf(canRun)('stampede run cold-pull --shards 2 through the lab', () =
     ]);
     expect(shards[0]?.points).toBeGreaterThan(0);
     expect(envelope('two').incomplete).toBeUndefined();
+    // The report draws each k6 process apart (pulls over time, pull quantiles per shard).
+    expect(chartIds(readFileSync(join(dir('two'), 'report.html'), 'utf8'))).toContain('shards');
   });
 
   it('decides thresholds on the merged samples; a crossed one fails the run and shows in the report', () => {

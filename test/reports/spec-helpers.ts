@@ -31,3 +31,45 @@ export function emptyEnvelope(kind: 'sim' | 'k6' = 'sim'): Envelope {
     runtime: { wallMs: 0, events: 0 },
   };
 }
+
+/**
+ * Compiles a spec with vega-lite and runs its dataflow with vega in Node, as the page would:
+ * the warnings either logged (none expected) and the number of data-mark items drawn.
+ */
+export async function drawInNode(
+  spec: unknown,
+): Promise<{ warnings: string[]; marks: number; width: number; height: number }> {
+  const vl = await import('vega-lite');
+  const vega = await import('vega');
+  const { EMBED_CONFIG } = await import('../../reports/html/boot');
+  const warnings: string[] = [];
+  const logger = {
+    level: () => logger,
+    error: (...a: unknown[]) => warnings.push(`error: ${a.join(' ')}`),
+    warn: (...a: unknown[]) => warnings.push(`warn: ${a.join(' ')}`),
+    info: () => logger,
+    debug: () => logger,
+  };
+  const compiled = vl.compile(spec as never, { config: EMBED_CONFIG as never, logger: logger as never });
+  const view = new vega.View(vega.parse(compiled.spec), { renderer: 'none', logger } as never);
+  view.logLevel(vega.Warn);
+  await view.runAsync();
+  const count = (node: unknown): number => {
+    const n = node as { marktype?: string; role?: string; items?: unknown[] };
+    let c = 0;
+    for (const item of n.items ?? []) {
+      if (n.marktype && n.marktype !== 'group' && n.role === 'mark') c++;
+      for (const child of (item as { items?: unknown[] }).items ?? []) c += count(child);
+    }
+    return c;
+  };
+  const marks = count((view.scenegraph() as unknown as { root: unknown }).root);
+  const svg = await view.toSVG();
+  view.finalize();
+  return {
+    warnings: warnings.filter((w) => !/event source: window/.test(w)),
+    marks,
+    width: Number(/width="([\d.]+)"/.exec(svg)?.[1]),
+    height: Number(/height="([\d.]+)"/.exec(svg)?.[1]),
+  };
+}

@@ -244,8 +244,8 @@ describe('failover charts', () => {
       9,
     );
     expect(regionShareRows(measured).length).toBe(regionShareRows(sim).length);
-    const overlay = failoverCdfSpec([sim, measured]) as { data: { values: Array<{ series?: string }> } };
-    const series = new Set(overlay.data.values.map((v) => v.series).filter(Boolean));
+    const overlay = failoverCdfSpec([sim, measured]) as { data: { values: Array<{ source?: string }> } };
+    const series = new Set(overlay.data.values.map((v) => v.source).filter(Boolean));
     expect([...series].sort()).toEqual(['lab (measured)', 'sim (simulated)']);
     const share = regionShareSpec([sim, measured]);
     expect(share).not.toBeNull();
