@@ -194,7 +194,13 @@ export const replicationSchema = {
       default: 0.5,
       min: 0,
       unit: 's',
-      doc: 'T: time from the first to the last sub-request, evenly spaced',
+      doc: 'T: time from the first to the last sub-request, evenly spaced (the mean T when pushSigma > 0)',
+    }),
+    pushSigma: num({
+      default: 0,
+      min: 0,
+      max: 3,
+      doc: 'spread of T between pushes: ln T ~ Normal(ln pushS - pushSigma^2 / 2, pushSigma), so the mean stays pushS; 0: every push takes pushS',
     }),
     flapIntervalS: num({
       default: 1,

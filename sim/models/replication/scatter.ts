@@ -28,6 +28,8 @@
 import type { Rng } from '../../kernel/rng';
 import type { Mitigation, ReplicationParams } from './params';
 
+import { muOfMean, wholeProbability } from './span-lognormal';
+
 export type ScatterCode = 'BLOB_UPLOAD_UNKNOWN' | 'MANIFEST_BLOB_UNKNOWN';
 
 export interface ScatterResult {
@@ -108,7 +110,15 @@ export function closedForm(s: ScatterParams, mitigation: Mitigation): number | n
   if (mitigation === 'regional' || mitigation === 'dns-pin') return 0;
   if (mitigation !== 'none') return null;
   const k = 2 * s.layers + 1;
+  // A span of fraction f of T, with T lognormal: E[min(1, f T / I)] (span-lognormal.ts).
+  const spread = (f: number) =>
+    f <= 0 ? 0 : 1 - wholeProbability(muOfMean(s.pushS * f, s.pushSigma), s.pushSigma, s.flapIntervalS);
   const span = (n: number) => Math.min(1, n / s.flapIntervalS);
+  if (s.pushSigma > 0) {
+    if (s.resolver === 'per-request' || (s.resolver === 'ttl' && s.ttlS === 0)) return spread(1);
+    if (s.resolver === 'per-connection') return spread((Math.min(s.connections, k) - 1) / (k - 1));
+    return null;
+  }
   if (s.resolver === 'per-request' || (s.resolver === 'ttl' && s.ttlS === 0)) return span(s.pushS);
   if (s.resolver === 'ttl' && s.ttlS >= s.pushS) return 0;
   if (s.resolver === 'per-connection') {
@@ -124,21 +134,26 @@ export function simulateScatter(p: ReplicationParams, rng: Rng): ScatterResult[]
   const cycle = s.flapIntervalS * s.flapRegions;
   // Paired comparison: every mitigation sees the same push start phases.
   const starts = Array.from({ length: s.pushes }, () => rng.uniform(0, cycle));
+  // Each push's span scale (mean 1), drawn only when spans vary, so fixed-T runs keep their draws.
+  const sigma = s.pushSigma;
+  const scales = starts.map(() => (sigma > 0 ? Math.exp(rng.normal(-(sigma * sigma) / 2, sigma)) : 1));
   return (s.mitigations as Mitigation[]).map((mitigation) => {
     const byCode: Record<ScatterCode, number> = { BLOB_UPLOAD_UNKNOWN: 0, MANIFEST_BLOB_UNKNOWN: 0 };
     let scattered = 0;
     let attempts = 0;
     const maxAttempts = mitigation === 'retry-push' ? 1 + s.retries : 1;
-    for (const start0 of starts) {
+    for (const [i, start0] of starts.entries()) {
       let start = start0;
+      const scale = scales[i] as number;
+      const own = scale === 1 ? times : times.map((t) => t * scale);
       for (let a = 1; a <= maxAttempts; a++) {
         attempts++;
-        const err = firstError(route(s, mitigation, start, times));
+        const err = firstError(route(s, mitigation, start, own));
         if (!err) break;
         byCode[err.code]++;
         if (a === maxAttempts) scattered++;
         // The retry starts as soon as the failing sub-request has been answered.
-        start += times[err.at] as number;
+        start += own[err.at] as number;
       }
     }
     const n = s.pushes;

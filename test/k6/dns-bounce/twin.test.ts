@@ -11,6 +11,7 @@ import { bounceEnvelope, dnsBounceScenario } from '../../../lib/k6/dns-bounce/sc
 import { summarizeBounce } from '../../../lib/k6/dns-bounce/summary';
 import type { Envelope } from '../../../lib/results/envelope';
 import { bounceRows, wilson } from '../../../reports/charts/dns-bounce-scatter';
+import { createRng } from '../../../sim/kernel/rng';
 
 const params = (over: Partial<DnsBounceParams> = {}): DnsBounceParams => ({
   ...(defaults(dnsBounceSchema) as DnsBounceParams),
@@ -101,6 +102,27 @@ describe('the twin in the scatter model', () => {
       for (const m of ['regional', 'dns-pin'])
         expect(twin.shares.find((s) => s.mitigation === m)?.modeled).toBe(0);
     }
+  });
+
+  it('enough whole none spans: their spread is fitted with its selection, and the model draws T from it', () => {
+    const p = params({ flap: { on: true, intervalS: 2, regions: '', ttlS: 0 } });
+    // whole spans of pushes with ln T ~ N(ln 0.6 s, 0.5), each kept with probability 1 - T / I
+    const rng = createRng(3);
+    const none: number[] = [];
+    while (none.length < 300) {
+      const t = Math.exp(rng.normal(Math.log(0.6), 0.5));
+      if (rng.uniform(0, 2) >= t) none.push(t * 1000);
+    }
+    const twin = bounceTwin(p, 2, { none, regional: [100] }, 1, 40_000);
+    expect(twin.pushSigma).toBeGreaterThan(0);
+    const share = twin.shares.find((s) => s.mitigation === 'none');
+    // the closed form over the fitted spread, and the simulation drawing from it, agree
+    expect(Math.abs((share?.modeled ?? 0) - (share?.closedForm ?? 0))).toBeLessThan(0.01);
+    // above the reweighted mean of the seen spans, which has no span beyond I to weight
+    const w = none.map((ms) => 1 / (1 - ms / 2000));
+    const ipw =
+      none.reduce((a, ms, i) => a + (ms / 2000) * (w[i] as number), 0) / w.reduce((a, b) => a + b, 0);
+    expect(share?.closedForm).toBeGreaterThan(ipw);
   });
 
   it('no none in the run: T is the mean of the pinned spans (no selection); retry-push rarely scatters twice', () => {
