@@ -20,7 +20,7 @@ const params = (sets: string[] = []) =>
   resolve(stampsModel.schema, [{ source: 'preset acr-stamps-2026', tree: preset.params }], sets);
 
 describe('acr-stamps-2026', () => {
-  it('reproduces the published hot-node P95 changes of the shared pools the customer left', () => {
+  it('the phased move cools the hot node of every shared pool the customer left (rows in band at seed 1: none, see MET_P95)', () => {
     const p = params();
     stampsModel.validate?.(p, { layers: [], sets: [] });
     const result = stampsModel.run(p, 1, recordingIo().io);
