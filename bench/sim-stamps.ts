@@ -3,13 +3,15 @@
  * the large customer, 1,960 others), per-minute bins. Targets: a 12-hour window under
  * 10 s, 7 days under a minute. Prints wall and CPU ms per run, registry-minutes computed
  * and peak RSS. The first run includes JIT warm-up.
- * Run: npx tsx bench/sim-stamps.ts [repeats]   (default 3)
+ * Run: npx tsx bench/sim-stamps.ts [repeats] [path=value ...]   (default 3; e.g.
+ * dataproxyPool.copyCores=0.5, the preset's layer copies)
  */
 import { resolve } from '../lib/config/schema';
 import { simulatePhases } from '../sim/models/stamps/model';
 import { stampsSchema } from '../sim/models/stamps/params';
 
 const repeats = Number(process.argv[2] ?? 3);
+const sets = process.argv.slice(3);
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -19,7 +21,7 @@ for (const days of [0.5, 7]) {
   const params = resolve(
     stampsSchema,
     [],
-    [`run.days=${days}`, 'tenants.registries=1960', 'customer.registries=40'],
+    [`run.days=${days}`, 'tenants.registries=1960', 'customer.registries=40', ...sets],
   );
   const walls: number[] = [];
   const cpus: number[] = [];

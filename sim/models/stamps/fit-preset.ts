@@ -1,7 +1,8 @@
 /**
  * Refit the acr-stamps-2026 preset:
- * `npx tsx sim/models/stamps/fit-preset.ts [evaluations] [seeds] [holdout seeds]`
- * (defaults 40, 1,2,3 and 4,5,6,7,8). The objective is the median over the seeds (fit.ts);
+ * `npx tsx sim/models/stamps/fit-preset.ts [evaluations] [seeds] [holdout seeds|-] [parallel]`
+ * (defaults 40, 1,2,3 and 4,5,6,7,8; "-" skips the held-out seeds; "parallel" runs each
+ * evaluation's seeds as processes side by side). The objective is the median over the seeds (fit.ts);
  * prints the fitted values and rewrites the preset's free values and its "fit" record in
  * place, with every seed's one-shot residuals, fit seeds and held-out seeds apart.
  */
@@ -17,10 +18,11 @@ const file = join(
 );
 const preset = JSON.parse(readFileSync(file, 'utf8'));
 const evaluations = Number(process.argv[2] ?? 40);
-const seedList = (text: string) => text.split(',').map(Number);
+const seedList = (text: string) => (text === '-' ? [] : text.split(',').map(Number));
 const seeds = seedList(process.argv[3] ?? '1,2,3');
 const holdout = seedList(process.argv[4] ?? '4,5,6,7,8');
-const out = fitStamps(preset.params, seeds, evaluations, (l) => process.stderr.write(`${l}\n`));
+const parallel = process.argv[5] === 'parallel';
+const out = fitStamps(preset.params, seeds, evaluations, (l) => process.stderr.write(`${l}\n`), parallel);
 FREE.forEach((f, i) => {
   const keys = f.path.split('.');
   const last = keys.pop() as string;
@@ -41,7 +43,7 @@ const perSeed = (list: number[]) =>
     ),
   }));
 preset.fit = {
-  command: `npx tsx sim/models/stamps/fit-preset.ts ${evaluations} ${seeds.join(',')} ${holdout.join(',')}`,
+  command: `npx tsx sim/models/stamps/fit-preset.ts ${evaluations} ${seeds.join(',')} ${holdout.join(',') || '-'}${parallel ? ' parallel' : ''}`,
   seeds,
   evaluations: out.evaluations,
   score: Number(out.score.toFixed(4)),

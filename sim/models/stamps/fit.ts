@@ -5,6 +5,11 @@
  * once and the next day's window (1.5 simulated days instead of the phased 12); the
  * phased preset run is then checked against the same table (test/sim/stamps).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolve } from '../../../lib/config/schema';
 import { nelderMead } from '../../experiments/nelder-mead';
 import { simulatePhases } from './model';
@@ -79,10 +84,32 @@ export function misfit(signals: Parameters<typeof residuals>[0]): number[] {
  * nodes are a hash draw, so a fit to one seed fits that seed's draw.
  */
 export function score(perSeed: ReadonlyArray<Parameters<typeof residuals>[0]>): number {
-  const rows = perSeed.map(misfit);
+  return scoreRows(perSeed.map(misfit));
+}
+
+function scoreRows(rows: number[][]): number {
   let f = 0;
   for (let i = 0; i < (rows[0]?.length ?? 0); i++) f += median(rows.map((r) => r[i] as number)) ** 2;
   return f;
+}
+
+/**
+ * An evaluation's seeds side by side, one process each (they are independent runs; the
+ * optimiser is synchronous, so the shell waits for all of them).
+ */
+function parallelRows(params: StampsParams, seeds: readonly number[]): number[][] {
+  const dir = mkdtempSync(join(tmpdir(), 'stamps-fit-'));
+  try {
+    const file = join(dir, 'params.json');
+    writeFileSync(file, JSON.stringify(params));
+    const script = fileURLToPath(new URL('./one-shot-seed.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+    const cmd = seeds.map((s, i) => `"$0" "$1" "$2" ${s} > "$3/${i}.json" &`).join(' ');
+    execFileSync('bash', ['-c', `${cmd} wait`, tsx, script, file, dir], { stdio: 'inherit' });
+    return seeds.map((_, i) => JSON.parse(readFileSync(join(dir, `${i}.json`), 'utf8')) as number[]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export function fitStamps(
@@ -90,13 +117,16 @@ export function fitStamps(
   seeds: readonly number[],
   evaluations: number,
   log?: (line: string) => void,
+  parallel = false,
 ) {
   const base = resolve(stampsSchema, [{ source: 'preset', tree: presetParams }]);
   // Search in log space: every free parameter is a positive scale.
   const x0 = FREE.map((f) => Math.log(getPath(base, f.path)));
   const evalAt = (lx: number[]) => {
     const q = withValues(base, lx.map(Math.exp));
-    return score(seeds.map((seed) => oneShot(q, seed)));
+    const f = parallel ? scoreRows(parallelRows(q, seeds)) : score(seeds.map((seed) => oneShot(q, seed)));
+    log?.(`  ${lx.map((v) => Math.exp(v).toPrecision(4)).join(' ')}: ${f.toFixed(3)}`);
+    return f;
   };
   const best = nelderMead(evalAt, x0, {
     step: 0.2,

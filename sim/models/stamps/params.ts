@@ -81,6 +81,23 @@ export const stampsSchema = {
   },
   dataproxyPool: {
     ...poolSchema('dataproxy'),
+    // Copies per layer (shared/seeds/acr-copies-per-layer.txt): a layer's reads spread over
+    // the copies that hold it, each copy serving independently; with few copies the
+    // hottest holder carries a popular layer alone. The dataproxy's compute cache holds a
+    // layer on `copies` nodes: the top ones of its digest's rendezvous order.
+    copyCores: num({
+      default: 4.8,
+      gt: 0,
+      max: 256,
+      unit: 'cores',
+      doc: 'peak streaming one cached copy of a layer serves: a layer with L cores of peak demand is cached on min(maxCopies, ceil(L / copyCores)) nodes, its reads split evenly over them (default: 60 % of an 8-core node, the autoscale scale-out level)',
+    }),
+    maxCopies: int({
+      default: 8,
+      min: 1,
+      max: 64,
+      doc: 'most nodes one layer is cached on (1: single-node cache affinity, the ablation)',
+    }),
     coldCacheExtra: num({
       default: 0.5,
       min: 0,

@@ -14,9 +14,12 @@
  *   until it reconnects (mean reconnectMin), and a node added by scale-out only gets
  *   connections made after it came up.
  * - dataproxy pool: a registry's bytes are spread over its hot layers with Zipf-skewed
- *   popularity; cache affinity sends each layer to the node its digest hashes to
- *   (rendezvous hashing, so a scale step moves only the keys of the nodes that changed), and
- *   a deploy storm (many clients pulling one image at once) lands on its largest layer's node.
+ *   popularity; cache affinity keeps each layer on the first `copies` nodes of its digest's
+ *   rendezvous order (so a scale step moves only the copies of the nodes that changed), with
+ *   copies sized by the layer's peak demand (min(maxCopies, ceil(L / copyCores)): the
+ *   copies-per-layer post's "each copy can serve requests independently"), and its reads
+ *   split evenly over them. A deploy storm (many clients pulling one image at once) lands
+ *   on its largest layer's copies: they were sized for steady demand, not for the burst.
  * `placement=even` gives every node 1/n of everything (the ablation).
  */
 import { createRng, type Rng } from '../../kernel/rng';
@@ -77,7 +80,10 @@ interface Reg {
   home: number;
   w: [Float64Array, Float64Array];
   nodes: [Int32Array, Int32Array];
+  /** Per hot layer: its digest hash, how many cached copies it has, where its copies start in nodes[1] / w[1]. */
   hash: Uint32Array;
+  copies: Int32Array;
+  copyStart: Int32Array;
   reconnect: Float64Array;
   /** Earliest of `reconnect`, so a registry with no reconnect due costs one comparison. */
   nextReconnect: number;
@@ -100,18 +106,28 @@ function mix32(x: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
-/** Rendezvous (highest random weight) hashing: the node a layer digest's cache lives on. */
-function rendezvous(hash: number, n: number): number {
-  let best = 0;
-  let bestW = -1;
+/**
+ * Rendezvous (highest random weight) hashing: the c nodes a layer digest's copies live on,
+ * the c highest weights, written into out[at..at+c). Copies beyond the pool's size wrap
+ * onto the nodes there are.
+ */
+function rendezvous(hash: number, n: number, c: number, out: Int32Array, at: number, scratch: Float64Array) {
+  const k = Math.min(c, n);
+  // Insertion into a sorted top-k list (k is a handful).
+  for (let i = 0; i < k; i++) scratch[i] = -1;
   for (let j = 0; j < n; j++) {
     const w = mix32(hash ^ Math.imul(j + 1, 0x9e3779b9));
-    if (w > bestW) {
-      bestW = w;
-      best = j;
+    if (w <= (scratch[k - 1] as number)) continue;
+    let i = k - 1;
+    while (i > 0 && (scratch[i - 1] as number) < w) {
+      scratch[i] = scratch[i - 1] as number;
+      out[at + i] = out[at + i - 1] as number;
+      i--;
     }
+    scratch[i] = w;
+    out[at + i] = j;
   }
-  return best;
+  for (let i = k; i < c; i++) out[at + i] = out[at + (i % k)] as number;
 }
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
@@ -260,13 +276,26 @@ export function simulate(
       const pp = poolParams[k];
       return Math.min(pp.maxKeys, Math.max(1, Math.ceil(spec.peak[k] / pp.coresPerKey)));
     };
+    const layers = zipf(keyCount(1), p.dataproxyPool.keySkew);
+    const hash = new Uint32Array(layers.length);
+    const copies = new Int32Array(layers.length);
+    const copyStart = new Int32Array(layers.length);
+    // Each copy of a layer carries an equal share of its reads: w[1] has one entry per copy.
+    const perCopy: number[] = [];
+    layers.forEach((share, j) => {
+      hash[j] = mix32(mix32(seed ^ 0x51ed27) ^ Math.imul(i + 1, 0x2545f491) ^ (j * 0x27d4eb2d));
+      const c = Math.min(
+        p.dataproxyPool.maxCopies,
+        Math.max(1, Math.ceil((share * spec.peak[1]) / p.dataproxyPool.copyCores)),
+      );
+      copies[j] = c;
+      copyStart[j] = perCopy.length;
+      for (let k = 0; k < c; k++) perCopy.push(share / c);
+    });
     const w: [Float64Array, Float64Array] = [
       Float64Array.from(zipf(keyCount(0), p.registryPool.keySkew)),
-      Float64Array.from(zipf(keyCount(1), p.dataproxyPool.keySkew)),
+      Float64Array.from(perCopy),
     ];
-    const hash = new Uint32Array(w[1].length);
-    for (let j = 0; j < hash.length; j++)
-      hash[j] = mix32(mix32(seed ^ 0x51ed27) ^ Math.imul(i + 1, 0x2545f491) ^ (j * 0x27d4eb2d));
     // Storms: a Poisson process thinned by the daily shape (deploys follow the day too). Its
     // rate grows with the registry's demand (more clusters deploy from it); one storm's size is
     // a cluster pulling one image, in cores, whoever owns the registry.
@@ -292,6 +321,8 @@ export function simulate(
       w,
       nodes: [new Int32Array(w[0].length), new Int32Array(w[1].length)],
       hash,
+      copies,
+      copyStart,
       reconnect: new Float64Array(w[0].length),
       nextReconnect: 0,
       noise,
@@ -316,9 +347,17 @@ export function simulate(
     }
     r.nextReconnect = 0;
   };
+  const scratch = new Float64Array(p.dataproxyPool.maxCopies);
   const pinDataproxy = (r: Reg, pool: Pool) => {
-    const nodes = r.nodes[1];
-    for (let j = 0; j < nodes.length; j++) nodes[j] = rendezvous(r.hash[j] as number, pool.n);
+    for (let j = 0; j < r.hash.length; j++)
+      rendezvous(
+        r.hash[j] as number,
+        pool.n,
+        r.copies[j] as number,
+        r.nodes[1],
+        r.copyStart[j] as number,
+        scratch,
+      );
   };
   const home = (ri: number, s: number, t: number) => {
     const r = regs[ri] as Reg;
@@ -443,9 +482,17 @@ export function simulate(
       loads[node] = (loads[node] as number) + load * (w[j] as number);
     }
   };
-  const placeOne = (pool: Pool, node: number, load: number) => {
-    if (pool.even) pool.evenLoad += load;
-    else pool.loads[node] = (pool.loads[node] as number) + load;
+  /** A storm pulls one image: its bytes go to the copies of its largest layer (layer 0 sits first). */
+  const placeStorm = (pool: Pool, nodes: Int32Array, copies: number, load: number) => {
+    if (pool.even) {
+      pool.evenLoad += load;
+      return;
+    }
+    const each = load / copies;
+    for (let k = 0; k < copies && k < nodes.length; k++) {
+      const node = nodes[k] as number;
+      pool.loads[node] = (pool.loads[node] as number) + each;
+    }
   };
 
   for (let t = 0; t < horizon; t++) {
@@ -481,12 +528,11 @@ export function simulate(
         share = 1 - r.drainFrac;
         place(src.pools[0], r.drainNodes[0], r.w[0], regLoad * r.drainFrac);
         place(src.pools[1], r.drainNodes[1], r.w[1], dpLoad * r.drainFrac);
-        placeOne(src.pools[1], r.drainNodes[1][0] ?? 0, dpStorm * r.drainFrac);
+        if (dpStorm > 0) placeStorm(src.pools[1], r.drainNodes[1], r.copies[0] ?? 1, dpStorm * r.drainFrac);
       }
       place(stamp.pools[0], r.nodes[0], r.w[0], regLoad * share);
       place(stamp.pools[1], r.nodes[1], r.w[1], dpLoad * share);
-      // A storm pulls one image: its bytes go to the node caching its largest layer.
-      if (dpStorm > 0) placeOne(stamp.pools[1], r.nodes[1][0] ?? 0, dpStorm * share);
+      if (dpStorm > 0) placeStorm(stamp.pools[1], r.nodes[1], r.copies[0] ?? 1, dpStorm * share);
       // Per-connection load balancing: a reconnecting client lands on a random node.
       if (r.nextReconnect <= t) {
         const rc = r.reconnect;
