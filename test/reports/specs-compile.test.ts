@@ -5,14 +5,13 @@
  * (test/e2e/report-render.test.ts) checks the same drawn; this one runs without the lab lock.
  */
 
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import { markerRecord } from '../../lib/k6/markers';
-import { EMBED_CONFIG } from '../../reports/html/boot';
 import { buildReportHtml } from '../../reports/index';
 import { copySweepEnvelope, k6Envelope, killedK6Records } from '../fixtures/reports/envelopes';
 import { k6PullRaw } from '../fixtures/reports/k6-pull-raw';
+import { drawInNode } from './spec-helpers';
 
 /** The tallest chart of the pages (load over time, five panels, is about 900 px). */
 const MAX_CHART_PX = 1500;
@@ -22,51 +21,15 @@ function specsOf(html: string): Array<{ id: string; spec: vl.TopLevelSpec }> {
   return JSON.parse(m?.[1] ?? '[]') as Array<{ id: string; spec: vl.TopLevelSpec }>;
 }
 
-/** Items of the scenegraph's data marks (role "mark": not axes, legends, titles or groups). */
-function countMarks(node: unknown): number {
-  const n = node as { marktype?: string; role?: string; items?: unknown[] };
-  let count = 0;
-  for (const item of n.items ?? []) {
-    if (n.marktype && n.marktype !== 'group' && n.role === 'mark') count++;
-    const it = item as { items?: unknown[] };
-    for (const child of it.items ?? []) count += countMarks(child);
-  }
-  return count;
-}
-
 async function check(html: string): Promise<string[]> {
   const ids: string[] = [];
   for (const { id, spec } of specsOf(html)) {
-    const warnings: string[] = [];
-    const logger = {
-      level: () => logger,
-      error: (...a: unknown[]) => warnings.push(`error: ${a.join(' ')}`),
-      warn: (...a: unknown[]) => warnings.push(`warn: ${a.join(' ')}`),
-      info: () => logger,
-      debug: () => logger,
-    };
-    const compiled = vl.compile(spec, { config: EMBED_CONFIG as vl.Config, logger: logger as never });
-    expect(warnings, id).toEqual([]);
-    // vega's own runtime warnings too (an infinite extent, a bad scale); "window" exists only in a browser.
-    const view = new vega.View(vega.parse(compiled.spec), {
-      renderer: 'none',
-      logger,
-    } as unknown as vega.ViewOptions);
-    view.logLevel(vega.Warn);
-    await view.runAsync();
-    expect(
-      warnings.filter((w) => !/event source: window/.test(w)),
-      `${id} at run time`,
-    ).toEqual([]);
-    expect(
-      countMarks((view.scenegraph() as unknown as { root: unknown }).root),
-      `${id} marks`,
-    ).toBeGreaterThan(0);
+    // vega-lite's compile warnings and vega's own at run time (an infinite extent, a bad scale)
+    const drawn = await drawInNode(spec);
+    expect(drawn.warnings, id).toEqual([]);
+    expect(drawn.marks, `${id} marks`).toBeGreaterThan(0);
     // Drawn within its frame: a bar at a raw value on a 0-1 scale once drew a 25,000 px chart.
-    const svg = await view.toSVG();
-    const height = Number(/height="([\d.]+)"/.exec(svg)?.[1]);
-    expect(height, `${id} drawn height`).toBeLessThan(MAX_CHART_PX);
-    view.finalize();
+    expect(drawn.height, `${id} drawn height`).toBeLessThan(MAX_CHART_PX);
     ids.push(id);
   }
   return ids;
@@ -107,9 +70,7 @@ describe('chart specs compile without warnings and draw marks', () => {
 
   it('counts no marks in an empty chart (the check can fail)', async () => {
     const spec = { data: { values: [] }, mark: 'bar', encoding: { x: { field: 'a', type: 'quantitative' } } };
-    const view = new vega.View(vega.parse(vl.compile(spec as vl.TopLevelSpec).spec), { renderer: 'none' });
-    await view.runAsync();
-    expect(countMarks((view.scenegraph() as unknown as { root: unknown }).root)).toBe(0);
+    expect((await drawInNode(spec)).marks).toBe(0);
   });
 
   it('a copy sweep', async () => {
