@@ -101,6 +101,40 @@ describe('coalescing: upstream fetches per digest', () => {
   });
 });
 
+describe('hydration', () => {
+  it.each(['off', 'per-front', 'global'] as const)(
+    'imports merge per image whatever the workers (%s): one job on one front, no manifest fetch, each blob once at most',
+    (coalescing) => {
+      // 8 workers, 200 misses at once: a job per miss would run 8 at a time.
+      const r = sim(['nodes=200', 'cache.hydrationWorkers=8', ...NO_LIMIT], { coalescing });
+      expect(r.imports).toEqual({ queued: 1, run: 1 });
+      expect(r.upstream.byObject[0]?.hydrate).toBe(0);
+      for (const o of r.upstream.byObject) expect(o.hydrate).toBeLessThanOrEqual(1);
+      expect(r.hydratedAtS).not.toBeNull();
+    },
+  );
+
+  it('only a served manifest queues an import: of 50 misses against a burst of 1, one', () => {
+    const r = sim(
+      [
+        'nodes=50',
+        'upstream.rateLimit.burst=1',
+        'upstream.rateLimit.perMin=0.01',
+        'upstream.rateLimit.counts=manifest-get',
+        'client.maxAttempts=1',
+        'run.untilS=600',
+      ],
+      { coalescing: 'off' },
+    );
+    expect(r.upstream.throttled).toBe(49);
+    expect(okPulls(r)).toBe(1);
+    expect(r.imports).toEqual({ queued: 1, run: 1 });
+    // The import spends none of the manifest budget: it carries the manifest.
+    expect(r.upstream.byObject[0]?.hydrate).toBe(0);
+    expect(r.hydratedAtS).not.toBeNull();
+  });
+});
+
 describe('token bucket', () => {
   it.each([
     [500, 100],
