@@ -114,7 +114,7 @@ export const cacheStampedeSchema = {
       default: 1,
       min: 0,
       unit: 's',
-      doc: 'sim only: from a miss queueing an import event to it reaching the worker queue',
+      doc: 'sim only: from a served manifest queueing an import event to it reaching the worker queue',
     }),
     importRetryS: num({
       default: 5,

@@ -2,8 +2,10 @@
  * One configuration of `sim cache-stampede`: N nodes pull an image that exists only
  * upstream, through a pull-through cache (the ACR Artifact Cache post's "serve now,
  * hydrate for later"). Mechanisms, each in one place below:
- * - a miss is served through from the upstream while it queues an async import event;
- *   import jobs run on `cache.hydrationWorkers` workers and write what they fetch downstream;
+ * - a miss is served through from the upstream; a manifest it served queues an async import
+ *   event for the image, carrying that manifest; events for the same image merge into one
+ *   job (in every coalescing mode, as the lab's hydrator and ACR's one import event per
+ *   image); jobs run on `cache.hydrationWorkers` workers and write what they fetch downstream;
  * - coalescing: off (every miss is its own upstream fetch, kept by nobody), per-front or
  *   global (concurrent misses of one object share one fetch, written through into the cache;
  *   import jobs join a fetch in flight too);
@@ -311,10 +313,18 @@ class CacheStampede {
     }
     // With coalescing the front keeps a manifest it fetched and serves it again while the
     // blobs are still being hydrated (the manifest is written last).
-    if (obj === 0 && this.d.coalescing !== 'off' && this.heldIn.has(this.key(front, 0)))
+    if (obj === 0 && this.d.coalescing !== 'off' && this.heldIn.has(this.key(front, 0))) {
+      this.queueImport(front);
       return this.fromCache(0);
-    this.queueImport(front);
-    return this.fetch(`front-${front}`, front, obj, 'serve');
+    }
+    const up = this.fetch(`front-${front}`, front, obj, 'serve');
+    // Only a manifest the front could serve queues an import (the lab's front enqueues it with
+    // the manifest's bytes; a throttled or failed miss has no digest to import).
+    if (obj === 0)
+      up.addCallback(() => {
+        if ((up.value as Outcome).ok) this.queueImport(front);
+      });
+    return up;
   }
 
   private fromCache(obj: number): SimEvent<Outcome> {
@@ -395,6 +405,11 @@ class CacheStampede {
       this.present[obj] = true;
       this.blobsPresent++;
     }
+    this.checkHydrated();
+  }
+
+  /** The image is hydrated once its manifest is held and every blob it references is written. */
+  private checkHydrated(): void {
     if (this.manifestHeld && !this.present[0] && this.blobsPresent === this.sizes.length - 1) {
       this.present[0] = true;
       this.r.hydratedAtS = this.env.now;
@@ -410,22 +425,26 @@ class CacheStampede {
   // --- hydration ---------------------------------------------------------------------
 
   /**
-   * A miss queues an import event for the image. With coalescing one job per domain is
-   * pending at a time (duplicate work collapsed); off queues one per miss, and its
-   * workers skip only what is already downstream when they get to it.
+   * A served manifest queues an import event for the image, carrying the manifest (so an
+   * import never fetches it again: `HydrationJob.manifest` in lib/lab/cache/hydrator.ts).
+   * Events for the same image merge: one job per front (per region with `global`) is queued
+   * or running at a time, whatever the coalescing mode; a later event queues a new job only
+   * once that one has ended, and its workers skip what is already downstream. (Coalescing
+   * decides how misses share upstream fetches, not how many imports run: the lab's hydrator
+   * keys its jobs by image in every mode, and ACR queues one import event per image.)
    */
   private queueImport(front: number): void {
-    let key: string | null = null;
-    if (this.d.coalescing !== 'off') {
-      key = this.d.coalescing === 'global' ? 'all' : `${front}`;
-      if (this.importPending.has(key)) return;
-      this.importPending.add(key);
-    } else if (this.present[0]) return;
+    if (this.present[0]) return;
+    this.manifestHeld = true;
+    this.checkHydrated();
+    const key = this.d.coalescing === 'global' ? 'all' : `${front}`;
+    if (this.importPending.has(key)) return;
+    this.importPending.add(key);
     this.r.imports.queued++;
     this.env.process(this.importJob(front, key));
   }
 
-  private *importJob(front: number, key: string | null): ProcessGenerator {
+  private *importJob(front: number, key: string): ProcessGenerator {
     const env = this.env;
     yield env.timeout(this.p.cache.dispatchS);
     const req = this.workers.request();
@@ -436,7 +455,7 @@ class CacheStampede {
       yield env.allOf(todo.map((obj) => env.process(this.importObject(front, obj))));
     }
     this.workers.release(req);
-    if (key !== null) this.importPending.delete(key);
+    this.importPending.delete(key);
   }
 
   private *importObject(front: number, obj: number): ProcessGenerator {

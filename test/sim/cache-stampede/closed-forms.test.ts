@@ -93,10 +93,45 @@ describe('coalescing: upstream fetches per digest', () => {
     // Import jobs dispatched after every pull has ended: the serving path alone.
     const r = sim([`nodes=${n}`, 'cache.dispatchS=3600', ...NO_LIMIT], { coalescing: 'off' });
     expect(r.upstream.byObject.map((o) => o.serve)).toEqual([n, n, n, n, n, n]);
-    // Hydration then fetches each digest once per worker running at once, at most.
-    const w = params([]).cache.hydrationWorkers;
-    for (const o of r.upstream.byObject) expect(o.hydrate).toBeLessThanOrEqual(w);
+    // Hydration: the N import events merge into one job, which carries the manifest the front
+    // served (never fetches it) and fetches each blob once, whatever hydrationWorkers is.
+    expect(r.imports).toEqual({ queued: 1, run: 1 });
+    expect(r.upstream.byObject.map((o) => o.hydrate)).toEqual([0, 1, 1, 1, 1, 1]);
     expect(r.hydratedAtS).toBeGreaterThan(3600);
+  });
+});
+
+describe('hydration', () => {
+  it.each(['off', 'per-front', 'global'] as const)(
+    'imports merge per image whatever the workers (%s): one job on one front, no manifest fetch, each blob once at most',
+    (coalescing) => {
+      // 8 workers, 200 misses at once: a job per miss would run 8 at a time.
+      const r = sim(['nodes=200', 'cache.hydrationWorkers=8', ...NO_LIMIT], { coalescing });
+      expect(r.imports).toEqual({ queued: 1, run: 1 });
+      expect(r.upstream.byObject[0]?.hydrate).toBe(0);
+      for (const o of r.upstream.byObject) expect(o.hydrate).toBeLessThanOrEqual(1);
+      expect(r.hydratedAtS).not.toBeNull();
+    },
+  );
+
+  it('only a served manifest queues an import: of 50 misses against a burst of 1, one', () => {
+    const r = sim(
+      [
+        'nodes=50',
+        'upstream.rateLimit.burst=1',
+        'upstream.rateLimit.perMin=0.01',
+        'upstream.rateLimit.counts=manifest-get',
+        'client.maxAttempts=1',
+        'run.untilS=600',
+      ],
+      { coalescing: 'off' },
+    );
+    expect(r.upstream.throttled).toBe(49);
+    expect(okPulls(r)).toBe(1);
+    expect(r.imports).toEqual({ queued: 1, run: 1 });
+    // The import spends none of the manifest budget: it carries the manifest.
+    expect(r.upstream.byObject[0]?.hydrate).toBe(0);
+    expect(r.hydratedAtS).not.toBeNull();
   });
 });
 
@@ -202,7 +237,9 @@ describe('breaker', () => {
     ];
     const on = sim(sets, { coalescing: 'off', breaker: true });
     const off = sim(sets, { coalescing: 'off', breaker: false });
-    expect(on.breakers.length).toBe(3); // two fronts and the importer
+    // Two fronts; no importer: a miss whose manifest never arrived has nothing to import.
+    expect(on.breakers.length).toBe(2);
+    expect(on.imports.queued).toBe(0);
     for (const b of on.breakers) {
       expect(b.firstTripS).not.toBeNull();
       // Once open, only half-open probes reach the upstream, one per open period at most.
@@ -210,9 +247,9 @@ describe('breaker', () => {
       expect(b.probes).toBeLessThanOrEqual(Math.floor((3600 - (b.firstTripS as number)) / 30) + 1);
     }
     // Before it opens it cannot help: what is in flight when it learns has gone out (the
-    // fronts' first burst of 200 manifests, the first import jobs' 4 workers x 6 objects).
+    // fronts' first burst of 200 manifests).
     const probes = on.breakers.reduce((a, b) => a + b.probes, 0);
-    expect(on.upstream.requests.total).toBeLessThanOrEqual(200 + 4 * 6 + probes);
+    expect(on.upstream.requests.total).toBeLessThanOrEqual(200 + probes);
     expect(off.upstream.requests.total).toBeGreaterThan(on.upstream.requests.total * 5);
   });
 
@@ -235,7 +272,7 @@ describe('breaker', () => {
 });
 
 describe('bounds over random settings', () => {
-  it('fetches per digest: 1 with global, at most min(N, fronts) per-front, serve <= N and hydrate <= workers off', () => {
+  it('fetches per digest: 1 with global, at most min(N, fronts) per-front, serve <= N and hydrate <= fronts off', () => {
     const rng = createRng(20);
     for (let i = 0; i < 40; i++) {
       const n = 1 + rng.int(300);
@@ -260,9 +297,11 @@ describe('bounds over random settings', () => {
         expect(f, at).toBeLessThanOrEqual(Math.min(n, fronts));
       }
       const off = sim(sets, { coalescing: 'off' }, i);
+      // Imports merge per image on each front (one job per front), and carry the manifest.
+      expect(off.upstream.byObject[0]?.hydrate, at).toBe(0);
       for (const o of off.upstream.byObject) {
         expect(o.serve, at).toBeLessThanOrEqual(n);
-        expect(o.hydrate, at).toBeLessThanOrEqual(workers);
+        expect(o.hydrate, at).toBeLessThanOrEqual(fronts);
       }
       for (const r of [g, pf, off]) {
         expect(okPulls(r), at).toBe(n);
