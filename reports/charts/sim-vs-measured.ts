@@ -215,6 +215,8 @@ export interface OverlayAxis {
   format?: string;
   type?: 'quantitative' | 'nominal';
   domain?: [number, number];
+  /** false: the quantitative scale fits the data rather than starting at 0. */
+  zero?: boolean;
 }
 
 export interface OverlayPanel {
@@ -298,6 +300,8 @@ export function overlaySpec(input: OverlayInput): VegaLiteSpec | null {
     type: 'nominal',
     title: input.sourceTitle ?? 'source',
     scale: { domain: sources, range: sources.map((_, i) => DASHES[i % DASHES.length]) },
+    // One source draws one (solid) dash: a legend for it would say nothing.
+    ...(sources.length < 2 ? { legend: null } : {}),
   };
   const errors = overlayErrors(drawn);
   const extraKeys = [...new Set(drawn.flatMap((r) => Object.keys(r.extra ?? {})))];
@@ -337,7 +341,12 @@ export function overlaySpec(input: OverlayInput): VegaLiteSpec | null {
       type: xType,
       title: xa.title,
       ...(xType === 'nominal' ? { sort: null } : {}),
-      ...(xa.format ? { axis: { format: xa.format } } : {}),
+      // Nominal labels (configuration names) read level; a format applies to numbers only.
+      ...(xType === 'nominal'
+        ? { axis: { labelAngle: 0 } }
+        : xa.format
+          ? { axis: { format: xa.format } }
+          : {}),
       ...(xa.domain ? { scale: { domain: xa.domain } } : {}),
     };
     const yEnc = {
@@ -345,7 +354,14 @@ export function overlaySpec(input: OverlayInput): VegaLiteSpec | null {
       type: 'quantitative',
       title: ya.title,
       ...(ya.format ? { axis: { format: ya.format } } : {}),
-      ...(ya.domain ? { scale: { domain: ya.domain } } : {}),
+      ...(ya.domain || ya.zero !== undefined
+        ? {
+            scale: {
+              ...(ya.domain ? { domain: ya.domain } : {}),
+              ...(ya.zero !== undefined ? { zero: ya.zero } : {}),
+            },
+          }
+        : {}),
     };
     const fmt = ya.format ?? '.4~g';
     const inPanel = (row: string) => ({
