@@ -33,7 +33,11 @@ import type { ChartEntry, RenderedChart, ReportRun } from './types';
 function published(run: ReportRun, key: string): string {
   const ref = run.envelope.reference;
   if (!ref?.points.some((p) => p.metrics[key] !== undefined)) return '';
-  return ` Dashed lines and diamonds are the published values (${ref.source}).`;
+  const error =
+    run.envelope.kind === 'sim'
+      ? ' Hover a simulated point for its error against the published value at the same configuration and quantile.'
+      : '';
+  return ` Dashed lines are the published values (${ref.source}).${error}`;
 }
 
 export const RUN_CHARTS: ReadonlyArray<ChartEntry<ReportRun>> = [

@@ -2,12 +2,18 @@
  * Quantiles of one metric per configuration, with published values overlaid when the run
  * carries a `reference`. Lines join configurations because sweeps are ordered (copy count
  * grows left to right), which is what makes a U-shaped tail visible at a glance.
+ *
+ * Drawn by the sim-vs-measured overlay (./sim-vs-measured overlaySpec), like every other twin:
+ * colour is the quantile, dash the source (this run solid, published dashed). On a simulated
+ * run the published values are the measured side, so each simulated point's tooltip carries
+ * its error against the published figure at the same configuration and quantile.
  */
 import type { Envelope } from '../../lib/results/envelope';
 import { formatRate, formatSeconds, rateUnit, round3 } from '../format';
 import { labelsOf, pointsOf, quantileName, quantileRecord, referenceByLabel } from '../points';
 import type { VegaLiteSpec } from '../types';
-import { ownSource, PALETTE, SCHEMA } from './common';
+import { ownSource, PALETTE } from './common';
+import { type OverlayRow, overlaySpec } from './sim-vs-measured';
 
 export interface QuantileLinesOptions {
   key: string;
@@ -23,6 +29,8 @@ export interface QuantileRow {
   display: string;
 }
 
+export const PUBLISHED = 'published';
+
 export function quantileRows(envelope: Envelope, o: QuantileLinesOptions): QuantileRow[] {
   const rows: Array<Omit<QuantileRow, 'value' | 'display'> & { raw: number }> = [];
   const own = ownSource(envelope.kind);
@@ -35,7 +43,7 @@ export function quantileRows(envelope: Envelope, o: QuantileLinesOptions): Quant
       if (v !== undefined) rows.push({ point: p.label, quantile: quantileName(name), source: own, raw: v });
       const rv = r?.[name];
       if (rv !== undefined)
-        rows.push({ point: p.label, quantile: quantileName(name), source: 'published', raw: rv });
+        rows.push({ point: p.label, quantile: quantileName(name), source: PUBLISHED, raw: rv });
     }
   }
   const unit = rateUnit(Math.max(0, ...rows.map((r) => r.raw)));
@@ -48,71 +56,39 @@ export function quantileRows(envelope: Envelope, o: QuantileLinesOptions): Quant
 
 export function quantileLinesSpec(envelope: Envelope, o: QuantileLinesOptions): VegaLiteSpec | null {
   const rows = quantileRows(envelope, o);
-  if (!rows.some((r) => r.source !== 'published')) return null;
+  if (!rows.some((r) => r.source !== PUBLISHED)) return null;
   const own = ownSource(envelope.kind);
   const names = o.quantiles.map(quantileName);
   const labels = labelsOf(pointsOf(envelope));
-  const hasRef = rows.some((r) => r.source === 'published');
-  const sources = hasRef ? [own, 'published'] : [own];
   const maxRaw = Math.max(
     0,
     ...pointsOf(envelope).flatMap((p) => Object.values(quantileRecord(p.metrics, o.key) ?? {})),
   );
   const yTitle = o.unit === 'rate' ? rateUnit(maxRaw).unit : 'seconds';
-  return {
-    $schema: SCHEMA,
+  // Only a simulated run has a side to be wrong: a measured run beside published figures is
+  // two measurements, drawn without an error.
+  const simulated = envelope.kind === 'sim';
+  // Configuration order, then quantile order: the nominal x and the colours follow it.
+  const order = (r: QuantileRow) => labels.indexOf(r.point) * names.length + names.indexOf(r.quantile);
+  const overlayRows: OverlayRow[] = [...rows]
+    .sort((a, b) => order(a) - order(b))
+    .map((r) => ({
+      source: r.source,
+      ...(simulated ? { side: r.source === PUBLISHED ? ('measured' as const) : ('simulated' as const) } : {}),
+      group: r.quantile,
+      x: r.point,
+      y: r.value,
+      extra: { value: r.display },
+    }));
+  const present = names.filter((n) => rows.some((r) => r.quantile === n));
+  return overlaySpec({
+    rows: overlayRows,
+    sources: rows.some((r) => r.source === PUBLISHED) ? [own, PUBLISHED] : [own],
+    groupTitle: 'quantile',
+    groupColors: Object.fromEntries(present.map((n, i) => [n, PALETTE[i % PALETTE.length] as string])),
+    x: { title: 'configuration', type: 'nominal' },
+    y: { title: yTitle, zero: false },
     width: Math.max(320, labels.length * 90),
     height: 260,
-    data: { values: rows },
-    encoding: {
-      x: { field: 'point', type: 'nominal', sort: labels, title: 'configuration', axis: { labelAngle: 0 } },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
-      color: {
-        field: 'quantile',
-        type: 'nominal',
-        sort: names,
-        scale: { domain: names, range: PALETTE.slice(0, names.length) },
-        title: 'quantile',
-      },
-    },
-    layer: [
-      {
-        mark: { type: 'line', strokeWidth: 2 },
-        encoding: {
-          strokeDash: {
-            field: 'source',
-            type: 'nominal',
-            scale: {
-              domain: sources,
-              range: [
-                [1, 0],
-                [5, 4],
-              ].slice(0, sources.length),
-            },
-            title: 'source',
-            ...(hasRef ? {} : { legend: null }),
-          },
-          detail: { field: 'source', type: 'nominal' },
-        },
-      },
-      {
-        mark: { type: 'point', filled: true, size: 70 },
-        encoding: {
-          shape: {
-            field: 'source',
-            type: 'nominal',
-            scale: { domain: sources, range: ['circle', 'diamond'].slice(0, sources.length) },
-            title: 'source',
-            ...(hasRef ? {} : { legend: null }),
-          },
-          tooltip: [
-            { field: 'point', title: 'configuration' },
-            { field: 'quantile' },
-            { field: 'source' },
-            { field: 'display', title: 'value' },
-          ],
-        },
-      },
-    ],
-  };
+  });
 }

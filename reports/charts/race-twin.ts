@@ -4,6 +4,12 @@
  * measured and simulated side by side (and the paired replay's share where the run had per-round
  * lags). One panel per figure, drawn by the sim-vs-measured overlay.
  */
+import {
+  TWIN_SHARE_PP,
+  TWIN_TIME_FLOOR_S,
+  TWIN_TIME_FLOOR_UNDER_S,
+  TWIN_TIME_REL,
+} from '../../lib/k6/push-pull-race/twin';
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
 import { type OverlayBand, type OverlayRow, overlaySpec } from './sim-vs-measured';
@@ -50,9 +56,31 @@ export function twinRows(run: ReportRun): Row[] {
   return out;
 }
 
-/** The twin's targets, as bands around the lab's value: failure share ±5 pp, P50/P90 ±10%. */
-export const TWIN_SHARE_PP = 0.05;
-export const TWIN_TIME_REL = 0.1;
+/** The share target as a band around the lab's value, clipped to [0, 1]. */
+export function shareTargetBand(lab: number): [number, number] {
+  return [Math.max(0, lab - TWIN_SHARE_PP), Math.min(1, lab + TWIN_SHARE_PP)];
+}
+
+/**
+ * The simulated times that pass the twin's time check (closeEnough(lab, sim) in
+ * lib/k6/push-pull-race/twin.ts) for a lab time: the relative tolerance is on the simulated
+ * value, so the band is [lab / (1 + rel), lab / (1 - rel)], widened by the absolute floor
+ * where the simulated value may be under the floor's threshold. Both pieces contain the lab
+ * value, so their union is one interval.
+ */
+export function timeTargetBand(lab: number): [number, number] {
+  let low = lab / (1 + TWIN_TIME_REL);
+  let high = lab / (1 - TWIN_TIME_REL);
+  if (lab - TWIN_TIME_FLOOR_S < TWIN_TIME_FLOOR_UNDER_S) {
+    low = Math.min(low, Math.max(0, lab - TWIN_TIME_FLOOR_S));
+    high = Math.max(high, Math.min(lab + TWIN_TIME_FLOOR_S, TWIN_TIME_FLOOR_UNDER_S));
+  }
+  return [low, high];
+}
+
+const pct = (v: number) => `${Math.round(v * 100)}`;
+const SHARE_LABEL = `±${pct(TWIN_SHARE_PP)} pp of the lab`;
+const TIME_LABEL = `±${pct(TWIN_TIME_REL)}% (or ${TWIN_TIME_FLOOR_S} s under ${TWIN_TIME_FLOOR_UNDER_S} s) of the lab`;
 
 /**
  * The sim-vs-measured overlay (./sim-vs-measured): strategy is the colour, lab / sim / paired
@@ -66,20 +94,20 @@ export function twinSpec(run: ReportRun): VegaLiteSpec | null {
     {
       id: 'failed',
       get: (r: Row) => r.failedShare,
-      band: (v: number) => [Math.max(0, v - TWIN_SHARE_PP), Math.min(1, v + TWIN_SHARE_PP)],
-      label: '±5 pp of the lab',
+      band: shareTargetBand,
+      label: SHARE_LABEL,
     },
     {
       id: 'p50',
       get: (r: Row) => r.p50,
-      band: (v: number) => [v * (1 - TWIN_TIME_REL), v * (1 + TWIN_TIME_REL)],
-      label: '±10% of the lab',
+      band: timeTargetBand,
+      label: TIME_LABEL,
     },
     {
       id: 'p90',
       get: (r: Row) => r.p90,
-      band: (v: number) => [v * (1 - TWIN_TIME_REL), v * (1 + TWIN_TIME_REL)],
-      label: '±10% of the lab',
+      band: timeTargetBand,
+      label: TIME_LABEL,
     },
   ] as const;
   const rows: OverlayRow[] = [];
@@ -97,7 +125,7 @@ export function twinSpec(run: ReportRun): VegaLiteSpec | null {
         y,
       });
       if (r.source === 'lab') {
-        const [low, high] = f.band(y) as [number, number];
+        const [low, high] = f.band(y);
         bands.push({ panel: f.id, group: r.strategy, axis: 'y', x: r.offsetS, low, high, label: f.label });
       }
     }
@@ -133,7 +161,7 @@ export const raceTwinChart: ChartEntry<ReportRun> = {
     const twin = run.envelope.metrics.twin as
       | { targetsMet?: boolean; targetsMetWithReplay?: boolean; sets?: string[] }
       | undefined;
-    return `Colour is the strategy. Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters and the run's measured lag spread (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets); dotted, the paired replay (each lab round with its own measured lag), which is what a few rounds can check at an offset inside the lag's spread. The shaded band around each lab point is its target; hover a simulated point for its error. Targets: failure share within 5 pp and P50/P90 within 10% per point: ${twin?.targetsMet ? 'met' : twin?.targetsMetWithReplay ? 'met only with the paired replay at some offsets' : 'not all met'}.`;
+    return `Colour is the strategy. Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters and the run's measured lag spread (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets); dotted, the paired replay (each lab round with its own measured lag), which is what a few rounds can check at an offset inside the lag's spread. The shaded band around each lab point is its target; hover a simulated point for its error. Targets: failure share within ${pct(TWIN_SHARE_PP)} pp and P50/P90 within ${pct(TWIN_TIME_REL)}% (${TWIN_TIME_FLOOR_S} s under ${TWIN_TIME_FLOOR_UNDER_S} s) per point: ${twin?.targetsMet ? 'met' : twin?.targetsMetWithReplay ? 'met only with the paired replay at some offsets' : 'not all met'}.`;
   },
   build: (run) => twinSpec(run),
 };

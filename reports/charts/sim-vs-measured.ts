@@ -1,7 +1,8 @@
 /**
  * Simulated against measured, on one axis (reusable: the copy sweep, replication and
- * failover each compare their model with a lab run this way). Top: both empirical CDFs
- * where samples exist, and each side's quantiles as ticks on the same value axis. Bottom:
+ * failover each compare their model with a lab run this way). Top, drawn by overlaySpec below
+ * like every other twin: both empirical CDFs where samples exist (the line through each side's
+ * quantiles where not), and each side's quantiles as points at their fraction. Bottom:
  * the error of each figure, (simulated - measured) / measured, so "the model is 4% fast at
  * P99" is read off directly rather than estimated from two lines.
  *
@@ -67,70 +68,83 @@ export function simVsMeasuredErrors(
   });
 }
 
+/** Where each figure sits on a CDF's fraction axis: P50 at 0.5, ..., max at 1. */
+const FRACTION: Readonly<Record<string, number>> = { p50: 0.5, p90: 0.9, p99: 0.99, max: 1 };
+
 export function simVsMeasuredSpec(input: SimVsMeasuredInput): VegaLiteSpec | null {
   const errors = simVsMeasuredErrors(input);
   if (errors.length === 0) return null;
   const names = [input.measured.label ?? 'measured', input.simulated.label ?? 'simulated'];
   const sides = [input.measured, input.simulated];
-  const cdfRows = sides.flatMap((side, i) =>
+  const cdfRows: OverlayRow[] = sides.flatMap((side, i) =>
     side.samples
-      ? cdf(side.samples).map((p) => ({ source: names[i], value: p.value, fraction: p.fraction }))
+      ? cdf(side.samples).map((p) => ({ source: names[i] as string, x: p.value, y: p.fraction }))
       : [],
   );
-  const qRows = errors.flatMap((e) => [
-    { source: names[0], figure: e.figure, value: e.measured },
-    { source: names[1], figure: e.figure, value: e.simulated },
-  ]);
+  // Each side's quantiles are points of its CDF: a figure at its fraction (P90 at 0.9), so
+  // the two sides' P90s sit on one horizontal and their gap is the error drawn below.
+  const qRows = errors.flatMap((e, k) => {
+    const fraction = FRACTION[FIGURES.find((f) => quantileName(f) === e.figure) ?? ''] ?? (k + 1) / 4;
+    return [
+      { source: names[0], figure: e.figure, value: e.measured, fraction, errorPct: null },
+      { source: names[1], figure: e.figure, value: e.simulated, fraction, errorPct: e.errorPct },
+    ];
+  });
+  const xTitle = `${input.what ?? 'value'} (${input.unit})`;
   const color = {
     field: 'source',
     type: 'nominal',
     title: null,
     scale: { domain: names, range: [PALETTE[0], PALETTE[1]] },
   } as const;
-  const xTitle = `${input.what ?? 'value'} (${input.unit})`;
-  const top = {
+  const samples = cdfRows.length > 0;
+  // The overlay draws the CDFs (step lines, measured solid, simulated dashed); without samples,
+  // the line through each side's quantile points. Its rows carry no side: two CDFs' values at
+  // one x are not a measured and a simulated figure, so no error is paired by x; the error per
+  // figure is the quantile layer's and the bars below.
+  const overlay = overlaySpec({
+    rows: samples ? cdfRows : qRows.map((r) => ({ source: r.source as string, x: r.value, y: r.fraction })),
+    mark: samples ? 'step' : 'line',
+    sources: names,
+    x: { title: xTitle },
+    y: { title: 'fraction', format: '%' },
     width: 600,
     height: 200,
-    title: {
-      text: cdfRows.length > 0 ? 'Distributions (CDF) and quantiles' : 'Quantiles',
-      anchor: 'start',
-      fontSize: 12,
-    },
-    layer: [
-      ...(cdfRows.length > 0
-        ? [
-            {
-              data: { values: cdfRows },
-              mark: { type: 'line', interpolate: 'step-after' },
-              encoding: {
-                x: { field: 'value', type: 'quantitative', title: xTitle },
-                y: { field: 'fraction', type: 'quantitative', title: 'fraction', axis: { format: '%' } },
-                color,
-              },
+    panels: [
+      {
+        id: 'distribution',
+        title: samples ? 'Distributions (CDF) and quantiles' : 'Quantiles',
+        layers: [
+          {
+            data: { values: qRows },
+            mark: { type: 'point', filled: true, size: 60, shape: 'diamond' },
+            encoding: {
+              x: { field: 'value', type: 'quantitative' },
+              y: { field: 'fraction', type: 'quantitative' },
+              color,
+              tooltip: [
+                { field: 'source' },
+                { field: 'figure' },
+                { field: 'value', format: '.4~g' },
+                { field: 'errorPct', title: 'error %', format: '+.1f' },
+              ],
             },
-          ]
-        : []),
-      {
-        data: { values: qRows },
-        mark: { type: 'tick', thickness: 3, size: 18 },
-        encoding: {
-          x: { field: 'value', type: 'quantitative', title: xTitle },
-          ...(cdfRows.length > 0 ? { y: { datum: 1.04 } } : {}),
-          color,
-          tooltip: [{ field: 'source' }, { field: 'figure' }, { field: 'value', format: '.4~g' }],
-        },
-      },
-      {
-        data: { values: qRows.filter((r) => r.source === names[0]) },
-        mark: { type: 'text', dy: -14, fontSize: 10 },
-        encoding: {
-          x: { field: 'value', type: 'quantitative' },
-          ...(cdfRows.length > 0 ? { y: { datum: 1.04 } } : {}),
-          text: { field: 'figure' },
-        },
+          },
+          {
+            data: { values: qRows.filter((r) => r.source === names[0]) },
+            mark: { type: 'text', dx: -8, align: 'right', fontSize: 10 },
+            encoding: {
+              x: { field: 'value', type: 'quantitative' },
+              y: { field: 'fraction', type: 'quantitative' },
+              text: { field: 'figure' },
+            },
+          },
+        ],
       },
     ],
-  };
+  });
+  if (!overlay) return null;
+  const { $schema: _schema, ...top } = overlay as unknown as Record<string, unknown>;
   const bottom = {
     width: 600,
     height: { step: 20 },
@@ -215,6 +229,8 @@ export interface OverlayAxis {
   format?: string;
   type?: 'quantitative' | 'nominal';
   domain?: [number, number];
+  /** false: the quantitative scale fits the data rather than starting at 0. */
+  zero?: boolean;
 }
 
 export interface OverlayPanel {
@@ -298,6 +314,8 @@ export function overlaySpec(input: OverlayInput): VegaLiteSpec | null {
     type: 'nominal',
     title: input.sourceTitle ?? 'source',
     scale: { domain: sources, range: sources.map((_, i) => DASHES[i % DASHES.length]) },
+    // One source draws one (solid) dash: a legend for it would say nothing.
+    ...(sources.length < 2 ? { legend: null } : {}),
   };
   const errors = overlayErrors(drawn);
   const extraKeys = [...new Set(drawn.flatMap((r) => Object.keys(r.extra ?? {})))];
@@ -337,7 +355,12 @@ export function overlaySpec(input: OverlayInput): VegaLiteSpec | null {
       type: xType,
       title: xa.title,
       ...(xType === 'nominal' ? { sort: null } : {}),
-      ...(xa.format ? { axis: { format: xa.format } } : {}),
+      // Nominal labels (configuration names) read level; a format applies to numbers only.
+      ...(xType === 'nominal'
+        ? { axis: { labelAngle: 0 } }
+        : xa.format
+          ? { axis: { format: xa.format } }
+          : {}),
       ...(xa.domain ? { scale: { domain: xa.domain } } : {}),
     };
     const yEnc = {
@@ -345,7 +368,14 @@ export function overlaySpec(input: OverlayInput): VegaLiteSpec | null {
       type: 'quantitative',
       title: ya.title,
       ...(ya.format ? { axis: { format: ya.format } } : {}),
-      ...(ya.domain ? { scale: { domain: ya.domain } } : {}),
+      ...(ya.domain || ya.zero !== undefined
+        ? {
+            scale: {
+              ...(ya.domain ? { domain: ya.domain } : {}),
+              ...(ya.zero !== undefined ? { zero: ya.zero } : {}),
+            },
+          }
+        : {}),
     };
     const fmt = ya.format ?? '.4~g';
     const inPanel = (row: string) => ({

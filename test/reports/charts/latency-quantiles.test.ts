@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../lib/results/envelope';
 import { latencyQuantilesSpec } from '../../../reports/charts/latency-quantiles';
 import { copySweepEnvelope, k6Envelope } from '../../fixtures/reports/envelopes';
-import { at, rows } from '../spec-helpers';
+import { drawInNode, type Row, rows } from '../spec-helpers';
+
+const series = (spec: unknown): Row[] => rows(spec).filter((r) => r.row === 'series');
 
 function failoverEnvelope(): Envelope {
   return {
@@ -33,7 +35,7 @@ function failoverEnvelope(): Envelope {
 describe('latencyQuantilesSpec', () => {
   it('plots k6 pull quantiles including max', () => {
     const spec = latencyQuantilesSpec(k6Envelope(), 'pullS');
-    expect(rows(spec).map((r) => [r.quantile, r.value, r.source])).toEqual([
+    expect(series(spec).map((r) => [r.group, r.y, r.source])).toEqual([
       ['P50', 3.2, 'measured'],
       ['P90', 6.8, 'measured'],
       ['P99', 11.4, 'measured'],
@@ -41,17 +43,23 @@ describe('latencyQuantilesSpec', () => {
     ]);
   });
 
-  it('plots failover per configuration with the published reference', () => {
+  it('plots failover per configuration with the published reference', async () => {
     const spec = latencyQuantilesSpec(failoverEnvelope(), 'failoverS');
-    const data = rows(spec);
+    const data = series(spec);
     expect(data.filter((r) => r.source === 'simulated')).toHaveLength(8);
-    expect(data.filter((r) => r.source === 'published').map((r) => r.value)).toEqual([90, 110, 140, 150]);
-    expect(at(spec, 'encoding.x.sort')).toEqual(['probe 30s', 'probe 10s']);
+    expect(data.filter((r) => r.source === 'published').map((r) => r.y)).toEqual([90, 110, 140, 150]);
+    expect([...new Set(data.map((r) => r.x))]).toEqual(['probe 30s', 'probe 10s']);
+    // A simulated point with a published one beside it carries its error; one without, none.
+    const sim = (x: string, q: string) =>
+      data.find((r) => r.x === x && r.group === q && r.source === 'simulated');
+    expect(sim('probe 30s', 'P50')?.error).toBeCloseTo(95 / 90 - 1, 12);
+    expect(sim('probe 10s', 'P50')?.error).toBeNull();
+    expect((await drawInNode(spec)).warnings).toEqual([]);
   });
 
   it('draws replication lag for the configurations that have it, null where none do', () => {
-    const data = rows(latencyQuantilesSpec(failoverEnvelope(), 'replicationLagS'));
-    expect(new Set(data.map((r) => r.point))).toEqual(new Set(['probe 10s']));
+    const data = series(latencyQuantilesSpec(failoverEnvelope(), 'replicationLagS'));
+    expect(new Set(data.map((r) => r.x))).toEqual(new Set(['probe 10s']));
     expect(latencyQuantilesSpec(copySweepEnvelope(), 'replicationLagS')).toBeNull();
     expect(latencyQuantilesSpec(copySweepEnvelope(), 'failoverS')).toBeNull();
   });

@@ -12,7 +12,7 @@ import { failoverCdfSpec } from '../../../reports/charts/failover-cdf';
 import { regionShareSpec } from '../../../reports/charts/failover-region-share';
 import { twinSpec } from '../../../reports/charts/race-twin';
 import { offsetSpec } from '../../../reports/charts/replication-offsets';
-import { overlayErrors, overlaySpec } from '../../../reports/charts/sim-vs-measured';
+import { overlayErrors, overlaySpec, simVsMeasuredSpec } from '../../../reports/charts/sim-vs-measured';
 import { sweepErrorRows, sweepErrorSpec } from '../../../reports/charts/sweep-error';
 import type { ReportRun } from '../../../reports/types';
 import { at, drawInNode, emptyEnvelope, type Row, rows } from '../spec-helpers';
@@ -238,14 +238,15 @@ describe('push-pull-race: the twin and the offsets', () => {
     const spec = twinSpec(run);
     expect(at(spec, 'hconcat')).toHaveLength(3);
     const bands = byRow(spec, 'yband');
-    // Failure share ±5 pp, clamped to [0, 1]; P50/P90 ±10%.
+    // Failure share ±5 pp, clamped to [0, 1]; P50/P90: the simulated values the twin's check
+    // passes, 10% of the simulated value, so lab 3 s gives 3/1.1 .. 3/0.9.
     expect(bands.find((b) => b.panel === 'failed' && b.group === 'none' && b.x === 2)).toMatchObject({
       low: 0,
       high: expect.closeTo(0.07, 12),
     });
     expect(bands.find((b) => b.panel === 'p50' && b.group === 'retry' && b.x === 0)).toMatchObject({
-      low: expect.closeTo(2.7, 12),
-      high: expect.closeTo(3.3, 12),
+      low: expect.closeTo(3 / 1.1, 12),
+      high: expect.closeTo(3 / 0.9, 12),
     });
     // The simulated retry P50 at offset 0 is 20% slow: its error is in the row, outside its band.
     const sim = byRow(spec, 'series').find(
@@ -320,6 +321,54 @@ describe('copy sweep: simulated against measured per figure, the bands around th
       low: expect.closeTo(51, 9),
       high: expect.closeTo(69, 9),
     });
+    await drawsCleanly(spec);
+  });
+});
+
+describe('simVsMeasuredSpec: one distribution each side, on overlaySpec', () => {
+  const measured = Array.from({ length: 200 }, (_, i) => 1 + i / 100);
+  const sim = { p50: 2.1, p90: 2.9, p99: 2.95, max: 3.2 };
+
+  it('samples: both CDFs as overlay steps (measured solid, simulated dashed), quantiles on them', async () => {
+    const spec = simVsMeasuredSpec({
+      unit: 's',
+      what: 'pull duration',
+      measured: { samples: measured },
+      simulated: { samples: measured.map((v) => v * 1.05), quantiles: sim },
+    });
+    const top = at(spec, 'vconcat.0');
+    expect(at(top, 'layer.0.mark.interpolate')).toBe('step-after');
+    expect(at(top, 'layer.0.encoding.strokeDash.scale.domain')).toEqual(['measured', 'simulated']);
+    const steps = byRow(top, 'series');
+    expect(steps.filter((r) => r.source === 'measured')).toHaveLength(200);
+    // Two CDFs at one x are not a measured and a simulated figure: no error is paired by x.
+    expect(steps.every((r) => r.error === null)).toBe(true);
+    // Each figure sits at its fraction; the simulated one carries the error the bars below draw.
+    const q = rows(top, 'layer.1.data.values');
+    const bars = rows(spec, 'vconcat.1.data.values');
+    for (const b of bars) {
+      const s = q.find((r) => r.source === 'simulated' && r.figure === b.figure);
+      expect(s?.errorPct).toBe(b.errorPct);
+    }
+    expect(q.find((r) => r.figure === 'P90')?.fraction).toBe(0.9);
+    await drawsCleanly(spec);
+  });
+
+  it('quantiles only (a summary on each side): the line through the quantile points of each side', async () => {
+    const m = { p50: 2, p90: 2.7, p99: 3.1, max: 3.3 };
+    const spec = simVsMeasuredSpec({ unit: 's', measured: { quantiles: m }, simulated: { quantiles: sim } });
+    const top = at(spec, 'vconcat.0');
+    expect(at(top, 'title.text')).toBe('Quantiles');
+    expect(byRow(top, 'series').map((r) => [r.source, r.x, r.y])).toEqual([
+      ['measured', 2, 0.5],
+      ['simulated', 2.1, 0.5],
+      ['measured', 2.7, 0.9],
+      ['simulated', 2.9, 0.9],
+      ['measured', 3.1, 0.99],
+      ['simulated', 2.95, 0.99],
+      ['measured', 3.3, 1],
+      ['simulated', 3.2, 1],
+    ]);
     await drawsCleanly(spec);
   });
 });
