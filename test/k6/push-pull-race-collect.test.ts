@@ -9,6 +9,7 @@ import { acrEvents, startEventBoard } from '../../lib/k6/push-pull-race/board';
 import { collectRace } from '../../lib/k6/push-pull-race/collect';
 import { raceSchema } from '../../lib/k6/push-pull-race/params';
 import {
+  answerWindowS,
   closeEnough,
   extraLagDeciles,
   pairedShares,
@@ -297,6 +298,46 @@ describe('the simulated twin', () => {
     expect(mixed.get('retry')?.get(2.05)).toBe(0);
     // without per-round lags there is no replay
     expect(runTwin({ ...input, params: at, lagsS }, [lab('none', 1)]).rows[0]?.pairedOk).toBeNull();
+  });
+
+  it('a landing between a GET being sent and answered may go either way: the replay accepts both', () => {
+    // ci15 under load: pulls at L sent 2.001 s after the ack, answered 0.21 s later; the
+    // rounds' tags landed 2.15 s after it, inside that window, and 2 of 3 pullers got it.
+    const at = resolve(raceSchema, [], ['offsets=2', 'strategies=none']);
+    const rounds = [0, 1, 2].map(() => ({ offsetS: 2, sinceAckS: 2.15 }));
+    const lab = (failedShare: number, timed: boolean) => ({
+      label: 'none',
+      metrics: {
+        byOffset: [
+          {
+            offsetS: 2,
+            pullers: 3,
+            failedShare,
+            toSuccessS: timed ? { p50: 2.2085, p90: 2.2089, p99: 2.209, max: 2.209 } : null,
+            sentS: timed ? { p50: 2.001, p90: 2.001, p99: 2.001, max: 2.001 } : null,
+          },
+        ],
+      },
+    });
+    const row = (share: number, timed: boolean) =>
+      runTwin({ ...input, params: at, rounds }, [lab(share, timed)]).rows[0];
+    expect(answerWindowS([lab(1 / 3, true)])).toBeCloseTo(0.2075, 9);
+    expect(row(1 / 3, true)).toMatchObject({
+      pairedFailedShare: 1,
+      pairedLateFailedShare: 0,
+      pairedOk: true,
+    });
+    // every puller failing is inside the range too; with no GET answered there is no window
+    expect(row(1, false)).toMatchObject({
+      pairedFailedShare: 1,
+      pairedLateFailedShare: null,
+      pairedOk: true,
+    });
+    // a landing well before the pull is not a knife edge: all failing is then a miss
+    const early = runTwin({ ...input, params: at, rounds: rounds.map((r) => ({ ...r, sinceAckS: 1.5 })) }, [
+      lab(1, false),
+    ]).rows[0];
+    expect(early).toMatchObject({ pairedFailedShare: 0, pairedOk: false });
   });
 
   it('closeEnough: 10%, with a 0.05 s floor under 0.5 s', () => {

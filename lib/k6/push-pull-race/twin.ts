@@ -136,7 +136,14 @@ export interface TwinRow {
    * expectation the lab samples only a few times. Null without per-round lags.
    */
   pairedFailedShare: number | null;
-  /** |lab - paired| within 5 pp (null without per-round lags). */
+  /**
+   * The same replay with each pull looking one request's service time later (the lab's median
+   * sent -> answered of a successful GET): the registry reads the tag somewhere between the GET
+   * being sent and answered, so a landing inside that window may go either way. Null without
+   * per-round lags or without a successful GET to time.
+   */
+  pairedLateFailedShare: number | null;
+  /** The lab's share within 5 pp of the range [late, paired] (null without per-round lags). */
   pairedOk: boolean | null;
   /** P50 and P90 within 10% (or 0.05 s where the value is under 0.5 s: the loopback's own ms). */
   timeOk: boolean | null;
@@ -182,10 +189,27 @@ export function shareClose(lab: number, sim: number): boolean {
   return Math.abs(lab - sim) <= TWIN_SHARE_PP + SHARE_EPS;
 }
 
-function pairedRow(share: number | undefined, lab: number): Pick<TwinRow, 'pairedFailedShare' | 'pairedOk'> {
-  return share === undefined
-    ? { pairedFailedShare: null, pairedOk: null }
-    : { pairedFailedShare: share, pairedOk: shareClose(lab, share) };
+function pairedRow(
+  share: number | undefined,
+  late: number | undefined,
+  lab: number,
+): Pick<TwinRow, 'pairedFailedShare' | 'pairedLateFailedShare' | 'pairedOk'> {
+  if (share === undefined) return { pairedFailedShare: null, pairedLateFailedShare: null, pairedOk: null };
+  // A later look can only find the tag landed more often: late <= share.
+  const lo = Math.min(share, late ?? share);
+  const inRange = lab >= lo - TWIN_SHARE_PP - SHARE_EPS && lab <= share + TWIN_SHARE_PP + SHARE_EPS;
+  return { pairedFailedShare: share, pairedLateFailedShare: late ?? null, pairedOk: inRange };
+}
+
+/** The lab's median sent -> answered of a successful manifest GET over its rows (s); 0 when none. */
+export function answerWindowS(labPoints: readonly LabOffsetPoint[]): number {
+  const gaps = labPoints
+    .flatMap(
+      (p) => (p.metrics.byOffset ?? []) as Array<{ toSuccessS: Quantiles | null; sentS?: Quantiles | null }>,
+    )
+    .flatMap((o) => (o.toSuccessS && o.sentS ? [Math.max(0, o.toSuccessS.p50 - o.sentS.p50)] : []))
+    .sort((a, b) => a - b);
+  return gaps.length ? (gaps[Math.floor(gaps.length / 2)] as number) : 0;
 }
 
 /** Within 10%, with an absolute floor of 0.05 s for values under 0.5 s. */
@@ -205,9 +229,10 @@ interface LabOffsetPoint {
 /**
  * Per strategy and offset, the failed share the model gives each lab round at that offset
  * with the round's own measured lag (every push of the replay lands exactly that late),
- * averaged over the rounds: strategy -> offset -> share.
+ * averaged over the rounds: strategy -> offset -> share. `lookLaterS` moves every pull that
+ * much later (the far end of the window in which the registry reads the tag).
  */
-export function pairedShares(i: TwinInput, seed: number): Map<string, Map<number, number>> {
+export function pairedShares(i: TwinInput, seed: number, lookLaterS = 0): Map<string, Map<number, number>> {
   const out = new Map<string, Map<number, number>>();
   const rounds = i.rounds ?? [];
   const fixed = deterministicLagS(i.replication, i.pushBytes);
@@ -222,7 +247,7 @@ export function pairedShares(i: TwinInput, seed: number): Map<string, Map<number
       ),
       'replication.jitterS=0',
       `replication.extraLagQuantilesS=${x},${x}`,
-      `pullers.offsetS=${round(r.offsetS + i.ackSeenS)}`,
+      `pullers.offsetS=${round(r.offsetS + i.ackSeenS + lookLaterS)}`,
       'pushes.count=20',
       'pullers.count=200',
     ];
@@ -251,6 +276,8 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
   const sp = resolve(replicationSchema, [], sets);
   const out = simulateReplication(sp, seed);
   const paired = pairedShares(i, seed);
+  const window = answerWindowS(labPoints);
+  const pairedLate = window > 0 ? pairedShares(i, seed, window) : null;
   const r = i.replication;
   const rows: TwinRow[] = [];
   for (const s of out.strategies) {
@@ -268,7 +295,11 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
       // The model's pull is instantaneous: compare the instant the lab's successful GET was sent.
       const lab = lo.sentS ?? null;
       const both = lab && so.toSuccessS;
-      const pr = pairedRow(paired.get(s.strategy)?.get(lo.offsetS), lo.failedShare);
+      const pr = pairedRow(
+        paired.get(s.strategy)?.get(lo.offsetS),
+        pairedLate?.get(s.strategy)?.get(lo.offsetS),
+        lo.failedShare,
+      );
       rows.push({
         strategy: s.strategy,
         offsetS: lo.offsetS,
