@@ -2,7 +2,7 @@
  * Refit the acr-stamps-2026 preset:
  * `npx tsx sim/models/stamps/fit-preset.ts [evaluations] [seeds] [holdout seeds|-] [parallel]`
  * (defaults 40, 1,2,3 and 4,5,6,7,8; "-" skips the held-out seeds; "parallel" runs each
- * evaluation's seeds as processes side by side). The objective is the median over the seeds (fit.ts);
+ * evaluation's seeds as processes, at most two at a time). The objective is the median over the seeds (fit.ts);
  * prints the fitted values and rewrites the preset's free values and its "fit" record in
  * place, with every seed's one-shot residuals, fit seeds and held-out seeds apart.
  */

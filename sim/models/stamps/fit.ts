@@ -27,6 +27,10 @@ export const FREE = [
   { path: 'tenants.dataproxyCores.0', unit: 'cores', lo: 0.5, hi: 60 },
   { path: 'tenants.dataproxyCores.1', unit: 'cores', lo: 0.5, hi: 60 },
   { path: 'traffic.stormCores', unit: 'cores', lo: 0.05, hi: 10 },
+  // Half a hot layer's steady demand (dataproxy coresPerKey 0.5) up to one whole 8-core
+  // node: below 0.25 a layer would need more copies than its reads justify, and one copy
+  // cannot serve more than the node it is cached on.
+  { path: 'dataproxyPool.copyCores', unit: 'cores', lo: 0.25, hi: 8 },
 ] as const;
 
 export function getPath(p: StampsParams, path: string): number {
@@ -94,9 +98,12 @@ function scoreRows(rows: number[][]): number {
 }
 
 /**
- * An evaluation's seeds side by side, one process each (they are independent runs; the
- * optimiser is synchronous, so the shell waits for all of them).
+ * An evaluation's seeds side by side, one process each, at most `PARALLEL` at a time (they
+ * are independent runs; the optimiser is synchronous, so the shell waits for all of them;
+ * the machine is a shared 2-core one).
  */
+const PARALLEL = 2;
+
 function parallelRows(params: StampsParams, seeds: readonly number[]): number[][] {
   const dir = mkdtempSync(join(tmpdir(), 'stamps-fit-'));
   try {
@@ -104,7 +111,9 @@ function parallelRows(params: StampsParams, seeds: readonly number[]): number[][
     writeFileSync(file, JSON.stringify(params));
     const script = fileURLToPath(new URL('./one-shot-seed.ts', import.meta.url));
     const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
-    const cmd = seeds.map((s, i) => `"$0" "$1" "$2" ${s} > "$3/${i}.json" &`).join(' ');
+    const cmd = seeds
+      .map((s, i) => `"$0" "$1" "$2" ${s} > "$3/${i}.json" &${(i + 1) % PARALLEL === 0 ? ' wait;' : ''}`)
+      .join(' ');
     execFileSync('bash', ['-c', `${cmd} wait`, tsx, script, file, dir], { stdio: 'inherit' });
     return seeds.map((_, i) => JSON.parse(readFileSync(join(dir, `${i}.json`), 'utf8')) as number[]);
   } finally {

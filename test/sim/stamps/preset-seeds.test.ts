@@ -84,9 +84,12 @@ describe('acr-stamps-2026 over seeds', () => {
 
 /**
  * The rows whose median over seeds 1-8 is in band (sim/models/stamps/README.md, "Seeds"),
- * with layer copies and no hand-set value. Missed, and reported there: A dataproxy's P95
- * change (median -13.4 % against -34 %) and Max before (76.8 against 96), B registry's P95
- * (-26.9 against -33), B dataproxy's P95 (-29.3 against -44) and Max (+3.3 against -5).
+ * with layer copies, `copyCores` fitted (0.5526) and no hand-set value; the runs are
+ * deterministic per seed, so these medians are exact: A registry P95 residual +0.5, Max
+ * -3.2, B registry Max -1.5, B dataproxy Max +2.8, A dataproxy Max after 64.3. Missed, and
+ * reported there: A dataproxy's P95 change (median -13.4 % against -34 %) and Max before
+ * (76.8 against 96), B registry's P95 (-25.8 against -33), B dataproxy's P95 (-28.4
+ * against -44).
  */
 const MET_P95 = ['A registry'];
-const MET_MAX = ['A registry', 'B registry'];
+const MET_MAX = ['A registry', 'B registry', 'B dataproxy'];

@@ -20,7 +20,7 @@ const params = (sets: string[] = []) =>
   resolve(stampsModel.schema, [{ source: 'preset acr-stamps-2026', tree: preset.params }], sets);
 
 describe('acr-stamps-2026', () => {
-  it('the phased move cools the hot node of every shared pool the customer left (rows in band at seed 1: none, see MET_P95)', () => {
+  it('the phased move cools the hot node of every shared pool the customer left (in band at seed 1: B registry Max, see MET_MAX)', () => {
     const p = params();
     stampsModel.validate?.(p, { layers: [], sets: [] });
     const result = stampsModel.run(p, 1, recordingIo().io);
@@ -42,7 +42,7 @@ describe('acr-stamps-2026', () => {
     expect((result.metrics.phases as unknown[]).length).toBe(8);
   }, 900_000);
 
-  it('--plan moves the customer first (with layer copies D can take it: projected 32.9 %), its registries smallest first, and every shared pool ends under the threshold', () => {
+  it('--plan moves the customer first (with layer copies D can take it: projected 35.1 %), its registries smallest first, and every shared pool ends under the threshold', () => {
     const p = params(['plan.enabled=true', 'plan.thresholdPct=40']);
     const result = stampsModel.run(p, 1, recordingIo().io);
     const plan = result.metrics.plan as {
@@ -68,10 +68,12 @@ describe('acr-stamps-2026', () => {
 
 /**
  * What the phased preset reproduces at seed 1 (sim/models/stamps/README.md, "Reproduced
- * table"): with layer copies and the refit's values, no row is within its band at this
- * seed (A dataproxy -11.8 % against -34 %, B dataproxy -6.5 % against -44 %; every Max
- * misses); the test keeps the direction (every pool the customer left is cooler at the hot
- * node) and the phases. The medians over seeds are in preset-seeds.test.ts.
+ * table"): with layer copies and the second refit's values, one figure is within its band
+ * at this seed, B registry's Max (-0.5 points against -3, residual +2.5; the run is
+ * deterministic per seed). No P95 row is (A dataproxy -11.8 % against -34 %, B dataproxy
+ * -23.1 % against -44 %); the test keeps the direction (every pool the customer left is
+ * cooler at the hot node) and the phases. The medians over seeds are in
+ * preset-seeds.test.ts.
  */
 const MET_P95: string[] = [];
-const MET_MAX: string[] = [];
+const MET_MAX = ['B registry'];
