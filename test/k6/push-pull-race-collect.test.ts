@@ -333,6 +333,31 @@ describe('the simulated twin', () => {
       pairedLateFailedShare: null,
       pairedOk: true,
     });
+    // ci17, quiet: a GET answered within 10 ms, but the tag's PUT took 50 ms and the landing
+    // (recorded at its answer) came 30 ms after the pull was sent: readable before it, maybe
+    const putRounds = rounds.map(() => ({ offsetS: 2, sinceAckS: 2.03, tagPutS: 0.05 }));
+    const quick = {
+      label: 'none',
+      metrics: {
+        byOffset: [
+          {
+            offsetS: 2,
+            pullers: 2,
+            failedShare: 0.5,
+            toSuccessS: { p50: 2.01, p90: 2.01, p99: 2.01, max: 2.01 },
+            sentS: { p50: 2.0, p90: 2.0, p99: 2.0, max: 2.0 },
+          },
+        ],
+      },
+    };
+    expect(runTwin({ ...input, params: at, rounds: putRounds }, [quick]).rows[0]).toMatchObject({
+      pairedFailedShare: 1,
+      pairedLateFailedShare: 0,
+      pairedOk: true,
+    });
+    // without the PUT's window the same round is a miss
+    const noPut = putRounds.map(({ offsetS, sinceAckS }) => ({ offsetS, sinceAckS }));
+    expect(runTwin({ ...input, params: at, rounds: noPut }, [quick]).rows[0]?.pairedOk).toBe(false);
     // a landing well before the pull is not a knife edge: all failing is then a miss
     const early = runTwin({ ...input, params: at, rounds: rounds.map((r) => ({ ...r, sinceAckS: 1.5 })) }, [
       lab(1, false),

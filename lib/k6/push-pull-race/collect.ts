@@ -170,6 +170,8 @@ export interface LagRecord {
    * (lagS runs from the home registry's event, a few ms before the ack reaches the pusher).
    */
   sinceAckS: number;
+  /** The tag's PUT in that region took this long: it became readable in [sinceAckS - tagPutS, sinceAckS]. */
+  tagPutS: number;
 }
 
 /** The lab's replica landings of this run's pushes (matched by digest), one per push and region. */
@@ -193,7 +195,15 @@ export function lagRecords(
     seen.add(key);
     const landed = Date.parse(e.at);
     const sinceAckS = Number.isFinite(landed) ? (landed - p.ackMs) / 1000 : e.lagS;
-    out.push({ kind: 'lag', round: p.round, phase: p.phase, region: e.region, lagS: e.lagS, sinceAckS });
+    out.push({
+      kind: 'lag',
+      round: p.round,
+      phase: p.phase,
+      region: e.region,
+      lagS: e.lagS,
+      sinceAckS,
+      tagPutS: e.tagPutS ?? 0,
+    });
   }
   return out.sort((a, b) => a.round - b.round || a.region.localeCompare(b.region));
 }

@@ -29,13 +29,13 @@ function racedRounds(
   race: ReturnType<typeof collectRace>,
   mode: string,
   pullRegion: string,
-): Array<{ offsetS: number; sinceAckS: number }> {
+): Array<{ offsetS: number; sinceAckS: number; tagPutS: number }> {
   if (mode === 'delete') return [];
   const phase = mode === 'overwrite' ? 'd2' : 'd1';
   const offsetOf = new Map(race.pullers.map((p) => [p.round, p.offsetS]));
   return race.lags
     .filter((l) => l.region === pullRegion && l.phase === phase && offsetOf.has(l.round))
-    .map((l) => ({ offsetS: offsetOf.get(l.round) as number, sinceAckS: l.sinceAckS }));
+    .map((l) => ({ offsetS: offsetOf.get(l.round) as number, sinceAckS: l.sinceAckS, tagPutS: l.tagPutS }));
 }
 
 /** Boards started by prepareLab, closed once k6 has exited (duringRun). */

@@ -52,7 +52,12 @@ export interface TwinInput {
   /** Measured per push: its ack -> its landing in the pull region (s); empty: the lab's configured jitter. */
   lagsS?: readonly number[];
   /** Measured per raced round: its offset and its ack -> landing in the pull region (s), for the paired replay. */
-  rounds?: ReadonlyArray<{ offsetS: number; sinceAckS: number }>;
+  rounds?: ReadonlyArray<{
+    offsetS: number;
+    sinceAckS: number;
+    /** The tag's PUT took this long: it was readable from sinceAckS - tagPutS on (0: unknown). */
+    tagPutS?: number;
+  }>;
   seed?: number;
 }
 
@@ -137,10 +142,11 @@ export interface TwinRow {
    */
   pairedFailedShare: number | null;
   /**
-   * The same replay with each pull looking one request's service time later (the lab's median
-   * sent -> answered of a successful GET): the registry reads the tag somewhere between the GET
-   * being sent and answered, so a landing inside that window may go either way. Null without
-   * per-round lags or without a successful GET to time.
+   * The same replay at the other end of two windows: each pull looking one request's service
+   * time later (the lab's median sent -> answered of a successful GET; the registry reads the
+   * tag somewhere in between) and each round's tag readable from the start of its PUT (the
+   * landing is recorded when the PUT answered). A landing inside them may go either way. Null
+   * without per-round lags or when neither window is known.
    */
   pairedLateFailedShare: number | null;
   /** The lab's share within 5 pp of the range [late, paired] (null without per-round lags). */
@@ -230,16 +236,23 @@ interface LabOffsetPoint {
  * Per strategy and offset, the failed share the model gives each lab round at that offset
  * with the round's own measured lag (every push of the replay lands exactly that late),
  * averaged over the rounds: strategy -> offset -> share. `lookLaterS` moves every pull that
- * much later (the far end of the window in which the registry reads the tag).
+ * much later (the far end of the window in which the registry reads the tag) and
+ * `earliestLanding` lands each round when its tag's PUT was sent rather than answered.
  */
-export function pairedShares(i: TwinInput, seed: number, lookLaterS = 0): Map<string, Map<number, number>> {
+export function pairedShares(
+  i: TwinInput,
+  seed: number,
+  lookLaterS = 0,
+  earliestLanding = false,
+): Map<string, Map<number, number>> {
   const out = new Map<string, Map<number, number>>();
   const rounds = i.rounds ?? [];
   const fixed = deterministicLagS(i.replication, i.pushBytes);
   const round = (v: number) => Math.round(v * 1e4) / 1e4;
   const sums = new Map<string, { sum: number; n: number }>();
   for (const r of rounds) {
-    const x = round(Math.max(0, r.sinceAckS - fixed));
+    const landed = earliestLanding ? r.sinceAckS - (r.tagPutS ?? 0) : r.sinceAckS;
+    const x = round(Math.max(0, landed - fixed));
     const sets = [
       ...twinSets({ ...i, lagsS: [] }).filter(
         (s) =>
@@ -277,7 +290,10 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
   const out = simulateReplication(sp, seed);
   const paired = pairedShares(i, seed);
   const window = answerWindowS(labPoints);
-  const pairedLate = window > 0 ? pairedShares(i, seed, window) : null;
+  // The other end of both windows: the tag readable from its PUT's start, the pull's
+  // lookup at its answer. Equal to `paired` when neither window is known.
+  const timed = window > 0 || (i.rounds ?? []).some((x) => (x.tagPutS ?? 0) > 0);
+  const pairedLate = timed ? pairedShares(i, seed, window, true) : null;
   const r = i.replication;
   const rows: TwinRow[] = [];
   for (const s of out.strategies) {

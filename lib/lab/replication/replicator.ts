@@ -352,6 +352,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     bump(rs.digestClock, dkey, it.at, 'push');
     rs.holdings.put(it.repo, it.digest);
     let tag: string | undefined;
+    let tagPutMs: number | undefined;
     if (it.tag) {
       const tkey = `${it.repo}:${it.tag}`;
       const newer = rs.tagClock.get(tkey);
@@ -360,8 +361,10 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
         // While the PUT is in flight it counts as landing "now or later" (see onEvent's repair).
         const write = { landed: Number.POSITIVE_INFINITY, at: it.at };
         if (!it.repair) rs.tagWrites.set(tkey, write);
+        const putAt = clock.now();
         await putManifest(rs.url, it.repo, it.tag, copied.manifest, stop.signal);
         write.landed = clock.now();
+        tagPutMs = write.landed - putAt;
         rs.tagClock.set(tkey, Math.max(it.at, rs.tagClock.get(tkey) ?? 0));
         rs.holdings.put(it.repo, it.digest, it.tag);
         tag = it.tag;
@@ -373,7 +376,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     }
     rs.counters.replicatedIn++;
     const lagS = recordLanding(rs, it, 'push', {
-      ...(tag ? { tag } : {}),
+      ...(tag ? { tag, tagPutS: (tagPutMs ?? 0) / 1000 } : {}),
       mediaType: copied.manifest.mediaType || it.mediaType,
       size: copied.manifest.bytes.byteLength,
     });
@@ -388,7 +391,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     rs: RegionState,
     it: WorkItem,
     action: 'push' | 'delete',
-    manifest: { tag?: string; mediaType?: string; size?: number } = {},
+    manifest: { tag?: string; tagPutS?: number; mediaType?: string; size?: number } = {},
   ): number => {
     const landed = clock.now();
     const lagS = (landed - it.at) / 1000;

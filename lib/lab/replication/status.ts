@@ -24,6 +24,12 @@ export interface ReplicationEventRecord {
   copyS?: number;
   /** Replica events: the lag planned when queued (baseLagS + the jitter drawn; fault lag not included). */
   plannedLagS?: number;
+  /**
+   * Replica events with a tag: how long the tag's PUT took. The registry made the tag
+   * readable somewhere in it, so the landing (`at`, taken when the PUT answered) is its
+   * latest bound and `at` - tagPutS its earliest.
+   */
+  tagPutS?: number;
   webhook: 'none' | 'pending' | 'sent' | 'failed';
   webhookStatus?: number;
 }
