@@ -365,6 +365,44 @@ describe('the simulated twin', () => {
     expect(early).toMatchObject({ pairedFailedShare: 0, pairedOk: false });
   });
 
+  it('times at the knife edge: a lab puller that got the tag first try matches the far end of the windows', () => {
+    // the local run after ci17: tags landed 20-30 ms after L (their PUTs ~10 ms), GETs sent
+    // at L answered 30 ms later; none got it 2 of 3 times, retry first try at 2.001 s
+    const at = resolve(raceSchema, [], ['offsets=2', 'strategies=none,retry', 'retry.jitter=0']);
+    const lagsS = [2.01, 2.012, 2.015, 2.018, 2.02, 2.022, 2.024, 2.025, 2.027, 2.029, 2.03];
+    const rounds = [
+      { offsetS: 2, sinceAckS: 2.02, tagPutS: 0.01 },
+      { offsetS: 2, sinceAckS: 2.025, tagPutS: 0.01 },
+    ];
+    const q = (v: number) => ({ p50: v, p90: v, p99: v, max: v });
+    const row = (failedShare: number, sent: number, answered: number) => ({
+      offsetS: 2,
+      pullers: 3,
+      failedShare,
+      toSuccessS: q(answered),
+      sentS: q(sent),
+    });
+    const labPoints = [
+      { label: 'none', metrics: { byOffset: [row(1 / 3, 2.0, 2.0315)] } },
+      { label: 'retry', metrics: { byOffset: [row(0, 2.001, 2.035)] } },
+    ];
+    const twin = runTwin({ ...input, params: at, lagsS, rounds }, labPoints);
+    const none = twin.rows.find((r) => r.strategy === 'none');
+    const retry = twin.rows.find((r) => r.strategy === 'retry');
+    // at the send instant every first try fails; one GET later (lags shorter by the PUT) none do
+    expect(none?.simFailedShare).toBe(1);
+    expect(none?.simLate?.failedShare).toBe(0);
+    expect(none?.timeOk).toBe(true);
+    expect(retry?.simToSuccessS?.p50).toBeGreaterThan(2.2);
+    expect(retry?.timeOk).toBe(true);
+    expect(none?.pairedOk).toBe(true);
+    // a lab retry that needed its back-off is the near end's time, and still passes
+    const slow = runTwin({ ...input, params: at, lagsS, rounds }, [
+      { label: 'retry', metrics: { byOffset: [row(0, retry?.simToSuccessS?.p50 as number, 2.3)] } },
+    ]);
+    expect(slow.rows[0]?.timeOk).toBe(true);
+  });
+
   it('closeEnough: 10%, with a 0.05 s floor under 0.5 s', () => {
     expect(closeEnough(3.3, 3)).toBe(true);
     expect(closeEnough(3.31, 3)).toBe(false);

@@ -151,7 +151,16 @@ export interface TwinRow {
   pairedLateFailedShare: number | null;
   /** The lab's share within 5 pp of the range [late, paired] (null without per-round lags). */
   pairedOk: boolean | null;
-  /** P50 and P90 within 10% (or 0.05 s where the value is under 0.5 s: the loopback's own ms). */
+  /**
+   * The distribution's run at the far end of the same two windows (pulls one GET service time
+   * later, tags readable from their PUT's start): its failure share and time to success.
+   * Null when neither window is known.
+   */
+  simLate: { failedShare: number; toSuccessS: Quantiles | null } | null;
+  /**
+   * P50 and P90 within 10% (or 0.05 s where the value is under 0.5 s: the loopback's own ms)
+   * of the distribution's run at either end of the windows.
+   */
   timeOk: boolean | null;
 }
 
@@ -283,6 +292,39 @@ export function pairedShares(
   return out;
 }
 
+/** The lab's times against one simulated run's: true/false, or null when neither has a success to time. */
+function timeMatch(lab: Quantiles | null, sim: Quantiles | null): boolean | null {
+  if (lab && sim) return closeEnough(lab.p50, sim.p50) && closeEnough(lab.p90, sim.p90);
+  return lab === null && sim === null ? null : false;
+}
+
+/** A match at either end passes; nothing to time at the near end stays null. */
+function eitherEnd(near: boolean | null, far: boolean | null): boolean | null {
+  if (near === true || far === true) return true;
+  return near;
+}
+
+/**
+ * The twin's settings at the far end of the two windows: every pull looks `windowS` later
+ * and every measured lag is shorter by the median tag PUT (readable from the PUT's start).
+ */
+function lateSets(sets: readonly string[], i: TwinInput, windowS: number): string[] {
+  const puts = (i.rounds ?? []).map((x) => x.tagPutS ?? 0).sort((a, b) => a - b);
+  const put = puts.length ? (puts[Math.floor(puts.length / 2)] as number) : 0;
+  const round = (v: number) => Math.round(v * 1e4) / 1e4;
+  const shift = (list: string, by: number) =>
+    list
+      .split(',')
+      .map((v) => round(Math.max(0, Number(v) + by)))
+      .join(',');
+  return sets.map((x) => {
+    const [key, value = ''] = x.split('=');
+    if (key === 'pullers.offsets' || key === 'pullers.offsetS') return `${key}=${shift(value, windowS)}`;
+    if (key === 'replication.extraLagQuantilesS' && value) return `${key}=${shift(value, -put)}`;
+    return x;
+  });
+}
+
 export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twin {
   const seed = i.seed ?? 1;
   const sets = twinSets(i);
@@ -294,6 +336,9 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
   // lookup at its answer. Equal to `paired` when neither window is known.
   const timed = window > 0 || (i.rounds ?? []).some((x) => (x.tagPutS ?? 0) > 0);
   const pairedLate = timed ? pairedShares(i, seed, window, true) : null;
+  const outLate = timed
+    ? simulateReplication(resolve(replicationSchema, [], lateSets(sets, i, window)), seed)
+    : null;
   const r = i.replication;
   const rows: TwinRow[] = [];
   for (const s of out.strategies) {
@@ -310,7 +355,7 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
       if (!lo || lo.pullers === 0) return;
       // The model's pull is instantaneous: compare the instant the lab's successful GET was sent.
       const lab = lo.sentS ?? null;
-      const both = lab && so.toSuccessS;
+      const late = outLate?.strategies.find((x) => x.strategy === s.strategy)?.byOffset[k];
       const pr = pairedRow(
         paired.get(s.strategy)?.get(lo.offsetS),
         pairedLate?.get(s.strategy)?.get(lo.offsetS),
@@ -327,12 +372,11 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
         simToSuccessS: so.toSuccessS,
         shareOk: shareClose(lo.failedShare, so.failedShare),
         ...pr,
-        timeOk: both
-          ? closeEnough(lab.p50, (so.toSuccessS as Quantiles).p50) &&
-            closeEnough(lab.p90, (so.toSuccessS as Quantiles).p90)
-          : (lab === null && so.toSuccessS === null) || (lab === null && pr.pairedFailedShare === 1)
-            ? null // nothing to time (or the replay agrees no lab puller there succeeded)
-            : false,
+        simLate: late ? { failedShare: late.failedShare, toSuccessS: late.toSuccessS } : null,
+        timeOk:
+          lab === null && pr.pairedFailedShare === 1
+            ? null // the replay agrees no lab puller there succeeded
+            : eitherEnd(timeMatch(lab, so.toSuccessS), late ? timeMatch(lab, late.toSuccessS) : null),
       });
     });
   }
