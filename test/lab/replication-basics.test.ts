@@ -266,10 +266,19 @@ describe('replicator', () => {
     );
     const elapsed = performance.now() - t0;
     expect(elapsed).toBeGreaterThanOrEqual(BASE_LAG_S * 1000 - 100); // after the lag, not at once
-    for (const r of REGIONS) {
-      const tags = await (await fetch(`${regs[r]?.url}/v2/contoso/gone/tags/list`)).json();
-      expect(tags.tags ?? []).toEqual([]);
-    }
+    // The registry's DELETE unlinks the manifest, then untags it: a HEAD can see the 404
+    // while the replicator's DELETE into that region is still untagging (ci19: 'v1' listed
+    // once just after). So the tags are waited for too, and must all go.
+    const tagsAt = async (r: string) =>
+      (
+        (await (await fetch(`${regs[r]?.url}/v2/contoso/gone/tags/list`)).json()) as {
+          tags?: string[] | null;
+        }
+      ).tags ?? [];
+    await waitFor('tags gone everywhere', async () =>
+      (await Promise.all(REGIONS.map(tagsAt))).every((t) => t.length === 0),
+    );
+    for (const r of REGIONS) expect(await tagsAt(r)).toEqual([]);
     await waitFor('status agrees', () =>
       REGIONS.every((r) => !repl.status().regions[r]?.holds['contoso/gone']),
     );
