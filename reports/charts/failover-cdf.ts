@@ -9,7 +9,7 @@
 import { cdf } from '../../lib/results/stats';
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
-import { type OverlayBand, overlaySpec } from './sim-vs-measured';
+import { type OverlayBand, overlaySpec, sideOf } from './sim-vs-measured';
 
 export interface FailoverCdfRow {
   series: string;
@@ -76,7 +76,7 @@ export function failoverCdfSpec(runs: readonly ReportRun[]): VegaLiteSpec | null
   const rows = runs.flatMap((run) =>
     failoverCdfRows(run).map((r) => ({
       source: r.series,
-      side: run.envelope.kind === 'sim' ? ('simulated' as const) : ('measured' as const),
+      side: sideOf(run),
       panel: r.phase,
       x: r.value,
       y: r.fraction,

@@ -7,7 +7,7 @@
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
 import { ABOVE, INK } from './common';
-import { overlaySpec } from './sim-vs-measured';
+import { overlaySpec, sideOf } from './sim-vs-measured';
 
 export interface ShareRow {
   series: string;
@@ -116,7 +116,7 @@ export function regionShareSpec(runs: readonly ReportRun[]): VegaLiteSpec | null
   const rows = runs.flatMap((run) =>
     regionShareRows(run).map((r) => ({
       source: r.series,
-      side: run.envelope.kind === 'sim' ? ('simulated' as const) : ('measured' as const),
+      side: sideOf(run),
       group: r.region,
       x: r.t,
       y: r.share,

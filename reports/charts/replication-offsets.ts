@@ -6,7 +6,7 @@
 import { isNum } from '../points';
 import type { ChartEntry, ReportRun, VegaLiteSpec } from '../types';
 import { ownSource } from './common';
-import { overlaySpec } from './sim-vs-measured';
+import { overlaySpec, sideOf } from './sim-vs-measured';
 
 export interface OffsetRow {
   series: string;
@@ -36,7 +36,7 @@ export function offsetSpec(runs: readonly ReportRun[]): VegaLiteSpec | null {
   const rows = runs.flatMap((run) =>
     offsetRows(run).map((r) => ({
       source: `${run.label} (${ownSource(run.envelope.kind)})`,
-      side: run.envelope.kind === 'sim' ? ('simulated' as const) : ('measured' as const),
+      side: sideOf(run),
       group: r.strategy,
       x: r.offsetS,
       y: r.failedShare,

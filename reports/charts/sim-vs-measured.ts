@@ -12,7 +12,7 @@ import { quantileSorted } from 'simple-statistics';
 import { cdf } from '../../lib/results/stats';
 import { round3 } from '../format';
 import { quantileName } from '../points';
-import type { VegaLiteSpec } from '../types';
+import type { ReportRun, VegaLiteSpec } from '../types';
 import { PALETTE, SCHEMA } from './common';
 
 export interface SimVsMeasuredSide {
@@ -178,6 +178,10 @@ export function simVsMeasuredSpec(input: SimVsMeasuredInput): VegaLiteSpec | nul
   };
   return { $schema: SCHEMA, vconcat: [top, bottom] } as VegaLiteSpec;
 }
+
+/** A run's side of the overlay: a simulated run's rows are paired with the measured ones. */
+export const sideOf = (run: ReportRun): 'measured' | 'simulated' =>
+  run.envelope.kind === 'sim' ? 'simulated' : 'measured';
 
 /**
  * The same comparison for series rather than one distribution: a model's curve over a lab

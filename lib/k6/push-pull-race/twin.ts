@@ -61,6 +61,9 @@ export interface TwinInput {
   seed?: number;
 }
 
+/** Seconds to 0.1 ms: the precision every --set value the twin writes carries. */
+const round = (v: number) => Math.round(v * 1e4) / 1e4;
+
 /** base + bytes/bandwidth: the lag the lab is configured for before its jitter. */
 export function deterministicLagS(r: LabReplication, pushBytes: number): number {
   return r.baseLagS + (r.bandwidthBps > 0 ? pushBytes / r.bandwidthBps : 0);
@@ -85,7 +88,6 @@ export function extraLagDeciles(lagsS: readonly number[], r: LabReplication, pus
 export function twinSets(i: TwinInput): string[] {
   const p = i.params;
   const r = i.replication;
-  const round = (v: number) => Math.round(v * 1e4) / 1e4;
   const deciles = extraLagDeciles(i.lagsS ?? [], r, i.pushBytes);
   return [
     `mode=${p.mode}`,
@@ -257,7 +259,6 @@ export function pairedShares(
   const out = new Map<string, Map<number, number>>();
   const rounds = i.rounds ?? [];
   const fixed = deterministicLagS(i.replication, i.pushBytes);
-  const round = (v: number) => Math.round(v * 1e4) / 1e4;
   const sums = new Map<string, { sum: number; n: number }>();
   for (const r of rounds) {
     const landed = earliestLanding ? r.sinceAckS - (r.tagPutS ?? 0) : r.sinceAckS;
@@ -311,7 +312,6 @@ function eitherEnd(near: boolean | null, far: boolean | null): boolean | null {
 function lateSets(sets: readonly string[], i: TwinInput, windowS: number): string[] {
   const puts = (i.rounds ?? []).map((x) => x.tagPutS ?? 0).sort((a, b) => a - b);
   const put = puts.length ? (puts[Math.floor(puts.length / 2)] as number) : 0;
-  const round = (v: number) => Math.round(v * 1e4) / 1e4;
   const shift = (list: string, by: number) =>
     list
       .split(',')
