@@ -39,6 +39,12 @@ export interface ReportOptions {
   aggregates?: readonly (K6Aggregate | undefined)[];
   /** A section above a comparison's charts, with charts of its own (the gate's verdicts). */
   lead?: { html: string; charts: readonly RenderedChart[] };
+  /**
+   * In a comparison, each measured (k6) run also gets its own section with its whole chart
+   * set after the delta table (load over time, pull anatomy, where the bytes went, errors,
+   * region answers): the demo's one page then shows the measured run as its own report does.
+   */
+  runSections?: boolean;
 }
 
 /** Charts a run brings besides the catalog's, looked up from its envelope (e.g. by model name). */
@@ -169,7 +175,23 @@ export function buildReportHtml(
     body: compareBody(runs, o) + (o.lead?.html ?? ''),
     charts: [...(o.lead?.charts ?? []), ...renderCharts(COMPARE_CHARTS, runs)],
     tail: compareTail(runs),
+    ...(o.runSections && { sections: measuredSections(runs, o) }),
   });
+}
+
+/** One section per measured run of a comparison: its header line and its own charts. */
+function measuredSections(runs: readonly ReportRun[], o: ReportOptions) {
+  return runs.flatMap((run, i) =>
+    run.envelope.kind === 'k6'
+      ? [
+          {
+            body: `<h2>${h(run.label)}: the measured run on its own</h2>
+${metaLine(run.envelope, o.dates?.[i] ?? runDate(run.envelope), o.dirs?.[i])}`,
+            charts: renderCharts(RUN_CHARTS, run, `run${i}-`),
+          },
+        ]
+      : [],
+  );
 }
 
 /**
@@ -225,6 +247,8 @@ export interface WriteReportOptions {
   charts?: RunCharts;
   /** See ReportOptions.lead. */
   lead?: ReportOptions['lead'];
+  /** See ReportOptions.runSections. */
+  runSections?: boolean;
 }
 
 /** Builds report.html (one dir) or compare.html (several) and returns its absolute path. */
@@ -251,6 +275,7 @@ export async function writeReport(
       aggregates: loaded.map((l) => l.k6),
       ...(wo.charts && { charts: wo.charts }),
       ...(wo.lead ? { lead: wo.lead } : {}),
+      ...(wo.runSections && { runSections: true }),
     },
   );
   const out = resolve(outFile ?? join(first.dir, loaded.length === 1 ? REPORT : COMPARE));

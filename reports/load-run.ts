@@ -3,7 +3,7 @@
  * for CDFs and time series), else an envelope rebuilt from raw.ndjson. Every bad input is an
  * InputError naming the path, so `stampede report` exits 2 with something to act on.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../lib/errors';
 import { k6Envelope } from '../lib/k6/collect';
@@ -14,7 +14,7 @@ import { RAW, readSummary, SUMMARY } from '../lib/results/run-dir';
 import { envelopeFromRaw } from './from-raw';
 import { blobSizesOf, frontRegionsOf, type K6Aggregate } from './k6-aggregate';
 import { envelopeMetricsProblem } from './metric-shapes';
-import { streamRawFile } from './stream-raw';
+import { streamRawFile, streamRawFiles } from './stream-raw';
 import type { RawRecord } from './types';
 
 export interface LoadedRun {
@@ -49,13 +49,16 @@ export function loadRun(dirArg: string): LoadedRun {
   if (existsSync(rawPath)) mergeMarkers(dir, rawPath);
   if (existsSync(summaryPath)) {
     const envelope = readSummary(dir);
+    // A sweep's k6 points are in its points' own run directories: folded in with its markers.
+    const points = pointRunDirs(dir);
+    const params = [envelope.params, ...points.flatMap((p) => pointParams(p))];
     const {
       records: raw,
       unreadable,
       k6,
-    } = streamRawFile(rawPath, {
-      blobSizes: blobSizesOf(envelope.params),
-      frontRegions: frontRegionsOf(envelope.params),
+    } = streamRawFiles([rawPath, ...points.map((p) => join(p, RAW))], {
+      blobSizes: new Map(params.flatMap((p) => [...blobSizesOf(p)])),
+      frontRegions: new Map(params.flatMap((p) => [...frontRegionsOf(p)])),
     });
     const problem = envelopeMetricsProblem(envelope);
     if (problem) {
@@ -97,6 +100,30 @@ export function loadRun(dirArg: string): LoadedRun {
     : envelopeFromRaw(raw, basename(dir));
   const date = statSync(rawPath).mtime.toISOString();
   return { dir, envelope, raw, ...(k6 && { k6: k6.aggregate }), fromRaw: true, date, unreadable };
+}
+
+/**
+ * The run directories of a sweep's points, in point order: `points/NN-<label>/` (a measured
+ * copy sweep) or `NN-<path>=<value>/` (a `--set` list sweep), each holding its raw.ndjson.
+ */
+export function pointRunDirs(dir: string): string[] {
+  const under = (root: string) =>
+    existsSync(root)
+      ? readdirSync(root, { withFileTypes: true })
+          .filter((d) => d.isDirectory() && /^\d{2,}-/.test(d.name) && existsSync(join(root, d.name, RAW)))
+          .map((d) => join(root, d.name))
+          .sort()
+      : [];
+  return [...under(join(dir, 'points')), ...under(dir)];
+}
+
+/** A point's resolved parameters (its seeded layers name the blob sizes), if it wrote a summary. */
+function pointParams(pointDir: string): Array<Record<string, unknown>> {
+  try {
+    return existsSync(join(pointDir, SUMMARY)) ? [readSummary(pointDir).params] : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The date a runner recorded in `runtime`, if any. */

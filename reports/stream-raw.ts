@@ -82,10 +82,21 @@ export interface StreamOptions extends K6AggregatorOptions {
 }
 
 export function streamRawFile(path: string, o: StreamOptions = {}): StreamedRaw {
+  return streamRawFiles([path], o);
+}
+
+/**
+ * Several raw files folded as one run: a sweep's own raw.ndjson (its markers) and each
+ * point's (the k6 points), so its page has load over time across the points. Bins are by
+ * absolute time, so the files' order does not matter; `unreadable` counts the first file's
+ * lines only (each point's own page reports its own).
+ */
+export function streamRawFiles(paths: readonly string[], o: StreamOptions = {}): StreamedRaw {
   const out: StreamedRaw = { records: [], unreadable: [], kept: [] };
   const keep = o.keep;
   const kept = (metric: string) => keep === true || (keep?.has(metric) ?? false);
-  if (!existsSync(path)) return out;
+  const files = paths.filter((p) => existsSync(p));
+  if (files.length === 0) return out;
   const agg = k6Aggregator(o);
   const collector = k6Collector();
   let scenario: string | undefined;
@@ -93,6 +104,7 @@ export function streamRawFile(path: string, o: StreamOptions = {}): StreamedRaw 
   let hi = Number.NEGATIVE_INFINITY;
   let lineNo = 0;
   let skipped = 0;
+  let mainFile = false;
   // `torn`: the text after the file's last newline, still being written when a writer died.
   const onLine = (line: string, torn = false) => {
     lineNo++;
@@ -105,7 +117,7 @@ export function streamRawFile(path: string, o: StreamOptions = {}): StreamedRaw 
     }
     const r = parseObject(line);
     if (!r) {
-      if (!torn) out.unreadable.push(lineNo);
+      if (!torn && mainFile) out.unreadable.push(lineNo);
       return;
     }
     if (keep && r.type === 'Metric') {
@@ -148,8 +160,30 @@ export function streamRawFile(path: string, o: StreamOptions = {}): StreamedRaw 
     if (r.type === 'marker') agg.addMarker(r);
     out.records.push(r);
   };
-  const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(CHUNK);
+  for (const path of files) {
+    mainFile = path === paths[0];
+    lineNo = 0;
+    readLines(path, buf, onLine);
+  }
+  const aggregate = agg.result();
+  if (aggregate) {
+    // Every point in the file, the skipped ones too (the envelope's runtime.events).
+    const points = collector.points() + skipped;
+    out.k6 = {
+      aggregate: { ...aggregate, points },
+      metrics: collector.metrics(),
+      points,
+      scenario,
+      spanMs: hi > lo ? hi - lo : 0,
+    };
+  }
+  return out;
+}
+
+/** Calls onLine for each line of the file, read in chunks; a last line without newline is `torn`. */
+function readLines(path: string, buf: Buffer, onLine: (line: string, torn?: boolean) => void): void {
+  const fd = openSync(path, 'r');
   let rest = '';
   try {
     for (;;) {
@@ -178,17 +212,4 @@ export function streamRawFile(path: string, o: StreamOptions = {}): StreamedRaw 
     closeSync(fd);
   }
   if (rest) onLine(rest, true);
-  const aggregate = agg.result();
-  if (aggregate) {
-    // Every point in the file, the skipped ones too (the envelope's runtime.events).
-    const points = collector.points() + skipped;
-    out.k6 = {
-      aggregate: { ...aggregate, points },
-      metrics: collector.metrics(),
-      points,
-      scenario,
-      spanMs: hi > lo ? hi - lo : 0,
-    };
-  }
-  return out;
 }

@@ -2,6 +2,7 @@
 export const ROOT: string;
 export const BUNDLE: string;
 export const HELP_BUNDLE: string;
+export const SWEEP_WORKER_BUNDLE: string;
 export const INPUTS: string;
 export function bundleStaleness(
   bundle?: string,

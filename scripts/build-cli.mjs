@@ -19,9 +19,16 @@ export const BUNDLE = join(ROOT, 'dist', 'stampede.mjs');
  * imports (http, https, net, dgram, child_process, crypto) was most of a help's start.
  */
 export const HELP_BUNDLE = join(ROOT, 'dist', 'stampede-help.mjs');
+/**
+ * A `--jobs` worker thread of the bundled CLI (sim/experiments/sweep-worker.ts): without it
+ * each worker compiled the models' TypeScript through tsx, 1.5-3 s of CPU per worker on this
+ * machine, paid again by every sweep.
+ */
+export const SWEEP_WORKER_BUNDLE = join(ROOT, 'dist', 'stampede-sweep-worker.mjs');
 export const INPUTS = join(ROOT, 'dist', 'stampede.inputs.json');
 const ENTRY = join(ROOT, 'lib', 'cli', 'main.ts');
 const HELP_ENTRY = join(ROOT, 'lib', 'cli', 'help-entry.ts');
+const SWEEP_WORKER_ENTRY = join(ROOT, 'sim', 'experiments', 'sweep-worker.ts');
 const NPM_MARKER = 'node_modules/.package-lock.json';
 
 /**
@@ -119,9 +126,10 @@ const lazyPackagesPlugin = {
 };
 
 /**
- * Builds dist/stampede.mjs and dist/stampede-help.mjs (Node packages stay external); written
- * atomically, so parallel builders are safe. The help bundle is renamed into place first:
- * a reader that sees the new full bundle (which the staleness check looks at) sees both.
+ * Builds dist/stampede.mjs, dist/stampede-help.mjs and dist/stampede-sweep-worker.mjs (Node
+ * packages stay external); written atomically, so parallel builders are safe. The help and
+ * worker bundles are renamed into place first: a reader that sees the new full bundle (which
+ * the staleness check looks at) sees all three.
  */
 export async function buildCli() {
   const { build } = await import('esbuild');
@@ -133,7 +141,11 @@ export async function buildCli() {
   try {
     result = await build({
       absWorkingDir: ROOT,
-      entryPoints: { stampede: ENTRY, 'stampede-help': HELP_ENTRY },
+      entryPoints: {
+        stampede: ENTRY,
+        'stampede-help': HELP_ENTRY,
+        'stampede-sweep-worker': SWEEP_WORKER_ENTRY,
+      },
       outdir: tmpDir,
       outExtension: { '.js': '.mjs' },
       bundle: true,
@@ -148,6 +160,9 @@ export async function buildCli() {
       // minified, so class names and stack traces read as in the sources.
       minifyWhitespace: true,
       minifySyntax: true,
+      // Lets the bundled code know it is bundled (sweep-jobs.ts starts its workers from the
+      // worker bundle then); under tsx or vitest the name is undeclared.
+      define: { __STAMPEDE_BUNDLE__: 'true' },
       plugins: [ownUrlPlugin, lazyPackagesPlugin],
     });
     const sources = (paths) =>
@@ -162,6 +177,7 @@ export async function buildCli() {
     // Inputs first: a reader that sees the new bundle then also sees its list.
     renameSync(inputsTmp, INPUTS);
     renameSync(join(tmpDir, 'stampede-help.mjs'), HELP_BUNDLE);
+    renameSync(join(tmpDir, 'stampede-sweep-worker.mjs'), SWEEP_WORKER_BUNDLE);
     renameSync(join(tmpDir, 'stampede.mjs'), BUNDLE);
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });

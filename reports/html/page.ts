@@ -32,7 +32,7 @@ export interface PageParts {
   charts: readonly RenderedChart[];
   /** Trusted HTML after the charts (the comparison's long delta table). */
   tail?: string;
-  /** Further runs on the same page, each its own header and charts (the demo's dashboard). */
+  /** Further runs on the same page, each its own header and charts (the demo's dashboard), after the tail. */
   sections?: ReadonlyArray<{ body: string; charts: readonly RenderedChart[] }>;
 }
 
@@ -55,8 +55,8 @@ ${vendorScripts()
 <main>
 ${p.body}
 ${p.charts.map(chartSection).join('\n')}
-${sections.map((x) => `<hr>\n${x.body}\n${x.charts.map(chartSection).join('\n')}`).join('\n')}
 ${p.tail ?? ''}
+${sections.map((x) => `<hr>\n${x.body}\n${x.charts.map(chartSection).join('\n')}`).join('\n')}
 <footer>Built by <code>stampede report</code> from the run directory's summary.json and raw.ndjson; rebuild it at any time with the same command. Charts: vega-lite (inlined, works offline).</footer>
 </main>
 ${jsonIsland('stampede-specs', specs)}

@@ -163,7 +163,20 @@ export interface JobsResult<R> {
   onWorkers: number;
 }
 
-const WORKER_ENTRY = new URL('./sweep-worker.mjs', import.meta.url);
+/** Set to true by the CLI bundle's build (scripts/build-cli.mjs); undeclared under tsx and vitest. */
+declare const __STAMPEDE_BUNDLE__: boolean | undefined;
+
+/**
+ * The worker's entry. The bundled CLI starts the worker bundle the same build made (this
+ * file's URL is its source's, so the path is relative to the checkout); the sources, and a
+ * plug-in model in a TypeScript module of the user's, go through tsx (sweep-worker.mjs).
+ */
+export function workerEntry(ref: ModelRef): URL {
+  const bundled = typeof __STAMPEDE_BUNDLE__ !== 'undefined' && __STAMPEDE_BUNDLE__;
+  return bundled && !ref.module
+    ? new URL('../../dist/stampede-sweep-worker.mjs', import.meta.url)
+    : new URL('./sweep-worker.mjs', import.meta.url);
+}
 
 /**
  * Runs `def` with its sweep points spread over `jobs` threads (this one and jobs-1 workers).
@@ -210,7 +223,7 @@ export async function runWithJobs<R>(
   const settle = () => wake();
   const data: WorkerData = { model: ref, params, seed, counter };
   for (let w = 0; w < Math.min(jobs, n) - (here ? 1 : 0); w++) {
-    const worker = new Worker(WORKER_ENTRY, { workerData: data });
+    const worker = new Worker(workerEntry(ref), { workerData: data });
     let finished = false;
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'point') {

@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { helpText, type Io, runCommand } from '../../lib/cli/command';
 import { rootCommand } from '../../lib/cli/main';
 import { rootOutline } from '../../lib/cli/root';
-import { BUNDLE, buildCli, bundleStaleness, HELP_BUNDLE, INPUTS } from '../../scripts/build-cli.mjs';
+import {
+  BUNDLE,
+  buildCli,
+  bundleStaleness,
+  HELP_BUNDLE,
+  INPUTS,
+  SWEEP_WORKER_BUNDLE,
+} from '../../scripts/build-cli.mjs';
 
 const BIN = fileURLToPath(new URL('../../bin/stampede.js', import.meta.url));
 
@@ -96,6 +103,34 @@ describe('the CLI bundle', () => {
     expect(b.err).toBe(s.err);
     expect(b.err).toMatch(/workload\.nodes/);
   });
+
+  it('runs --jobs workers from the worker bundle (no tsx), with the same summary and raw records as serial', () => {
+    // The worker bundle is plain JavaScript: a worker thread starts without compiling the models.
+    const worker = readFileSync(SWEEP_WORKER_BUNDLE, 'utf8');
+    expect(worker).not.toMatch(/from\s*"tsx/);
+    expect(worker).toContain('computeClaimed');
+    expect(readFileSync(BUNDLE, 'utf8')).toContain('dist/stampede-sweep-worker.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'stampede-bundle-jobs-'));
+    try {
+      const args = ['sim', 'copy-sweep', '--set', 'workload.nodes=150', '--seed', '3'];
+      const serial = bundled(...args, '--out', join(dir, 'serial'));
+      const jobs = bundled(...args, '--jobs', '2', '--out', join(dir, 'jobs'));
+      expect(serial.code, serial.err).toBe(0);
+      expect(jobs.code, jobs.err).toBe(0);
+      const summary = (d: string) => {
+        const { runtime, ...rest } = JSON.parse(readFileSync(join(dir, d, 'summary.json'), 'utf8'));
+        return { runtime, rest: JSON.stringify(rest) };
+      };
+      const [a, b] = [summary('serial'), summary('jobs')];
+      expect(b.rest).toBe(a.rest);
+      expect(b.runtime.jobs).toBe(2);
+      const raw = readFileSync(join(dir, 'serial', 'raw.ndjson'), 'utf8');
+      expect(raw.split('\n').length).toBeGreaterThan(5 * 150);
+      expect(readFileSync(join(dir, 'jobs', 'raw.ndjson'), 'utf8')).toBe(raw);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('falls back to the sources through tsx when asked (STAMPEDE_FROM_SOURCE=1)', () => {
     const r = spawnSync(process.execPath, [BIN, '--help'], {

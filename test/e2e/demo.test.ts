@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Io, runCommand } from '../../lib/cli/command';
 import { demoCommand } from '../../lib/cli/commands/demo';
 import type { Envelope } from '../../lib/results/envelope';
+import { chartIds } from '../fixtures/reports/envelopes';
 import { K6, prerequisites, ROOT } from '../helpers/prereq';
 
 const canRun = prerequisites('stampede demo', [ROOT, K6]);
@@ -35,7 +36,12 @@ describe.runIf(canRun)('stampede demo', () => {
     const sim = JSON.parse(readFileSync(join(out, 'sim-copy-sweep', 'summary.json'), 'utf8')) as Envelope;
     expect(sim.points.map((p) => p.label)).toEqual(['C=1', 'C=2', 'C=4']);
     expect(existsSync(join(out, 'k6-copy-sweep', 'sim-preset.json'))).toBe(true);
-    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('Simulated vs measured, per point');
+    const page = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(page).toContain('Simulated vs measured, per point');
+    // After the comparison, the measured run's own charts: load over time, anatomy, bytes, errors.
+    expect(chartIds(page)).toEqual(
+      expect.arrayContaining(['run0-load', 'run0-pull-anatomy', 'run0-backend-time', 'run0-responses']),
+    );
     // The demo's storage speaks TLS: k6 met the backends over https and verified them.
     const raw = readFileSync(join(out, 'k6-copy-sweep', 'points', '01-C-1', 'raw.ndjson'), 'utf8');
     expect(raw).toMatch(

@@ -109,7 +109,11 @@ describe.runIf(canRun)('lab copy sweep: measure, calibrate, predict, overlay', (
     expect(marks.map((l) => (JSON.parse(l) as { label: string }).label)).toEqual(
       env.points.flatMap((p) => [`${p.label} starts`, `${p.label} ends`]),
     );
-    expect(readFileSync(join(runDir, 'report.html'), 'utf8')).toContain('data-chart="sweep-timeline"');
+    const page = readFileSync(join(runDir, 'report.html'), 'utf8');
+    expect(page).toContain('data-chart="sweep-timeline"');
+    // The points' k6 output is folded in: load over time and the pull anatomy span the sweep.
+    expect(page).toContain('data-chart="load"');
+    expect(page).toContain('data-chart="pull-anatomy"');
   });
 
   it("refuses copies above the lab's backends before running anything (exit 2 naming copies)", async () => {

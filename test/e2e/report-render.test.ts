@@ -255,6 +255,21 @@ describe.runIf(available)('report renders in Chromium', () => {
     await render(file, ['compare-pod-startup', 'compare-scalars']);
   }, 60_000);
 
+  // The demo's page: a measured run against a simulated one, then the measured run's own charts.
+  it("draws a comparison with the measured run's own section (the demo's page)", async () => {
+    const measured = killedK6RunDir(join(base, 'sections-k6'));
+    const simulated = writeRunDir(join(base, 'sections-sim'), copySweepEnvelope());
+    const file = await writeReport([measured, simulated], join(base, 'sections.html'), { runSections: true });
+    const ids = chartIds(readFileSync(file, 'utf8'));
+    // Only the k6 run gets a section (run0-...), with the charts of its own page.
+    const own = ids.filter((id) => id.startsWith('run0-')).map((id) => id.slice('run0-'.length));
+    expect(own).toEqual(
+      expect.arrayContaining(['load', 'responses', 'pull-anatomy', 'backend-time', 'region-answers']),
+    );
+    expect(ids.filter((id) => id.startsWith('run1-'))).toEqual([]);
+    await render(file, ids);
+  }, 90_000);
+
   // A chart that renders but is laid out other than its spec says only warns: caught too.
   it('notices a console warning (the step height that made vega-lite drop fit-y)', async () => {
     const dir = writeRunDir(join(base, 'warns'), copySweepEnvelope());

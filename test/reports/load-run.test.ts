@@ -180,4 +180,35 @@ describe('raw.ndjson lines', () => {
     expect(run.raw).toHaveLength(1);
     expect(run.unreadable).toEqual([2, 3]);
   });
+
+  it("folds a sweep's point runs into its own page: load over time across the points, its markers kept", () => {
+    const dir = join(base, 'measured-sweep');
+    const shift = (records: Array<Record<string, unknown>>, s: number) =>
+      records.map((r) => {
+        const data = r.data as { time?: string } | undefined;
+        return data?.time
+          ? { ...r, data: { ...data, time: new Date(Date.parse(data.time) + s * 1000).toISOString() } }
+          : r;
+      });
+    const points = k6Raw().filter((r) => r.type === 'Point');
+    const marker = (label: string, at: string) => ({ type: 'marker', kind: 'sweep', label, time: at });
+    writeRunDir(dir, { ...k6Envelope(), name: 'copy-sweep' }, [
+      marker('C=1 starts', '2026-01-15T10:00:00Z'),
+      marker('C=2 starts', '2026-01-15T10:02:00Z'),
+    ]);
+    // A measured copy sweep keeps each point's k6 output in points/NN-<label>/ ...
+    writeRunDir(join(dir, 'points', '01-C-1'), undefined, k6Raw());
+    writeRunDir(join(dir, 'points', '02-C-2'), undefined, shift(k6Raw(), 120));
+    // ... a --set list sweep in NN-<path>=<value>/ beside its summary; other folders are not points.
+    writeRunDir(join(dir, '03-vus=4'), undefined, shift(k6Raw(), 240));
+    writeRunDir(join(dir, 'notes'), undefined, k6Raw());
+    const run = loadRun(dir);
+    expect(run.k6?.points).toBe(3 * points.length);
+    expect(run.k6?.load.reduce((a, r) => a + r.requests, 0)).toBe(3 * points.length);
+    // Time runs from the first point's first request to the third point's last (binned).
+    const t = run.k6?.load.map((r) => r.t) ?? [];
+    expect(Math.max(...t) - Math.min(...t)).toBeGreaterThan(240);
+    expect(run.raw.filter((r) => r.type === 'marker')).toHaveLength(2);
+    expect(run.unreadable).toEqual([]);
+  });
 });

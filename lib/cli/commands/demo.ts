@@ -169,7 +169,8 @@ sweep in a local lab and fits the simulator to it.</p>`,
       }
     const dirs = [k6Dir, simDir].filter(hasSummary);
     if (dirs.length === 0) return 1;
-    const page = await writeReport(dirs, join(out, 'report.html'));
+    // The comparison first (measured vs fitted), then the measured run's own charts.
+    const page = await writeReport(dirs, join(out, 'report.html'), { runSections: true });
     io.out(`report: ${page}`);
     return failure ? 1 : 0;
   },
