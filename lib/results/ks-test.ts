@@ -43,3 +43,78 @@ export function kolmogorovQ(lambda: number): number {
   }
   return Math.min(1, Math.max(0, sum));
 }
+
+export interface RunLevelResult {
+  /** Mean KS D over pairs of runs of different groups. */
+  between: number;
+  /** Mean KS D over pairs of runs of the same group (the run-to-run noise). */
+  within: number;
+  /** Share of the relabellings of the runs into two groups of the same sizes whose between - within is at least the observed. */
+  p: number;
+  /** Relabellings counted (all of them: C(n, k)). */
+  labellings: number;
+}
+
+/**
+ * Whether two configurations differ by more than two runs of one configuration do, when
+ * every run is a sample of many correlated values (the pulls of one run share its lab,
+ * its machine load and its start): KS on the pooled values treats 1,000 pulls as 1,000
+ * independent draws and rejects whenever runs drift, as two runs of one configuration do
+ * on a shared machine. Here the unit is the run: the statistic is the mean KS distance
+ * between runs of different groups minus the mean within groups, and its p-value is exact
+ * over every relabelling of the runs into groups of the same sizes (a permutation test;
+ * with 5 + 5 runs, 252 labellings, the smallest possible p is 2/252).
+ */
+export function runLevelTest(
+  a: readonly (readonly number[])[],
+  b: readonly (readonly number[])[],
+): RunLevelResult {
+  const runs = [...a, ...b];
+  const n = runs.length;
+  const k = a.length;
+  const d: number[][] = runs.map(() => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) {
+      const v = ksTwoSample(runs[i] as number[], runs[j] as number[]).d;
+      (d[i] as number[])[j] = v;
+      (d[j] as number[])[i] = v;
+    }
+  const split = (inA: readonly boolean[]) => {
+    let bSum = 0;
+    let bN = 0;
+    let wSum = 0;
+    let wN = 0;
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++) {
+        const v = (d[i] as number[])[j] as number;
+        if (inA[i] === inA[j]) {
+          wSum += v;
+          wN++;
+        } else {
+          bSum += v;
+          bN++;
+        }
+      }
+    return { between: bN ? bSum / bN : Number.NaN, within: wN ? wSum / wN : Number.NaN };
+  };
+  const observed = split(runs.map((_, i) => i < k));
+  const stat = observed.between - observed.within;
+  let atLeast = 0;
+  let labellings = 0;
+  // Every k-subset of the n runs as group a (n is a handful of runs: C(10, 5) = 252).
+  const pick = (from: number, chosen: boolean[], left: number): void => {
+    if (left === 0) {
+      const s = split(chosen);
+      labellings++;
+      if (s.between - s.within >= stat - 1e-12) atLeast++;
+      return;
+    }
+    for (let i = from; i <= n - left; i++) {
+      chosen[i] = true;
+      pick(i + 1, chosen, left - 1);
+      chosen[i] = false;
+    }
+  };
+  pick(0, new Array<boolean>(n).fill(false), k);
+  return { ...observed, p: atLeast / labellings, labellings };
+}

@@ -1,6 +1,6 @@
 /** The two-sample KS test against closed forms and textbook values. */
 import { describe, expect, it } from 'vitest';
-import { kolmogorovQ, ksTwoSample } from '../../lib/results/ks-test';
+import { kolmogorovQ, ksTwoSample, runLevelTest } from '../../lib/results/ks-test';
 
 describe('kolmogorovQ', () => {
   it('matches the tabulated Kolmogorov distribution', () => {
@@ -37,5 +37,38 @@ describe('ksTwoSample', () => {
     ).toBeCloseTo(1 / 50, 12);
     // Ties across samples: identical multisets give 0.
     expect(ksTwoSample([1, 1, 2, 2], [2, 1, 2, 1]).d).toBe(0);
+  });
+});
+
+describe('runLevelTest', () => {
+  // Runs as samples from a shifted grid: a run's values are its offset plus a common spread.
+  const run = (offset: number, n = 50) => Array.from({ length: n }, (_, i) => offset + i * 0.1);
+
+  it('finds two clearly separated configurations at the smallest p the run count allows', () => {
+    const a = [0, 0.05, 0.1, 0.15, 0.2].map((o) => run(o));
+    const b = [10, 10.05, 10.1, 10.15, 10.2].map((o) => run(o));
+    const r = runLevelTest(a, b);
+    expect(r.labellings).toBe(252);
+    expect(r.between).toBe(1);
+    // The observed split and its mirror image are the two most extreme of 252.
+    expect(r.p).toBeCloseTo(2 / 252, 12);
+  });
+
+  it('does not separate runs that drift as much within a configuration as across', () => {
+    // Five drift levels, each configuration getting runs at every level: no group effect.
+    const levels = [0, 1, 2, 3, 4];
+    const a = levels.map((o) => run(o));
+    const b = levels.map((o) => run(o + 0.02));
+    const r = runLevelTest(a, b);
+    expect(r.p).toBeGreaterThan(0.5);
+    // KS on the values of two runs rejects at any level: their drift is far beyond what 50
+    // independent draws allow, although it is the same for both configurations.
+    expect(ksTwoSample(a[0] as number[], b[4] as number[]).p).toBeLessThan(1e-10);
+  });
+
+  it('counts every labelling once: C(4, 2) = 6 for two runs a side', () => {
+    const r = runLevelTest([run(0), run(1)], [run(2), run(3)]);
+    expect(r.labellings).toBe(6);
+    expect(r.p).toBeGreaterThanOrEqual(1 / 6);
   });
 });
