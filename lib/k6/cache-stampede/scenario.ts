@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
+import { cacheStampedeTwinChart } from '../../../reports/charts/cache-stampede-twin';
 import { InputError, RunError } from '../../errors';
 import { readIdentityRecord } from '../../lab/identity';
 import { labClient } from '../../lab/lab-client';
@@ -76,6 +77,7 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
   labOnly: ['prewarm', 'rule', 'upstream', 'cache', 'breaker', 'registry'],
   progress: { metric: 'pulls', unit: 'pulls', total: (p) => p.vus * p.waves },
   maxDurationS: (p) => p.maxDurationS,
+  charts: [cacheStampedeTwinChart],
 
   async prepareLab(lab, p) {
     const api = labClient(lab.topology.apiSocket, { timeoutMs: 30_000 });
