@@ -24,6 +24,7 @@ import {
 } from '../../../sim/models/cache-stampede/params';
 import { simulateCacheStampede } from '../../../sim/models/cache-stampede/simulate';
 import { defaults } from '../../config/schema';
+import { GATE_LONG_POLL_S } from './gate-poll';
 import type { CacheStampedeParams } from './params';
 
 /** The agreement bounds: upstream requests ±10 %, pull P50/P90 ±15 %. */
@@ -216,7 +217,7 @@ export function fitServing(
     bps: clamp(Math.exp(x[1] as number), BPS),
     servers,
     pollers: 0,
-    pollS: GATE_POLL_S,
+    pollS: GATE_LONG_POLL_S,
   });
   const run = (x: number[]) => simulatedPulls(hydratedWaveParams(p, seeded, lab(x)), seed).pullS;
   const objective = (x: number[]) => {
@@ -250,9 +251,6 @@ export function fitServing(
   };
 }
 
-/** The gate's long poll (gate.ts LONG_POLL_MS), for the waiting wave's requests. */
-const GATE_POLL_S = 5;
-
 /** The twin of one lab run: the cold wave, with the lab serving fitted on the hydrated wave when there is one. */
 export function cacheTwin(
   p: CacheStampedeParams,
@@ -272,7 +270,7 @@ export function cacheTwin(
       bps: serving.bps,
       servers: serving.servers,
       pollers: serving.pollers,
-      pollS: GATE_POLL_S,
+      pollS: GATE_LONG_POLL_S,
     };
   const { r, times, pullS } = simulatedPulls(sp, seed);
   const predicted = {
