@@ -135,6 +135,7 @@ describe('cache-stampede twin', () => {
     const t = cacheTwin(p, SEEDED, measured);
     expect(t.serving).toEqual({ skipped: expect.stringMatching(/waves=1/) });
     expect(t.heldOutError).toBeNull();
+    expect(t.ablations).toBeNull();
     const sp = twinParams(p, SEEDED);
     expect(sp.lab.enabled).toBe(false);
     const r = simulateCacheStampede(sp, { coalescing: 'per-front', breaker: true, prewarm: false }, 1);
@@ -193,6 +194,9 @@ describe('cache-stampede twin', () => {
     expect(Math.abs(t.heldOutError?.p50 as number)).toBeLessThan(0.05);
     expect(Math.abs(t.heldOutError?.p90 as number)).toBeLessThan(0.05);
     expect(t.within).toEqual({ requests: true, p50: true, p90: true });
+    // Ablations: the protocol alone is milliseconds; without the gate polls the cold wave is faster.
+    expect(t.ablations?.protocolOnly?.p50 as number).toBeLessThan(0.1);
+    expect(t.ablations?.noGatePolls?.p50 as number).toBeLessThan(t.predicted.pullS?.p50 as number);
   });
 
   it('no twin for a faulted or pre-warmed run', () => {

@@ -85,6 +85,11 @@ export interface CacheTwin {
   heldOutError: { p50: number | null; p90: number | null } | null;
   /** The lab serving the pull times include, or why there is none (protocol times only). */
   serving: ServingFit | { skipped: string };
+  /**
+   * With a serving fit, the cold wave's prediction with one mechanism taken out: the protocol
+   * alone (no lab serving: the old twin) and the serving without the waiting wave's gate polls.
+   */
+  ablations: { protocolOnly: Quantiles2 | null; noGatePolls: Quantiles2 | null } | null;
 }
 
 export interface TwinOptions {
@@ -273,6 +278,12 @@ export function cacheTwin(
       pollS: GATE_LONG_POLL_S,
     };
   const { r, times, pullS } = simulatedPulls(sp, seed);
+  const ablations = sp.lab.enabled
+    ? {
+        protocolOnly: simulatedPulls(twinParams(p, seeded), seed).pullS,
+        noGatePolls: simulatedPulls({ ...sp, lab: { ...sp.lab, pollers: 0 } }, seed).pullS,
+      }
+    : null;
   const predicted = {
     manifestGets: r.upstream.requests.manifest,
     blobRequests: r.upstream.requests.blob,
@@ -335,5 +346,6 @@ export function cacheTwin(
     },
     heldOutError,
     serving,
+    ablations,
   };
 }

@@ -28,6 +28,7 @@ const model = {
     fitError: { p50: 0.0133, p90: -0.015 },
     evaluations: 60,
   },
+  ablations: { protocolOnly: { p50: 0.03, p90: 0.04 }, noGatePolls: { p50: 2, p90: 2.4 } },
   sets: [],
 };
 const run = (m: unknown) => ({
