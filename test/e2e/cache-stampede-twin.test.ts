@@ -23,12 +23,14 @@ const LAB = 'cachetwin51';
 const VUS = 80;
 /**
  * The cold wave's predicted P50 and P90 within this factor of the measured (|ln ratio|).
- * Three runs (2026-12-05 17:10-17:13 UTC, shared 2-core box): held-out error P50 +49 %,
- * -18 %, +14 %, P90 +3 %, -10 %, +16 % (the lab's own cold-wave P50 was 3.7, 8.1 and 6.1 s:
- * run-to-run CV ~37 %); ln ratios SD ~0.3, so a factor 2.5 (ln 0.92) is ~3 SD from 0. It
- * still fails the protocol-only twin (milliseconds against seconds: a factor of ~100).
+ * Three runs here (2026-12-05 17:10-17:13 UTC, shared 2-core box): held-out error P50 +49 %,
+ * -18 %, +14 %, P90 +3 %, -10 %, +16 % (the lab's own cold-wave P50 was 3.7, 8.1 and 6.1 s).
+ * The 40-VU per-front run of cache-stampede.test.ts (smaller layers), three runs 17:22-17:26:
+ * P50 +7 %, +123 %, +106 %, P90 -11 %, +65 %, +98 %. Over the 18 figures the ln ratio has
+ * mean ~0.25 and SD ~0.33, largest 0.80 (x 2.2): a factor 4 (ln 1.39) is ~3.5 SD above the
+ * mean. It still fails the protocol-only twin (milliseconds against seconds: a factor ~100).
  */
-const HELD_OUT_FACTOR = 2.5;
+const HELD_OUT_FACTOR = 4;
 /** The fit itself reproduces the hydrated wave it was fitted on (2 parameters, 2 figures). */
 const FIT_BOUND = 0.1;
 const canRun = prerequisites('stampede run cache-stampede --target lab (twin)', [ROOT, K6, REGISTRY]);
