@@ -6,7 +6,8 @@
  *   node --import tsx bench/lab-cache-stampede.ts [vus=500] [layers=1048576,2097152]
  * Upstream limit: Docker-Hub-like, burst 100, 100 per minute (one bucket). Prints, per run,
  * the upstream's manifest GETs, blob requests and 429s, pulls ok/failed, errors by code,
- * pull P50/P90 and the time to hydrated.
+ * pull P50/P90 and the time to hydrated; for the two-wave run, the simulator twin's lab serving
+ * fitted on the hydrated wave and its held-out prediction of the cold wave (metrics.model).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { runCommand } from '../lib/cli/command';
 import { labCommand } from '../lib/cli/commands/lab';
 import { runScenarioCommand } from '../lib/cli/commands/run';
+import type { CacheTwin } from '../lib/k6/cache-stampede/model';
 import type { Envelope, Quantiles } from '../lib/results/envelope';
 
 const vus = Number(process.argv[2] ?? 500);
@@ -70,6 +72,17 @@ try {
     };
     console.log(`\n${label} (exit ${code}, ${((performance.now() - t0) / 1000).toFixed(0)} s wall)`);
     console.log(`  whole run: upstream ${JSON.stringify(m.upstream)}; hydratedAtS ${m.hydratedAtS}`);
+    const twin = m.model as CacheTwin | { skipped: string } | undefined;
+    if (twin && !('skipped' in twin) && !('skipped' in twin.serving)) {
+      const s = twin.serving;
+      const f = (x: { p50: number; p90: number } | null) =>
+        x ? `p50 ${x.p50.toFixed(2)} s p90 ${x.p90.toFixed(2)} s` : 'n/a';
+      const e = (x: number | null | undefined) =>
+        typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a';
+      console.log(
+        `  twin: serving fitted on wave 2: ${(s.requestS * 1000).toFixed(3)} ms/request, ${(s.bps / 1e6).toFixed(0)} MB/s, ${s.servers} servers, ${s.pollers} pollers (wave 2 measured ${f(s.measured)}, fitted ${f(s.fitted)}); cold wave measured ${f(twin.measured.pullS)}, predicted ${f(twin.predicted.pullS)}: held-out error p50 ${e(twin.heldOutError?.p50)} p90 ${e(twin.heldOutError?.p90)}; requests ${twin.predicted.manifestGets} + ${twin.predicted.blobRequests} predicted, within ${JSON.stringify(twin.within)}; ablations: protocol only ${f(twin.ablations?.protocolOnly ?? null)}, no gate polls ${f(twin.ablations?.noGatePolls ?? null)}`,
+      );
+    }
     for (const p of env.points) {
       const pm = p.metrics as Record<string, unknown>;
       console.log(

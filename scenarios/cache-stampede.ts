@@ -14,6 +14,7 @@ import crypto from 'k6/crypto';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter, Trend } from 'k6/metrics';
+import { GATE_LONG_POLL_S } from '../lib/k6/cache-stampede/gate-poll';
 import type { CacheStampedeScriptParams } from '../lib/k6/cache-stampede/params';
 import * as vu from '../lib/k6/vu';
 
@@ -24,7 +25,7 @@ const IMAGE = __ENV.STAMPEDE_CACHE_IMAGE || '';
 const DIGEST = __ENV.STAMPEDE_CACHE_DIGEST || '';
 const GATE = __ENV.STAMPEDE_CACHE_GATE || '';
 /** Wave 2 waits at most this long for the gate (then pulls anyway, and says so). */
-const GATE_POLLS = Math.ceil(P.maxDurationS / 5);
+const GATE_POLLS = Math.ceil(P.maxDurationS / GATE_LONG_POLL_S) + 1;
 
 const wave = (name: string, execName: string, startTime = '0s') => ({
   executor: 'per-vu-iterations',
@@ -98,7 +99,7 @@ export function wave2(data: { refreshToken?: string }): void {
   if (GATE) {
     let open = false;
     for (let i = 0; i < GATE_POLLS && !open; i++) {
-      const r = http.get(`${GATE}/gate`, { timeout: '10s', tags: { name: 'gate' } });
+      const r = http.get(`${GATE}/gate`, { timeout: `${GATE_LONG_POLL_S + 15}s`, tags: { name: 'gate' } });
       open = r.status === 200;
     }
     if (!open) console.error(`vu ${exec.vu.idInTest}: the wave gate never opened; pulling anyway`);

@@ -7,9 +7,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaults } from '../../lib/config/schema';
-import { cacheTwin, noTwinReason, REQUESTS_TOLERANCE, twinParams } from '../../lib/k6/cache-stampede/model';
+import {
+  cacheTwin,
+  hydratedWaveParams,
+  noTwinReason,
+  REQUESTS_TOLERANCE,
+  type ServingFit,
+  twinParams,
+} from '../../lib/k6/cache-stampede/model';
 import { type CacheStampedeParams, cacheStampedeSchema } from '../../lib/k6/cache-stampede/params';
 import { busyImports, type HydrationView, waitImportsIdle } from '../../lib/k6/cache-stampede/quiesce';
+import type { CacheStampedeParams as SimParams } from '../../sim/models/cache-stampede/params';
+import { simulateCacheStampede } from '../../sim/models/cache-stampede/simulate';
 
 const SEEDED = { manifestBytes: 500, configBytes: 300 };
 const labRun = (over: (p: CacheStampedeParams) => void): CacheStampedeParams => {
@@ -119,6 +128,75 @@ describe('cache-stampede twin', () => {
     // Any blob count the mechanism allows is within ±10 % of the prediction.
     for (const b of [burst * blobs, lab.blobMax])
       expect(Math.abs(b / t.predicted.blobRequests - 1)).toBeLessThanOrEqual(REQUESTS_TOLERANCE);
+  });
+
+  it('waves=1: no serving fit, and the pull times are the protocol-only simulation exactly', () => {
+    const p = labRun(() => {});
+    const t = cacheTwin(p, SEEDED, measured);
+    expect(t.serving).toEqual({ skipped: expect.stringMatching(/waves=1/) });
+    expect(t.heldOutError).toBeNull();
+    expect(t.ablations).toBeNull();
+    const sp = twinParams(p, SEEDED);
+    expect(sp.lab.enabled).toBe(false);
+    const r = simulateCacheStampede(sp, { coalescing: 'per-front', breaker: true, prewarm: false }, 1);
+    const ts = r.pulls.map((x) => x.pullS as number).sort((a, b) => a - b);
+    expect(t.predicted.pullS).toEqual({
+      p50: ts[Math.ceil(0.5 * ts.length) - 1],
+      p90: ts[Math.ceil(0.9 * ts.length) - 1],
+    });
+  });
+
+  it('fits the lab serving on the hydrated wave alone and predicts the cold wave it never saw', () => {
+    // A lab whose serving is known: the simulator itself with lab.requestS = 6 ms, lab.bps =
+    // 150 MB/s on 2 servers. Its hydrated wave is what the twin is fitted on; its cold wave
+    // (per-front, the waiting wave polling the gate) is the held-out figure.
+    const p = labRun((x) => {
+      x.vus = 200;
+      x.waves = 2;
+      x.image.layers = [1 << 20, 2 << 20];
+    });
+    const truth: SimParams['lab'] = {
+      enabled: true,
+      requestS: 0.006,
+      bps: 150e6,
+      servers: 2,
+      pollers: 0,
+      pollS: 5,
+    };
+    const q = (sp: SimParams) => {
+      const r = simulateCacheStampede(
+        sp,
+        { coalescing: sp.cache.coalescing, breaker: sp.breaker.enabled, prewarm: false },
+        1,
+      );
+      const ts = r.pulls
+        .filter((x) => x.ok)
+        .map((x) => x.pullS as number)
+        .sort((a, b) => a - b);
+      return {
+        p50: ts[Math.ceil(0.5 * ts.length) - 1] as number,
+        p90: ts[Math.ceil(0.9 * ts.length) - 1] as number,
+      };
+    };
+    const hydrated = q(hydratedWaveParams(p, SEEDED, truth));
+    const coldParams = twinParams(p, SEEDED);
+    coldParams.lab = { ...truth, pollers: p.vus };
+    const cold = q(coldParams);
+    // Seconds, as the lab's: 200 VUs x 9 requests x 6 ms / 2 servers is 5.4 s of requests alone.
+    expect(hydrated.p50).toBeGreaterThan(3);
+    const t = cacheTwin(p, SEEDED, { ...measured, pullS: cold }, { hydrated, servers: 2 });
+    const s = t.serving as ServingFit;
+    expect(s.on).toMatch(/wave 2/);
+    expect(Math.abs(s.fitError.p50 as number)).toBeLessThan(0.03);
+    expect(Math.abs(s.fitError.p90 as number)).toBeLessThan(0.03);
+    expect(s.pollers).toBe(200);
+    expect(t.sets).toContain('lab.enabled=true');
+    expect(Math.abs(t.heldOutError?.p50 as number)).toBeLessThan(0.05);
+    expect(Math.abs(t.heldOutError?.p90 as number)).toBeLessThan(0.05);
+    expect(t.within).toEqual({ requests: true, p50: true, p90: true });
+    // Ablations: the protocol alone is milliseconds; without the gate polls the cold wave is faster.
+    expect(t.ablations?.protocolOnly?.p50 as number).toBeLessThan(0.1);
+    expect(t.ablations?.noGatePolls?.p50 as number).toBeLessThan(t.predicted.pullS?.p50 as number);
   });
 
   it('no twin for a faulted or pre-warmed run', () => {

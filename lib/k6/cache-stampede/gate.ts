@@ -1,14 +1,15 @@
 /**
  * Between the waves of a cache-stampede run: wave-1 VUs POST /done when their pull ends;
  * the run process (duringRun) opens the gate once all of them have and the lab reports the
- * image hydrated; wave-2 VUs hold GET /gate open (long poll, 5 s at a time) until it opens.
+ * image hydrated; wave-2 VUs hold GET /gate open (long poll, GATE_LONG_POLL_S at a time) until it opens.
  * k6 VUs share nothing, so this tiny loopback server is their meeting point (inside the
  * lab's namespace when there is one, where k6 runs too).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { GATE_LONG_POLL_S } from './gate-poll';
 
-const LONG_POLL_MS = 5000;
+const LONG_POLL_MS = GATE_LONG_POLL_S * 1000;
 
 export interface WaveGate {
   url: string;

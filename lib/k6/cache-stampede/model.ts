@@ -3,12 +3,20 @@
  * (vus, image sizes as seeded, upstream limit, latency and bandwidth, coalescing, hydration
  * workers, breaker, the k6 client's retries and parallel layers) given to
  * `simulateCacheStampede`, and its upstream requests and pull times set beside what the lab
- * measured for the cold wave. Nothing is fitted. Settings the lab has no counterpart for
- * keep the simulator's defaults (cache.latencyMs, cache.streamBps): the twin's pull time is
- * the protocol's (round trips, bytes at the configured rates), not the 2-core machine's CPU
- * contention under k6, which is why the request counts are the twin's firm check and the
- * latency is reported as a ratio.
+ * measured for the cold wave. Settings the lab has no counterpart for keep the simulator's
+ * defaults (cache.latencyMs, cache.streamBps).
+ *
+ * The protocol alone takes milliseconds on loopback; a lab pull takes seconds, spent in the
+ * lab machine's own serving (k6 with N VUs, the front, registry, storage and upstream on two
+ * cores). The twin gets that from an observable that is not the figure it predicts: with
+ * waves=2, the hydrated wave (pulls by digest, no upstream) fits the simulator's lab serving
+ * (sim/models/cache-stampede/lab-serving.ts: lab.requestS per request and lab.bps for bytes,
+ * queued for lab.servers = the machine's cores), and the twin then PREDICTS the cold wave's
+ * P50/P90 with those, through the upstream, coalescing, breaker and 429s, the waiting wave's
+ * gate polls included. The cold wave's error is held out: nothing was fitted on it. With
+ * waves=1 there is nothing to fit on, and the pull times are the protocol's (ratio only).
  */
+import { nelderMead } from '../../../sim/experiments/nelder-mead';
 
 import {
   type CacheStampedeParams as SimParams,
@@ -16,6 +24,7 @@ import {
 } from '../../../sim/models/cache-stampede/params';
 import { simulateCacheStampede } from '../../../sim/models/cache-stampede/simulate';
 import { defaults } from '../../config/schema';
+import { GATE_LONG_POLL_S } from './gate-poll';
 import type { CacheStampedeParams } from './params';
 
 /** The issue's agreement bounds: upstream requests ±10 %, pull P50/P90 ±15 %. */
@@ -25,6 +34,32 @@ export const LATENCY_TOLERANCE = 0.15;
 const K6_RETRY = { baseS: 0.25, capS: 8, jitter: 0.5 };
 /** The lab hydrator (lib/lab/cache/hydrator.ts): 3 attempts, 1 s x 2^n apart. */
 const HYDRATOR = { attempts: 3, retryS: 1 };
+
+/** The serving fit's bounds (sim params.ts lab.requestS, lab.bps). */
+const REQUEST_S = { min: 1e-6, max: 1 };
+const BPS = { min: 1e6, max: 1e11 };
+const FIT_EVALUATIONS = 80;
+
+export interface Quantiles2 {
+  p50: number;
+  p90: number;
+}
+
+/** The lab serving fitted on the hydrated wave (never on the cold wave it predicts). */
+export interface ServingFit {
+  on: 'wave 2 (hydrated, by digest)';
+  /** Fitted: machine time per HTTP request (s), bytes per second of one server (B/s). */
+  requestS: number;
+  bps: number;
+  /** Recorded: the machine's cores; the waiting wave's VUs polling the gate during wave 1. */
+  servers: number;
+  pollers: number;
+  /** The hydrated wave measured and as fitted, and (fitted - measured) / measured. */
+  measured: Quantiles2;
+  fitted: Quantiles2 | null;
+  fitError: { p50: number | null; p90: number | null };
+  evaluations: number;
+}
 
 export interface CacheMeasured {
   /** Upstream manifest GETs and blob requests of the cold wave. */
@@ -43,6 +78,27 @@ export interface CacheTwin {
   ratio: { requests: number | null; p50: number | null; p90: number | null };
   /** Within the issue's bounds (requests ±10 %; latency ±15 %). */
   within: { requests: boolean; p50: boolean; p90: boolean };
+  /**
+   * The cold wave's pull-time error, (predicted - measured) / measured, held out: the lab
+   * serving was fitted on the hydrated wave only. Null without a serving fit.
+   */
+  heldOutError: { p50: number | null; p90: number | null } | null;
+  /** The lab serving the pull times include, or why there is none (protocol times only). */
+  serving: ServingFit | { skipped: string };
+  /**
+   * With a serving fit, the cold wave's prediction with one mechanism taken out: the protocol
+   * alone (no lab serving: the old twin) and the serving without the waiting wave's gate polls.
+   */
+  ablations: { protocolOnly: Quantiles2 | null; noGatePolls: Quantiles2 | null } | null;
+}
+
+export interface TwinOptions {
+  /** The simulator's seed (its client jitter; a simultaneous burst draws nothing else). */
+  seed?: number;
+  /** The hydrated wave's measured pull times (waves=2): what the lab serving is fitted on. */
+  hydrated?: Quantiles2 | null;
+  /** The lab machine's cores (recorded where the run ran). */
+  servers?: number;
 }
 
 /** Why a run has no twin (null: it has one). */
@@ -65,6 +121,7 @@ export function twinParams(
   s.image = {
     layers: [seeded.configBytes, ...p.image.layers],
     manifestBytes: seeded.manifestBytes,
+    hydrated: false,
     reference: 'tag',
   };
   s.upstream = {
@@ -116,26 +173,122 @@ const q = (xs: number[], f: number): number =>
 
 const ratioOf = (m: number, p: number): number | null => (p > 0 ? m / p : m === 0 ? 1 : null);
 const inBand = (r: number | null, tol: number) => r !== null && Math.abs(r - 1) <= tol;
+const errorOf = (sim: number, lab: number): number | null => (lab > 0 ? (sim - lab) / lab : null);
+const clamp = (x: number, b: { min: number; max: number }) => Math.min(b.max, Math.max(b.min, x));
 
-/** The twin of one lab run (seed: the simulator's, for its jitter; a simultaneous burst draws nothing else). */
-export function cacheTwin(
-  p: CacheStampedeParams,
-  seeded: { manifestBytes: number; configBytes: number },
-  measured: CacheMeasured,
-  seed = 1,
-): CacheTwin {
-  const sp = twinParams(p, seeded);
+/** P50/P90 of the pulls that succeeded in one simulated run. */
+function simulatedPulls(sp: SimParams, seed: number) {
   const r = simulateCacheStampede(
     sp,
     { coalescing: sp.cache.coalescing, breaker: sp.breaker.enabled, prewarm: false },
     seed,
   );
   const times = sorted(r.pulls.filter((x) => x.ok).map((x) => x.pullS as number));
+  return {
+    r,
+    times,
+    pullS: times.length ? { p50: q(times, 0.5), p90: q(times, 0.9) } : null,
+  };
+}
+
+/** The simulator's parameters of the hydrated wave: the same fleet pulling by digest, all downstream. */
+export function hydratedWaveParams(
+  p: CacheStampedeParams,
+  seeded: { manifestBytes: number; configBytes: number },
+  lab: SimParams['lab'],
+): SimParams {
+  const s = twinParams(p, seeded);
+  s.image = { ...s.image, hydrated: true, reference: 'digest' };
+  // Wave 2 is released at once by the gate (its VUs do not sleep the arrival spread).
+  s.arrivalSpreadS = 0;
+  s.lab = { ...lab, pollers: 0 };
+  return s;
+}
+
+/**
+ * Fits lab.requestS and lab.bps to the hydrated wave's P50 and P90 (least squares of the log
+ * ratios, Nelder-Mead in log space, within the schema's bounds); lab.servers is recorded.
+ */
+export function fitServing(
+  p: CacheStampedeParams,
+  seeded: { manifestBytes: number; configBytes: number },
+  hydrated: Quantiles2,
+  servers: number,
+  seed = 1,
+): ServingFit {
+  const lab = (x: number[]): SimParams['lab'] => ({
+    enabled: true,
+    requestS: clamp(Math.exp(x[0] as number), REQUEST_S),
+    bps: clamp(Math.exp(x[1] as number), BPS),
+    servers,
+    pollers: 0,
+    pollS: GATE_LONG_POLL_S,
+  });
+  const run = (x: number[]) => simulatedPulls(hydratedWaveParams(p, seeded, lab(x)), seed).pullS;
+  const objective = (x: number[]) => {
+    const s = run(x);
+    if (!s || s.p50 <= 0 || s.p90 <= 0) return 1e6;
+    return Math.log(s.p50 / hydrated.p50) ** 2 + Math.log(s.p90 / hydrated.p90) ** 2;
+  };
+  // Start where requests and bytes each take half of a saturated burst's P50:
+  // N x (requests x requestS + bytes / bps) / servers.
+  const blobs = 1 + p.image.layers.length;
+  const requests = 3 + 2 * blobs;
+  const bytes = seeded.manifestBytes + seeded.configBytes + p.image.layers.reduce((a, b) => a + b, 0);
+  const half = (hydrated.p50 * servers) / (2 * p.vus);
+  const x0 = [Math.log(clamp(half / requests, REQUEST_S)), Math.log(clamp(bytes / half, BPS))];
+  const best = nelderMead(objective, x0, { step: 1, maxEvaluations: FIT_EVALUATIONS, tolerance: 1e-4 });
+  const l = lab(best.x);
+  const fitted = run(best.x);
+  return {
+    on: 'wave 2 (hydrated, by digest)',
+    requestS: l.requestS,
+    bps: l.bps,
+    servers,
+    pollers: p.waves === 2 ? p.vus : 0,
+    measured: hydrated,
+    fitted,
+    fitError: {
+      p50: fitted ? errorOf(fitted.p50, hydrated.p50) : null,
+      p90: fitted ? errorOf(fitted.p90, hydrated.p90) : null,
+    },
+    evaluations: best.evaluations,
+  };
+}
+
+/** The twin of one lab run: the cold wave, with the lab serving fitted on the hydrated wave when there is one. */
+export function cacheTwin(
+  p: CacheStampedeParams,
+  seeded: { manifestBytes: number; configBytes: number },
+  measured: CacheMeasured,
+  opts: TwinOptions = {},
+): CacheTwin {
+  const seed = opts.seed ?? 1;
+  const sp = twinParams(p, seeded);
+  const serving: ServingFit | { skipped: string } = opts.hydrated
+    ? fitServing(p, seeded, opts.hydrated, opts.servers ?? 2, seed)
+    : { skipped: 'waves=1: no hydrated wave to fit the lab serving on (pull times are the protocol alone)' };
+  if (!('skipped' in serving))
+    sp.lab = {
+      enabled: true,
+      requestS: serving.requestS,
+      bps: serving.bps,
+      servers: serving.servers,
+      pollers: serving.pollers,
+      pollS: GATE_LONG_POLL_S,
+    };
+  const { r, times, pullS } = simulatedPulls(sp, seed);
+  const ablations = sp.lab.enabled
+    ? {
+        protocolOnly: simulatedPulls(twinParams(p, seeded), seed).pullS,
+        noGatePolls: simulatedPulls({ ...sp, lab: { ...sp.lab, pollers: 0 } }, seed).pullS,
+      }
+    : null;
   const predicted = {
     manifestGets: r.upstream.requests.manifest,
     blobRequests: r.upstream.requests.blob,
     throttled: r.upstream.throttled,
-    pullS: times.length ? { p50: q(times, 0.5), p90: q(times, 0.9) } : null,
+    pullS,
     ok: times.length,
     failed: r.pulls.length - times.length,
   };
@@ -145,9 +298,17 @@ export function cacheTwin(
   );
   const p50 = measured.pullS && predicted.pullS ? ratioOf(measured.pullS.p50, predicted.pullS.p50) : null;
   const p90 = measured.pullS && predicted.pullS ? ratioOf(measured.pullS.p90, predicted.pullS.p90) : null;
+  const heldOutError =
+    'skipped' in serving || !measured.pullS || !predicted.pullS
+      ? null
+      : {
+          p50: errorOf(predicted.pullS.p50, measured.pullS.p50),
+          p90: errorOf(predicted.pullS.p90, measured.pullS.p90),
+        };
   return {
     sets: [
       `nodes=${sp.nodes}`,
+      `arrivalSpreadS=${sp.arrivalSpreadS}`,
       `image.layers=${sp.image.layers.join(',')}`,
       `image.manifestBytes=${sp.image.manifestBytes}`,
       `upstream.latencyMs=${sp.upstream.latencyMs}`,
@@ -164,6 +325,15 @@ export function cacheTwin(
       `client.parallelLayers=${sp.client.parallelLayers}`,
       `client.maxAttempts=${sp.client.maxAttempts}`,
       `breaker.enabled=${sp.breaker.enabled}`,
+      ...(sp.lab.enabled
+        ? [
+            'lab.enabled=true',
+            `lab.requestS=${sp.lab.requestS}`,
+            `lab.bps=${sp.lab.bps}`,
+            `lab.servers=${sp.lab.servers}`,
+            `lab.pollers=${sp.lab.pollers}`,
+          ]
+        : []),
       'strategies=as-set',
     ],
     predicted,
@@ -174,5 +344,8 @@ export function cacheTwin(
       p50: inBand(p50, LATENCY_TOLERANCE),
       p90: inBand(p90, LATENCY_TOLERANCE),
     },
+    heldOutError,
+    serving,
+    ablations,
   };
 }

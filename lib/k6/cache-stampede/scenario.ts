@@ -9,8 +9,10 @@
  * run (`stampede report A B`): coalescing off/per-front, breaker off/on, prewarm.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
+import { cacheStampedeTwinChart } from '../../../reports/charts/cache-stampede-twin';
 import { InputError, RunError } from '../../errors';
 import { readIdentityRecord } from '../../lab/identity';
 import { labClient } from '../../lab/lab-client';
@@ -75,6 +77,7 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
   labOnly: ['prewarm', 'rule', 'upstream', 'cache', 'breaker', 'registry'],
   progress: { metric: 'pulls', unit: 'pulls', total: (p) => p.vus * p.waves },
   maxDurationS: (p) => p.maxDurationS,
+  charts: [cacheStampedeTwinChart],
 
   async prepareLab(lab, p) {
     const api = labClient(lab.topology.apiSocket, { timeoutMs: 30_000 });
@@ -266,6 +269,10 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
           upstream: { requests: { manifestGets: number; blob: number }; throttled: number };
         }
       | undefined;
+    // The hydrated wave (waves=2, every pull ok): what the twin fits the lab's serving on.
+    const warm = points[1]?.metrics as { pullS?: Quantiles; pulls?: { failed: number } } | undefined;
+    const hydrated =
+      warm?.pullS && warm.pulls?.failed === 0 ? { p50: warm.pullS.p50, p90: warm.pullS.p90 } : null;
     const why = noTwinReason(params);
     const model: CacheTwin | { skipped: string } | null =
       cold && target.manifestBytes && target.configBytes
@@ -280,6 +287,7 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
                 throttled: cold.upstream.throttled,
                 pullS: cold.pullS ? { p50: cold.pullS.p50, p90: cold.pullS.p90 } : null,
               },
+              { hydrated, servers: availableParallelism() },
             )
         : null;
     return {
@@ -330,7 +338,12 @@ function twinLine(model: CacheTwin | { skipped: string } | undefined): string {
   const t = model.predicted;
   const pct = (r: number | null) =>
     r === null ? 'n/a' : `${r >= 1 ? '+' : ''}${((r - 1) * 100).toFixed(0)}%`;
-  return `; sim twin (cold): ${t.manifestGets} manifest GETs, ${t.blobRequests} blob GETs (lab ${pct(model.ratio.requests)})${t.pullS ? `, pull p50 ${t.pullS.p50.toFixed(3)}s p90 ${t.pullS.p90.toFixed(3)}s (lab ${pct(model.ratio.p50)} / ${pct(model.ratio.p90)})` : ''}`;
+  const s = model.serving;
+  const fit =
+    'skipped' in s
+      ? ' (protocol only: no hydrated wave to fit the lab serving on)'
+      : ` (lab serving fitted on wave 2: ${(s.requestS * 1000).toFixed(2)} ms/request, ${(s.bps / 1e6).toFixed(0)} MB/s, ${s.servers} servers; wave 1 held out)`;
+  return `; sim twin (cold): ${t.manifestGets} manifest GETs, ${t.blobRequests} blob GETs (lab ${pct(model.ratio.requests)})${t.pullS ? `, pull p50 ${t.pullS.p50.toFixed(3)}s p90 ${t.pullS.p90.toFixed(3)}s (lab ${pct(model.ratio.p50)} / ${pct(model.ratio.p90)})${fit}` : ''}`;
 }
 
 /** One pull through the front (the pre-warm), then the hydration webhook's record for it. */

@@ -53,6 +53,10 @@ export const cacheStampedeSchema = {
       doc: 'bytes per layer blob, in manifest order (the image is only upstream at the start)',
     }),
     manifestBytes: num({ default: 2048, gt: 0, unit: 'B', doc: 'manifest size' }),
+    hydrated: bool({
+      default: false,
+      doc: "sim only: the image is already downstream at the start (a hydrated wave, as the lab run's wave 2)",
+    }),
     reference: oneOf(['tag', 'digest'], {
       default: 'tag',
       doc: 'tag: a hydrated manifest is still checked for freshness upstream (a HEAD; served from the cache when that fails); digest: a hydrated pull never touches the upstream',
@@ -193,6 +197,44 @@ export const cacheStampedeSchema = {
       gt: 0,
       unit: 's',
       doc: 'the fleet is released after this even without a webhook',
+    }),
+  },
+  lab: {
+    enabled: bool({
+      default: false,
+      doc: "sim only: the lab machine's own serving (lab-serving.ts): every HTTP request of the run queues for one of lab.servers, costing lab.requestS + bytes / lab.bps (off: the protocol's time alone, as before)",
+    }),
+    requestS: num({
+      default: 0,
+      min: 0,
+      max: 1,
+      unit: 's',
+      doc: 'fitted on a hydrated wave: machine time of one HTTP request (k6 sending and parsing it, the front, registry, storage or upstream process handling it; range 0-1 s)',
+    }),
+    bps: num({
+      default: 0,
+      min: 0,
+      max: 1e11,
+      unit: 'B/s',
+      doc: 'fitted on a hydrated wave: bytes one server moves per second (serving, loopback, k6 reading and hashing them; 0 = bytes cost nothing; range 1 MB/s-100 GB/s)',
+    }),
+    servers: int({
+      default: 2,
+      min: 1,
+      max: 1024,
+      doc: "recorded, not fitted: requests served at once (the lab machine's cores)",
+    }),
+    pollers: int({
+      default: 0,
+      min: 0,
+      max: 1_000_000,
+      doc: "recorded: VUs long-polling the wave gate while the nodes pull (the lab's wave 2 waiting through wave 1): one request each at the start and every lab.pollS, and one POST per node when its pull ends",
+    }),
+    pollS: num({
+      default: 5,
+      gt: 0,
+      unit: 's',
+      doc: "the wave gate's long poll (lib/k6/cache-stampede/gate.ts)",
     }),
   },
   strategies: strList({

@@ -25,6 +25,7 @@ import { FlowNetwork } from '../../net/flow-network';
 import { backoffDelay } from '../backoff';
 import { type Admit, Breaker } from './breaker';
 import { CODES } from './codes';
+import { LabServing, type LabServingCount } from './lab-serving';
 import type { CacheStampedeParams, Coalescing } from './params';
 import { TokenBucket } from './token-bucket';
 
@@ -109,6 +110,8 @@ export interface RunResult {
   fleetReleasedS: number;
   bins: UpstreamBin[];
   events: number;
+  /** With lab.enabled: the requests the lab machine served and the time they held it. */
+  lab: LabServingCount | null;
 }
 
 /** Effectively unlimited bandwidth for a link the flow network needs a finite capacity for. */
@@ -138,6 +141,8 @@ class CacheStampede {
   private readonly hydrated: SimEvent<undefined>;
   private readonly binMap = new Map<number, UpstreamBin>();
   private readonly r: RunResult;
+  /** The lab machine's serving (lab-serving.ts), or null: the protocol's time alone. */
+  private readonly lab: LabServing | null;
 
   constructor(
     private readonly p: CacheStampedeParams,
@@ -180,7 +185,17 @@ class CacheStampede {
       fleetReleasedS: 0,
       bins: [],
       events: 0,
+      lab: null,
     };
+    this.lab = p.lab.enabled ? new LabServing(this.env, p.lab) : null;
+    if (p.image.hydrated) {
+      // A hydrated wave: every object is downstream before the first node starts.
+      this.present.fill(true);
+      this.blobsPresent = this.sizes.length - 1;
+      this.manifestHeld = true;
+      this.r.hydratedAtS = 0;
+      this.hydrated.succeed(undefined);
+    }
   }
 
   run(): RunResult {
@@ -203,6 +218,7 @@ class CacheStampede {
         })(),
       );
     } else for (let i = 0; i < n; i++) start(i, this.spread[i] as number);
+    if (this.lab && this.p.lab.pollers > 0) this.env.process(this.gatePolls(this.lab));
 
     this.env.run(this.p.run.untilS);
 
@@ -234,7 +250,20 @@ class CacheStampede {
       });
     this.r.bins = [...this.binMap.values()].sort((a, b) => a.t - b.t);
     this.r.events = this.env.processed;
+    this.r.lab = this.lab ? { ...this.lab.count } : null;
     return this.r;
+  }
+
+  /**
+   * The lab's waiting wave: `pollers` VUs each long-poll the wave gate, one request at the
+   * start and one every pollS (gate.ts), on the same machine, until every node has ended.
+   */
+  private *gatePolls(lab: LabServing): ProcessGenerator {
+    const { pollers, pollS } = this.p.lab;
+    while (this.r.pulls.length < this.p.nodes) {
+      for (let k = 0; k < pollers; k++) lab.serve(0);
+      yield this.env.timeout(pollS);
+    }
   }
 
   // --- nodes -------------------------------------------------------------------------
@@ -245,6 +274,11 @@ class CacheStampede {
     const startS = env.now;
     const front = node % this.p.cache.fronts;
     const st: PullState = { failures: 0, code: null };
+    if (this.lab) {
+      // The token flow before the manifest: GET /v2/ (the 401 challenge), then the token.
+      yield this.lab.serve(0);
+      yield this.lab.serve(0);
+    }
     if (yield* this.get(front, 0, st)) {
       let next = 1;
       const self = this;
@@ -271,13 +305,22 @@ class CacheStampede {
       code: st.code,
       failedRequests: st.failures,
     });
+    // With the lab's wave gate, a node that ends POSTs /done (after its pull time is taken).
+    if (this.lab && this.p.lab.pollers > 0) this.lab.serve(0);
   }
 
   /** One object for a node, retried after the back-off; false once the node gives up. */
   private *get(front: number, obj: number, st: PullState): Generator<SimEvent<unknown>, boolean, unknown> {
     const c = this.p.client;
     for (;;) {
+      // Downstream, a blob is a 307 to storage and a second request there for the bytes.
+      const local = obj > 0 && this.present[obj] === true;
       const o = (yield this.request(front, obj)) as Outcome;
+      if (this.lab) {
+        const bytes = o.ok ? (this.sizes[obj] as number) : 0;
+        if (local && o.ok) yield this.lab.serve(0);
+        yield this.lab.serve(bytes);
+      }
       if (o.ok) return true;
       const code = o.code ?? 'UNKNOWN';
       this.r.errorsByCode[code] = (this.r.errorsByCode[code] ?? 0) + 1;
@@ -527,9 +570,14 @@ class CacheStampede {
       counted[path]++;
     }
 
-    const finish = (o: Outcome) => {
-      br?.b.record(env.now, how, o.ok);
-      ev.succeed(o);
+    const finish = (o: Outcome, bytes = 0) => {
+      const done = () => {
+        br?.b.record(env.now, how, o.ok);
+        ev.succeed(o);
+      };
+      // The upstream process handles the request on the same lab machine.
+      if (this.lab) this.lab.serve(bytes).addCallback(done);
+      else done();
     };
     const fault = this.faultNow();
     const slow = fault === 'slow' ? u.slowFactor : 1;
@@ -569,7 +617,7 @@ class CacheStampede {
         bytes,
         () => {
           up.bytes += bytes;
-          finish({ ok: true });
+          finish({ ok: true }, bytes);
         },
         cap,
       );
