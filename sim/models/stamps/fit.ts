@@ -51,16 +51,19 @@ export function withValues(p: StampsParams, x: readonly number[]): StampsParams 
   return q;
 }
 
+/** The whole customer cut over at once to a new isolation stamp, observed a day. */
+export const customerPhase = (p: StampsParams): Phase => ({
+  label: 'all',
+  registries: customerNames(p),
+  dest: 'iso-fit',
+  hours: 24,
+  kind: 'move',
+});
+
 /** Signals before and after the whole customer moves at once (the table's cumulative effect). */
 export function oneShot(p: StampsParams, seed: number) {
-  const phase: Phase = {
-    label: 'all',
-    registries: customerNames(p),
-    dest: 'iso-fit',
-    hours: 24,
-    kind: 'move',
-  };
-  return simulatePhases({ ...p, rebalance: { ...p.rebalance, rightSize: false } }, [phase], seed).signals;
+  return simulatePhases({ ...p, rebalance: { ...p.rebalance, rightSize: false } }, [customerPhase(p)], seed)
+    .signals;
 }
 
 const median = (xs: number[]): number => {

@@ -7,7 +7,7 @@ import type { StampsParams } from './params';
 import { buildTimeline, type Phase, parsePhase, type Timeline } from './phases';
 import { buildRegistries, type RegistrySpec } from './region';
 import { type Signals, signals } from './signals';
-import { type Cutover, type PoolSeries, simulate } from './simulate';
+import { type Cutover, type HotNodeProbe, type PoolSeries, simulate } from './simulate';
 
 export interface PoolSignals {
   stamp: string;
@@ -49,6 +49,7 @@ export function simulatePhases(
   seed: number,
   onDay?: (day: number, days: number) => void,
   registries: RegistrySpec[] = buildRegistries(p),
+  probe?: HotNodeProbe,
 ): StampsRun {
   const windowMin = p.run.windowHours * 60;
   const timeline = buildTimeline(phases, windowMin, p.run.days);
@@ -59,7 +60,7 @@ export function simulatePhases(
     dest: phase.dest,
     registries: phase.registries.map((n) => index.get(n) as number),
   }));
-  const out = simulate(p, registries, timeline, cutovers, seed, onDay);
+  const out = simulate(p, registries, timeline, cutovers, seed, onDay, probe);
   // The table's "after" is the last move's window: right-sizing that follows is its own phase.
   const moves = timeline.phases.filter((x) => x.phase.kind === 'move');
   const afterWindow = moves.length

@@ -182,6 +182,12 @@ export const stampsSchema = {
       unit: 'cores',
       doc: "scale of one storm's extra dataproxy demand (Pareto): a cluster's pull of one image, whoever owns the registry; its registry-pool calls are in the registry's own API-to-bytes ratio",
     }),
+    stormScaleExp: num({
+      default: 0,
+      min: 0,
+      max: 1,
+      doc: 'how a storm scales with its registry (beta): a registry of L cores of peak demand has stormsPerCoreDay x L^(1 - beta) storms a day, each stormCores x (L_dataproxy / 1 core)^beta x Pareto, so its storms carry the same share of its demand at any beta; 0: the same number of storms per core and one size whoever owns the registry, 1: every registry the same number of storms, sized by its own demand (a bigger tenant deploys to bigger clusters, larger images)',
+    }),
     stormTail: num({
       default: 2.5,
       gt: 1,

@@ -171,6 +171,25 @@ export function normalQuantile(q: number): number {
   );
 }
 
+/**
+ * What the hottest node of one pool is made of, minute by minute (the decomposition in
+ * hot-node.ts). Each registry belongs to a group (e.g. 0 other tenants, 1 the customer);
+ * per minute the probe records which node was hottest and every node's load in cores per
+ * group, steady demand and storm apart:
+ * parts[(t * nodes + node) * 2 * groups + 2 * g + (storm ? 1 : 0)], nodes = the pool's maximum.
+ */
+export interface HotNodeProbe {
+  stamp: string;
+  pool: PoolKind;
+  /** Group of each registry, in the order of the specs given to simulate. */
+  group: Uint8Array;
+  groups: number;
+  /** Filled by simulate: the hottest node per minute (-1 before the pool existed), the nodes' parts, the pool's maximum. */
+  node?: Int16Array;
+  parts?: Float32Array;
+  nodes?: number;
+}
+
 export interface Cutover {
   minute: number;
   kind: 'move' | 'right-size';
@@ -185,6 +204,7 @@ export function simulate(
   cutovers: readonly Cutover[],
   seed: number,
   onDay?: (day: number, days: number) => void,
+  probe?: HotNodeProbe,
 ): SimOutput {
   const horizon = timeline.horizon;
   const windowMin = p.run.windowHours * 60;
@@ -301,13 +321,17 @@ export function simulate(
     // a cluster pulling one image, in cores, whoever owns the registry.
     const at: number[] = [];
     const extra: number[] = [];
-    const rate = (p.traffic.stormsPerCoreDay * (spec.peak[0] + spec.peak[1])) / 1440;
-    if (rate > 0 && p.traffic.stormCores > 0) {
+    // stormScaleExp (beta) moves a registry's storm load between count and size: rate
+    // L^(1 - beta), size L_dataproxy^beta (L in cores), the same load at any beta.
+    const beta = p.traffic.stormScaleExp;
+    const rate = (p.traffic.stormsPerCoreDay * (spec.peak[0] + spec.peak[1]) ** (1 - beta)) / 1440;
+    const scale = p.traffic.stormCores * spec.peak[1] ** beta;
+    if (rate > 0 && scale > 0) {
       let t = stormRng.exponential(1 / rate);
       while (t < horizon) {
         const m = Math.floor(t);
         const keep = stormRng.next() < (shape[m] as number);
-        const size = p.traffic.stormCores * (1 - stormRng.next()) ** (-1 / p.traffic.stormTail);
+        const size = scale * (1 - stormRng.next()) ** (-1 / p.traffic.stormTail);
         if (keep) {
           at.push(m);
           extra.push(size);
@@ -368,6 +392,20 @@ export function simulate(
     pinDataproxy(r, stamp.pools[1]);
   };
   for (let i = 0; i < regs.length; i++) home(i, (regs[i] as Reg).home, 0);
+
+  // The probed pool keeps its load per group as well (steady and storm apart); only when probed.
+  const probed = probe
+    ? stamps.find((s) => s.name === probe.stamp)?.pools[probe.pool === 'registry' ? 0 : 1]
+    : undefined;
+  const G2 = probe ? 2 * probe.groups : 0;
+  const partLoads = probed ? new Float64Array(G2 * probed.max) : new Float64Array(0);
+  const partEven = new Float64Array(G2);
+  if (probe) {
+    probe.node = new Int16Array(horizon).fill(-1);
+    probe.nodes = probed?.max ?? 0;
+    probe.parts = new Float32Array(horizon * G2 * (probed?.max ?? 0));
+  }
+  let part = 0;
 
   /** The pool changed size: cache affinity re-hashes; connections on removed nodes reconnect. */
   const resized = (stamp: Stamp, k: 0 | 1, t: number) => {
@@ -466,7 +504,35 @@ export function simulate(
   const as = p.autoscale;
   let events = 0;
   let storms = 0;
+  // A storm's registry-pool calls ride the registry's connections with its steady calls;
+  // the probe books `regStormFrac` of such a load as storm.
+  let regStormFrac = 0;
+  const probePlace = (pool: Pool, nodes: Int32Array, w: Float64Array, load: number, col: number) => {
+    const f = pool.kind === 'registry' ? regStormFrac : 0;
+    if (pool.even) {
+      partEven[col] = (partEven[col] as number) + load * (1 - f);
+      partEven[col + 1] = (partEven[col + 1] as number) + load * f;
+      return;
+    }
+    for (let j = 0; j < nodes.length; j++) {
+      const at = (nodes[j] as number) * G2 + col;
+      const x = load * (nodes.length === 1 ? 1 : (w[j] as number));
+      partLoads[at] = (partLoads[at] as number) + x * (1 - f);
+      partLoads[at + 1] = (partLoads[at + 1] as number) + x * f;
+    }
+  };
+  const probeStorm = (pool: Pool, nodes: Int32Array, copies: number, load: number, col: number) => {
+    if (pool.even) {
+      partEven[col] = (partEven[col] as number) + load;
+      return;
+    }
+    for (let k = 0; k < copies && k < nodes.length; k++) {
+      const at = (nodes[k] as number) * G2 + col;
+      partLoads[at] = (partLoads[at] as number) + load / copies;
+    }
+  };
   const place = (pool: Pool, nodes: Int32Array, w: Float64Array, load: number) => {
+    if (pool === probed) probePlace(pool, nodes, w, load, part);
     if (pool.even) {
       pool.evenLoad += load;
       return;
@@ -484,6 +550,7 @@ export function simulate(
   };
   /** A storm pulls one image: its bytes go to the copies of its largest layer (layer 0 sits first). */
   const placeStorm = (pool: Pool, nodes: Int32Array, copies: number, load: number) => {
+    if (pool === probed) probeStorm(pool, nodes, copies, load, part + 1);
     if (pool.even) {
       pool.evenLoad += load;
       return;
@@ -503,12 +570,17 @@ export function simulate(
         pool.loads.fill(0, 0, pool.n);
         pool.evenLoad = 0;
       }
+    if (probed) {
+      partLoads.fill(0);
+      partEven.fill(0);
+    }
     const sh = shape[t] as number;
     for (let ri = 0; ri < regs.length; ri++) {
       const r = regs[ri] as Reg;
       const peak = r.spec.peak;
       if (peak[0] === 0 && peak[1] === 0) continue;
       events++;
+      if (probe) part = 2 * (probe.group[ri] as number);
       const m = sh * (noiseTable[(r.noise.next() * NOISE) | 0] as number);
       while (r.stormPtr < r.stormAt.length && (r.stormAt[r.stormPtr] as number) + stormMin <= t) r.stormPtr++;
       const storm =
@@ -518,7 +590,9 @@ export function simulate(
       if (storm > 0 && (r.stormAt[r.stormPtr] as number) === t) storms++;
       const cold = r.landedAt >= 0 ? 1 + coldExtra * Math.exp(-(t - r.landedAt) / coldTau) : 1;
       // A storm's calls are in the registry's own mix of API calls to bytes.
-      const regLoad = peak[0] * m + (peak[1] > 0 ? (storm * peak[0]) / peak[1] : 0);
+      const regStorm = peak[1] > 0 ? (storm * peak[0]) / peak[1] : 0;
+      const regLoad = peak[0] * m + regStorm;
+      if (probe) regStormFrac = regLoad > 0 ? regStorm / regLoad : 0;
       const dpLoad = peak[1] * m * cold;
       const dpStorm = storm * cold;
       const stamp = stamps[r.home] as Stamp;
@@ -556,6 +630,7 @@ export function simulate(
         const n = pool.n;
         const even = pool.evenLoad / n;
         let hot = 0;
+        let hotNode = 0;
         let sum = 0;
         let busy = pool.evenLoad;
         for (let j = 0; j < n; j++) {
@@ -563,7 +638,18 @@ export function simulate(
           if (!pool.even) busy += pool.loads[j] as number;
           const cpu = Math.min(100, pool.idle + (100 * load) / pool.cores);
           sum += cpu;
-          if (cpu > hot) hot = cpu;
+          if (cpu > hot) {
+            hot = cpu;
+            hotNode = j;
+          }
+        }
+        if (pool === probed && probe?.node && probe.parts) {
+          probe.node[t] = hotNode;
+          const base = t * pool.max * G2;
+          for (let j = 0; j < n; j++)
+            for (let c = 0; c < G2; c++)
+              probe.parts[base + j * G2 + c] =
+                (partLoads[j * G2 + c] as number) + (partEven[c] as number) / n;
         }
         const avg = sum / n;
         const s = pool.series;
