@@ -4,28 +4,14 @@
  * (defaults 1..8, A, dataproxy, the acr-stamps-2026 preset). Cores on the hot node at the
  * bins around its P95, by whose demand, steady and storm apart.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { resolve } from '../../../lib/config/schema';
 import { hotNodeParts, type WindowParts } from './hot-node';
-import { type PoolKind, stampsSchema } from './params';
+import type { PoolKind } from './params';
+import { presetFromArgs } from './seeds-table';
 
-const file = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../experiments/presets/stamps/acr-stamps-2026.json',
-);
-const preset = JSON.parse(readFileSync(file, 'utf8')) as { params: unknown };
-const args = process.argv.slice(2);
-const sets: string[] = [];
-const pos: string[] = [];
-for (let i = 0; i < args.length; i++)
-  if (args[i] === '--set') sets.push(args[++i] as string);
-  else pos.push(args[i] as string);
+const { params: p, positional: pos } = presetFromArgs(process.argv.slice(2));
 const seeds = (pos[0] ?? '1,2,3,4,5,6,7,8').split(',').map(Number);
 const stamp = pos[1] ?? 'A';
 const pool = (pos[2] ?? 'dataproxy') as PoolKind;
-const p = resolve(stampsSchema, [{ source: 'preset acr-stamps-2026', tree: preset.params }], sets);
 const f = (x: number) => x.toFixed(2);
 const line = (seed: number, w: string, x: WindowParts) =>
   [

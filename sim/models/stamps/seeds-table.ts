@@ -5,19 +5,26 @@
  * `npx tsx sim/models/stamps/seeds-table.ts [seeds] [--set k=v ...]` (defaults 1..8, the
  * acr-stamps-2026 preset). One process, seeds in turn.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolve } from '../../../lib/config/schema';
+import { loadPreset } from '../../experiments/presets';
 import { oneShot } from './fit';
-import { stampsSchema } from './params';
+import { type StampsParams, stampsSchema } from './params';
 import { PUBLISHED, TOLERANCE } from './published';
 
-const file = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../experiments/presets/stamps/acr-stamps-2026.json',
-);
-const preset = JSON.parse(readFileSync(file, 'utf8')) as { params: unknown };
+/**
+ * The command line of the stamps scripts (this one, hot-node-report.ts): `--set k=v` pairs
+ * applied over the acr-stamps-2026 preset, and the positional arguments, in order.
+ */
+export function presetFromArgs(args: readonly string[]): { params: StampsParams; positional: string[] } {
+  const sets: string[] = [];
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++)
+    if (args[i] === '--set') sets.push(args[++i] as string);
+    else positional.push(args[i] as string);
+  const tree = loadPreset('acr-stamps-2026', 'stamps').params;
+  return { params: resolve(stampsSchema, [{ source: 'preset acr-stamps-2026', tree }], sets), positional };
+}
 
 export interface Figure {
   name: string;
@@ -80,14 +87,8 @@ const median = (xs: number[]) => {
 };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const args = process.argv.slice(2);
-  const sets: string[] = [];
-  const pos: string[] = [];
-  for (let i = 0; i < args.length; i++)
-    if (args[i] === '--set') sets.push(args[++i] as string);
-    else pos.push(args[i] as string);
+  const { params: p, positional: pos } = presetFromArgs(process.argv.slice(2));
   const seeds = (pos[0] ?? '1,2,3,4,5,6,7,8').split(',').map(Number);
-  const p = resolve(stampsSchema, [{ source: 'preset acr-stamps-2026', tree: preset.params }], sets);
   const rows = seeds.map((seed) => {
     const s = oneShot(p, seed);
     const a = pick(s, 'A', 'dataproxy');
