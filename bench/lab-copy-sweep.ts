@@ -4,7 +4,8 @@
  *   1. `stampede run copy-sweep --set copies=1,2,4,8,16 --set vus=200` (measured),
  *   2. `stampede run copy-sweep --set copies=2,8 --set vus=400` (measured, never fitted),
  *   3. `stampede sim calibrate --target <1> --holdout C=4,C=16` (fit on 1, 2, 8 copies),
- *   4. `stampede sim copy-sweep --preset <fit> --set workload.nodes=400 --set sweep.copies=2,8`,
+ *   4. `stampede sim calibrate --target <2> --preset <fit>` (the 400-VU points predicted,
+ *      each with its own recorded placement, nothing fitted),
  * and prints measured vs predicted per point and figure, the backends' delivered peak vs
  * their ceiling, k6's CPU and peak RSS, the lab's peak RSS and the machine's load.
  *   node --import tsx bench/lab-copy-sweep.ts [memory-vus=1000] [skip-sweep=false] [keep-dir] [fit=true]
@@ -24,7 +25,7 @@ import { labCommand } from '../lib/cli/commands/lab';
 import { runScenarioCommand } from '../lib/cli/commands/run';
 import { simCommand } from '../lib/cli/commands/sim';
 import { labClient, labSocketPath } from '../lib/lab/lab-client';
-import type { Envelope, Point } from '../lib/results/envelope';
+import type { Envelope } from '../lib/results/envelope';
 
 const fitOnly = process.argv[2] === 'fit';
 const memoryVus = fitOnly ? 0 : Number(process.argv[2] ?? 1000);
@@ -143,29 +144,8 @@ function shape(env: Envelope) {
   });
 }
 
-function overlay(measured: Envelope, predicted: Envelope, vus: number) {
-  const rows: string[] = [];
-  for (const p of predicted.points) {
-    const c = p.params['storage.copies'];
-    const m = measured.points.find(
-      (x: Point) => x.params['storage.copies'] === c && x.params['workload.nodes'] === vus,
-    );
-    if (!m) continue;
-    const e = (k: 'p50' | 'p90' | 'p99') => {
-      const a = m.metrics.pullS?.[k] as number;
-      const b = p.metrics.pullS?.[k] as number;
-      return `${k} ${a.toFixed(2)}/${b.toFixed(2)} (${(100 * (b / a - 1)).toFixed(1)}%)`;
-    };
-    rows.push(
-      `C=${c} V=${vus}: measured/predicted ${e('p50')} ${e('p90')} ${e('p99')}; 503s ${m.metrics.throttleEvents}/${p.metrics.throttleEvents}`,
-    );
-  }
-  return rows;
-}
-
 /** Steps 3 and 4: calibrate on the 200-VU sweep (C=4, C=16 held out), predict every measured point. */
 async function fitAndPredict(dir200: string, dir400: string) {
-  const read = (d: string) => JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) as Envelope;
   const t0 = Date.now();
   await runCommand(simCommand, [
     'calibrate',
@@ -179,30 +159,16 @@ async function fitAndPredict(dir200: string, dir400: string) {
     '2',
   ]);
   console.log(`calibrate: ${((Date.now() - t0) / 1000).toFixed(0)} s wall, load ${load()}`);
-  const preset = join(dir200, 'sim-preset.json');
-  for (const [vus, copies, measured] of [
-    [200, '1,2,4,8,16', read(dir200)],
-    [400, '2,8', read(dir400)],
-  ] as const) {
-    const out = join(home, `sim-${vus}`);
-    await runCommand(
-      simCommand,
-      [
-        'copy-sweep',
-        '--preset',
-        preset,
-        '--set',
-        `workload.nodes=${vus}`,
-        '--set',
-        `sweep.copies=${copies}`,
-        '--out',
-        out,
-      ],
-      { out: () => {}, err: () => {}, tty: false },
-    );
-    const sim = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Envelope;
-    console.log(overlay(measured, sim, vus).join('\n'));
-  }
+  // Step 4: the 400-VU sweep (other images, other placements) predicted by the fit.
+  await runCommand(simCommand, [
+    'calibrate',
+    '--target',
+    dir400,
+    '--preset',
+    join(dir200, 'sim-preset.json'),
+    '--seeds',
+    '2',
+  ]);
 }
 
 if (fitOnly) {

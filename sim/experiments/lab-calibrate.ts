@@ -6,15 +6,21 @@
  * VUs' start spread (s) and what one connection delivers on this machine (B/s).
  *
  * Objective: the RMS relative error of every fitted point's pull P50/P90/P99 (the simulated
- * figure the mean over `seeds`: each seed a fresh placement, as each measured point seeded a
- * fresh image), + 0.5 per point whose throttling disagrees (503s measured, none simulated or
+ * figure the mean over `seeds`), + 0.5 per point whose throttling disagrees (503s measured, none simulated or
  * the other way round). Nelder-Mead over the logarithm of each parameter, clamped to its
  * bounds. Held-out points (`holdout`, by label) are simulated and reported, never fitted.
+ *
+ * Placement: each measured point seeded a fresh image, and where its layers' copies lived
+ * follows from their digests (the lab's rendezvous hash, lib/lab/storage/placement.ts), so
+ * each point is simulated with its own layers' placement (read from the point's run
+ * directory), the seeds varying only starts and copy choices. A sweep whose point
+ * directories are gone falls back to a random placement per seed.
  */
-import { statSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
 import { defaults } from '../../lib/config/schema';
 import { InputError } from '../../lib/errors';
+import { rendezvous } from '../../lib/lab/storage/placement';
 import type { Envelope, Metrics, Point } from '../../lib/results/envelope';
 import { readSummary } from '../../lib/results/run-dir';
 import { type CopySweepParams, copySweepSchema } from '../models/copy-sweep/params';
@@ -24,7 +30,7 @@ import {
   type LabRateMechanism,
   labFreeParams,
 } from '../models/lab-pull/params';
-import { runLabPull } from '../models/lab-pull/storm';
+import { type LayerRanking, runLabPull } from '../models/lab-pull/storm';
 import { nelderMead } from './nelder-mead';
 import { withParam } from './sweep';
 
@@ -34,6 +40,8 @@ const FIGURES = ['p50', 'p90', 'p99'] as const;
 /** What `stampede run copy-sweep --target lab` recorded about the lab (lib/k6/copy-sweep/run-sweep.ts). */
 interface RecordedLab {
   backends: number;
+  /** The region the VUs pulled from: its backends are `<region>-b<i>`, i < backends. */
+  clientRegion?: string;
   ceilingBps: number;
   minStreamBps: number;
   streamBps: number;
@@ -52,6 +60,8 @@ export interface LabSweep {
     nodes: number;
     pullS: { p50: number; p90: number; p99: number };
     throttles: number;
+    /** The point's layers' placement, from its seeded digests (absent: drawn per seed). */
+    ranking?: LayerRanking;
   }>;
 }
 
@@ -88,10 +98,49 @@ export function readLabSweep(dir: string): LabSweep {
       );
     if (!Number.isInteger(copies) || !Number.isInteger(nodes) || !q)
       throw new InputError(`--target: points[${i}]`, 'storage.copies, workload.nodes and pullS', p.label);
-    return { label: p.label, copies, nodes, pullS: q, throttles: p.metrics.throttleEvents ?? 0 };
+    const ranking = pointRanking(dir, i, lab);
+    return {
+      label: p.label,
+      copies,
+      nodes,
+      pullS: q,
+      throttles: p.metrics.throttleEvents ?? 0,
+      ...(ranking && { ranking }),
+    };
   });
   if (points.length === 0) throw new InputError('--target: points', 'a sweep with measured points', 0);
   return { dir: resolvePath(dir), envelope, lab, points };
+}
+
+/**
+ * Point i's layers in the lab's rendezvous order over the client region's active backends,
+ * from the digests its run seeded (<dir>/points/NN-<label>/summary.json, params.target.seeded).
+ * Undefined when the directory, the digests or the region are missing, or the layer count
+ * differs from the recorded image's.
+ */
+function pointRanking(dir: string, i: number, lab: RecordedLab): LayerRanking | undefined {
+  if (!lab.clientRegion) return undefined;
+  const prefix = `${String(i + 1).padStart(2, '0')}-`;
+  let name: string | undefined;
+  try {
+    name = readdirSync(join(dir, 'points')).find((n) => n.startsWith(prefix));
+  } catch {
+    return undefined;
+  }
+  if (!name) return undefined;
+  let layers: Array<{ digest?: unknown }> | undefined;
+  try {
+    const target = readSummary(join(dir, 'points', name)).params.target as
+      | { seeded?: { layers?: Array<{ digest?: unknown }> } }
+      | undefined;
+    layers = target?.seeded?.layers;
+  } catch {
+    return undefined;
+  }
+  if (!layers || layers.length !== lab.layers.length) return undefined;
+  const ids = Array.from({ length: lab.backends }, (_, b) => ({ id: `${lab.clientRegion}-b${b}`, b }));
+  if (!layers.every((l) => typeof l.digest === 'string')) return undefined;
+  return layers.map((l) => rendezvous(l.digest as string, ids, ids.length).map((x) => x.b));
 }
 
 /** copy-sweep's parameters in the lab's physics, from what the run recorded; `sets` on top are the caller's. */
@@ -153,9 +202,10 @@ export function simulatePoint(
   copies: number,
   nodes: number,
   seeds: readonly number[],
+  ranking?: LayerRanking,
 ): Metrics[] {
   const p = withParam(withParam(base, 'storage.copies', copies), 'workload.nodes', nodes);
-  return seeds.map((s) => runLabPull(p, s).metrics);
+  return seeds.map((s) => runLabPull(p, s, ranking).metrics);
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -174,7 +224,7 @@ function compare(
   for (const pt of sweep.points) {
     // While fitting, held-out points cost time and change nothing.
     if (!withHeldOut && holdout.includes(pt.label)) continue;
-    const runs = simulatePoint(base, pt.copies, pt.nodes, seeds);
+    const runs = simulatePoint(base, pt.copies, pt.nodes, seeds, pt.ranking);
     const held = holdout.includes(pt.label);
     for (const f of FIGURES) {
       const simulatedS = mean(runs.map((m) => m.pullS?.[f] ?? Number.POSITIVE_INFINITY));
@@ -193,6 +243,38 @@ function compare(
   }
   const rms = Math.sqrt(mean(residuals.map((r) => Math.min(r.relativeError, 10) ** 2)));
   return { residuals, heldOut, throttles, rms, score: rms + 0.5 * mismatch };
+}
+
+/**
+ * A fitted preset's prediction of a measured sweep it never saw: every point simulated (with
+ * its own placement) and compared, nothing fitted (`sim calibrate --target <run> --preset <fit>`).
+ */
+export function predictLab(
+  sweep: LabSweep,
+  params: CopySweepParams,
+  seeds: readonly number[],
+): Pick<LabFit, 'heldOut' | 'throttles'> {
+  const { heldOut, throttles } = compare(
+    sweep,
+    params,
+    seeds,
+    sweep.points.map((p) => p.label),
+  );
+  return { heldOut, throttles };
+}
+
+/** The fitted lab values a preset carries (both mechanisms' free parameters it has), as paths. */
+export function fittedLabValues(preset: { params: Record<string, unknown> }): Record<string, number> {
+  const lab = (preset.params.lab ?? {}) as Record<string, unknown>;
+  const paths = new Set(
+    (Object.keys(LAB_RATE_PARAMS) as LabRateMechanism[]).flatMap((m) => labFreeParams(m).map((f) => f.path)),
+  );
+  return Object.fromEntries(
+    [...paths].flatMap((path) => {
+      const v = lab[path.slice('lab.'.length)];
+      return typeof v === 'number' ? [[path, v]] : [];
+    }),
+  );
 }
 
 export function calibrateLab(

@@ -13,6 +13,7 @@ import { type Io, runCommand } from '../../lib/cli/command';
 import { labCommand } from '../../lib/cli/commands/lab';
 import { rootCommand } from '../../lib/cli/main';
 import type { Envelope } from '../../lib/results/envelope';
+import { readLabSweep } from '../../sim/experiments/lab-calibrate';
 import { capture } from '../helpers/cli';
 import { K6, prerequisites, REGISTRY, ROOT } from '../helpers/prereq';
 import { labUpArgs } from './helpers/lab-up';
@@ -116,6 +117,23 @@ describe.runIf(canRun)('lab copy sweep: measure, calibrate, predict, overlay', (
     expect(page).toContain('data-chart="pull-anatomy"');
   });
 
+  it("places each point's layers where the lab put them: the twin's placement is the lab's", () => {
+    // At one copy a layer is served by its first-ranked backend alone, so the backends that
+    // served a layer's worth of bytes are exactly the ranking's heads (the config blob, a few
+    // hundred bytes, may land anywhere).
+    const sweepRead = readLabSweep(runDir);
+    const env = sweepRead.envelope;
+    const one = sweepRead.points[0];
+    expect(one?.copies).toBe(1);
+    expect(one?.ranking).toHaveLength(4);
+    const heads = new Set(one?.ranking?.map((r) => `eastus-b${r[0]}`));
+    const served = new Set(
+      (env.points[0]?.metrics.backends ?? []).filter((b) => b.bytes >= 131072).map((b) => b.id),
+    );
+    expect([...served].sort()).toEqual([...heads].sort());
+    for (const p of sweepRead.points) expect(p.ranking, p.label).toBeDefined();
+  });
+
   it("refuses copies above the lab's backends before running anything (exit 2 naming copies)", async () => {
     const r = await capture(rootCommand, [
       'run',
@@ -152,6 +170,19 @@ describe.runIf(canRun)('lab copy sweep: measure, calibrate, predict, overlay', (
       enabled: true,
       minStreamBps: 1e5,
     });
+    // The same sweep predicted by its own fit, point by point with its recorded placement.
+    const again = await capture(rootCommand, [
+      'sim',
+      'calibrate',
+      '--target',
+      runDir,
+      '--preset',
+      preset,
+      '--seeds',
+      '2',
+    ]);
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toContain('3 of 3 points with their recorded placement');
     const simDir = join(home, 'predicted');
     const sim = await capture(rootCommand, [
       'sim',

@@ -4,13 +4,15 @@
  * data), the preset it writes predicts held-out points through `sim copy-sweep --preset`,
  * and bad targets exit 2 naming the field.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rootCommand } from '../../lib/cli/main';
+import { rendezvous } from '../../lib/lab/storage/placement';
 import type { Envelope } from '../../lib/results/envelope';
-import { labParams, simulatePoint } from '../../sim/experiments/lab-calibrate';
+import { labParams, readLabSweep, simulatePoint } from '../../sim/experiments/lab-calibrate';
 import { withParam } from '../../sim/experiments/sweep';
 import { capture } from '../helpers/cli';
 
@@ -205,7 +207,10 @@ describe('sim calibrate on a lab sweep', () => {
         ['--target', sweepDir([1, 2, 16])],
         ['storage.copies', '16'],
       ],
-      [['--target', sweepDir([1, 2, 8]), '--preset', 'acr-copies-2026'], ['--preset']],
+      [
+        ['--target', sweepDir([1, 2, 8]), '--preset', 'acr-copies-2026'],
+        ['--preset', 'fitted lab values'],
+      ],
       [
         ['--target', sweepDir([1, 2, 8]), '--holdout', 'C=3'],
         ['--holdout', 'C=3'],
@@ -217,4 +222,109 @@ describe('sim calibrate on a lab sweep', () => {
       for (const n of names) expect(r.err).toContain(n);
     }
   });
+});
+
+/** A sweep whose points kept their run directories (seeded digests), as the lab writes it. */
+function placedSweep(copies: number[], vus: number, truth: Record<string, number>) {
+  const dir = sweepDir(copies, vus, LAB, truth);
+  const env = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Envelope;
+  copies.forEach((c, i) => {
+    const point = join(dir, 'points', `${String(i + 1).padStart(2, '0')}-C-${c}`);
+    mkdirSync(point, { recursive: true });
+    const layers = LAB.layers.map((size, k) => ({
+      digest: `sha256:${createHash('sha256').update(`${dir} ${i} ${k}`).digest('hex')}`,
+      size,
+    }));
+    writeFileSync(
+      join(point, 'summary.json'),
+      JSON.stringify({ ...env, name: 'cold-pull', params: { target: { seeded: { layers } } }, points: [] }),
+    );
+  });
+  // The figures again, now with each point's own placement (as the lab pulled them).
+  const sweep = readLabSweep(dir);
+  let base = labParams(sweep);
+  for (const [k, v] of Object.entries(truth)) base = withParam(base, k, v);
+  env.points.forEach((p, i) => {
+    const runs = simulatePoint(base, sweep.points[i]!.copies, vus, [1, 2], sweep.points[i]!.ranking);
+    const mean = (k: 'p50' | 'p90' | 'p99') =>
+      runs.reduce((a, m) => a + (m.pullS?.[k] ?? 0), 0) / runs.length;
+    p.metrics = {
+      pullS: { p50: mean('p50'), p90: mean('p90'), p99: mean('p99'), max: 0 },
+      throttleEvents: runs.reduce((a, m) => a + (m.throttleEvents ?? 0), 0) / runs.length,
+    };
+  });
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
+  return { dir, sweep };
+}
+
+describe('a lab sweep with its placement', () => {
+  it("reads each point's layer placement from its seeded digests, as the lab's rendezvous hash places them", () => {
+    const { sweep } = placedSweep([1, 2], 20, PER_STREAM);
+    const ids = Array.from({ length: LAB.backends }, (_, b) => ({ id: `eastus-b${b}` }));
+    for (const [i, pt] of sweep.points.entries()) {
+      const seeded = JSON.parse(
+        readFileSync(join(sweep.dir, 'points', `0${i + 1}-C-${pt.copies}`, 'summary.json'), 'utf8'),
+      ).params.target.seeded.layers as Array<{ digest: string }>;
+      expect(pt.ranking).toHaveLength(LAB.layers.length);
+      for (const [k, l] of seeded.entries()) {
+        const order = rendezvous(l.digest, ids, ids.length).map((x) => Number(x.id.slice('eastus-b'.length)));
+        expect(pt.ranking?.[k]).toEqual(order);
+      }
+    }
+    // A sweep without its point directories: no placement, drawn per seed as before.
+    expect(readLabSweep(sweepDir([1, 2], 20)).points.every((p) => p.ranking === undefined)).toBe(true);
+  });
+
+  it('--preset predicts another sweep of the same lab with each point placed as measured, nothing fitted', async () => {
+    // Fit on a 60-VU sweep; predict a 90-VU sweep made at the same parameters: with each
+    // point's recorded placement the prediction is the data, up to the fit's own error.
+    const fit = placedSweep([1, 2, 4, 8], 60, PER_STREAM);
+    const c = await capture(rootCommand, [
+      'sim',
+      'calibrate',
+      '--target',
+      fit.dir,
+      '--iterations',
+      '60',
+      '--seeds',
+      '2',
+    ]);
+    expect(c.code, c.err).toBe(0);
+    const other = placedSweep([2, 8], 90, PER_STREAM);
+    const r = await capture(rootCommand, [
+      'sim',
+      'calibrate',
+      '--target',
+      other.dir,
+      '--preset',
+      join(fit.dir, 'sim-preset.json'),
+      '--seeds',
+      '2',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('2 of 2 points with their recorded placement');
+    const errors = r.out
+      .split('\n')
+      .filter((l) => /^C=\d+ +p\d\d /.test(l))
+      .map((l) => Number(l.trim().split(/\s+/).at(-1)?.replace('%', '')));
+    expect(errors).toHaveLength(6);
+    for (const e of errors) expect(Math.abs(e)).toBeLessThan(5);
+    // Nothing is written: the preset came from the fit, and --holdout / --write-preset have no place.
+    for (const flag of [
+      ['--holdout', 'C=2'],
+      ['--write-preset', 'x'],
+    ]) {
+      const bad = await capture(rootCommand, [
+        'sim',
+        'calibrate',
+        '--target',
+        other.dir,
+        '--preset',
+        join(fit.dir, 'sim-preset.json'),
+        ...flag,
+      ]);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain(flag[0]);
+    }
+  }, 120_000);
 });

@@ -125,4 +125,29 @@ describe('lab-pull storm', () => {
     expect(t[3]).toBe(0);
     expect(at(1).pullS?.p99).toBeGreaterThan(at(16).pullS?.p99 as number);
   });
+
+  it("a layer ranking puts each layer's copies on its first C backends", () => {
+    // Four layers ranked onto backends 2 and 3 only: with one copy every layer byte comes
+    // from backend 2, with two copies from 2 and 3; the other backends serve at most the
+    // config blob (1 B, still drawn).
+    const ranking = [
+      [2, 3, 0, 1],
+      [2, 3, 1, 0],
+      [2, 3, 0, 1],
+      [2, 3, 1, 0],
+    ];
+    const bytesOf = (copies: number) =>
+      (
+        runLabPull(params({ nodes: 6, copies, layersMiB: [1, 1, 1, 1] }), 3, ranking).metrics
+          .backends as Array<{
+          bytes: number;
+        }>
+      ).map((b) => b.bytes);
+    const one = bytesOf(1);
+    expect(one[2]).toBeGreaterThanOrEqual(6 * 4 * MiB);
+    expect(one[0]! + one[1]! + one[3]!).toBeLessThanOrEqual(6);
+    const two = bytesOf(2);
+    expect(two[2]! + two[3]!).toBeGreaterThanOrEqual(6 * 4 * MiB);
+    expect(two[0]! + two[1]!).toBeLessThanOrEqual(6);
+  });
 });

@@ -216,6 +216,14 @@ of the post's findings still hold (${FINDINGS.join('; ')}). It writes a run dire
 (summary.json of kind sim, name calibrate-cv, one point per held-out row, and report.html).
 It is slow: rows x --iterations x --seeds sweeps.
 
+A measured lab sweep as --target (the run directory of \`stampede run copy-sweep --target lab\`)
+is fitted in the lab's own physics instead: its recorded backends, ceiling, stream floor and
+retry policy taken as given, each point simulated with its own layers' placement (from the
+digests it seeded), and three parameters fitted (lab.startS, lab.startSpreadS and one rate,
+per stream or shared, whichever fits the fitted points better); the preset goes beside the
+run. With --preset <that preset> and another sweep of the same lab as --target, nothing is
+fitted: every point is predicted and its error printed.
+
 Free parameters: ${FREE_PARAMS.map((p) => p.path).join(', ')}
 Target format: {"source": "...", "points": [{"label": "Baseline", "podStartupS": {"p50": s, "p90": s, "p99": s}}, ...]}
 Default target: ${PUBLISHED_TABLE}
@@ -224,7 +232,9 @@ ${presetsHelp(copySweepModel, '')}
   stampede sim calibrate --iterations 200 --write-preset my-fit
   stampede sim calibrate --holdout Low --iterations 100
   stampede sim calibrate --cv --iterations 60 --seeds 2
-  stampede sim calibrate --target my-sweep.json --preset acr-copies-2026 --write-preset my-cluster`,
+  stampede sim calibrate --target my-sweep.json --preset acr-copies-2026 --write-preset my-cluster
+  stampede sim calibrate --target runs/sweep-200 --holdout C=4,C=16
+  stampede sim calibrate --target runs/sweep-400 --preset runs/sweep-200/sim-preset.json`,
   flags: {
     ...paramFlags,
     target: { type: 'string', hint: 'FILE', description: 'target table (default: the published ACR table)' },

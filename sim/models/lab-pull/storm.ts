@@ -19,7 +19,12 @@
  *   U(0.5, 1.5), at most lab.maxRetries times; then the pull fails.
  *
  * Placement: each blob's copies on distinct backends drawn at random (a fresh image per
- * point, so a fresh placement: the lab's rendezvous hash of a random digest). The pull time
+ * point, so a fresh placement: the lab's rendezvous hash of a random digest), unless
+ * `ranking` gives the layers' own: per layer (manifest order, config excluded) the backends
+ * in the lab's rendezvous order, whose first C hold its copies. A measured point's ranking is
+ * known before it runs (the seeded digests), so its twin takes it as configuration: with 8
+ * layers over 16 backends, which layers share a backend decides the low-copy points more than
+ * any fitted rate. The config blob (its digest is not recorded) stays drawn. The pull time
  * is the VU's (k6 pull_duration); in the lab it is also the pod startup.
  */
 import type { Metrics } from '../../../lib/results/envelope';
@@ -34,7 +39,10 @@ const STREAM = { placement: 1, starts: 2, events: 3 } as const;
 
 export type LabPullParams = Pick<CopySweepParams, 'workload' | 'storage' | 'client' | 'lab'>;
 
-export function runLabPull(p: LabPullParams, seed: number): ColdPullRun {
+/** Per layer, the backends in placement order (indices < storage.backends); see above. */
+export type LayerRanking = ReadonlyArray<readonly number[]>;
+
+export function runLabPull(p: LabPullParams, seed: number, ranking?: LayerRanking): ColdPullRun {
   const env = new Env();
   const net = new FlowNetwork(env);
   const root = createRng(seed);
@@ -45,7 +53,12 @@ export function runLabPull(p: LabPullParams, seed: number): ColdPullRun {
   const B = p.storage.backends;
   const C = Math.min(p.storage.copies, B);
   const ceiling = p.storage.ceilingBps;
-  const where = sizes.map(() => placeRng.shuffle(Array.from({ length: B }, (_, b) => b)).slice(0, C));
+  // Drawn for every blob even when ranked, so the random streams stay where they were.
+  const where = sizes.map((_, k) => {
+    const drawn = placeRng.shuffle(Array.from({ length: B }, (_, b) => b)).slice(0, C);
+    const ranked = k > 0 ? ranking?.[k - 1] : undefined;
+    return ranked ? ranked.slice(0, C) : drawn;
+  });
   const links = Array.from({ length: B }, () => net.addLink(ceiling));
   const client = net.addLink(lab.clientBps);
   const streamCap = Math.min(
