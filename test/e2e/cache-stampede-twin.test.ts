@@ -87,7 +87,7 @@ describe.runIf(canRun)('cache-stampede twin on the lab', () => {
     const twin = env.metrics.model as CacheTwin;
     const s = twin.serving as ServingFit;
     console.log(
-      `cache twin ${VUS} VUs: hydrated wave measured ${JSON.stringify(s.measured)} fitted ${JSON.stringify(s.fitted)} (requestS ${s.requestS}, bps ${s.bps}, servers ${s.servers}); cold wave measured ${JSON.stringify(twin.measured.pullS)} predicted ${JSON.stringify(twin.predicted.pullS)}; held-out error ${JSON.stringify(twin.heldOutError)}; within ±15 % ${JSON.stringify(twin.within)}`,
+      `cache twin ${VUS} VUs: hydrated wave measured ${JSON.stringify(s.measured)} fitted ${JSON.stringify(s.fitted)} (requestS ${s.requestS}, bps ${s.bps}, servers ${s.servers}); cold wave measured ${JSON.stringify(twin.measured.pullS)} predicted ${JSON.stringify(twin.predicted.pullS)}; held-out error ${JSON.stringify(twin.heldOutError)}; within ±15 % ${JSON.stringify(twin.within)}; payload s/MB ${JSON.stringify(s.payloadSPerMB)} fit on ${s.terms.map((t) => t.what).join(', ')}; ablation no spool ${JSON.stringify(twin.ablations?.noSpool)}`,
     );
     expect(s.on).toMatch(/wave 2/);
     expect(twin.predicted.ok).toBe(VUS);

@@ -80,6 +80,11 @@ export interface ServingFit {
   terms: FitTerm[];
   /** Each step's median time, lab and fitted (by step; payloads by size): shown, not fitted. */
   steps: FitTerm[];
+  /**
+   * The lab's payload seconds per MB and its standard error: fitted when above SLOPE_SE
+   * standard errors, else bytes are free (lab.bps at its bound), not resolved by the steps.
+   */
+  payloadSPerMB: { s: number; se: number } | null;
   evaluations: number;
 }
 
@@ -111,7 +116,12 @@ export interface CacheTwin {
    * With a serving fit, the cold wave's prediction with one mechanism taken out: the protocol
    * alone (no lab serving: the old twin) and the serving without the waiting wave's gate polls.
    */
-  ablations: { protocolOnly: Quantiles2 | null; noGatePolls: Quantiles2 | null } | null;
+  ablations: {
+    protocolOnly: Quantiles2 | null;
+    noGatePolls: Quantiles2 | null;
+    /** The old byte path: blobs by 307 as soon as the front has them, the import's writes free. */
+    noSpool: Quantiles2 | null;
+  } | null;
   /** With a serving fit, the cold wave's step times, lab (held out) and predicted, matched by kind. */
   coldSteps: FitTerm[] | null;
 }
@@ -229,11 +239,13 @@ const term = (what: string, unit: FitTerm['unit'], measured: number, fitted: num
   error: fitted === null ? null : errorOf(fitted, measured),
 });
 
-/** Seconds per MB of payload: the slope of the payloads' median times over their sizes (steps.ts). */
-const payloadSPerMB = (g: StepGroup[] | undefined): number | null => {
+/** Seconds per MB of payload: the slope of the payloads' median times over their sizes (steps.ts), and its SE. */
+const payloadSPerMB = (g: StepGroup[] | undefined): { s: number; se: number } | null => {
   const line = g ? payloadLine(g) : null;
-  return line ? line.slopeSPerByte * 1e6 : null;
+  return line ? { s: line.slopeSPerByte * 1e6, se: line.seSPerByte * 1e6 } : null;
 };
+/** The measured slope is fitted only this many standard errors above 0; below, bytes are free. */
+const SLOPE_SE = 2;
 
 /**
  * The figures the serving fit matches, lab against simulator: pull P50 and P90, which every
@@ -247,8 +259,8 @@ function fitTerms(lab: WaveTimes, sim: { pullS: Quantiles2 | null; steps: StepGr
     term('pull p90', 's', lab.p90, sim.pullS?.p90 ?? null),
   ];
   const slope = payloadSPerMB(lab.steps);
-  if (slope !== null && slope > 0)
-    terms.push(term('payload per MB', 's/MB', slope, payloadSPerMB(sim.steps)));
+  if (slope !== null && slope.s > SLOPE_SE * slope.se)
+    terms.push(term('payload per MB', 's/MB', slope.s, payloadSPerMB(sim.steps)?.s ?? null));
   return terms;
 }
 
@@ -292,6 +304,7 @@ export function fitServing(
     bps: clamp(Math.exp(x[1] as number), BPS),
     servers,
     pollers: 0,
+    spool: true,
     pollS: GATE_LONG_POLL_S,
   });
   const run = (x: number[]) => simulatedPulls(hydratedWaveParams(p, seeded, lab(x)), seed);
@@ -329,6 +342,7 @@ export function fitServing(
     },
     terms: fitTerms(hydrated, fit),
     steps: stepTerms(hydrated.steps ?? [], fit.steps),
+    payloadSPerMB: payloadSPerMB(hydrated.steps),
     evaluations: best.evaluations,
   };
 }
@@ -352,6 +366,7 @@ export function cacheTwin(
       bps: serving.bps,
       servers: serving.servers,
       pollers: serving.pollers,
+      spool: true,
       pollS: GATE_LONG_POLL_S,
     };
   const { r, times, pullS, steps } = simulatedPulls(sp, seed);
@@ -359,6 +374,7 @@ export function cacheTwin(
     ? {
         protocolOnly: simulatedPulls(twinParams(p, seeded), seed).pullS,
         noGatePolls: simulatedPulls({ ...sp, lab: { ...sp.lab, pollers: 0 } }, seed).pullS,
+        noSpool: simulatedPulls({ ...sp, lab: { ...sp.lab, spool: false } }, seed).pullS,
       }
     : null;
   const predicted = {

@@ -25,7 +25,17 @@ export interface StepGroup {
   bytes: number;
   n: number;
   medianS: number;
+  /** The median's standard error, ~1.2533 sd / sqrt(n) (s). */
+  seS: number;
 }
+
+/** The standard error of a sample's median, from its SD (a normal sample's 1.2533 sd / sqrt(n)). */
+const medianSe = (xs: number[]): number => {
+  if (xs.length < 2) return Number.POSITIVE_INFINITY;
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+  return (1.2533 * sd) / Math.sqrt(xs.length);
+};
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -91,17 +101,18 @@ export function stepGroups(times: readonly StepTime[]): StepGroup[] {
     g.s.push(t.s);
   }
   return [...by.values()]
-    .map((g) => ({ what: g.what, bytes: g.bytes, n: g.s.length, medianS: median(g.s) }))
+    .map((g) => ({ what: g.what, bytes: g.bytes, n: g.s.length, medianS: median(g.s), seS: medianSe(g.s) }))
     .sort((a, b) => (a.what === b.what ? a.bytes - b.bytes : a.what < b.what ? -1 : 1));
 }
 
 /**
  * The payloads' median time against their size, least squares over the payload groups:
- * seconds per byte and seconds at zero bytes. Null with fewer than two sizes.
+ * seconds per byte, its standard error (from the medians' own), and seconds at zero bytes.
+ * Null with fewer than two sizes.
  */
 export function payloadLine(
   groups: readonly StepGroup[],
-): { slopeSPerByte: number; interceptS: number } | null {
+): { slopeSPerByte: number; seSPerByte: number; interceptS: number } | null {
   const g = groups.filter((x) => x.what === 'payload');
   if (g.length < 2) return null;
   const mx = g.reduce((a, x) => a + x.bytes, 0) / g.length;
@@ -114,5 +125,7 @@ export function payloadLine(
   }
   if (sxx === 0) return null;
   const slope = sxy / sxx;
-  return { slopeSPerByte: slope, interceptS: my - slope * mx };
+  // The slope is sum((x - mx) / sxx * y): its variance is sum(((x - mx) / sxx)^2 * se_y^2).
+  const se = Math.sqrt(g.reduce((a, x) => a + ((x.bytes - mx) / sxx) ** 2 * x.seS ** 2, 0));
+  return { slopeSPerByte: slope, seSPerByte: se, interceptS: my - slope * mx };
 }

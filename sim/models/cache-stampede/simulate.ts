@@ -154,6 +154,8 @@ class CacheStampede {
    */
   private readonly written: boolean[];
   private manifestWritten = false;
+  /** The lab serving with the import's writes and the front's spool (lab.spool; off: the ablation). */
+  private readonly writes: LabServing | null;
   /** Coalescing domains holding a fetched manifest that is not written downstream yet. */
   private readonly heldIn = new Set<string>();
   private readonly inflight = new Map<string, SimEvent<Outcome>>();
@@ -213,6 +215,7 @@ class CacheStampede {
       steps: p.lab.enabled ? [] : null,
     };
     this.lab = p.lab.enabled ? new LabServing(this.env, p.lab) : null;
+    this.writes = p.lab.spool ? this.lab : null;
     if (p.image.hydrated) {
       // A hydrated wave: every object is downstream before the first node starts.
       this.present.fill(true);
@@ -349,7 +352,7 @@ class CacheStampede {
     for (;;) {
       // Downstream, a blob is a 307 to storage and a second request there for the bytes (in
       // the lab's registry once the import has written it; until then the front's spool).
-      const local = obj > 0 && (this.lab ? this.written[obj] : this.present[obj]) === true;
+      const local = obj > 0 && (this.writes ? this.written[obj] : this.present[obj]) === true;
       const t0 = this.env.now;
       const o = (yield this.request(front, obj)) as Outcome;
       if (this.lab) {
@@ -505,7 +508,7 @@ class CacheStampede {
       this.manifestHeld &&
       !this.present[0] &&
       this.blobsPresent === this.sizes.length - 1 &&
-      (!this.lab || this.manifestWritten)
+      (!this.writes || this.manifestWritten)
     ) {
       this.present[0] = true;
       this.r.hydratedAtS = this.env.now;
@@ -549,14 +552,14 @@ class CacheStampede {
     // front holds it (the lab's hydrator reads the spool first).
     const todo = this.sizes
       .map((_, i) => i)
-      .filter((i) => (this.lab ? i > 0 && !this.written[i] : this.needs(i)));
+      .filter((i) => (this.writes ? i > 0 && !this.written[i] : this.needs(i)));
     if (todo.length > 0) {
       this.r.imports.run++;
       yield env.allOf(todo.map((obj) => env.process(this.importObject(front, obj))));
     }
-    if (this.lab && !this.manifestWritten && this.written.every((w, i) => i === 0 || w)) {
+    if (this.writes && !this.manifestWritten && this.written.every((w, i) => i === 0 || w)) {
       // The manifest last (a registry refuses one whose blobs it lacks).
-      yield this.lab.serve(this.sizes[0] as number);
+      yield this.writes.serve(this.sizes[0] as number);
       this.manifestWritten = true;
       this.checkHydrated();
     }
@@ -570,16 +573,16 @@ class CacheStampede {
       if (!this.needs(obj)) break;
       // The lab's import awaits a fetch in flight whole (its coalescer), no tee.
       const shared =
-        this.lab && this.d.coalescing !== 'off' ? this.inflight.get(this.key(front, obj)) : undefined;
+        this.writes && this.d.coalescing !== 'off' ? this.inflight.get(this.key(front, obj)) : undefined;
       const o = (yield shared ?? this.fetch('importer', front, obj, 'hydrate')) as Outcome;
       if (o.ok) break;
       yield this.env.timeout(Math.max(o.retryAfterS ?? 0, c.importRetryS * 2 ** a));
     }
-    if (this.lab && this.present[obj] && !this.written[obj]) {
+    if (this.writes && this.present[obj] && !this.written[obj]) {
       // lib/oci/push.ts pushBlob after the hydrator's HEAD: HEAD, POST the upload, PUT the
       // bytes, one after another on the lab machine.
-      for (let k = 0; k < 3; k++) yield this.lab.serve(0);
-      yield this.lab.serve(this.sizes[obj] as number);
+      for (let k = 0; k < 3; k++) yield this.writes.serve(0);
+      yield this.writes.serve(this.sizes[obj] as number);
       this.written[obj] = true;
     }
   }
