@@ -11,9 +11,10 @@
  * cores). The twin gets that from an observable that is not the figure it predicts: with
  * waves=2, the hydrated wave (pulls by digest, no upstream) fits the simulator's lab serving
  * (sim/models/cache-stampede/lab-serving.ts: lab.requestS per request and lab.bps for bytes,
- * queued for lab.servers = the machine's cores), and the twin then PREDICTS the cold wave's
- * P50/P90 with those, through the upstream, coalescing, breaker and 429s, the waiting wave's
- * gate polls included. The cold wave's error is held out: nothing was fitted on it. With
+ * queued for lab.servers = the machine's cores; request and byte cost told apart by the
+ * wave's per-step times, steps.ts), and the twin then PREDICTS the cold wave's P50/P90 with
+ * those, through the upstream, coalescing, the front's spool and the import's writes, breaker
+ * and 429s, the waiting wave's gate polls included. The cold wave's error is held out: nothing was fitted on it. With
  * waves=1 there is nothing to fit on, and the pull times are the protocol's (ratio only).
  */
 import { nelderMead } from '../../../sim/experiments/nelder-mead';
@@ -285,11 +286,11 @@ export function hydratedWaveParams(
 }
 
 /**
- * Fits lab.requestS and lab.bps to the hydrated wave: its pull P50 and P90 and the median
- * time of each payload size its pulls fetched (least squares of the log ratios, Nelder-Mead
- * in log space, within the schema's bounds); lab.servers is recorded. The pulls alone cannot
- * tell a request's cost from a byte's (every VU pulls the same bytes); payloads of a few
- * hundred bytes and of megabytes in the same pulls can.
+ * Fits lab.requestS and lab.bps to the hydrated wave: its pull P50 and P90 and its payloads'
+ * seconds per MB when that is resolved (fitTerms; least squares of the log ratios,
+ * Nelder-Mead in log space, within the schema's bounds); lab.servers is recorded. The pulls
+ * alone cannot tell a request's cost from a byte's (every VU pulls the same bytes); payloads
+ * of a few hundred bytes and of megabytes in the same pulls can.
  */
 export function fitServing(
   p: CacheStampedeParams,
