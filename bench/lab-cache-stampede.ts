@@ -7,7 +7,9 @@
  * Upstream limit: Docker-Hub-like, burst 100, 100 per minute (one bucket). Prints, per run,
  * the upstream's manifest GETs, blob requests and 429s, pulls ok/failed, errors by code,
  * pull P50/P90 and the time to hydrated; for the two-wave run, the simulator twin's lab serving
- * fitted on the hydrated wave and its held-out prediction of the cold wave (metrics.model).
+ * fitted on the hydrated wave (its pull P50/P90 and its payloads' seconds per MB) and its
+ * held-out prediction of the cold wave (metrics.model), with each step's median time beside
+ * the simulator's.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,8 +82,21 @@ try {
       const e = (x: number | null | undefined) =>
         typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a';
       console.log(
-        `  twin: serving fitted on wave 2: ${(s.requestS * 1000).toFixed(3)} ms/request, ${(s.bps / 1e6).toFixed(0)} MB/s, ${s.servers} servers, ${s.pollers} pollers (wave 2 measured ${f(s.measured)}, fitted ${f(s.fitted)}); cold wave measured ${f(twin.measured.pullS)}, predicted ${f(twin.predicted.pullS)}: held-out error p50 ${e(twin.heldOutError?.p50)} p90 ${e(twin.heldOutError?.p90)}; requests ${twin.predicted.manifestGets} + ${twin.predicted.blobRequests} predicted, within ${JSON.stringify(twin.within)}; ablations: protocol only ${f(twin.ablations?.protocolOnly ?? null)}, no gate polls ${f(twin.ablations?.noGatePolls ?? null)}`,
+        `  twin: serving fitted on wave 2: ${(s.requestS * 1000).toFixed(3)} ms/request, ${(s.bps / 1e6).toFixed(0)} MB/s, ${s.servers} servers, ${s.pollers} pollers (wave 2 measured ${f(s.measured)}, fitted ${f(s.fitted)}); cold wave measured ${f(twin.measured.pullS)}, predicted ${f(twin.predicted.pullS)}: held-out error p50 ${e(twin.heldOutError?.p50)} p90 ${e(twin.heldOutError?.p90)}; requests ${twin.predicted.manifestGets} + ${twin.predicted.blobRequests} predicted, within ${JSON.stringify(twin.within)}; ablations: protocol only ${f(twin.ablations?.protocolOnly ?? null)}, no gate polls ${f(twin.ablations?.noGatePolls ?? null)}, no spool (old byte path) ${f(twin.ablations?.noSpool ?? null)}`,
       );
+    }
+    if (twin && !('skipped' in twin) && !('skipped' in twin.serving)) {
+      const t = (x: {
+        what: string;
+        unit: string;
+        measured: number;
+        fitted: number | null;
+        error: number | null;
+      }) =>
+        `${x.what} ${x.measured.toFixed(3)} / ${x.fitted === null ? 'n/a' : x.fitted.toFixed(3)} ${x.unit} (${x.error === null ? 'n/a' : `${(x.error * 100).toFixed(1)}%`})`;
+      console.log(`  fit terms (lab / fitted): ${twin.serving.terms.map(t).join('; ')}`);
+      console.log(`  wave 2 steps (lab / fitted, medians): ${twin.serving.steps.map(t).join('; ')}`);
+      console.log(`  wave 1 steps (lab / predicted, held out): ${(twin.coldSteps ?? []).map(t).join('; ')}`);
     }
     for (const p of env.points) {
       const pm = p.metrics as Record<string, unknown>;

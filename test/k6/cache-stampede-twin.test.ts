@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { defaults } from '../../lib/config/schema';
 import {
   cacheTwin,
+  fitServing,
   hydratedWaveParams,
   noTwinReason,
   REQUESTS_TOLERANCE,
@@ -17,6 +18,7 @@ import {
 } from '../../lib/k6/cache-stampede/model';
 import { type CacheStampedeParams, cacheStampedeSchema } from '../../lib/k6/cache-stampede/params';
 import { busyImports, type HydrationView, waitImportsIdle } from '../../lib/k6/cache-stampede/quiesce';
+import { simStepTimes, stepGroups } from '../../lib/k6/cache-stampede/steps';
 import type { CacheStampedeParams as SimParams } from '../../sim/models/cache-stampede/params';
 import { simulateCacheStampede } from '../../sim/models/cache-stampede/simulate';
 
@@ -161,6 +163,7 @@ describe('cache-stampede twin', () => {
       bps: 150e6,
       servers: 2,
       pollers: 0,
+      spool: true,
       pollS: 5,
     };
     const q = (sp: SimParams) => {
@@ -197,6 +200,45 @@ describe('cache-stampede twin', () => {
     // Ablations: the protocol alone is milliseconds; without the gate polls the cold wave is faster.
     expect(t.ablations?.protocolOnly?.p50 as number).toBeLessThan(0.1);
     expect(t.ablations?.noGatePolls?.p50 as number).toBeLessThan(t.predicted.pullS?.p50 as number);
+  });
+
+  it("recovers the request's cost and the byte's from the pulls and the payloads' seconds per MB", () => {
+    // A known lab (the simulator itself): 2 ms per request, 20 MB/s per server, where bytes
+    // are most of a pull (3 MiB at 20 MB/s against 9 requests): the payloads' slope is then
+    // well above 2 standard errors (0.84 +- 0.27 s/MB) and is fitted.
+    const p = labRun((x) => {
+      x.vus = 200;
+      x.waves = 2;
+      x.image.layers = [1 << 20, 2 << 20];
+    });
+    const truth: SimParams['lab'] = {
+      enabled: true,
+      requestS: 0.002,
+      bps: 20e6,
+      servers: 2,
+      pollers: 0,
+      spool: true,
+      pollS: 5,
+    };
+    const r = simulateCacheStampede(
+      hydratedWaveParams(p, SEEDED, truth),
+      { coalescing: 'per-front', breaker: true, prewarm: false },
+      1,
+    );
+    const ts = r.pulls.map((x) => x.pullS as number).sort((a, b) => a - b);
+    const hydrated = {
+      p50: ts[Math.ceil(0.5 * ts.length) - 1] as number,
+      p90: ts[Math.ceil(0.9 * ts.length) - 1] as number,
+      steps: stepGroups(simStepTimes(r.steps ?? [])),
+    };
+    // Payloads of 300 B, 1 MiB and 2 MiB: their median times climb with size.
+    const payloads = hydrated.steps.filter((g) => g.what === 'payload');
+    expect(payloads.map((g) => g.bytes)).toEqual([300, 1 << 20, 2 << 20]);
+    const s = fitServing(p, SEEDED, hydrated, 2);
+    expect(s.terms.map((t) => t.what)).toEqual(['pull p50', 'pull p90', 'payload per MB']);
+    expect(Math.abs(Math.log(s.requestS / truth.requestS))).toBeLessThan(Math.log(1.15));
+    expect(Math.abs(Math.log(s.bps / truth.bps))).toBeLessThan(Math.log(1.15));
+    for (const t of s.terms) expect(Math.abs(t.error as number), t.what).toBeLessThan(0.05);
   });
 
   it('no twin for a faulted or pre-warmed run', () => {

@@ -11,9 +11,10 @@
  * cores). The twin gets that from an observable that is not the figure it predicts: with
  * waves=2, the hydrated wave (pulls by digest, no upstream) fits the simulator's lab serving
  * (sim/models/cache-stampede/lab-serving.ts: lab.requestS per request and lab.bps for bytes,
- * queued for lab.servers = the machine's cores), and the twin then PREDICTS the cold wave's
- * P50/P90 with those, through the upstream, coalescing, breaker and 429s, the waiting wave's
- * gate polls included. The cold wave's error is held out: nothing was fitted on it. With
+ * queued for lab.servers = the machine's cores; request and byte cost told apart by the
+ * wave's per-step times, steps.ts), and the twin then PREDICTS the cold wave's P50/P90 with
+ * those, through the upstream, coalescing, the front's spool and the import's writes, breaker
+ * and 429s, the waiting wave's gate polls included. The cold wave's error is held out: nothing was fitted on it. With
  * waves=1 there is nothing to fit on, and the pull times are the protocol's (ratio only).
  */
 import { nelderMead } from '../../../sim/experiments/nelder-mead';
@@ -26,6 +27,7 @@ import { simulateCacheStampede } from '../../../sim/models/cache-stampede/simula
 import { defaults } from '../../config/schema';
 import { GATE_LONG_POLL_S } from './gate-poll';
 import type { CacheStampedeParams } from './params';
+import { payloadLine, type StepGroup, simStepTimes, stepGroups } from './steps';
 
 /** The issue's agreement bounds: upstream requests ±10 %, pull P50/P90 ±15 %. */
 export const REQUESTS_TOLERANCE = 0.1;
@@ -45,6 +47,20 @@ export interface Quantiles2 {
   p90: number;
 }
 
+/** A wave as the serving fit sees it: its pull P50/P90 and its requests' median times by kind (steps.ts). */
+export interface WaveTimes extends Quantiles2 {
+  steps?: StepGroup[];
+}
+
+/** One figure the serving fit matched: the lab's, the fitted simulator's, and (sim - lab) / lab. */
+export interface FitTerm {
+  what: string;
+  unit: 's' | 's/MB';
+  measured: number;
+  fitted: number | null;
+  error: number | null;
+}
+
 /** The lab serving fitted on the hydrated wave (never on the cold wave it predicts). */
 export interface ServingFit {
   on: 'wave 2 (hydrated, by digest)';
@@ -58,6 +74,18 @@ export interface ServingFit {
   measured: Quantiles2;
   fitted: Quantiles2 | null;
   fitError: { p50: number | null; p90: number | null };
+  /**
+   * Every figure the fit matched: pull P50/P90 and the payloads' seconds per MB (the per-byte
+   * cost is identified by the steps, not by the pulls: every VU pulls the same bytes).
+   */
+  terms: FitTerm[];
+  /** Each step's median time, lab and fitted (by step; payloads by size): shown, not fitted. */
+  steps: FitTerm[];
+  /**
+   * The lab's payload seconds per MB and its standard error: fitted when above SLOPE_SE
+   * standard errors, else bytes are free (lab.bps at its bound), not resolved by the steps.
+   */
+  payloadSPerMB: { s: number; se: number } | null;
   evaluations: number;
 }
 
@@ -89,16 +117,25 @@ export interface CacheTwin {
    * With a serving fit, the cold wave's prediction with one mechanism taken out: the protocol
    * alone (no lab serving: the old twin) and the serving without the waiting wave's gate polls.
    */
-  ablations: { protocolOnly: Quantiles2 | null; noGatePolls: Quantiles2 | null } | null;
+  ablations: {
+    protocolOnly: Quantiles2 | null;
+    noGatePolls: Quantiles2 | null;
+    /** The old byte path: blobs by 307 as soon as the front has them, the import's writes free. */
+    noSpool: Quantiles2 | null;
+  } | null;
+  /** With a serving fit, the cold wave's step times, lab (held out) and predicted, matched by kind. */
+  coldSteps: FitTerm[] | null;
 }
 
 export interface TwinOptions {
   /** The simulator's seed (its client jitter; a simultaneous burst draws nothing else). */
   seed?: number;
-  /** The hydrated wave's measured pull times (waves=2): what the lab serving is fitted on. */
-  hydrated?: Quantiles2 | null;
+  /** The hydrated wave's measured pull and step times (waves=2): what the lab serving is fitted on. */
+  hydrated?: WaveTimes | null;
   /** The lab machine's cores (recorded where the run ran). */
   servers?: number;
+  /** The cold wave's step times (held out like its pulls: shown beside the prediction, never fitted). */
+  coldSteps?: StepGroup[];
 }
 
 /** Why a run has no twin (null: it has one). */
@@ -188,7 +225,50 @@ function simulatedPulls(sp: SimParams, seed: number) {
     r,
     times,
     pullS: times.length ? { p50: q(times, 0.5), p90: q(times, 0.9) } : null,
+    steps: r.steps ? stepGroups(simStepTimes(r.steps)) : [],
   };
+}
+
+const groupKey = (g: StepGroup) => `${g.what}${g.what === 'payload' ? ` ${g.bytes} B` : ''}`;
+
+/** (sim - lab) / lab of one figure. */
+const term = (what: string, unit: FitTerm['unit'], measured: number, fitted: number | null): FitTerm => ({
+  what,
+  unit,
+  measured,
+  fitted,
+  error: fitted === null ? null : errorOf(fitted, measured),
+});
+
+/** Seconds per MB of payload: the slope of the payloads' median times over their sizes (steps.ts), and its SE. */
+const payloadSPerMB = (g: StepGroup[] | undefined): { s: number; se: number } | null => {
+  const line = g ? payloadLine(g) : null;
+  return line ? { s: line.slopeSPerByte * 1e6, se: line.seSPerByte * 1e6 } : null;
+};
+/** The measured slope is fitted only this many standard errors above 0; below, bytes are free. */
+const SLOPE_SE = 2;
+
+/**
+ * The figures the serving fit matches, lab against simulator: pull P50 and P90, which every
+ * request and byte adds to, and the payloads' seconds per MB (their median times' slope over
+ * their sizes, from a few hundred bytes to megabytes in the same pulls), which only bytes
+ * do. Without a positive measured slope (bytes cost nothing the steps can see) the pulls alone.
+ */
+function fitTerms(lab: WaveTimes, sim: { pullS: Quantiles2 | null; steps: StepGroup[] }): FitTerm[] {
+  const terms = [
+    term('pull p50', 's', lab.p50, sim.pullS?.p50 ?? null),
+    term('pull p90', 's', lab.p90, sim.pullS?.p90 ?? null),
+  ];
+  const slope = payloadSPerMB(lab.steps);
+  if (slope !== null && slope.s > SLOPE_SE * slope.se)
+    terms.push(term('payload per MB', 's/MB', slope.s, payloadSPerMB(sim.steps)?.s ?? null));
+  return terms;
+}
+
+/** The lab's step groups beside the simulator's of the same kind (and size). */
+function stepTerms(lab: StepGroup[], sim: StepGroup[]): FitTerm[] {
+  const simOf = new Map(sim.map((g) => [groupKey(g), g.medianS]));
+  return lab.map((g) => term(groupKey(g), 's', g.medianS, simOf.get(groupKey(g)) ?? null));
 }
 
 /** The simulator's parameters of the hydrated wave: the same fleet pulling by digest, all downstream. */
@@ -206,13 +286,16 @@ export function hydratedWaveParams(
 }
 
 /**
- * Fits lab.requestS and lab.bps to the hydrated wave's P50 and P90 (least squares of the log
- * ratios, Nelder-Mead in log space, within the schema's bounds); lab.servers is recorded.
+ * Fits lab.requestS and lab.bps to the hydrated wave: its pull P50 and P90 and its payloads'
+ * seconds per MB when that is resolved (fitTerms; least squares of the log ratios,
+ * Nelder-Mead in log space, within the schema's bounds); lab.servers is recorded. The pulls
+ * alone cannot tell a request's cost from a byte's (every VU pulls the same bytes); payloads
+ * of a few hundred bytes and of megabytes in the same pulls can.
  */
 export function fitServing(
   p: CacheStampedeParams,
   seeded: { manifestBytes: number; configBytes: number },
-  hydrated: Quantiles2,
+  hydrated: WaveTimes,
   servers: number,
   seed = 1,
 ): ServingFit {
@@ -222,13 +305,18 @@ export function fitServing(
     bps: clamp(Math.exp(x[1] as number), BPS),
     servers,
     pollers: 0,
+    spool: true,
     pollS: GATE_LONG_POLL_S,
   });
-  const run = (x: number[]) => simulatedPulls(hydratedWaveParams(p, seeded, lab(x)), seed).pullS;
+  const run = (x: number[]) => simulatedPulls(hydratedWaveParams(p, seeded, lab(x)), seed);
   const objective = (x: number[]) => {
-    const s = run(x);
-    if (!s || s.p50 <= 0 || s.p90 <= 0) return 1e6;
-    return Math.log(s.p50 / hydrated.p50) ** 2 + Math.log(s.p90 / hydrated.p90) ** 2;
+    const terms = fitTerms(hydrated, run(x));
+    let f = 0;
+    for (const t of terms) {
+      if (t.fitted === null || t.fitted <= 0) return 1e6;
+      f += Math.log(t.fitted / t.measured) ** 2;
+    }
+    return f / terms.length;
   };
   // Start where requests and bytes each take half of a saturated burst's P50:
   // N x (requests x requestS + bytes / bps) / servers.
@@ -239,19 +327,23 @@ export function fitServing(
   const x0 = [Math.log(clamp(half / requests, REQUEST_S)), Math.log(clamp(bytes / half, BPS))];
   const best = nelderMead(objective, x0, { step: 1, maxEvaluations: FIT_EVALUATIONS, tolerance: 1e-4 });
   const l = lab(best.x);
-  const fitted = run(best.x);
+  const fit = run(best.x);
+  const fitted = fit.pullS;
   return {
     on: 'wave 2 (hydrated, by digest)',
     requestS: l.requestS,
     bps: l.bps,
     servers,
     pollers: p.waves === 2 ? p.vus : 0,
-    measured: hydrated,
+    measured: { p50: hydrated.p50, p90: hydrated.p90 },
     fitted,
     fitError: {
       p50: fitted ? errorOf(fitted.p50, hydrated.p50) : null,
       p90: fitted ? errorOf(fitted.p90, hydrated.p90) : null,
     },
+    terms: fitTerms(hydrated, fit),
+    steps: stepTerms(hydrated.steps ?? [], fit.steps),
+    payloadSPerMB: payloadSPerMB(hydrated.steps),
     evaluations: best.evaluations,
   };
 }
@@ -275,13 +367,15 @@ export function cacheTwin(
       bps: serving.bps,
       servers: serving.servers,
       pollers: serving.pollers,
+      spool: true,
       pollS: GATE_LONG_POLL_S,
     };
-  const { r, times, pullS } = simulatedPulls(sp, seed);
+  const { r, times, pullS, steps } = simulatedPulls(sp, seed);
   const ablations = sp.lab.enabled
     ? {
         protocolOnly: simulatedPulls(twinParams(p, seeded), seed).pullS,
         noGatePolls: simulatedPulls({ ...sp, lab: { ...sp.lab, pollers: 0 } }, seed).pullS,
+        noSpool: simulatedPulls({ ...sp, lab: { ...sp.lab, spool: false } }, seed).pullS,
       }
     : null;
   const predicted = {
@@ -347,5 +441,6 @@ export function cacheTwin(
     heldOutError,
     serving,
     ablations,
+    coldSteps: sp.lab.enabled && opts.coldSteps?.length ? stepTerms(opts.coldSteps, steps) : null,
   };
 }

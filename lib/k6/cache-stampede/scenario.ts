@@ -27,7 +27,8 @@ import { startWaveGate, type WaveGate } from './gate';
 import { type CacheTwin, cacheTwin, noTwinReason } from './model';
 import { type CacheStampedeParams, cacheStampedeSchema } from './params';
 import { waitImportsIdle } from './quiesce';
-import { type UpstreamCounters, upstreamDelta, wavePoints } from './summary';
+import { stepGroups, stepTimesOf } from './steps';
+import { type UpstreamCounters, upstreamDelta, wavePoints, waveRecords } from './summary';
 
 /** What prepareLab hands duringRun (one run per process at a time). */
 interface Pending {
@@ -272,7 +273,14 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
     // The hydrated wave (waves=2, every pull ok): what the twin fits the lab's serving on.
     const warm = points[1]?.metrics as { pullS?: Quantiles; pulls?: { failed: number } } | undefined;
     const hydrated =
-      warm?.pullS && warm.pulls?.failed === 0 ? { p50: warm.pullS.p50, p90: warm.pullS.p90 } : null;
+      warm?.pullS && warm.pulls?.failed === 0
+        ? {
+            p50: warm.pullS.p50,
+            p90: warm.pullS.p90,
+            // Its requests' times by step and payload size: what separates request from byte cost.
+            steps: stepGroups(stepTimesOf(waveRecords(records, 'wave2'))),
+          }
+        : null;
     const why = noTwinReason(params);
     const model: CacheTwin | { skipped: string } | null =
       cold && target.manifestBytes && target.configBytes
@@ -287,7 +295,11 @@ Against a registry URL with a cache rule: STAMPEDE_CACHE_IMAGE=<repo:tag> names 
                 throttled: cold.upstream.throttled,
                 pullS: cold.pullS ? { p50: cold.pullS.p50, p90: cold.pullS.p90 } : null,
               },
-              { hydrated, servers: availableParallelism() },
+              {
+                hydrated,
+                servers: availableParallelism(),
+                coldSteps: stepGroups(stepTimesOf(waveRecords(records, 'wave1'))),
+              },
             )
         : null;
     return {

@@ -6,9 +6,12 @@
  * and which are most of a lab pull (seconds at 40 VUs, half a minute at 500).
  *
  * The mechanism: every HTTP request of the run (a VU's ping, token, manifest, blob, data
- * hop; a front's upstream request; the waiting wave's gate polls) queues FIFO for one of
- * `servers` (the machine's cores, recorded) and holds it for requestS + bytes / bps
- * (both fitted on a hydrated wave, which touches no upstream). Alone, a request costs
+ * hop; a front's upstream request; the import's writes into the registry; the waiting
+ * wave's gate polls) queues FIFO for one of `servers` (the machine's cores, recorded) and
+ * holds it for requestS + bytes / bps (both fitted on a hydrated wave, which touches no
+ * upstream: on its pull P50/P90 and its payloads' seconds per MB, model.ts). Which requests
+ * a blob takes follows the lab's front (simulate.ts, lab.spool): from the front's spool, one
+ * 200 with the bytes, until the import has written it; then a 307 and the hop to storage. Alone, a request costs
  * exactly that, so one VU's pull is the protocol's time plus the sum of its requests'; with
  * N VUs they queue, which is what a burst of N measures. FIFO rather than processor sharing:
  * it spreads the pulls' ends over the last round of requests, as the lab's P90/P50 of

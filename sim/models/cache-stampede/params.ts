@@ -230,6 +230,10 @@ export const cacheStampedeSchema = {
       max: 1_000_000,
       doc: "recorded: VUs long-polling the wave gate while the nodes pull (the lab's wave 2 waiting through wave 1): one request each at the start and every lab.pollS, and one POST per node when its pull ends",
     }),
+    spool: bool({
+      default: true,
+      doc: "sim only, with lab.enabled: the lab's byte path. A coalescing front serves a blob it fetched from its spool (one 200 with the bytes) until the import has written it into the registry (per blob HEAD, HEAD, POST, PUT with the bytes, then the manifest PUT: lab requests); then by a 307 and a hop to storage. false: the ablation, blobs by 307 as soon as fetched and the import's writes free",
+    }),
     pollS: num({
       default: 5,
       gt: 0,

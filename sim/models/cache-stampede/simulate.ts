@@ -112,6 +112,22 @@ export interface RunResult {
   events: number;
   /** With lab.enabled: the requests the lab machine served and the time they held it. */
   lab: LabServingCount | null;
+  /**
+   * With lab.enabled: every successful client request as k6 times it (its `step` tag), with
+   * the bytes it carried: what the lab twin fits per-request and per-byte cost on.
+   */
+  steps: StepTime[] | null;
+}
+
+/**
+ * One client request as k6 records it: `ping` (the 401 challenge), `token`, `manifest`,
+ * `blob` (a 307 to storage, or a 200 with the bytes when the front serves them itself) and
+ * `blob-data` (the hop to storage); `s` from its sending to its last byte.
+ */
+export interface StepTime {
+  step: 'ping' | 'token' | 'manifest' | 'blob' | 'blob-data';
+  bytes: number;
+  s: number;
 }
 
 /** Effectively unlimited bandwidth for a link the flow network needs a finite capacity for. */
@@ -131,6 +147,15 @@ class CacheStampede {
   private readonly present: boolean[];
   private blobsPresent = 0;
   private manifestHeld = false;
+  /**
+   * With lab serving: the blobs the import has written into the registry, and its manifest
+   * PUT. Until a blob is written the lab's front serves it itself from its spool (a 200 with
+   * the bytes, lib/lab/cache/serve.ts); once written, by the 307 to storage.
+   */
+  private readonly written: boolean[];
+  private manifestWritten = false;
+  /** The lab serving with the import's writes and the front's spool (lab.spool; off: the ablation). */
+  private readonly writes: LabServing | null;
   /** Coalescing domains holding a fetched manifest that is not written downstream yet. */
   private readonly heldIn = new Set<string>();
   private readonly inflight = new Map<string, SimEvent<Outcome>>();
@@ -155,6 +180,7 @@ class CacheStampede {
     this.cacheLink = this.net.addLink(p.cache.bps || UNLIMITED);
     this.sizes = [p.image.manifestBytes, ...p.image.layers];
     this.present = this.sizes.map(() => false);
+    this.written = this.sizes.map(() => false);
     this.workers = new Resource(this.env, p.cache.hydrationWorkers);
     this.hydrated = this.env.event<undefined>();
     this.r = {
@@ -186,11 +212,15 @@ class CacheStampede {
       bins: [],
       events: 0,
       lab: null,
+      steps: p.lab.enabled ? [] : null,
     };
     this.lab = p.lab.enabled ? new LabServing(this.env, p.lab) : null;
+    this.writes = p.lab.spool ? this.lab : null;
     if (p.image.hydrated) {
       // A hydrated wave: every object is downstream before the first node starts.
       this.present.fill(true);
+      this.written.fill(true);
+      this.manifestWritten = true;
       this.blobsPresent = this.sizes.length - 1;
       this.manifestHeld = true;
       this.r.hydratedAtS = 0;
@@ -268,6 +298,10 @@ class CacheStampede {
 
   // --- nodes -------------------------------------------------------------------------
 
+  private step(step: StepTime['step'], bytes: number, s: number): void {
+    this.r.steps?.push({ step, bytes, s });
+  }
+
   private *pull(node: number, delay: number): ProcessGenerator {
     const env = this.env;
     if (delay > 0) yield env.timeout(delay);
@@ -277,7 +311,10 @@ class CacheStampede {
     if (this.lab) {
       // The token flow before the manifest: GET /v2/ (the 401 challenge), then the token.
       yield this.lab.serve(0);
+      this.step('ping', 0, env.now - startS);
+      const t = env.now;
       yield this.lab.serve(0);
+      this.step('token', 0, env.now - t);
     }
     if (yield* this.get(front, 0, st)) {
       let next = 1;
@@ -313,13 +350,26 @@ class CacheStampede {
   private *get(front: number, obj: number, st: PullState): Generator<SimEvent<unknown>, boolean, unknown> {
     const c = this.p.client;
     for (;;) {
-      // Downstream, a blob is a 307 to storage and a second request there for the bytes.
-      const local = obj > 0 && this.present[obj] === true;
+      // Downstream, a blob is a 307 to storage and a second request there for the bytes (in
+      // the lab's registry once the import has written it; until then the front's spool).
+      const local = obj > 0 && (this.writes ? this.written[obj] : this.present[obj]) === true;
+      const t0 = this.env.now;
       const o = (yield this.request(front, obj)) as Outcome;
       if (this.lab) {
         const bytes = o.ok ? (this.sizes[obj] as number) : 0;
-        if (local && o.ok) yield this.lab.serve(0);
-        yield this.lab.serve(bytes);
+        const t1 = this.env.now;
+        if (local && o.ok) {
+          // The 307 is the front's alone; the protocol's time (the cache's latency and
+          // stream) goes with the hop that carries the bytes.
+          yield this.lab.serve(0);
+          const t2 = this.env.now;
+          this.step('blob', 0, t2 - t1);
+          yield this.lab.serve(bytes);
+          this.step('blob-data', bytes, t1 - t0 + (this.env.now - t2));
+        } else {
+          yield this.lab.serve(bytes);
+          if (o.ok) this.step(obj === 0 ? 'manifest' : 'blob', bytes, this.env.now - t0);
+        }
       }
       if (o.ok) return true;
       const code = o.code ?? 'UNKNOWN';
@@ -453,7 +503,13 @@ class CacheStampede {
 
   /** The image is hydrated once its manifest is held and every blob it references is written. */
   private checkHydrated(): void {
-    if (this.manifestHeld && !this.present[0] && this.blobsPresent === this.sizes.length - 1) {
+    // With lab serving the image is hydrated when the import's manifest PUT is done.
+    if (
+      this.manifestHeld &&
+      !this.present[0] &&
+      this.blobsPresent === this.sizes.length - 1 &&
+      (!this.writes || this.manifestWritten)
+    ) {
       this.present[0] = true;
       this.r.hydratedAtS = this.env.now;
       this.hydrated.succeed(undefined);
@@ -492,10 +548,20 @@ class CacheStampede {
     yield env.timeout(this.p.cache.dispatchS);
     const req = this.workers.request();
     yield req;
-    const todo = this.sizes.map((_, i) => i).filter((i) => this.needs(i));
+    // With lab serving every blob not yet in the registry is written, from the spool when the
+    // front holds it (the lab's hydrator reads the spool first).
+    const todo = this.sizes
+      .map((_, i) => i)
+      .filter((i) => (this.writes ? i > 0 && !this.written[i] : this.needs(i)));
     if (todo.length > 0) {
       this.r.imports.run++;
       yield env.allOf(todo.map((obj) => env.process(this.importObject(front, obj))));
+    }
+    if (this.writes && !this.manifestWritten && this.written.every((w, i) => i === 0 || w)) {
+      // The manifest last (a registry refuses one whose blobs it lacks).
+      yield this.writes.serve(this.sizes[0] as number);
+      this.manifestWritten = true;
+      this.checkHydrated();
     }
     this.workers.release(req);
     this.importPending.delete(key);
@@ -504,10 +570,20 @@ class CacheStampede {
   private *importObject(front: number, obj: number): ProcessGenerator {
     const c = this.p.cache;
     for (let a = 0; a < c.importMaxAttempts; a++) {
-      if (!this.needs(obj)) return;
-      const o = (yield this.fetch('importer', front, obj, 'hydrate')) as Outcome;
-      if (o.ok) return;
+      if (!this.needs(obj)) break;
+      // The lab's import awaits a fetch in flight whole (its coalescer), no tee.
+      const shared =
+        this.writes && this.d.coalescing !== 'off' ? this.inflight.get(this.key(front, obj)) : undefined;
+      const o = (yield shared ?? this.fetch('importer', front, obj, 'hydrate')) as Outcome;
+      if (o.ok) break;
       yield this.env.timeout(Math.max(o.retryAfterS ?? 0, c.importRetryS * 2 ** a));
+    }
+    if (this.writes && this.present[obj] && !this.written[obj]) {
+      // lib/oci/push.ts pushBlob after the hydrator's HEAD: HEAD, POST the upload, PUT the
+      // bytes, one after another on the lab machine.
+      for (let k = 0; k < 3; k++) yield this.writes.serve(0);
+      yield this.writes.serve(this.sizes[obj] as number);
+      this.written[obj] = true;
     }
   }
 

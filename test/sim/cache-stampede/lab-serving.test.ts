@@ -62,8 +62,18 @@ describe('zero service time recovers the protocol-only simulation', () => {
       expect(off.lab).toBeNull();
       expect(zero.lab?.requests).toBeGreaterThan(0);
       expect(zero.lab?.busyS).toBe(0);
-      expect(counts(zero)).toEqual(counts(off));
       expect(times(zero)).toEqual(times(off));
+      const { hydratedAtS: h0, ...c0 } = counts(off);
+      const { hydratedAtS: h1, ...c1 } = counts(zero);
+      expect(c1).toEqual(c0);
+      // With lab serving the image is hydrated by the import's writes (lib/lab/cache/hydrator.ts),
+      // not by the serving path's write-through: no earlier than the old twin's, and no later
+      // than its import's dispatch (1 ms) after it.
+      if (h0 === null) expect(h1).toBeNull();
+      else {
+        expect(h1 as number).toBeGreaterThanOrEqual(h0 - 1e-12);
+        expect(h1 as number).toBeLessThanOrEqual(h0 + 0.001 + 1e-9);
+      }
     });
 });
 
@@ -98,6 +108,55 @@ describe('one node alone: the protocol time plus the sum of its requests', () =>
     const served = sim([...base, ...lab]);
     const onPath = 3 + blobs.length + (1 + blobs.length);
     expect(served.pulls[0]?.pullS as number).toBeCloseTo(protocol + onPath * r + (2 * bytes) / bps, 9);
+  });
+});
+
+describe("the cold wave's bytes: the front's spool until the import has written them", () => {
+  const blobs = [600, 1048576, 2097152];
+  const manifest = 900;
+  const bytes = manifest + blobs.reduce((a, b) => a + b, 0);
+  const r = 0.004;
+  const bps = 50e6;
+  const lab = ['lab.enabled=true', `lab.requestS=${r}`, `lab.bps=${bps}`, 'lab.servers=1'];
+
+  it('one node, no import yet: every blob a 200 from the front carrying its bytes, no hop to storage', () => {
+    const res = sim([...LAB_LIKE, 'nodes=1', 'client.parallelLayers=1', 'cache.dispatchS=1000', ...lab]);
+    const steps = res.steps ?? [];
+    expect(steps.filter((s) => s.step === 'blob').map((s) => s.bytes)).toEqual(blobs);
+    expect(steps.filter((s) => s.step === 'blob-data')).toEqual([]);
+    // The import is dispatched after the pull (at 1,000 s), so nothing was written before.
+    expect(res.hydratedAtS as number).toBeGreaterThan(1000);
+  });
+
+  it("the import's writes are lab requests: per blob HEAD, HEAD, POST, PUT with its bytes, then the manifest PUT", () => {
+    // One node and its import, everything once: the node's 3 + blobs requests, the upstream's
+    // 1 + blobs, the import's 4 per blob + 1; every byte three times (front, upstream, write).
+    const res = sim([...LAB_LIKE, 'nodes=1', 'client.parallelLayers=1', 'cache.dispatchS=0.001', ...lab]);
+    const requests = 3 + blobs.length + (1 + blobs.length) + (4 * blobs.length + 1);
+    expect(res.lab?.requests).toBe(requests);
+    expect(res.lab?.busyS as number).toBeCloseTo(requests * r + (3 * bytes) / bps, 9);
+    expect(res.hydratedAtS as number).toBeGreaterThan(0);
+  });
+
+  it('nodes arriving before the import has written the image take it from the spool, later ones from storage', () => {
+    const res = sim([
+      ...LAB_LIKE,
+      'nodes=300',
+      'arrivalSpreadS=60',
+      'cache.dispatchS=0.001',
+      ...lab.slice(0, 3),
+      'lab.servers=2',
+    ]);
+    const steps = res.steps ?? [];
+    const spool = steps.filter((s) => s.step === 'blob' && s.bytes > 0).length;
+    const hops = steps.filter((s) => s.step === 'blob-data').length;
+    expect(spool).toBeGreaterThan(0);
+    expect(hops).toBeGreaterThan(0);
+    expect(spool + hops).toBe(300 * blobs.length);
+    // Every spool answer came before the image was hydrated (the manifest written last).
+    const h = res.hydratedAtS as number;
+    const before = res.pulls.filter((x) => x.startS + (x.pullS as number) <= h).length;
+    expect(before).toBeGreaterThan(0);
   });
 });
 
