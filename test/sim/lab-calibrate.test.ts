@@ -37,6 +37,21 @@ const LAB = {
 const PER_STREAM = { 'lab.startS': 0.8, 'lab.startSpreadS': 0.6, 'lab.clientStreamBps': 30000 };
 const SHARED = { 'lab.startS': 0.8, 'lab.startSpreadS': 0.6, 'lab.clientBps': 3e6 };
 
+/** A point's figures as the fit sees them: the mean over seeds 1 and 2 (--seed 1 --seeds 2). */
+function simulatedFigures(
+  base: ReturnType<typeof labParams>,
+  copies: number,
+  vus: number,
+  ranking?: ReadonlyArray<readonly number[]>,
+) {
+  const runs = simulatePoint(base, copies, vus, [1, 2], ranking);
+  const mean = (k: 'p50' | 'p90' | 'p99') => runs.reduce((a, m) => a + (m.pullS?.[k] ?? 0), 0) / runs.length;
+  return {
+    pullS: { p50: mean('p50'), p90: mean('p90'), p99: mean('p99'), max: 0 },
+    throttleEvents: runs.reduce((a, m) => a + (m.throttleEvents ?? 0), 0) / runs.length,
+  };
+}
+
 /** A run dir as `stampede run copy-sweep --target lab` writes it, its points simulated at TRUTH. */
 function sweepDir(
   copies: number[],
@@ -79,15 +94,7 @@ function sweepDir(
     // The figures are the mean over the seeds the fit averages (--seed 1 --seeds 2), so the
     // parameters that made them are an exact optimum: the test checks the optimizer and the
     // plumbing, not the luck of one placement.
-    for (const p of env.points) {
-      const runs = simulatePoint(base, Number(p.params['storage.copies']), vus, [1, 2]);
-      const mean = (k: 'p50' | 'p90' | 'p99') =>
-        runs.reduce((a, m) => a + (m.pullS?.[k] ?? 0), 0) / runs.length;
-      p.metrics = {
-        pullS: { p50: mean('p50'), p90: mean('p90'), p99: mean('p99'), max: 0 },
-        throttleEvents: runs.reduce((a, m) => a + (m.throttleEvents ?? 0), 0) / runs.length,
-      };
-    }
+    for (const p of env.points) p.metrics = simulatedFigures(base, Number(p.params['storage.copies']), vus);
     writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
   }
   return dir;
@@ -245,13 +252,7 @@ function placedSweep(copies: number[], vus: number, truth: Record<string, number
   let base = labParams(sweep);
   for (const [k, v] of Object.entries(truth)) base = withParam(base, k, v);
   env.points.forEach((p, i) => {
-    const runs = simulatePoint(base, sweep.points[i]!.copies, vus, [1, 2], sweep.points[i]!.ranking);
-    const mean = (k: 'p50' | 'p90' | 'p99') =>
-      runs.reduce((a, m) => a + (m.pullS?.[k] ?? 0), 0) / runs.length;
-    p.metrics = {
-      pullS: { p50: mean('p50'), p90: mean('p90'), p99: mean('p99'), max: 0 },
-      throttleEvents: runs.reduce((a, m) => a + (m.throttleEvents ?? 0), 0) / runs.length,
-    };
+    p.metrics = simulatedFigures(base, sweep.points[i]!.copies, vus, sweep.points[i]!.ranking);
   });
   writeFileSync(join(dir, 'summary.json'), JSON.stringify(env));
   return { dir, sweep };
