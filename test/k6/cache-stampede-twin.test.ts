@@ -34,6 +34,28 @@ const labRun = (over: (p: CacheStampedeParams) => void): CacheStampedeParams => 
 };
 const measured = { manifestGets: 1, blobRequests: 3, throttled: 0, pullS: { p50: 0.5, p90: 0.8 } };
 
+/** A 200-VU, two-wave lab run whose serving is known: the simulator with these costs on 2 servers. */
+const knownLab = (requestS: number, bps: number) => ({
+  p: labRun((x) => {
+    x.vus = 200;
+    x.waves = 2;
+    x.image.layers = [1 << 20, 2 << 20];
+  }),
+  truth: { enabled: true, requestS, bps, servers: 2, pollers: 0, spool: true, pollS: 5 } as SimParams['lab'],
+});
+
+/** The pull P50/P90 of a simulated wave's successful pulls (nearest rank, as the lab's). */
+const pullQuantiles = (r: ReturnType<typeof simulateCacheStampede>) => {
+  const ts = r.pulls
+    .filter((x) => x.ok)
+    .map((x) => x.pullS as number)
+    .sort((a, b) => a - b);
+  return {
+    p50: ts[Math.ceil(0.5 * ts.length) - 1] as number,
+    p90: ts[Math.ceil(0.9 * ts.length) - 1] as number,
+  };
+};
+
 describe('cache-stampede twin', () => {
   it("gives the simulator the run's settings: the config blob as one more blob, the lab's limit semantics", () => {
     const s = twinParams(
@@ -152,35 +174,15 @@ describe('cache-stampede twin', () => {
     // A lab whose serving is known: the simulator itself with lab.requestS = 6 ms, lab.bps =
     // 150 MB/s on 2 servers. Its hydrated wave is what the twin is fitted on; its cold wave
     // (per-front, the waiting wave polling the gate) is the held-out figure.
-    const p = labRun((x) => {
-      x.vus = 200;
-      x.waves = 2;
-      x.image.layers = [1 << 20, 2 << 20];
-    });
-    const truth: SimParams['lab'] = {
-      enabled: true,
-      requestS: 0.006,
-      bps: 150e6,
-      servers: 2,
-      pollers: 0,
-      spool: true,
-      pollS: 5,
-    };
-    const q = (sp: SimParams) => {
-      const r = simulateCacheStampede(
-        sp,
-        { coalescing: sp.cache.coalescing, breaker: sp.breaker.enabled, prewarm: false },
-        1,
+    const { p, truth } = knownLab(0.006, 150e6);
+    const q = (sp: SimParams) =>
+      pullQuantiles(
+        simulateCacheStampede(
+          sp,
+          { coalescing: sp.cache.coalescing, breaker: sp.breaker.enabled, prewarm: false },
+          1,
+        ),
       );
-      const ts = r.pulls
-        .filter((x) => x.ok)
-        .map((x) => x.pullS as number)
-        .sort((a, b) => a - b);
-      return {
-        p50: ts[Math.ceil(0.5 * ts.length) - 1] as number,
-        p90: ts[Math.ceil(0.9 * ts.length) - 1] as number,
-      };
-    };
     const hydrated = q(hydratedWaveParams(p, SEEDED, truth));
     const coldParams = twinParams(p, SEEDED);
     coldParams.lab = { ...truth, pollers: p.vus };
@@ -206,31 +208,13 @@ describe('cache-stampede twin', () => {
     // A known lab (the simulator itself): 2 ms per request, 20 MB/s per server, where bytes
     // are most of a pull (3 MiB at 20 MB/s against 9 requests): the payloads' slope is then
     // well above 2 standard errors (0.84 +- 0.27 s/MB) and is fitted.
-    const p = labRun((x) => {
-      x.vus = 200;
-      x.waves = 2;
-      x.image.layers = [1 << 20, 2 << 20];
-    });
-    const truth: SimParams['lab'] = {
-      enabled: true,
-      requestS: 0.002,
-      bps: 20e6,
-      servers: 2,
-      pollers: 0,
-      spool: true,
-      pollS: 5,
-    };
+    const { p, truth } = knownLab(0.002, 20e6);
     const r = simulateCacheStampede(
       hydratedWaveParams(p, SEEDED, truth),
       { coalescing: 'per-front', breaker: true, prewarm: false },
       1,
     );
-    const ts = r.pulls.map((x) => x.pullS as number).sort((a, b) => a - b);
-    const hydrated = {
-      p50: ts[Math.ceil(0.5 * ts.length) - 1] as number,
-      p90: ts[Math.ceil(0.9 * ts.length) - 1] as number,
-      steps: stepGroups(simStepTimes(r.steps ?? [])),
-    };
+    const hydrated = { ...pullQuantiles(r), steps: stepGroups(simStepTimes(r.steps ?? [])) };
     // Payloads of 300 B, 1 MiB and 2 MiB: their median times climb with size.
     const payloads = hydrated.steps.filter((g) => g.what === 'payload');
     expect(payloads.map((g) => g.bytes)).toEqual([300, 1 << 20, 2 << 20]);

@@ -77,14 +77,15 @@ describe('zero service time recovers the protocol-only simulation', () => {
     });
 });
 
-describe('one node alone: the protocol time plus the sum of its requests', () => {
-  const blobs = [600, 1048576, 2097152];
-  const manifest = 900;
-  const bytes = manifest + blobs.reduce((a, b) => a + b, 0);
-  const r = 0.004;
-  const bps = 50e6;
-  const lab = ['lab.enabled=true', `lab.requestS=${r}`, `lab.bps=${bps}`, 'lab.servers=1'];
+// One node's image and a known serving cost: LAB_LIKE's blobs and manifest, 4 ms a request, 50 MB/s.
+const blobs = [600, 1048576, 2097152];
+const manifest = 900;
+const bytes = manifest + blobs.reduce((a, b) => a + b, 0);
+const r = 0.004;
+const bps = 50e6;
+const lab = ['lab.enabled=true', `lab.requestS=${r}`, `lab.bps=${bps}`, 'lab.servers=1'];
 
+describe('one node alone: the protocol time plus the sum of its requests', () => {
   it('hydrated, by digest, one layer at a time: ping, token, manifest, then a 307 and a data hop per blob', () => {
     const base = [
       ...LAB_LIKE,
@@ -112,13 +113,6 @@ describe('one node alone: the protocol time plus the sum of its requests', () =>
 });
 
 describe("the cold wave's bytes: the front's spool until the import has written them", () => {
-  const blobs = [600, 1048576, 2097152];
-  const manifest = 900;
-  const bytes = manifest + blobs.reduce((a, b) => a + b, 0);
-  const r = 0.004;
-  const bps = 50e6;
-  const lab = ['lab.enabled=true', `lab.requestS=${r}`, `lab.bps=${bps}`, 'lab.servers=1'];
-
   it('one node, no import yet: every blob a 200 from the front carrying its bytes, no hop to storage', () => {
     const res = sim([...LAB_LIKE, 'nodes=1', 'client.parallelLayers=1', 'cache.dispatchS=1000', ...lab]);
     const steps = res.steps ?? [];
