@@ -550,6 +550,10 @@ describe('the simulated twin', () => {
         pairedOk: true,
         firstGetMissShare: 0.96,
       });
+      expect(none?.labGapsMs?.slice(23)).toEqual([
+        { gapMs: 1, putMs: 0, getMs: 0 },
+        { gapMs: -1, putMs: 0, getMs: 1 },
+      ]);
       expect(twin.rows.find((r) => r.strategy === 'wait-webhook')).toMatchObject({
         pairedClock: 'k6',
         pairedFailedShare: 0,

@@ -188,6 +188,12 @@ export interface TwinRow {
    */
   firstGetMissShare: number | null;
   /**
+   * Per pull paired on the lab's clock: its landing minus its first GET's arrival (ms, lab
+   * clock; positive: the GET came first) and the tag PUT's and the GET's own durations, the
+   * margins the row was decided by. Null when none was.
+   */
+  labGapsMs: Array<{ gapMs: number; putMs: number; getMs: number }> | null;
+  /**
    * The distribution's run at the far end of the same two windows (pulls one GET service time
    * later, tags readable from their PUT's start): its failure share and time to success.
    * Null when neither window is known.
@@ -395,15 +401,27 @@ export function pairedShares(
 }
 
 /** Per strategy@offset: which clock its replay entries were paired on, and the lab's first-GET misses. */
-function pairingOf(i: TwinInput): Map<string, { lab: number; k6: number; misses: number }> {
-  const out = new Map<string, { lab: number; k6: number; misses: number }>();
+interface Pairing {
+  lab: number;
+  k6: number;
+  misses: number;
+  gaps: NonNullable<TwinRow['labGapsMs']>;
+}
+
+function pairingOf(i: TwinInput): Map<string, Pairing> {
+  const out = new Map<string, Pairing>();
   for (const r of i.rounds ?? []) {
     for (const strategy of r.strategy ? [r.strategy] : i.params.strategies) {
       const key = `${strategy}@${r.offsetS}`;
-      const acc = out.get(key) ?? { lab: 0, k6: 0, misses: 0 };
+      const acc = out.get(key) ?? { lab: 0, k6: 0, misses: 0, gaps: [] };
       if (onLabClock(r, i.params)) {
         acc.lab++;
         if (r.lab.status === 404) acc.misses++;
+        acc.gaps.push({
+          gapMs: r.lab.landedMs - r.lab.arrivedMs,
+          putMs: r.lab.landedMs - r.lab.putStartMs,
+          getMs: r.lab.answeredMs - r.lab.arrivedMs,
+        });
       } else acc.k6++;
       out.set(key, acc);
     }
@@ -502,6 +520,7 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
         ...pr,
         pairedClock: pr.pairedFailedShare === null ? null : clock,
         firstGetMissShare: how?.lab ? how.misses / how.lab : null,
+        labGapsMs: how?.lab ? how.gaps : null,
         simLate: late ? { failedShare: late.failedShare, toSuccessS: late.toSuccessS } : null,
         timeOk:
           lab === null && pr.pairedFailedShare === 1
