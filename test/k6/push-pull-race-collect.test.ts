@@ -14,6 +14,7 @@ import {
   extraLagDeciles,
   firstGetDelayS,
   labClockGapS,
+  labClockWindows,
   pairedShares,
   runTwin,
   twinSets,
@@ -419,12 +420,20 @@ describe('the simulated twin', () => {
     );
     // The tag landed (its PUT answered) 2.03 s after k6's ack, at LANDED on the lab's clock.
     const LANDED = T0 + 2030;
-    const pullAt = (arrivedMs: number, answeredMs: number, putMs = 0, status = 404): LabClockPull => ({
+    const pullAt = (
+      arrivedMs: number,
+      answeredMs: number,
+      putMs = 0,
+      status = 404,
+      more: Partial<LabClockPull> = {},
+    ): LabClockPull => ({
       landedMs: LANDED,
       putStartMs: LANDED - putMs,
       arrivedMs,
+      forwardedMs: null,
       answeredMs,
       status,
+      ...more,
     });
     const entry = (strategy: string, lab?: LabClockPull, sinceAckS = 2.03) => ({
       offsetS: 2,
@@ -510,6 +519,42 @@ describe('the simulated twin', () => {
           .get('none')
           ?.get(2),
       ).toBe(0);
+      // the first CI-like case: a 40 ms PUT, a GET arriving 45 ms before its answer and taking
+      // 25 ms. On the PUT's window alone either order is possible...
+      const slow = pullAt(LANDED - 45, LANDED - 20, 40);
+      expect(
+        shares([entry('none', slow)])
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+      expect(
+        shares([entry('none', slow)], true)
+          .get('none')
+          ?.get(2),
+      ).toBe(0);
+      // ...but the tag's link file was written 3 ms before the PUT answered: certain
+      const written = { ...slow, tagWrittenMs: LANDED - 2.6 };
+      expect(labClockWindows(written).write).toEqual([LANDED - 3, LANDED]);
+      expect(
+        shares([entry('none', written)], true)
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+      // an mtime outside the PUT (not the lab's clock) is ignored
+      expect(labClockWindows({ ...slow, tagWrittenMs: LANDED + 5000 }).write).toEqual([LANDED - 40, LANDED]);
+      // a GET that reached the front before the landing but was handed to the registry after it: certain success
+      const handed = pullAt(LANDED - 2, LANDED + 4, 10, 200, { forwardedMs: LANDED + 1 });
+      expect(labClockWindows(handed).read).toEqual([LANDED + 1, LANDED + 4]);
+      expect(
+        shares([entry('none', handed)])
+          .get('none')
+          ?.get(2),
+      ).toBe(0);
+      expect(
+        shares([entry('none', { ...handed, forwardedMs: null })])
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
       // answered before a 5 ms PUT began: certain at both ends
       const early = pullAt(LANDED - 9, LANDED - 6, 5);
       expect(
@@ -551,8 +596,8 @@ describe('the simulated twin', () => {
         firstGetMissShare: 0.96,
       });
       expect(none?.labGapsMs?.slice(23)).toEqual([
-        { gapMs: 1, putMs: 0, getMs: 0 },
-        { gapMs: -1, putMs: 0, getMs: 1 },
+        { gapMs: 1, writeMs: 0, readMs: 0 },
+        { gapMs: -1, writeMs: 0, readMs: 1 },
       ]);
       expect(twin.rows.find((r) => r.strategy === 'wait-webhook')).toMatchObject({
         pairedClock: 'k6',
@@ -589,6 +634,7 @@ describe('the simulated twin', () => {
         ...replica(digest, 'westus', 2),
         at: new Date(atMs).toISOString(),
         tagPutS,
+        tagWrittenMs: atMs - 1.25,
       });
       const race = collectRace({
         records,
@@ -603,6 +649,7 @@ describe('the simulated twin', () => {
         method: 'GET',
         path: '/v2/stampede/race/manifests/x',
         arrivedMs,
+        forwardedMs: arrivedMs + 1,
         answeredMs: arrivedMs + 2,
         status,
       });
@@ -624,7 +671,9 @@ describe('the simulated twin', () => {
         lab: {
           landedMs: T0 + 2030,
           putStartMs: T0 + 2026,
+          tagWrittenMs: T0 + 2028.75,
           arrivedMs: T0 + 2029,
+          forwardedMs: T0 + 2030,
           answeredMs: T0 + 2031,
           status: 404,
         },

@@ -178,6 +178,8 @@ export interface LagRecord {
   tagPutS: number;
   /** The landing (the tag's PUT answered) on the lab's clock, ms epoch. */
   landedMs: number;
+  /** The tag's link file's mtime in that region's registry (ms epoch); absent when not recorded. */
+  tagWrittenMs?: number;
 }
 
 /** The lab's replica landings of this run's pushes (matched by digest), one per push and region. */
@@ -210,6 +212,7 @@ export function lagRecords(
       sinceAckS,
       tagPutS: e.tagPutS ?? 0,
       landedMs: landed,
+      ...(typeof e.tagWrittenMs === 'number' ? { tagWrittenMs: e.tagWrittenMs } : {}),
     });
   }
   return out.sort((a, b) => a.round - b.round || a.region.localeCompare(b.region));
@@ -234,9 +237,13 @@ export interface LabClockPull {
   landedMs: number;
   /** That PUT was sent: the tag became readable in [putStartMs, landedMs]. */
   putStartMs: number;
+  /** The tag's link file's mtime (at or before the write): not readable before it. Absent: unknown. */
+  tagWrittenMs?: number;
   /** The puller's first manifest GET reached the pull region's front. */
   arrivedMs: number;
-  /** The front finished answering it: the registry read the tag in [arrivedMs, answeredMs]. */
+  /** The front handed it to the registry (null: not recorded): the registry read the tag after this. */
+  forwardedMs: number | null;
+  /** The front finished answering it: the registry read the tag before this. */
   answeredMs: number;
   /** What the front answered (200: the tag resolved). */
   status: number;
@@ -281,7 +288,9 @@ export function pairedPulls(
             lab: {
               landedMs: l.landedMs,
               putStartMs: l.landedMs - Math.round(l.tagPutS * 1000),
+              ...(l.tagWrittenMs !== undefined ? { tagWrittenMs: l.tagWrittenMs } : {}),
               arrivedMs: t.arrivedMs,
+              forwardedMs: t.forwardedMs ?? null,
               answeredMs: t.answeredMs,
               status: t.status,
             },

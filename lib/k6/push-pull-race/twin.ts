@@ -189,10 +189,10 @@ export interface TwinRow {
   firstGetMissShare: number | null;
   /**
    * Per pull paired on the lab's clock: its landing minus its first GET's arrival (ms, lab
-   * clock; positive: the GET came first) and the tag PUT's and the GET's own durations, the
-   * margins the row was decided by. Null when none was.
+   * clock; positive: the GET came first) and the widths of the write and read windows
+   * (labClockWindows), the margins the row was decided by. Null when none was.
    */
-  labGapsMs: Array<{ gapMs: number; putMs: number; getMs: number }> | null;
+  labGapsMs: Array<{ gapMs: number; writeMs: number; readMs: number }> | null;
   /**
    * The distribution's run at the far end of the same two windows (pulls one GET service time
    * later, tags readable from their PUT's start): its failure share and time to success.
@@ -310,18 +310,33 @@ export function firstGetDelayS(strategy: string, p: Pick<RaceParams, 'fixedSleep
 }
 
 /**
+ * The window in which the registry made the tag readable: from its link file's mtime (the
+ * kernel stamps it at or before the write; floored to the lab clock's whole ms, and ignored
+ * when not inside the PUT, a clock that is not the kernel's) or else the PUT's start, to the
+ * PUT's answer. And the window in which it read the tag for the GET: from the GET being
+ * handed to it (else its arrival at the front) to the front's answer. All lab-clock ms.
+ */
+export function labClockWindows(l: LabClockPull): {
+  write: [number, number];
+  read: [number, number];
+} {
+  const mtime = l.tagWrittenMs === undefined ? Number.NaN : Math.floor(l.tagWrittenMs);
+  const from = mtime >= l.putStartMs && mtime <= l.landedMs ? mtime : l.putStartMs;
+  return { write: [from, l.landedMs], read: [l.forwardedMs ?? l.arrivedMs, l.answeredMs] };
+}
+
+/**
  * The decisive gap of a pull paired on the lab's clock (s): landing minus pull, positive when
  * the pull came first (it fails). The lab's clock reads whole ms, so an instant read t lies
- * in [t, t + 1). The near end fails wherever a failure is possible: the GET read the tag as
- * early as its arrival, the tag became readable as late as its PUT's answer, and equal
- * readings may be either order. The far end fails only where a failure is certain: the read
- * as late as the GET's answer, the tag readable from its PUT's start. The half ms keeps the
- * gap off 0, where the simulator's 0.1 ms rounding would decide.
+ * in [t, t + 1). The near end fails wherever a failure is possible: the read as early as its
+ * window's start, the write as late as its window's end, and equal readings may be either
+ * order. The far end fails only where a failure is certain: the read as late as the answer,
+ * the write as early as its window allows (labClockWindows). The half ms keeps the gap off 0,
+ * where the simulator's 0.1 ms rounding would decide.
  */
 export function labClockGapS(l: LabClockPull, end: 'near' | 'far'): number {
-  return end === 'near'
-    ? (l.landedMs - l.arrivedMs + 0.5) / 1000
-    : (l.putStartMs - l.answeredMs - 0.5) / 1000;
+  const w = labClockWindows(l);
+  return end === 'near' ? (w.write[1] - w.read[0] + 0.5) / 1000 : (w.write[0] - w.read[1] - 0.5) / 1000;
 }
 
 type PairedEntry = NonNullable<TwinInput['rounds']>[number];
@@ -417,10 +432,11 @@ function pairingOf(i: TwinInput): Map<string, Pairing> {
       if (onLabClock(r, i.params)) {
         acc.lab++;
         if (r.lab.status === 404) acc.misses++;
+        const w = labClockWindows(r.lab);
         acc.gaps.push({
           gapMs: r.lab.landedMs - r.lab.arrivedMs,
-          putMs: r.lab.landedMs - r.lab.putStartMs,
-          getMs: r.lab.answeredMs - r.lab.arrivedMs,
+          writeMs: w.write[1] - w.write[0],
+          readMs: w.read[1] - w.read[0],
         });
       } else acc.k6++;
       out.set(key, acc);

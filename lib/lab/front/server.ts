@@ -314,6 +314,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
       case 'tags':
         return proxy(req, res, ctx, upstreamPath(path, query, ep.reg), { rewriteName: true });
       default:
+        traces.forwarded(req);
         return proxy(req, res, ctx, upstreamPath(path, query, ep.reg));
     }
   };

@@ -25,6 +25,8 @@ export interface TracedRequest {
   path: string;
   /** The request reached the front (lab clock, ms epoch). */
   arrivedMs: number;
+  /** The front handed it to the registry (lab clock, ms epoch; null: it never did, e.g. refused at the front). */
+  forwardedMs: number | null;
   /** The front finished its answer (lab clock, ms epoch); the registry read what it answered before this. */
   answeredMs: number;
   /** Status answered; 0 when the connection closed before an answer was finished. */
@@ -33,6 +35,7 @@ export interface TracedRequest {
 
 export class TraceLog {
   private readonly ring: Ring<TracedRequest>;
+  private readonly pending = new WeakMap<IncomingMessage, { forwardedMs: number | null }>();
   constructor(
     private readonly region: string,
     private readonly clock: Clock = systemClock,
@@ -48,6 +51,8 @@ export class TraceLog {
     const arrivedMs = this.clock.now();
     const raw = req.url ?? '/';
     const qi = raw.indexOf('?');
+    const mark = { forwardedMs: null as number | null };
+    this.pending.set(req, mark);
     let done = false;
     const end = (finished: boolean) => {
       if (done) return;
@@ -58,12 +63,19 @@ export class TraceLog {
         method: req.method ?? 'GET',
         path: qi < 0 ? raw : raw.slice(0, qi),
         arrivedMs,
+        forwardedMs: mark.forwardedMs,
         answeredMs: this.clock.now(),
         status: finished ? res.statusCode : 0,
       });
     };
     res.once('finish', () => end(true));
     res.once('close', () => end(res.writableFinished));
+  }
+
+  /** Call as the front hands a request to the registry: the registry cannot have read anything for it before. */
+  forwarded(req: IncomingMessage): void {
+    const mark = this.pending.get(req);
+    if (mark && mark.forwardedMs === null) mark.forwardedMs = this.clock.now();
   }
 
   /** Records of requests that arrived at or after `sinceMs`, oldest first. */
