@@ -192,7 +192,10 @@ export function puller(d: Shared): void {
   const strategy = P.strategies[(exec.vu.idInTest + round) % P.strategies.length] as RaceStrategy;
   const offsetS = P.offsets[round % P.offsets.length] as number;
   const tag = tagOf(d, round);
-  const tags: Record<string, string> = { round: String(round), strategy, offset: String(offsetS) };
+  // Marks this puller's manifest GETs (attempt k: `<trace>.<k>`): a lab front records when each
+  // reached it and what it answered, on the clock the landing is stamped with.
+  const trace = `${d.nonce}/${round}/${exec.vu.idInTest}`;
+  const tags: Record<string, string> = { round: String(round), strategy, offset: String(offsetS), trace };
   const record = (value: number, more: Record<string, string>) => pulls.add(value, { ...tags, ...more });
   const scheduled = d.startMs + round * P.roundS * 1000;
   try {
@@ -252,7 +255,7 @@ export function puller(d: Shared): void {
         eventsUrl: EVENTS,
         pullHost: PULL.replace(/^https?:\/\//, ''),
       },
-      { repo: P.repository, tag, digest: ack.digest, sha256hex, deleted: P.mode === 'delete' },
+      { repo: P.repository, tag, digest: ack.digest, sha256hex, deleted: P.mode === 'delete', trace },
     );
     for (const [code, n] of Object.entries(out.errors)) errors.add(n, { code, strategy });
     record(out.resolvedAt ?? 0, {

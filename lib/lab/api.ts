@@ -3,7 +3,8 @@
  * the host and from inside the lab's namespace alike, and never listens on a network address.
  *
  *   GET /health          {ok, name, pid}
- *   GET /status          LabStatus
+ *   GET /status          LabStatus (?since=EPOCH_MS: backend peaks since then, and `traces`, the
+ *                        x-stampede-trace requests the fronts saw since then)
  *   GET /config          {config, topology, netns}
  *   PUT /storage         {backends?, copies?, ceilingBps?, selection?} -> the new storage settings
  *                        (backends = active M, 1..storage.backends; copies <= backends)

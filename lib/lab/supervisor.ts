@@ -28,6 +28,7 @@ import {
 } from './family-fault';
 import { checkFault, type FaultInput } from './fault-spec';
 import { type FrontHandle, startFront } from './front';
+import type { TracedRequest } from './front/trace-log';
 import { ensureLabCa, type IdentityHandle, startIdentity } from './identity';
 import { frontCert, storageCert } from './region-certs';
 import { type RegistryProcess, startRegistry } from './registry-process';
@@ -69,6 +70,12 @@ export interface LabStatus {
   backends: BackendStats[];
   /** Pull-through cache: rules, runtime settings, the upstream's counters, per front breaker/hydration/counters. */
   cache: CacheStatus;
+  /**
+   * With `since` only (a run's start, asked once after it; the status is polled often
+   * without): the requests marked x-stampede-trace that reached a front since then, on the
+   * lab's clock (lib/lab/front/trace-log.ts).
+   */
+  traces?: TracedRequest[];
 }
 
 export interface Lab {
@@ -461,6 +468,9 @@ export async function startLab(cfg: LabConfig, opts: StartLabOptions): Promise<L
             upstream: upstream?.status() ?? null,
             fronts: Object.fromEntries(Object.entries(fronts).map(([name, f]) => [name, f.cache.status()])),
           },
+          ...(sinceMs !== undefined && {
+            traces: Object.values(fronts).flatMap((f) => f.traces.since(sinceMs)),
+          }),
         };
       },
       stop() {

@@ -6,16 +6,20 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../lib/config/schema';
 import { acrEvents, startEventBoard } from '../../lib/k6/push-pull-race/board';
-import { collectRace } from '../../lib/k6/push-pull-race/collect';
+import { collectRace, type LabClockPull, pairedPulls } from '../../lib/k6/push-pull-race/collect';
 import { raceSchema } from '../../lib/k6/push-pull-race/params';
 import {
   answerWindowS,
   closeEnough,
   extraLagDeciles,
+  firstGetDelayS,
+  labClockGapS,
+  labClockWindows,
   pairedShares,
   runTwin,
   twinSets,
 } from '../../lib/k6/push-pull-race/twin';
+import type { TracedRequest } from '../../lib/lab/front/trace-log';
 import type { ReplicationEventRecord } from '../../lib/lab/replication/status';
 
 const D = (n: number) => `sha256:${String(n).repeat(64)}`;
@@ -401,6 +405,286 @@ describe('the simulated twin', () => {
       { label: 'retry', metrics: { byOffset: [row(0, retry?.simToSuccessS?.p50 as number, 2.3)] } },
     ]);
     expect(slow.rows[0]?.timeOk).toBe(true);
+  });
+
+  describe("paired on the lab clock (the front's record of each first GET beside the landing)", () => {
+    const at = resolve(
+      raceSchema,
+      [],
+      [
+        'offsets=2',
+        'strategies=none,retry,fixed-sleep,wait-webhook',
+        'retry.jitter=0',
+        'fixedSleep.sleepS=3',
+      ],
+    );
+    // The tag landed (its PUT answered) 2.03 s after k6's ack, at LANDED on the lab's clock.
+    const LANDED = T0 + 2030;
+    const pullAt = (
+      arrivedMs: number,
+      answeredMs: number,
+      putMs = 0,
+      status = 404,
+      more: Partial<LabClockPull> = {},
+    ): LabClockPull => ({
+      landedMs: LANDED,
+      putStartMs: LANDED - putMs,
+      arrivedMs,
+      forwardedMs: null,
+      answeredMs,
+      status,
+      ...more,
+    });
+    const entry = (strategy: string, lab?: LabClockPull, sinceAckS = 2.03) => ({
+      offsetS: 2,
+      strategy,
+      sinceAckS,
+      tagPutS: lab ? (lab.landedMs - lab.putStartMs) / 1000 : 0,
+      ...(lab ? { lab } : {}),
+    });
+    const shares = (rounds: ReturnType<typeof entry>[], far = false) =>
+      pairedShares({ ...input, params: at, rounds }, 1, far ? { lookLaterS: 0 } : null);
+
+    it('arrival 1 ms before the landing fails at both ends; 1 ms after succeeds at both', () => {
+      const before = pullAt(LANDED - 1, LANDED - 1);
+      const after = pullAt(LANDED + 1, LANDED + 3, 0, 200);
+      expect(labClockGapS(before, 'near')).toBeCloseTo(0.0015, 12);
+      expect(labClockGapS(before, 'far')).toBeCloseTo(0.0005, 12);
+      expect(labClockGapS(after, 'near')).toBeCloseTo(-0.0005, 12);
+      expect(labClockGapS(after, 'far')).toBeCloseTo(-0.0035, 12);
+      for (const far of [false, true]) {
+        expect(
+          shares([entry('none', before)], far)
+            .get('none')
+            ?.get(2),
+        ).toBe(1);
+        expect(
+          shares([entry('none', after)], far)
+            .get('none')
+            ?.get(2),
+        ).toBe(0);
+        // the same 1 ms decides fixed-sleep's one GET, 3 s after its offset
+        expect(
+          shares([entry('fixed-sleep', before)], far)
+            .get('fixed-sleep')
+            ?.get(2),
+        ).toBe(1);
+        expect(
+          shares([entry('fixed-sleep', after)], far)
+            .get('fixed-sleep')
+            ?.get(2),
+        ).toBe(0);
+        // retry's first GET fails, its next finds the tag
+        expect(
+          shares([entry('retry', before)], far)
+            .get('retry')
+            ?.get(2),
+        ).toBe(0);
+      }
+    });
+
+    it('whatever k6 measured: the lab clock alone decides (k6 said the landing came 50 ms before the pull)', () => {
+      const before = pullAt(LANDED - 1, LANDED - 1);
+      expect(
+        shares([entry('none', before, 1.95)])
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+      // on k6's clock the same round succeeds
+      const { lab: _l, ...k6Only } = entry('none', before, 1.95);
+      expect(shares([k6Only]).get('none')?.get(2)).toBe(0);
+    });
+
+    it('only a GET overlapping the PUT (or equal ms readings) is undecided: the bracket [far, near] opens', () => {
+      // arrived 1 ms before the PUT answered, answered 2 ms after it: either order possible
+      expect(
+        shares([entry('none', pullAt(LANDED - 1, LANDED + 2))])
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+      expect(
+        shares([entry('none', pullAt(LANDED - 1, LANDED + 2))], true)
+          .get('none')
+          ?.get(2),
+      ).toBe(0);
+      // equal readings: the lab's ms cannot order them
+      const tie = pullAt(LANDED, LANDED);
+      expect(
+        shares([entry('none', tie)])
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+      expect(
+        shares([entry('none', tie)], true)
+          .get('none')
+          ?.get(2),
+      ).toBe(0);
+      // the first CI-like case: a 40 ms PUT, a GET arriving 45 ms before its answer and taking
+      // 25 ms. On the PUT's window alone either order is possible...
+      const slow = pullAt(LANDED - 45, LANDED - 20, 40);
+      expect(
+        shares([entry('none', slow)])
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+      expect(
+        shares([entry('none', slow)], true)
+          .get('none')
+          ?.get(2),
+      ).toBe(0);
+      // ...but the tag's link file was written 3 ms before the PUT answered: certain
+      const written = { ...slow, tagWrittenMs: LANDED - 2.6 };
+      expect(labClockWindows(written).write).toEqual([LANDED - 3, LANDED]);
+      expect(
+        shares([entry('none', written)], true)
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+      // an mtime outside the PUT (not the lab's clock) is ignored
+      expect(labClockWindows({ ...slow, tagWrittenMs: LANDED + 5000 }).write).toEqual([LANDED - 40, LANDED]);
+      // a GET that reached the front before the landing but was handed to the registry after it: certain success
+      const handed = pullAt(LANDED - 2, LANDED + 4, 10, 200, { forwardedMs: LANDED + 1 });
+      expect(labClockWindows(handed).read).toEqual([LANDED + 1, LANDED + 4]);
+      expect(
+        shares([entry('none', handed)])
+          .get('none')
+          ?.get(2),
+      ).toBe(0);
+      expect(
+        shares([entry('none', { ...handed, forwardedMs: null })])
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+      // answered before a 5 ms PUT began: certain at both ends
+      const early = pullAt(LANDED - 9, LANDED - 6, 5);
+      expect(
+        shares([entry('none', early)])
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+      expect(
+        shares([entry('none', early)], true)
+          .get('none')
+          ?.get(2),
+      ).toBe(1);
+    });
+
+    it('runTwin: clock lab, rows exact (no 5 pp slack), the front answers beside them; unscheduled strategies stay on k6', () => {
+      const lab = (label: string, pullers: number, failedShare: number) => ({
+        label,
+        metrics: { byOffset: [{ offsetS: 2, pullers, failedShare, toSuccessS: null, sentS: null }] },
+      });
+      // 25 rounds at the edge: 24 pulls arrived 1 ms before their landing, one 1 ms after
+      const rounds = [
+        ...Array.from({ length: 24 }, () => entry('none', pullAt(LANDED - 1, LANDED - 1))),
+        entry('none', pullAt(LANDED + 1, LANDED + 2, 0, 200)),
+        entry('wait-webhook', pullAt(LANDED + 60, LANDED + 62, 0, 200)),
+      ];
+      const twin = runTwin({ ...input, params: at, rounds }, [
+        lab('none', 25, 24 / 25),
+        lab('wait-webhook', 1, 0),
+      ]);
+      expect(twin.clock).toBe('lab');
+      expect(twin.pairing).toEqual({ lab: 25, k6: 1 });
+      const none = twin.rows.find((r) => r.strategy === 'none');
+      expect(none).toMatchObject({
+        pairedClock: 'lab',
+        pairedFailedShare: 0.96,
+        pairedLateFailedShare: 0.96,
+        pairedExact: true,
+        pairedOk: true,
+        firstGetMissShare: 0.96,
+      });
+      expect(none?.labGapsMs?.slice(23)).toEqual([
+        { gapMs: 1, writeMs: 0, readMs: 0 },
+        { gapMs: -1, writeMs: 0, readMs: 1 },
+      ]);
+      expect(twin.rows.find((r) => r.strategy === 'wait-webhook')).toMatchObject({
+        pairedClock: 'k6',
+        pairedFailedShare: 0,
+        firstGetMissShare: null,
+      });
+      // one pull off is a miss on the lab clock, though within 5 pp
+      const off = runTwin({ ...input, params: at, rounds }, [lab('none', 25, 1)]).rows[0];
+      expect(off).toMatchObject({ pairedExact: false, pairedOk: false });
+      // the same rounds on k6's clock alone keep the 5 pp rule
+      const k6 = rounds.map(({ lab: _l, ...r }) => r);
+      const onK6 = runTwin({ ...input, params: at, rounds: k6 }, [lab('none', 25, 1)]);
+      expect(onK6.clock).toBe('k6');
+      expect(onK6.rows[0]?.pairedClock).toBe('k6');
+    });
+
+    it('firstGetDelayS: none and retry at the offset, fixed-sleep after its sleep, the others unscheduled', () => {
+      expect(
+        ['none', 'retry', 'fixed-sleep', 'wait-webhook', 'pin-home'].map((s) => firstGetDelayS(s, at)),
+      ).toEqual([0, 0, 3, null, null]);
+    });
+
+    it("pairedPulls: each counted puller with its round's landing and its first GET in the pull region", () => {
+      const records = [
+        push(0, T0),
+        push(1, T0 + 10_000),
+        pull(0, 'none', 2, 'MANIFEST_UNKNOWN', 0, { trace: 'n/0/1' }),
+        pull(0, 'retry', 2, 'ok', T0 + 2400, { trace: 'n/0/2' }),
+        pull(1, 'none', 2, 'ok', T0 + 12_100, { trace: 'n/1/1' }),
+        // unmarked (a k6 script from before the marks): paired on k6's clock
+        pull(1, 'retry', 2, 'ok', T0 + 12_100),
+      ];
+      const landing = (digest: string, atMs: number, tagPutS: number): ReplicationEventRecord => ({
+        ...replica(digest, 'westus', 2),
+        at: new Date(atMs).toISOString(),
+        tagPutS,
+        tagWrittenMs: atMs - 1.25,
+      });
+      const race = collectRace({
+        records,
+        mode: 'race',
+        strategies: ['none', 'retry'],
+        offsets: [2],
+        labEvents: [landing(D(1), T0 + 2030, 0.004), landing(D(2), T0 + 12_010, 0.003)],
+      });
+      const tr = (id: string, region: string, arrivedMs: number, status: number): TracedRequest => ({
+        id,
+        region,
+        method: 'GET',
+        path: '/v2/stampede/race/manifests/x',
+        arrivedMs,
+        forwardedMs: arrivedMs + 1,
+        answeredMs: arrivedMs + 2,
+        status,
+      });
+      const traces = [
+        tr('n/0/1.1', 'westus', T0 + 2028, 429), // throttled: the registry never read the tag
+        tr('n/0/1.1', 'westus', T0 + 2029, 404),
+        tr('n/0/2.1', 'eastus', T0 + 2000, 200), // another region's front
+        tr('n/0/2.1', 'westus', T0 + 2027, 404),
+        tr('n/0/2.2', 'westus', T0 + 2290, 200), // a later attempt: not the first GET
+        tr('n/1/1.1', 'westus', T0 + 12_020, 200),
+      ];
+      const pulls = pairedPulls(race, 'race', 'westus', traces);
+      expect(pulls).toHaveLength(4);
+      expect(pulls[0]).toEqual({
+        offsetS: 2,
+        strategy: 'none',
+        sinceAckS: 2.03,
+        tagPutS: 0.004,
+        lab: {
+          landedMs: T0 + 2030,
+          putStartMs: T0 + 2026,
+          tagWrittenMs: T0 + 2028.75,
+          arrivedMs: T0 + 2029,
+          forwardedMs: T0 + 2030,
+          answeredMs: T0 + 2031,
+          status: 404,
+        },
+      });
+      expect(pulls[1]?.lab?.arrivedMs).toBe(T0 + 2027);
+      expect(pulls[2]?.lab).toMatchObject({ landedMs: T0 + 12_010, arrivedMs: T0 + 12_020, status: 200 });
+      expect(pulls[3]?.lab).toBeUndefined();
+      // without the lab's records every pull is on k6's clock; delete mode races no landing
+      expect(pairedPulls(race, 'race', 'westus').every((p) => p.lab === undefined)).toBe(true);
+      expect(pairedPulls(race, 'delete', 'westus', traces)).toEqual([]);
+    });
   });
 
   it('closeEnough: 10%, with a 0.05 s floor under 0.5 s', () => {

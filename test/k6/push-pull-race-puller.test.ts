@@ -12,6 +12,7 @@ import {
   type Clock,
   hasEvent,
   pullByStrategy,
+  TRACE_HEADER,
   waitForBoardAck,
   waitForGone,
   waitForTag,
@@ -125,6 +126,27 @@ describe('pullByStrategy', () => {
       `http://b/v2/app/blobs/${CONFIG_D}`,
       `http://b/v2/app/blobs/${LAYER_D}`,
     ]);
+  });
+
+  it("marks each manifest GET with the puller's trace and its attempt (what a lab front records), nothing else", () => {
+    const c = fakeClock();
+    const http = fakeHttp(replica(c, { landsAt: c.t + 700 }));
+    pullByStrategy(http, c, P, 'retry', targets, { ...race, trace: 'n1/4/7' });
+    const marks = http.log.map((r) => [
+      r.url.replace(/^.*\/(manifests|blobs)\/.*$/, '$1'),
+      r.params?.headers?.[TRACE_HEADER],
+    ]);
+    expect(marks).toEqual([
+      ['manifests', 'n1/4/7.1'],
+      ['manifests', 'n1/4/7.2'],
+      ['manifests', 'n1/4/7.3'],
+      ['blobs', undefined],
+      ['blobs', undefined],
+    ]);
+    // unmarked when no trace is given (a k6 run that does not ask)
+    const plain = fakeHttp(replica(c, { landsAt: 0 }));
+    pullByStrategy(plain, c, P, 'none', targets, race);
+    expect(plain.log.every((r) => r.params?.headers?.[TRACE_HEADER] === undefined)).toBe(true);
   });
 
   it('retry gives up after maxAttempts with the last code', () => {

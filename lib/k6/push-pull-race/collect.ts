@@ -8,6 +8,7 @@
  * Time since ack is measured from the pusher's own ack instant (race_push), joined by round:
  * a puller only saw the ack when its poll of A found the tag (ackSeenS later).
  */
+import type { TracedRequest } from '../../lab/front/trace-log';
 import type { ReplicationEventRecord } from '../../lab/replication/status';
 import type { Metrics, Point, Quantiles } from '../../results/envelope';
 import { cdf, quantiles } from '../../results/stats';
@@ -40,6 +41,8 @@ export interface PullerRecord {
   sentS: number | null;
   attempts: number;
   errors: Record<string, number>;
+  /** The puller's id for its round: its attempt k's manifest GET carried `<trace>.<k>` ('' : not marked). */
+  trace: string;
 }
 
 const tagsOf = (p: K6Point) => p.data.tags ?? {};
@@ -102,6 +105,7 @@ export function pullerRecords(records: readonly unknown[], watched: Map<number, 
         sentS: ok ? since(num(t.sentAt)) : null,
         attempts: num(t.attempts) || 0,
         errors: parseErrs(t.errs),
+        trace: t.trace ?? '',
       };
     });
 }
@@ -172,6 +176,10 @@ export interface LagRecord {
   sinceAckS: number;
   /** The tag's PUT in that region took this long: it became readable in [sinceAckS - tagPutS, sinceAckS]. */
   tagPutS: number;
+  /** The landing (the tag's PUT answered) on the lab's clock, ms epoch. */
+  landedMs: number;
+  /** The tag's link file's mtime in that region's registry (ms epoch); absent when not recorded. */
+  tagWrittenMs?: number;
 }
 
 /** The lab's replica landings of this run's pushes (matched by digest), one per push and region. */
@@ -203,9 +211,94 @@ export function lagRecords(
       lagS: e.lagS,
       sinceAckS,
       tagPutS: e.tagPutS ?? 0,
+      landedMs: landed,
+      ...(typeof e.tagWrittenMs === 'number' ? { tagWrittenMs: e.tagWrittenMs } : {}),
     });
   }
   return out.sort((a, b) => a.round - b.round || a.region.localeCompare(b.region));
+}
+
+/**
+ * A raced pull for the paired replay: its offset and strategy, its round's landing in the
+ * pull region after the ack (k6's ack, the lab's landing), and where the lab recorded the
+ * puller's first manifest GET, the instants that decide it on the lab's one clock.
+ */
+export interface PairedPull {
+  offsetS: number;
+  strategy: string;
+  sinceAckS: number;
+  tagPutS: number;
+  lab?: LabClockPull;
+}
+
+/** One first pull and its round's landing, all on the lab's clock (ms epoch). */
+export interface LabClockPull {
+  /** The tag's PUT into the pull region answered (the landing record's time). */
+  landedMs: number;
+  /** That PUT was sent: the tag became readable in [putStartMs, landedMs]. */
+  putStartMs: number;
+  /** The tag's link file's mtime (at or before the write): not readable before it. Absent: unknown. */
+  tagWrittenMs?: number;
+  /** The puller's first manifest GET reached the pull region's front. */
+  arrivedMs: number;
+  /** The front handed it to the registry (null: not recorded): the registry read the tag after this. */
+  forwardedMs: number | null;
+  /** The front finished answering it: the registry read the tag before this. */
+  answeredMs: number;
+  /** What the front answered (200: the tag resolved). */
+  status: number;
+}
+
+/** Statuses of a manifest GET that read the tag (found or not): others (429, 401, 5xx) never got that far. */
+const READ_STATUS = new Set([200, 404]);
+
+/**
+ * Per counted puller of the raced push (race: the push, overwrite: the re-push; none in
+ * delete mode), paired with its round's landing in the pull region; with `traces` (the lab's
+ * records of marked requests) also with the front's record of its first manifest GET in the
+ * pull region: the first record of `<trace>.1` there whose status says the tag was read.
+ */
+export function pairedPulls(
+  race: Pick<RaceResult, 'pullers' | 'lags'>,
+  mode: string,
+  pullRegion: string,
+  traces: readonly TracedRequest[] = [],
+): PairedPull[] {
+  if (mode === 'delete') return [];
+  const phase = mode === 'overwrite' ? 'd2' : 'd1';
+  const landing = new Map(
+    race.lags.filter((l) => l.region === pullRegion && l.phase === phase).map((l) => [l.round, l]),
+  );
+  const firstGet = new Map<string, TracedRequest>();
+  for (const t of traces)
+    if (t.region === pullRegion && t.method === 'GET' && READ_STATUS.has(t.status) && !firstGet.has(t.id))
+      firstGet.set(t.id, t);
+  const out: PairedPull[] = [];
+  for (const p of race.pullers) {
+    const l = landing.get(p.round);
+    if (!l || !counted(p)) continue;
+    const t = p.trace ? firstGet.get(`${p.trace}.1`) : undefined;
+    out.push({
+      offsetS: p.offsetS,
+      strategy: p.strategy,
+      sinceAckS: l.sinceAckS,
+      tagPutS: l.tagPutS,
+      ...(t && Number.isFinite(l.landedMs)
+        ? {
+            lab: {
+              landedMs: l.landedMs,
+              putStartMs: l.landedMs - Math.round(l.tagPutS * 1000),
+              ...(l.tagWrittenMs !== undefined ? { tagWrittenMs: l.tagWrittenMs } : {}),
+              arrivedMs: t.arrivedMs,
+              forwardedMs: t.forwardedMs ?? null,
+              answeredMs: t.answeredMs,
+              status: t.status,
+            },
+          }
+        : {}),
+    });
+  }
+  return out;
 }
 
 /** Per-region empirical CDF rows ({region, value, fraction}), the shape the replication charts read. */

@@ -122,7 +122,13 @@ export interface Attempt {
   code?: string;
 }
 
-/** One pull attempt: manifest by tag, then every blob checked. */
+/**
+ * The header a lab front records a request by (lib/lab/front/trace-log.ts): when the GET
+ * reached the pull region and what it answered, on the lab's clock, beside the landing.
+ */
+export const TRACE_HEADER = 'x-stampede-trace';
+
+/** One pull attempt: manifest by tag (marked with `trace` when given), then every blob checked. */
 export function pullAttempt(
   http: VuHttp,
   c: Clock,
@@ -132,11 +138,12 @@ export function pullAttempt(
     tag: string;
     auth: Record<string, string>;
     sha256hex?: (b: ArrayBuffer) => string;
+    trace?: string;
   },
 ): Attempt {
   const sentAt = c.now();
   const res = http.request('GET', `${o.base}/v2/${o.repo}/manifests/${o.tag}`, null, {
-    headers: { ...o.auth, accept: MANIFEST_ACCEPT },
+    headers: { ...o.auth, accept: MANIFEST_ACCEPT, ...(o.trace ? { [TRACE_HEADER]: o.trace } : {}) },
     tags: { step: 'manifest' },
   });
   const at = c.now();
@@ -228,6 +235,8 @@ export function pullByStrategy(
     sha256hex?: (b: ArrayBuffer) => string;
     /** Delete mode: the raced digest was deleted, so getting it is a ghost. */
     deleted?: boolean;
+    /** This puller's id for the round: attempt k's manifest GET carries TRACE_HEADER `<trace>.<k>`. */
+    trace?: string;
   },
 ): PullerOutcome {
   const errors: Record<string, number> = {};
@@ -242,6 +251,7 @@ export function pullByStrategy(
       tag: o.tag,
       auth,
       ...(o.sha256hex ? { sha256hex: o.sha256hex } : {}),
+      ...(o.trace ? { trace: `${o.trace}.${attempts}` } : {}),
     });
     if (!a.ok) errors[a.code ?? 'UNKNOWN'] = (errors[a.code ?? 'UNKNOWN'] ?? 0) + 1;
     return a;

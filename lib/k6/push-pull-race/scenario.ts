@@ -20,23 +20,9 @@ import { labTarget } from '../lab-target';
 import { type MarkerRecord, markerRecord } from '../markers';
 import { defineScenario } from '../scenario';
 import { type EventBoard, startEventBoard } from './board';
-import { collectRace, pushRecords } from './collect';
+import { collectRace, pairedPulls, pushRecords } from './collect';
 import { type RaceParams, raceSchema, roundsOf } from './params';
 import { runTwin } from './twin';
-
-/** Per raced round (race: the push, overwrite: the re-push): its offset and its landing in the pull region after its ack. */
-function racedRounds(
-  race: ReturnType<typeof collectRace>,
-  mode: string,
-  pullRegion: string,
-): Array<{ offsetS: number; sinceAckS: number; tagPutS: number }> {
-  if (mode === 'delete') return [];
-  const phase = mode === 'overwrite' ? 'd2' : 'd1';
-  const offsetOf = new Map(race.pullers.map((p) => [p.round, p.offsetS]));
-  return race.lags
-    .filter((l) => l.region === pullRegion && l.phase === phase && offsetOf.has(l.round))
-    .map((l) => ({ offsetS: offsetOf.get(l.round) as number, sinceAckS: l.sinceAckS, tagPutS: l.tagPutS }));
-}
 
 /** Boards started by prepareLab, closed once k6 has exited (duringRun). */
 const boards = new Set<EventBoard>();
@@ -175,7 +161,9 @@ a JSON array of ACR webhook events, for wait-webhook).`,
           lagsS: race.lags
             .filter((l) => l.region === target.pullRegion && l.phase !== 'del')
             .map((l) => l.sinceAckS),
-          rounds: racedRounds(race, params.mode, target.pullRegion),
+          // every raced pull with its round's landing; with the fronts' records of the marked
+          // first GETs, on the lab's one clock (twin.clock says which)
+          rounds: pairedPulls(race, params.mode, target.pullRegion, labStatus.traces ?? []),
         },
         race.points,
       );

@@ -23,12 +23,20 @@
  * linear interpolation between order statistics) with replication.jitterS=0. Nothing is
  * fitted: the deciles are read off the run. It holds while pushes do not queue (roundS above
  * the lag, as here): a queued lag would count its wait twice.
+ *
+ * The paired replay (each raced pull against its own round's landing) decides a pull near
+ * the lag by milliseconds, so its two instants must be on one clock. On the lab they are
+ * (clock 'lab'): the pull region's front records each marked first GET's arrival and answer
+ * (lib/lab/front/trace-log.ts) on the clock the replicator stamps the landing with, and the
+ * replay puts the model's GET exactly that gap before the landing. Against a registry URL
+ * (clock 'k6') the pull is k6's send instant and the landing the lab's, as before.
  */
 
 import { replicationSchema } from '../../../sim/models/replication/params';
 import { simulateReplication } from '../../../sim/models/replication/simulate';
 import { resolve } from '../../config/schema';
 import type { Quantiles } from '../../results/envelope';
+import type { LabClockPull } from './collect';
 import type { RaceParams } from './params';
 
 export interface LabReplication {
@@ -51,12 +59,20 @@ export interface TwinInput {
   boardRefreshS: number;
   /** Measured per push: its ack -> its landing in the pull region (s); empty: the lab's configured jitter. */
   lagsS?: readonly number[];
-  /** Measured per raced round: its offset and its ack -> landing in the pull region (s), for the paired replay. */
+  /**
+   * Measured per raced round, or per raced pull (with its strategy), for the paired replay:
+   * its offset and its round's ack -> landing in the pull region (s). A pull with `lab` (its
+   * first manifest GET as the lab's front recorded it, beside the landing) is replayed from
+   * the lab's one clock; the others from k6's send instant against the lab's landing.
+   */
   rounds?: ReadonlyArray<{
     offsetS: number;
     sinceAckS: number;
     /** The tag's PUT took this long: it was readable from sinceAckS - tagPutS on (0: unknown). */
     tagPutS?: number;
+    /** This pull's strategy: it counts for that strategy alone (absent: a round, for every strategy). */
+    strategy?: string;
+    lab?: LabClockPull;
   }>;
   seed?: number;
 }
@@ -151,8 +167,32 @@ export interface TwinRow {
    * without per-round lags or when neither window is known.
    */
   pairedLateFailedShare: number | null;
-  /** The lab's share within 5 pp of the range [late, paired] (null without per-round lags). */
+  /**
+   * The lab's share within the range [late, paired]: exactly where every pull of the row was
+   * paired on the lab's clock (pairedClock 'lab'), else within 5 pp of it. Null without
+   * per-round lags.
+   */
   pairedOk: boolean | null;
+  /** The lab's share inside [late, paired] with no slack at all (null without per-round lags). */
+  pairedExact: boolean | null;
+  /**
+   * Which clock the row's replay put the pull and the landing on: 'lab' (the front's record
+   * of each first GET beside the landing, one clock), 'k6' (k6's send instant against the
+   * lab's landing), 'mixed', or null without a replay.
+   */
+  pairedClock: 'lab' | 'k6' | 'mixed' | null;
+  /**
+   * Of the row's pulls paired on the lab's clock, the share whose first manifest GET the pull
+   * region's front answered 404 (the tag not there yet): what the lab itself answered. Null
+   * when none was.
+   */
+  firstGetMissShare: number | null;
+  /**
+   * Per pull paired on the lab's clock: its landing minus its first GET's arrival (ms, lab
+   * clock; positive: the GET came first) and the widths of the write and read windows
+   * (labClockWindows), the margins the row was decided by. Null when none was.
+   */
+  labGapsMs: Array<{ gapMs: number; writeMs: number; readMs: number }> | null;
   /**
    * The distribution's run at the far end of the same two windows (pulls one GET service time
    * later, tags readable from their PUT's start): its failure share and time to success.
@@ -185,6 +225,13 @@ export interface Twin {
    * distribution can meet to 5 pp. Reported apart so the strict figure is never hidden.
    */
   targetsMetWithReplay: boolean;
+  /**
+   * The paired replay's clock: 'lab' when some pull was paired from the lab's own records
+   * (its arrival and the landing on one clock; lab targets), 'k6' when every pull was paired
+   * by k6's send instant (a registry URL, or a lab that recorded none). `pairing` counts both.
+   */
+  clock: 'lab' | 'k6';
+  pairing: { lab: number; k6: number };
 }
 
 /**
@@ -210,12 +257,20 @@ function pairedRow(
   share: number | undefined,
   late: number | undefined,
   lab: number,
-): Pick<TwinRow, 'pairedFailedShare' | 'pairedLateFailedShare' | 'pairedOk'> {
-  if (share === undefined) return { pairedFailedShare: null, pairedLateFailedShare: null, pairedOk: null };
+  clock: TwinRow['pairedClock'],
+): Pick<TwinRow, 'pairedFailedShare' | 'pairedLateFailedShare' | 'pairedOk' | 'pairedExact'> {
+  if (share === undefined)
+    return { pairedFailedShare: null, pairedLateFailedShare: null, pairedOk: null, pairedExact: null };
   // A later look can only find the tag landed more often: late <= share.
   const lo = Math.min(share, late ?? share);
-  const inRange = lab >= lo - TWIN_SHARE_PP - SHARE_EPS && lab <= share + TWIN_SHARE_PP + SHARE_EPS;
-  return { pairedFailedShare: share, pairedLateFailedShare: late ?? null, pairedOk: inRange };
+  const within = (slack: number) => lab >= lo - slack - SHARE_EPS && lab <= share + slack + SHARE_EPS;
+  const exact = within(0);
+  return {
+    pairedFailedShare: share,
+    pairedLateFailedShare: late ?? null,
+    pairedOk: clock === 'lab' ? exact : within(TWIN_SHARE_PP),
+    pairedExact: exact,
+  };
 }
 
 /** The lab's median sent -> answered of a successful manifest GET over its rows (s); 0 when none. */
@@ -244,33 +299,100 @@ interface LabOffsetPoint {
 }
 
 /**
- * Per strategy and offset, the failed share the model gives each lab round at that offset
- * with the round's own measured lag (every push of the replay lands exactly that late),
- * averaged over the rounds: strategy -> offset -> share. `lookLaterS` moves every pull that
- * much later (the far end of the window in which the registry reads the tag) and
- * `earliestLanding` lands each round when its tag's PUT was sent rather than answered.
+ * When a strategy's first manifest GET to the pull region goes out after its offset (s), in
+ * the simulator's pullOnce; null for a strategy whose first GET is not on a schedule
+ * (wait-webhook waits for its event, pin-home asks A): those are paired on k6's clock.
+ */
+export function firstGetDelayS(strategy: string, p: Pick<RaceParams, 'fixedSleep'>): number | null {
+  if (strategy === 'none' || strategy === 'retry') return 0;
+  if (strategy === 'fixed-sleep') return p.fixedSleep.sleepS;
+  return null;
+}
+
+/**
+ * The window in which the registry made the tag readable: from its link file's mtime (the
+ * kernel stamps it at or before the write; floored to the lab clock's whole ms, and ignored
+ * when not inside the PUT, a clock that is not the kernel's) or else the PUT's start, to the
+ * PUT's answer. And the window in which it read the tag for the GET: from the GET being
+ * handed to it (else its arrival at the front) to the front's answer. All lab-clock ms.
+ */
+export function labClockWindows(l: LabClockPull): {
+  write: [number, number];
+  read: [number, number];
+} {
+  const mtime = l.tagWrittenMs === undefined ? Number.NaN : Math.floor(l.tagWrittenMs);
+  const from = mtime >= l.putStartMs && mtime <= l.landedMs ? mtime : l.putStartMs;
+  return { write: [from, l.landedMs], read: [l.forwardedMs ?? l.arrivedMs, l.answeredMs] };
+}
+
+/**
+ * The decisive gap of a pull paired on the lab's clock (s): landing minus pull, positive when
+ * the pull came first (it fails). The lab's clock reads whole ms, so an instant read t lies
+ * in [t, t + 1). The near end fails wherever a failure is possible: the read as early as its
+ * window's start, the write as late as its window's end, and equal readings may be either
+ * order. The far end fails only where a failure is certain: the read as late as the answer,
+ * the write as early as its window allows (labClockWindows). The half ms keeps the gap off 0,
+ * where the simulator's 0.1 ms rounding would decide.
+ */
+export function labClockGapS(l: LabClockPull, end: 'near' | 'far'): number {
+  const w = labClockWindows(l);
+  return end === 'near' ? (w.write[1] - w.read[0] + 0.5) / 1000 : (w.write[0] - w.read[1] - 0.5) / 1000;
+}
+
+type PairedEntry = NonNullable<TwinInput['rounds']>[number];
+
+/** Whether an entry is replayed from the lab's clock (a recorded first GET of a scheduled strategy). */
+const onLabClock = (
+  r: PairedEntry,
+  p: RaceParams,
+): r is PairedEntry & { lab: LabClockPull; strategy: string } =>
+  r.lab !== undefined && r.strategy !== undefined && firstGetDelayS(r.strategy, p) !== null;
+
+/**
+ * Per strategy and offset, the failed share the model gives each lab round (or pull) at that
+ * offset with the round's own measured lag (every push of the replay lands exactly that
+ * late), averaged: strategy -> offset -> share. A pull paired on the lab's clock is placed so
+ * that its first GET comes exactly its measured gap (labClockGapS) before the landing: the
+ * near end, or with `far` the far end. Other entries: the pull at offset + ackSeenS on k6's
+ * clock; `far` moves it `far.lookLaterS` later (the far end of the window in which the
+ * registry reads the tag) and lands each round when its tag's PUT was sent, not answered.
  */
 export function pairedShares(
   i: TwinInput,
   seed: number,
-  lookLaterS = 0,
-  earliestLanding = false,
+  far: { lookLaterS: number } | null = null,
 ): Map<string, Map<number, number>> {
   const out = new Map<string, Map<number, number>>();
   const rounds = i.rounds ?? [];
   const fixed = deterministicLagS(i.replication, i.pushBytes);
   const sums = new Map<string, { sum: number; n: number }>();
-  for (const r of rounds) {
-    const landed = earliestLanding ? r.sinceAckS - (r.tagPutS ?? 0) : r.sinceAckS;
-    const x = round(Math.max(0, landed - fixed));
-    const sets = [
-      ...twinSets({ ...i, lagsS: [] }).filter(
-        (s) =>
-          !/^(replication\.jitterS|pullers\.offsets|pullers\.offsetS|pushes\.count|pullers\.count)=/.test(s),
+  const base = twinSets({ ...i, lagsS: [] }).filter(
+    (s) =>
+      !/^(replication\.jitterS|pullers\.offsets|pullers\.offsetS|pushes\.count|pullers\.count|strategies)=/.test(
+        s,
       ),
+  );
+  for (const r of rounds) {
+    let x: number;
+    let offsetS: number;
+    if (onLabClock(r, i.params)) {
+      const gap = labClockGapS(r.lab, far ? 'far' : 'near');
+      const delay = firstGetDelayS(r.strategy, i.params) as number;
+      // The round's measured lag, moved later only if the pull would otherwise come before the ack.
+      const landing = Math.max(fixed + Math.max(0, r.sinceAckS - fixed), gap + delay);
+      x = round(landing - fixed);
+      offsetS = round(Math.max(0, fixed + x - gap - delay));
+    } else {
+      const landed = far ? r.sinceAckS - (r.tagPutS ?? 0) : r.sinceAckS;
+      x = round(Math.max(0, landed - fixed));
+      offsetS = round(r.offsetS + i.ackSeenS + (far?.lookLaterS ?? 0));
+    }
+    const sets = [
+      ...base,
+      `strategies=${r.strategy ?? i.params.strategies.join(',')}`,
       'replication.jitterS=0',
       `replication.extraLagQuantilesS=${x},${x}`,
-      `pullers.offsetS=${round(r.offsetS + i.ackSeenS + lookLaterS)}`,
+      `pullers.offsetS=${offsetS}`,
       'pushes.count=20',
       'pullers.count=200',
     ];
@@ -289,6 +411,36 @@ export function pairedShares(
     const m = out.get(strategy) ?? new Map<number, number>();
     m.set(Number(key.slice(at + 1)), sum / n);
     out.set(strategy, m);
+  }
+  return out;
+}
+
+/** Per strategy@offset: which clock its replay entries were paired on, and the lab's first-GET misses. */
+interface Pairing {
+  lab: number;
+  k6: number;
+  misses: number;
+  gaps: NonNullable<TwinRow['labGapsMs']>;
+}
+
+function pairingOf(i: TwinInput): Map<string, Pairing> {
+  const out = new Map<string, Pairing>();
+  for (const r of i.rounds ?? []) {
+    for (const strategy of r.strategy ? [r.strategy] : i.params.strategies) {
+      const key = `${strategy}@${r.offsetS}`;
+      const acc = out.get(key) ?? { lab: 0, k6: 0, misses: 0, gaps: [] };
+      if (onLabClock(r, i.params)) {
+        acc.lab++;
+        if (r.lab.status === 404) acc.misses++;
+        const w = labClockWindows(r.lab);
+        acc.gaps.push({
+          gapMs: r.lab.landedMs - r.lab.arrivedMs,
+          writeMs: w.write[1] - w.write[0],
+          readMs: w.read[1] - w.read[0],
+        });
+      } else acc.k6++;
+      out.set(key, acc);
+    }
   }
   return out;
 }
@@ -332,10 +484,11 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
   const out = simulateReplication(sp, seed);
   const paired = pairedShares(i, seed);
   const window = answerWindowS(labPoints);
+  const pairing = pairingOf(i);
   // The other end of both windows: the tag readable from its PUT's start, the pull's
   // lookup at its answer. Equal to `paired` when neither window is known.
-  const timed = window > 0 || (i.rounds ?? []).some((x) => (x.tagPutS ?? 0) > 0);
-  const pairedLate = timed ? pairedShares(i, seed, window, true) : null;
+  const timed = window > 0 || (i.rounds ?? []).some((x) => (x.tagPutS ?? 0) > 0 || x.lab !== undefined);
+  const pairedLate = timed ? pairedShares(i, seed, { lookLaterS: window }) : null;
   const outLate = timed
     ? simulateReplication(resolve(replicationSchema, [], lateSets(sets, i, window)), seed)
     : null;
@@ -356,10 +509,19 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
       // The model's pull is instantaneous: compare the instant the lab's successful GET was sent.
       const lab = lo.sentS ?? null;
       const late = outLate?.strategies.find((x) => x.strategy === s.strategy)?.byOffset[k];
+      const how = pairing.get(`${s.strategy}@${lo.offsetS}`);
+      const clock: TwinRow['pairedClock'] = !how
+        ? null
+        : how.k6 === 0
+          ? 'lab'
+          : how.lab === 0
+            ? 'k6'
+            : 'mixed';
       const pr = pairedRow(
         paired.get(s.strategy)?.get(lo.offsetS),
         pairedLate?.get(s.strategy)?.get(lo.offsetS),
         lo.failedShare,
+        clock,
       );
       rows.push({
         strategy: s.strategy,
@@ -372,6 +534,9 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
         simToSuccessS: so.toSuccessS,
         shareOk: shareClose(lo.failedShare, so.failedShare),
         ...pr,
+        pairedClock: pr.pairedFailedShare === null ? null : clock,
+        firstGetMissShare: how?.lab ? how.misses / how.lab : null,
+        labGapsMs: how?.lab ? how.gaps : null,
         simLate: late ? { failedShare: late.failedShare, toSuccessS: late.toSuccessS } : null,
         timeOk:
           lab === null && pr.pairedFailedShare === 1
@@ -402,5 +567,10 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
     rows,
     targetsMet: rows.every((x) => x.shareOk && x.timeOk !== false),
     targetsMetWithReplay: rows.every((x) => (x.shareOk || x.pairedOk === true) && x.timeOk !== false),
+    clock: (i.rounds ?? []).some((r) => onLabClock(r, i.params)) ? 'lab' : 'k6',
+    pairing: {
+      lab: (i.rounds ?? []).filter((r) => onLabClock(r, i.params)).length,
+      k6: (i.rounds ?? []).filter((r) => !onLabClock(r, i.params)).length,
+    },
   };
 }

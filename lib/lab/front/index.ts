@@ -6,3 +6,4 @@ export { catalog, forwardHeaders, proxy, rewriteLocation, upstreamPath } from '.
 export { RequestBucket } from './rate-limit';
 export { actionFor, matchV2, type V2Route } from './routes';
 export { type FrontDeps, type FrontHandle, startFront } from './server';
+export { TRACE_HEADER, type TracedRequest, TraceLog } from './trace-log';

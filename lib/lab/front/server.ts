@@ -8,7 +8,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { Agent, Pool } from 'undici';
-import type { Clock } from '../../clock';
+import { type Clock, systemClock } from '../../clock';
 import { RunError } from '../../errors';
 import { type AuthService, challengeScope } from '../auth';
 import { type CachePath, startCachePath } from '../cache/serve';
@@ -23,6 +23,7 @@ import { ociError } from './oci-error';
 import { catalog, type ProxyContext, proxy, upstreamPath } from './proxy';
 import { RequestBucket } from './rate-limit';
 import { actionFor, matchV2 } from './routes';
+import { TraceLog } from './trace-log';
 
 /** The distribution spec's repository name grammar. */
 const REPO_NAME = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -46,6 +47,8 @@ export interface FrontHandle extends Component {
   readonly tlsUrl?: string;
   /** The pull-through cache path (cache rules): its counters, breaker and hydration state. */
   readonly cache: CachePath;
+  /** Requests marked with x-stampede-trace: arrival, answer and status on the lab's clock. */
+  readonly traces: TraceLog;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,6 +74,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     deps.clock,
   );
   let rr = 0;
+  const traces = new TraceLog(region.name, deps.clock ?? systemClock);
   const cache = startCachePath(state, region, { pool, registryUrl: deps.registryUrl, clock: deps.clock });
 
   /** A healthy backend holding a copy of `digest`, by the runtime selection policy; null if none. */
@@ -310,6 +314,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
       case 'tags':
         return proxy(req, res, ctx, upstreamPath(path, query, ep.reg), { rewriteName: true });
       default:
+        traces.forwarded(req);
         return proxy(req, res, ctx, upstreamPath(path, query, ep.reg));
     }
   };
@@ -331,6 +336,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     // Which region answered: a client that went through the global name can tell where
     // Traffic Manager sent it (the failover scenario records it per request).
     res.setHeader('x-stampede-region', region.name);
+    traces.observe(req, res);
     handle(req, res).catch((e) => {
       if (!res.headersSent) ociError(res, 500, 'UNKNOWN', `front error: ${(e as Error).message}`);
       else res.destroy();
@@ -392,6 +398,7 @@ export async function startFront(state: LabState, region: RegionAddr, deps: Fron
     url: `http://${region.frontIp}:${port}`,
     ...(deps.tls ? { tlsUrl: `https://${region.frontIp}:${tlsPort}` } : {}),
     cache,
+    traces,
     async stop() {
       clearInterval(reporter);
       await cache.stop();

@@ -9,7 +9,9 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { type ClockTimer, type Clock as LabClock, systemClock } from '../../clock';
 import { RunError, StampedeError } from '../../errors';
 import { type Component, faultsOf, type LabState } from '../state';
@@ -88,6 +90,8 @@ interface Clock {
 interface RegionState {
   name: string;
   url: string;
+  /** The registry's filesystem root (distribution's layout). */
+  root: string;
   queue: WorkItem[];
   inFlight: Set<WorkItem>;
   pacer: Pacer;
@@ -104,6 +108,19 @@ interface RegionState {
   events: Ring<ReplicationEventRecord>;
   errors: Ring<{ at: string; code: string; message: string }>;
   counters: RegionReplicationStatus['counters'];
+}
+
+/**
+ * When the registry wrote the tag's `current/link` (distribution writes it last, so the tag
+ * resolves from then on): the file's mtime, ms epoch on the kernel's wall clock, which stamps
+ * files from its coarse clock and so never later than the write. Undefined when unreadable.
+ */
+async function tagLinkMtimeMs(root: string, repo: string, tag: string): Promise<number | undefined> {
+  const link = join(root, 'docker/registry/v2/repositories', repo, '_manifests/tags', tag, 'current/link');
+  return stat(link).then(
+    (s) => s.mtimeMs,
+    () => undefined,
+  );
 }
 
 /** Last-writer-wins bookkeeping: keep the newest write per key. */
@@ -131,6 +148,7 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     regions.set(r.name, {
       name: r.name,
       url: reg.url.replace(/\/+$/, ''),
+      root: reg.root,
       queue: [],
       inFlight: new Set(),
       pacer: new Pacer(() => cfg().bandwidthBps, clock),
@@ -353,6 +371,8 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     rs.holdings.put(it.repo, it.digest);
     let tag: string | undefined;
     let tagPutMs: number | undefined;
+    let tagWrittenMs: number | undefined;
+    let tagLanded: number | undefined;
     if (it.tag) {
       const tkey = `${it.repo}:${it.tag}`;
       const newer = rs.tagClock.get(tkey);
@@ -365,9 +385,12 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
         await putManifest(rs.url, it.repo, it.tag, copied.manifest, stop.signal);
         write.landed = clock.now();
         tagPutMs = write.landed - putAt;
+        tagLanded = write.landed;
         rs.tagClock.set(tkey, Math.max(it.at, rs.tagClock.get(tkey) ?? 0));
         rs.holdings.put(it.repo, it.digest, it.tag);
         tag = it.tag;
+        // after the bookkeeping above, which must stay in step with the PUT
+        if (!it.repair) tagWrittenMs = await tagLinkMtimeMs(rs.root, it.repo, it.tag);
       }
     }
     if (it.repair) {
@@ -375,11 +398,19 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
       return;
     }
     rs.counters.replicatedIn++;
-    const lagS = recordLanding(rs, it, 'push', {
-      ...(tag ? { tag, tagPutS: (tagPutMs ?? 0) / 1000 } : {}),
-      mediaType: copied.manifest.mediaType || it.mediaType,
-      size: copied.manifest.bytes.byteLength,
-    });
+    // Landed when the tag's PUT answered (the mtime read after it is not lag).
+    const lagS = recordLanding(
+      rs,
+      it,
+      'push',
+      {
+        ...(tag ? { tag, tagPutS: (tagPutMs ?? 0) / 1000 } : {}),
+        ...(tag && tagWrittenMs !== undefined ? { tagWrittenMs } : {}),
+        mediaType: copied.manifest.mediaType || it.mediaType,
+        size: copied.manifest.bytes.byteLength,
+      },
+      tagLanded,
+    );
     rs.lags.push(lagS);
   };
 
@@ -391,9 +422,15 @@ export async function startReplicator(state: LabState, deps: ReplicatorDeps): Pr
     rs: RegionState,
     it: WorkItem,
     action: 'push' | 'delete',
-    manifest: { tag?: string; tagPutS?: number; mediaType?: string; size?: number } = {},
+    manifest: {
+      tag?: string;
+      tagPutS?: number;
+      tagWrittenMs?: number;
+      mediaType?: string;
+      size?: number;
+    } = {},
+    landed = clock.now(),
   ): number => {
-    const landed = clock.now();
     const lagS = (landed - it.at) / 1000;
     record(
       rs,

@@ -30,6 +30,12 @@ export interface ReplicationEventRecord {
    * latest bound and `at` - tagPutS its earliest.
    */
   tagPutS?: number;
+  /**
+   * Replica events with a tag: the mtime of the tag's link file in the registry's storage (ms
+   * epoch, the kernel's coarse wall clock: at or before the write, within a tick). The tag
+   * resolves from the write on, so it was not readable before this.
+   */
+  tagWrittenMs?: number;
   webhook: 'none' | 'pending' | 'sent' | 'failed';
   webhookStatus?: number;
 }
