@@ -159,9 +159,21 @@ export const raceTwinChart: ChartEntry<ReportRun> = {
   help: 'push-pull-race on the lab: failure share and time to first success beside `sim replication` with the lab parameters',
   caption: (run) => {
     const twin = run.envelope.metrics.twin as
-      | { targetsMet?: boolean; targetsMetWithReplay?: boolean; sets?: string[] }
+      | {
+          targetsMet?: boolean;
+          targetsMetWithReplay?: boolean;
+          sets?: string[];
+          clock?: 'lab' | 'k6';
+          pairing?: { lab: number; k6: number };
+        }
       | undefined;
-    return `Colour is the strategy. Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters and the run's measured lag spread (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets); dotted, the paired replay (each lab round with its own measured lag), which is what a few rounds can check at an offset inside the lag's spread. The shaded band around each lab point is its target; hover a simulated point for its error. Targets: failure share within ${pct(TWIN_SHARE_PP)} pp and P50/P90 within ${pct(TWIN_TIME_REL)}% (${TWIN_TIME_FLOOR_S} s under ${TWIN_TIME_FLOOR_UNDER_S} s) per point: ${twin?.targetsMet ? 'met' : twin?.targetsMetWithReplay ? 'met only with the paired replay at some offsets' : 'not all met'}.`;
+    const clock =
+      twin?.clock === 'lab'
+        ? ` The replay ran on the lab's one clock for ${twin.pairing?.lab ?? 0} pulls (each first manifest GET as the pull region's front recorded it, beside the landing the replicator stamped) and on k6's send instant for ${twin.pairing?.k6 ?? 0} (wait-webhook, pin-home).`
+        : twin?.clock === 'k6'
+          ? " The replay put k6's send instant against the lab's landing (no lab records of the pulls): at an offset within milliseconds of the lag, two clocks may disagree."
+          : '';
+    return `Colour is the strategy. Solid lines are measured in the lab, dashed lines simulated by \`stampede sim replication\` with the lab's parameters and the run's measured lag spread (${twin?.sets?.length ?? 0} --set values, in summary.json metrics.twin.sets); dotted, the paired replay (each lab pull against its round's own landing), which is what a few rounds can check at an offset inside the lag's spread.${clock} The shaded band around each lab point is its target; hover a simulated point for its error. Targets: failure share within ${pct(TWIN_SHARE_PP)} pp and P50/P90 within ${pct(TWIN_TIME_REL)}% (${TWIN_TIME_FLOOR_S} s under ${TWIN_TIME_FLOOR_UNDER_S} s) per point: ${twin?.targetsMet ? 'met' : twin?.targetsMetWithReplay ? 'met only with the paired replay at some offsets' : 'not all met'}.`;
   },
   build: (run) => twinSpec(run),
 };

@@ -98,4 +98,20 @@ describe('race-twin bands: the twin check is their one source', () => {
     expect(caption).toContain(`within ${TWIN_SHARE_PP * 100} pp`);
     expect(caption).toContain(`within ${TWIN_TIME_REL * 100}%`);
   });
+
+  it('the caption says which clock the paired replay ran on, and how many pulls each', () => {
+    const withClock = (twin: Record<string, unknown>) =>
+      raceTwinChart.caption({
+        ...run,
+        envelope: {
+          ...run.envelope,
+          metrics: { ...run.envelope.metrics, twin: { ...(run.envelope.metrics.twin as object), ...twin } },
+        },
+      });
+    expect(withClock({ clock: 'lab', pairing: { lab: 11, k6: 4 } })).toContain(
+      "lab's one clock for 11 pulls",
+    );
+    expect(withClock({ clock: 'lab', pairing: { lab: 11, k6: 4 } })).toContain('send instant for 4');
+    expect(withClock({ clock: 'k6', pairing: { lab: 0, k6: 9 } })).toContain('two clocks may disagree');
+  });
 });
