@@ -50,6 +50,8 @@ export function simulatePhases(
   onDay?: (day: number, days: number) => void,
   registries: RegistrySpec[] = buildRegistries(p),
   probe?: HotNodeProbe,
+  /** Only these stamps' signals are wanted (the others are not computed and left out); all when absent. */
+  readStamps?: readonly string[],
 ): StampsRun {
   const windowMin = p.run.windowHours * 60;
   const timeline = buildTimeline(phases, windowMin, p.run.days);
@@ -60,13 +62,17 @@ export function simulatePhases(
     dest: phase.dest,
     registries: phase.registries.map((n) => index.get(n) as number),
   }));
-  const out = simulate(p, registries, timeline, cutovers, seed, onDay, probe);
+  const out = simulate(p, registries, timeline, cutovers, seed, onDay, probe, readStamps);
   // The table's "after" is the last move's window: right-sizing that follows is its own phase.
   const moves = timeline.phases.filter((x) => x.phase.kind === 'move');
   const afterWindow = moves.length
     ? (moves[moves.length - 1] as (typeof moves)[number]).window
     : timeline.after;
-  const sig: PoolSignals[] = out.series.map((s) => {
+  // With readStamps, the region's other stamps were not computed; stamps made by a cutover were.
+  const read = readStamps
+    ? out.series.filter((s) => readStamps.includes(s.stamp) || !p.region.stamps.includes(s.stamp))
+    : out.series;
+  const sig: PoolSignals[] = read.map((s) => {
     const read = (from: number) => signals(s, from, windowMin, p.run.percentile);
     const phaseSignals = timeline.phases.map(({ window }) => {
       const r = read(window);

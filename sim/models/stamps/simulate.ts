@@ -205,6 +205,7 @@ export function simulate(
   seed: number,
   onDay?: (day: number, days: number) => void,
   probe?: HotNodeProbe,
+  readStamps?: readonly string[],
 ): SimOutput {
   const horizon = timeline.horizon;
   const windowMin = p.run.windowHours * 60;
@@ -286,6 +287,14 @@ export function simulate(
     ],
     homed: new Set<number>(),
   }));
+
+  // Stamps whose pools nobody reads (readStamps given and the stamp not in it): their
+  // registries are not computed. Every registry draws from its own forked streams and a
+  // pool's load is only its registries', so the read stamps' series are byte-identical to
+  // a full run's; the unread stamps' series are left empty (NaN). New (isolation) stamps are
+  // always computed. A registry moving from an unread stamp would start from streams that
+  // did not advance, so that is refused.
+  const unread = stamps.map((s) => readStamps !== undefined && !readStamps.includes(s.name));
 
   const regs: Reg[] = specs.map((spec, i) => {
     const r = root.fork(1000 + i);
@@ -483,6 +492,8 @@ export function simulate(
     for (const ri of c.registries) {
       const r = regs[ri] as Reg;
       if (r.home === dest) continue;
+      if (unread[r.home])
+        throw new Error(`simulate: ${r.spec.name} moves from unread stamp ${stamps[r.home]?.name}`);
       const from = stamps[r.home] as Stamp;
       from.homed.delete(ri);
       // In-flight requests finish on the source for 30-60 s; new traffic lands on the destination.
@@ -579,6 +590,7 @@ export function simulate(
       const r = regs[ri] as Reg;
       const peak = r.spec.peak;
       if (peak[0] === 0 && peak[1] === 0) continue;
+      if (unread[r.home] === true) continue;
       events++;
       if (probe) part = 2 * (probe.group[ri] as number);
       const m = sh * (noiseTable[(r.noise.next() * NOISE) | 0] as number);
@@ -623,7 +635,9 @@ export function simulate(
         r.nextReconnect = next;
       }
     }
-    for (const stamp of stamps)
+    for (let si = 0; si < stamps.length; si++) {
+      if (unread[si] === true) continue;
+      const stamp = stamps[si] as Stamp;
       for (let k = 0 as 0 | 1; k < 2; k = (k + 1) as 0 | 1) {
         const pool = stamp.pools[k];
         events++;
@@ -659,6 +673,7 @@ export function simulate(
         s.busy[t] = busy;
         autoscale(stamp, k, pool, avg, t);
       }
+    }
   }
 
   function autoscale(stamp: Stamp, k: 0 | 1, pool: Pool, avg: number, t: number) {
