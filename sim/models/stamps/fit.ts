@@ -35,6 +35,10 @@ export const FREE = [
   // the same number of storms sized by its own demand, towards 0 one size for everyone
   // (0 itself is outside log space; 0.02 is a 2-core registry's storms 1.4 % bigger).
   { path: 'traffic.stormScaleExp', unit: 'exponent', lo: 0.02, hi: 1 },
+  // Which part of that growth is bytes per pulling node (psi, traffic.stormImageShare),
+  // which the registry pool's token and manifest calls do not see: 1 is all of it (a storm's
+  // registry-pool load as at beta 0), towards 0 calls follow bytes (0 is outside log space).
+  { path: 'traffic.stormImageShare', unit: 'fraction', lo: 0.02, hi: 1 },
 ] as const;
 
 export function getPath(p: StampsParams, path: string): number {

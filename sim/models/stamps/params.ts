@@ -188,6 +188,13 @@ export const stampsSchema = {
       max: 1,
       doc: 'how a storm scales with its registry (beta): a registry of L cores of peak demand has stormsPerCoreDay x L^(1 - beta) storms a day, each stormCores x (L_dataproxy / 1 core)^beta x Pareto, so its storms carry the same share of its demand at any beta; 0: the same number of storms per core and one size whoever owns the registry, 1: every registry the same number of storms, sized by its own demand (a bigger tenant deploys to bigger clusters, larger images)',
     }),
+    stormImageShare: num({
+      default: 0,
+      min: 0,
+      max: 1,
+      unit: 'fraction',
+      doc: "psi: the share of a storm's growth with its registry (L_dataproxy^beta, stormScaleExp) that is bytes per pulling node (larger images) rather than more nodes pulling. The registry pool (auth, manifests, tags) serves a pulling node's calls whatever the image's size, so a storm's registry-pool calls are its registry's API-to-bytes ratio x its size / L_dataproxy^(psi beta); 0: calls follow bytes, 1: a storm's registry-pool load is its size at beta 0 (stormCores x Pareto x the ratio), however big its registry. No effect at beta 0",
+    }),
     stormTail: num({
       default: 2.5,
       gt: 1,

@@ -92,6 +92,8 @@ interface Reg {
   stormAt: Int32Array;
   stormExtra: Float64Array;
   stormPtr: number;
+  /** L_dataproxy^(stormImageShare x beta): how much of a storm's size is bytes per pulling node, which the registry pool does not see. */
+  stormImage: number;
   landedAt: number;
   drainAt: number;
   drainFrac: number;
@@ -335,6 +337,11 @@ export function simulate(
     const beta = p.traffic.stormScaleExp;
     const rate = (p.traffic.stormsPerCoreDay * (spec.peak[0] + spec.peak[1]) ** (1 - beta)) / 1440;
     const scale = p.traffic.stormCores * spec.peak[1] ** beta;
+    // A storm is nodes pulling x bytes per node. stormImageShare (psi) is the part of its
+    // growth with the registry (L^beta) that is bytes per node (larger images): the registry
+    // pool serves a pulling node's token and manifest calls whatever the image's size, so
+    // its share of a storm is divided by L^(psi beta). psi 0 (the default): calls follow bytes.
+    const stormImage = spec.peak[1] ** (p.traffic.stormImageShare * beta);
     if (rate > 0 && scale > 0) {
       let t = stormRng.exponential(1 / rate);
       while (t < horizon) {
@@ -363,6 +370,7 @@ export function simulate(
       stormAt: Int32Array.from(at),
       stormExtra: Float64Array.from(extra),
       stormPtr: 0,
+      stormImage,
       landedAt: -1,
       drainAt: -1,
       drainFrac: 0,
@@ -601,8 +609,9 @@ export function simulate(
           : 0;
       if (storm > 0 && (r.stormAt[r.stormPtr] as number) === t) storms++;
       const cold = r.landedAt >= 0 ? 1 + coldExtra * Math.exp(-(t - r.landedAt) / coldTau) : 1;
-      // A storm's calls are in the registry's own mix of API calls to bytes.
-      const regStorm = peak[1] > 0 ? (storm * peak[0]) / peak[1] : 0;
+      // A storm's calls are in the registry's own mix of API calls to bytes, per pulling
+      // node: the bytes-per-node part of its size (stormImage, 1 at psi 0) brings no calls.
+      const regStorm = peak[1] > 0 ? (storm * peak[0]) / peak[1] / r.stormImage : 0;
       const regLoad = peak[0] * m + regStorm;
       if (probe) regStormFrac = regLoad > 0 ? regStorm / regLoad : 0;
       const dpLoad = peak[1] * m * cold;
