@@ -292,16 +292,17 @@ describe('a lab sweep with its placement', () => {
     ]);
     expect(c.code, c.err).toBe(0);
     const other = placedSweep([2, 8], 90, PER_STREAM);
-    const r = await capture(rootCommand, [
-      'sim',
-      'calibrate',
-      '--target',
-      other.dir,
-      '--preset',
-      join(fit.dir, 'sim-preset.json'),
-      '--seeds',
-      '2',
-    ]);
+    const predict = (...more: string[]) =>
+      capture(rootCommand, [
+        'sim',
+        'calibrate',
+        '--target',
+        other.dir,
+        '--preset',
+        join(fit.dir, 'sim-preset.json'),
+        ...more,
+      ]);
+    const r = await predict('--seeds', '2');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('2 of 2 points with their recorded placement');
     const errors = r.out
@@ -315,15 +316,7 @@ describe('a lab sweep with its placement', () => {
       ['--holdout', 'C=2'],
       ['--write-preset', 'x'],
     ]) {
-      const bad = await capture(rootCommand, [
-        'sim',
-        'calibrate',
-        '--target',
-        other.dir,
-        '--preset',
-        join(fit.dir, 'sim-preset.json'),
-        ...flag,
-      ]);
+      const bad = await predict(...flag);
       expect(bad.code).toBe(2);
       expect(bad.err).toContain(flag[0]);
     }

@@ -46,3 +46,30 @@ export function spread(xs: number[]): number {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   return Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1));
 }
+
+/**
+ * One customer registry on stamp A with flat demand, one connection and one layer copy, two
+ * days of frequent storms (Pareto tail 4, scale 0.5 core): every minute above the baseline
+ * on a pool's hottest node is a storm, its excess the storm's load there. `traffic` on top.
+ */
+export function oneStormyRegistry(
+  cores: { registryCores: number; dataproxyCores: number },
+  traffic: Record<string, unknown>,
+  tree: Record<string, unknown> = {},
+): StampsParams {
+  return small({
+    customer: { registries: 1, topCount: 1, topSharePct: 100, topHomes: 'A', ...cores },
+    tenants: { registries: 0 },
+    dataproxyPool: { maxKeys: 1, maxCopies: 1 },
+    run: { days: 2 },
+    traffic: {
+      minuteCv: 0,
+      dailyAmplitude: 0,
+      stormsPerCoreDay: 100,
+      stormCores: 0.5,
+      stormTail: 4,
+      ...traffic,
+    },
+    ...tree,
+  });
+}

@@ -10,34 +10,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { simulatePhases } from '../../../sim/models/stamps/model';
-import { small } from './helpers';
+import { oneStormyRegistry } from './helpers';
 
-// One registry, flat demand, one connection and one layer copy: every minute above the
-// baseline on the pool's hottest node is a storm, its excess the storm's load there.
 const run = (registryCores: number, dataproxyCores: number, psi: number) => {
-  const p = small({
-    customer: {
-      registries: 1,
-      topCount: 1,
-      topSharePct: 100,
-      topHomes: 'A',
-      dataproxyCores,
-      registryCores,
-    },
-    tenants: { registries: 0 },
-    registryPool: { maxKeys: 1 },
-    dataproxyPool: { maxKeys: 1, maxCopies: 1 },
-    run: { days: 2 },
-    traffic: {
-      minuteCv: 0,
-      dailyAmplitude: 0,
-      stormsPerCoreDay: 100,
-      stormCores: 0.5,
-      stormTail: 4,
-      stormScaleExp: 1,
-      stormImageShare: psi,
-    },
-  });
+  const p = oneStormyRegistry(
+    { registryCores, dataproxyCores },
+    { stormScaleExp: 1, stormImageShare: psi },
+    { registryPool: { maxKeys: 1 } },
+  );
   const series = simulatePhases(p, [], 1).series;
   const pool = (name: string) => {
     const s = series.find((x) => x.stamp === 'A' && x.pool === name);

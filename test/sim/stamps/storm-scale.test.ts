@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulatePhases } from '../../../sim/models/stamps/model';
 import { buildRegistries } from '../../../sim/models/stamps/region';
-import { small } from './helpers';
+import { oneStormyRegistry, small } from './helpers';
 
 describe('storm scale', () => {
   // Other tenants only (240 registries, 24 cores over three stamps), two days.
@@ -38,27 +38,7 @@ describe('storm scale', () => {
     // One registry of 2 dataproxy cores on one node, flat demand: every minute above the
     // baseline is a storm, its excess the storm's size.
     for (const beta of [0, 1]) {
-      const p = small({
-        customer: {
-          registries: 1,
-          topCount: 1,
-          topSharePct: 100,
-          topHomes: 'A',
-          dataproxyCores: 2,
-          registryCores: 0.5,
-        },
-        tenants: { registries: 0 },
-        dataproxyPool: { maxKeys: 1, maxCopies: 1 },
-        run: { days: 2 },
-        traffic: {
-          minuteCv: 0,
-          dailyAmplitude: 0,
-          stormsPerCoreDay: 100,
-          stormCores: 0.5,
-          stormTail: 4,
-          stormScaleExp: beta,
-        },
-      });
+      const p = oneStormyRegistry({ registryCores: 0.5, dataproxyCores: 2 }, { stormScaleExp: beta });
       const s = simulatePhases(p, [], 1).series.find((x) => x.stamp === 'A' && x.pool === 'dataproxy');
       if (!s) throw new Error('no pool');
       const base = 3 + (100 * 2) / 8;
