@@ -239,7 +239,9 @@ function placedSweep(copies: number[], vus: number, truth: Record<string, number
     const point = join(dir, 'points', `${String(i + 1).padStart(2, '0')}-C-${c}`);
     mkdirSync(point, { recursive: true });
     const layers = LAB.layers.map((size, k) => ({
-      digest: `sha256:${createHash('sha256').update(`${dir} ${i} ${k}`).digest('hex')}`,
+      // Fixed digests (not the temporary directory's name): one placement every run, so the
+      // fit and its prediction below are deterministic.
+      digest: `sha256:${createHash('sha256').update(`${vus} ${c} ${i} ${k}`).digest('hex')}`,
       size,
     }));
     writeFileSync(
