@@ -5,18 +5,11 @@
  * its steps can: the token flow and the 307s carry no bytes, the blobs' payloads carry
  * from a few hundred bytes (the config) to megabytes, all in the same pulls.
  */
+import type { StepTime } from '../../../sim/models/cache-stampede/simulate';
 import { isPoint } from '../collect';
 
-/** The k6 `step` tags of a pull's requests (lib/k6/vu), and the simulator's StepTime steps. */
-export const STEPS = ['ping', 'token', 'manifest', 'blob', 'blob-data'] as const;
-export type Step = (typeof STEPS)[number];
-
-/** One request: its step, the bytes it carried and its time (s), sending to last byte. */
-export interface StepTime {
-  step: Step;
-  bytes: number;
-  s: number;
-}
+/** One request: its step (k6's `step` tag), the bytes it carried and its time (s): the simulator's record. */
+export type { StepTime };
 
 /** The median time of one kind of request: requests without a payload by step, payloads by size. */
 export interface StepGroup {

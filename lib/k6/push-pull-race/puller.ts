@@ -12,6 +12,7 @@
 import { responseErrorCode } from '../../oci/error-body';
 import { parseManifest } from '../../oci/manifest';
 import { MANIFEST_ACCEPT } from '../../oci/media-types';
+import { TRACE_HEADER } from '../../oci/trace-header';
 import { checkedBody, getBlobs } from '../vu/blob';
 import { codeOf, PullError } from '../vu/errors';
 import type { VuHttp } from '../vu/http';
@@ -122,11 +123,9 @@ export interface Attempt {
   code?: string;
 }
 
-/**
- * The header a lab front records a request by (lib/lab/front/trace-log.ts): when the GET
- * reached the pull region and what it answered, on the lab's clock, beside the landing.
- */
-export const TRACE_HEADER = 'x-stampede-trace';
+// The header a lab front records a request by: when the GET reached the pull region and what
+// it answered, on the lab's clock, beside the landing.
+export { TRACE_HEADER };
 
 /** One pull attempt: manifest by tag (marked with `trace` when given), then every blob checked. */
 export function pullAttempt(

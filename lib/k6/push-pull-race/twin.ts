@@ -485,6 +485,7 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
   const paired = pairedShares(i, seed);
   const window = answerWindowS(labPoints);
   const pairing = pairingOf(i);
+  const labPaired = (i.rounds ?? []).filter((r) => onLabClock(r, i.params)).length;
   // The other end of both windows: the tag readable from its PUT's start, the pull's
   // lookup at its answer. Equal to `paired` when neither window is known.
   const timed = window > 0 || (i.rounds ?? []).some((x) => (x.tagPutS ?? 0) > 0 || x.lab !== undefined);
@@ -567,10 +568,7 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
     rows,
     targetsMet: rows.every((x) => x.shareOk && x.timeOk !== false),
     targetsMetWithReplay: rows.every((x) => (x.shareOk || x.pairedOk === true) && x.timeOk !== false),
-    clock: (i.rounds ?? []).some((r) => onLabClock(r, i.params)) ? 'lab' : 'k6',
-    pairing: {
-      lab: (i.rounds ?? []).filter((r) => onLabClock(r, i.params)).length,
-      k6: (i.rounds ?? []).filter((r) => !onLabClock(r, i.params)).length,
-    },
+    clock: labPaired > 0 ? 'lab' : 'k6',
+    pairing: { lab: labPaired, k6: (i.rounds ?? []).length - labPaired },
   };
 }

@@ -8,9 +8,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Clock, systemClock } from '../../clock';
+import { TRACE_HEADER } from '../../oci/trace-header';
 import { Ring } from '../replication/status';
 
-export const TRACE_HEADER = 'x-stampede-trace';
+export { TRACE_HEADER };
+
 /** What a trace id may be: short, printable, no separators a log or a query would split on. */
 const TRACE_ID = /^[A-Za-z0-9._:/-]{1,128}$/;
 const CAP = 4096;
