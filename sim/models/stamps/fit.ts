@@ -79,15 +79,9 @@ export const TABLE_STAMPS: readonly string[] = [...new Set(PUBLISHED.map((r) => 
  * are half the region's).
  */
 export function oneShot(p: StampsParams, seed: number) {
-  return simulatePhases(
-    { ...p, rebalance: { ...p.rebalance, rightSize: false } },
-    [customerPhase(p)],
-    seed,
-    undefined,
-    undefined,
-    undefined,
-    TABLE_STAMPS,
-  ).signals;
+  return simulatePhases({ ...p, rebalance: { ...p.rebalance, rightSize: false } }, [customerPhase(p)], seed, {
+    readStamps: TABLE_STAMPS,
+  }).signals;
 }
 
 const median = (xs: number[]): number => {

@@ -66,7 +66,7 @@ export function hotNodeParts(
     group: Uint8Array.from(registries.map((r) => (r.tenant === p.customer.name ? 1 : 0))),
   };
   const q = { ...p, rebalance: { ...p.rebalance, rightSize: false } };
-  const run = simulatePhases(q, [customerPhase(p)], seed, undefined, registries, probe);
+  const run = simulatePhases(q, [customerPhase(p)], seed, { registries, probe });
   const series = run.series.find((s) => s.stamp === stamp && s.pool === pool);
   const sig = run.signals.find((s) => s.stamp === stamp && s.pool === pool);
   if (!series || !sig || !probe.node || !probe.parts || !probe.nodes) throw new Error('no probed pool');

@@ -43,15 +43,21 @@ export function withRightSize(p: StampsParams, phases: Phase[]): Phase[] {
   ];
 }
 
+/** What a run may be given besides its parameters, phases and seed. */
+export interface SimulateOptions {
+  onDay?: (day: number, days: number) => void;
+  /** The region's registries (default: buildRegistries(p)), when the caller built them already. */
+  registries?: RegistrySpec[];
+  probe?: HotNodeProbe;
+  /** Only these stamps' signals are wanted (the others are not computed and left out); all when absent. */
+  readStamps?: readonly string[];
+}
+
 export function simulatePhases(
   p: StampsParams,
   phases: Phase[],
   seed: number,
-  onDay?: (day: number, days: number) => void,
-  registries: RegistrySpec[] = buildRegistries(p),
-  probe?: HotNodeProbe,
-  /** Only these stamps' signals are wanted (the others are not computed and left out); all when absent. */
-  readStamps?: readonly string[],
+  { onDay, registries = buildRegistries(p), probe, readStamps }: SimulateOptions = {},
 ): StampsRun {
   const windowMin = p.run.windowHours * 60;
   const timeline = buildTimeline(phases, windowMin, p.run.days);

@@ -52,7 +52,7 @@ function project(
   // allowed for typed phases, so they are folded into one phase per destination here).
   const merged = new Map<string, string[]>();
   for (const ph of phases) merged.set(ph.dest, [...(merged.get(ph.dest) ?? []), ...ph.registries]);
-  if (merged.size === 0) return simulatePhases(p, [], seed, undefined, registries).signals;
+  if (merged.size === 0) return simulatePhases(p, [], seed, { registries }).signals;
   const list: Phase[] = [...merged].map(([dest, names]) => ({
     label: dest,
     registries: names,
@@ -61,24 +61,13 @@ function project(
     kind: 'move',
   }));
   // Cutovers of different destinations a day apart; read the last window.
-  return simulatePhases(
-    { ...p, rebalance: { ...p.rebalance, rightSize: false } },
-    list,
-    seed,
-    undefined,
-    registries,
-  ).signals;
+  return simulatePhases({ ...p, rebalance: { ...p.rebalance, rightSize: false } }, list, seed, { registries })
+    .signals;
 }
 
 export function planPhases(p: StampsParams, registries: RegistrySpec[], seed: number): Plan {
   const threshold = p.plan.thresholdPct;
-  const base = simulatePhases(
-    { ...p, run: { ...p.run, days: 0.5 } },
-    [],
-    seed,
-    undefined,
-    registries,
-  ).signals;
+  const base = simulatePhases({ ...p, run: { ...p.run, days: 0.5 } }, [], seed, { registries }).signals;
   const hot = base.filter((s) => s.shared && s.before.hotNodeP95 > threshold);
   const plan: Plan = {
     thresholdPct: threshold,

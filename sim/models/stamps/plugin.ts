@@ -81,13 +81,10 @@ export const stampsModel = defineModel({
       plan = planPhases(params, registries, seed);
       phases = withRightSize(params, plan.phases);
     }
-    const run = simulatePhases(
-      params,
-      phases,
-      seed,
-      (day, days) => io.progress(day, days, `day ${day + 1} of ${days}`),
+    const run = simulatePhases(params, phases, seed, {
+      onDay: (day, days) => io.progress(day, days, `day ${day + 1} of ${days}`),
       registries,
-    );
+    });
     const windowMin = params.run.windowHours * 60;
     io.raw(rawBins(run, windowMin));
     io.progress(1, 1, 'done');

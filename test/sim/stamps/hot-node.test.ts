@@ -18,7 +18,7 @@ const probed = (p: ReturnType<typeof small>, seed: number) => {
     group: Uint8Array.from(registries.map((r) => (r.tenant === 'cust' ? 1 : 0))),
   };
   const phases = [parsePhase('cust-01..cust-12>B', 'test')];
-  const run = simulatePhases(p, phases, seed, undefined, registries, probe);
+  const run = simulatePhases(p, phases, seed, { registries, probe });
   const series = run.series.find((s) => s.stamp === 'A' && s.pool === 'dataproxy');
   if (!series || !probe.node || !probe.parts || !probe.nodes) throw new Error('not probed');
   return { run, series, probe: probe as Required<HotNodeProbe> };

@@ -45,7 +45,7 @@ describe('stamps plan', () => {
       expect(prev).toBeLessThanOrEqual(next);
     }
     expect(plan.phases.filter((ph) => ph.registries.length === 1).every((ph) => ph.hours === 48)).toBe(true);
-    const run = simulatePhases(movable, plan.phases, 1, undefined, regs);
+    const run = simulatePhases(movable, plan.phases, 1, { registries: regs });
     for (const s of run.signals.filter((x) => x.shared))
       expect(s.after.hotNodeP95, `${s.stamp} ${s.pool}`).toBeLessThanOrEqual(30);
   }, 240_000);

@@ -20,7 +20,7 @@ describe('readStamps: only the stamps read are computed', () => {
   it('the read stamps and the new stamp are byte-identical to the full run; the others are left out', () => {
     for (const seed of [1, 2]) {
       const full = simulatePhases(p, phases, seed).signals;
-      const part = simulatePhases(p, phases, seed, undefined, undefined, undefined, ['A', 'B']).signals;
+      const part = simulatePhases(p, phases, seed, { readStamps: ['A', 'B'] }).signals;
       expect(part.map((s) => `${s.stamp} ${s.pool}`)).toEqual([
         'A registry',
         'A dataproxy',
@@ -34,8 +34,8 @@ describe('readStamps: only the stamps read are computed', () => {
   });
 
   it('refuses a move out of a stamp it does not compute', () => {
-    expect(() =>
-      simulatePhases(p, [parsePhase('cust-01>B@24', 'test')], 1, undefined, undefined, undefined, ['B']),
-    ).toThrow(/unread stamp A/);
+    expect(() => simulatePhases(p, [parsePhase('cust-01>B@24', 'test')], 1, { readStamps: ['B'] })).toThrow(
+      /unread stamp A/,
+    );
   });
 });
