@@ -444,6 +444,11 @@ describe('the simulated twin', () => {
     });
     const shares = (rounds: ReturnType<typeof entry>[], far = false) =>
       pairedShares({ ...input, params: at, rounds }, 1, far ? { lookLaterS: 0 } : null);
+    /** The replay's failed share of one `none` pull at offset 2 s (near end, or with `far` the far end). */
+    const noneShare = (lab: LabClockPull, far = false): number | undefined =>
+      shares([entry('none', lab)], far)
+        .get('none')
+        ?.get(2);
 
     it('arrival 1 ms before the landing fails at both ends; 1 ms after succeeds at both', () => {
       const before = pullAt(LANDED - 1, LANDED - 1);
@@ -453,16 +458,8 @@ describe('the simulated twin', () => {
       expect(labClockGapS(after, 'near')).toBeCloseTo(-0.0005, 12);
       expect(labClockGapS(after, 'far')).toBeCloseTo(-0.0035, 12);
       for (const far of [false, true]) {
-        expect(
-          shares([entry('none', before)], far)
-            .get('none')
-            ?.get(2),
-        ).toBe(1);
-        expect(
-          shares([entry('none', after)], far)
-            .get('none')
-            ?.get(2),
-        ).toBe(0);
+        expect(noneShare(before, far)).toBe(1);
+        expect(noneShare(after, far)).toBe(0);
         // the same 1 ms decides fixed-sleep's one GET, 3 s after its offset
         expect(
           shares([entry('fixed-sleep', before)], far)
@@ -509,64 +506,28 @@ describe('the simulated twin', () => {
       ).toBe(0);
       // equal readings: the lab's ms cannot order them
       const tie = pullAt(LANDED, LANDED);
-      expect(
-        shares([entry('none', tie)])
-          .get('none')
-          ?.get(2),
-      ).toBe(1);
-      expect(
-        shares([entry('none', tie)], true)
-          .get('none')
-          ?.get(2),
-      ).toBe(0);
+      expect(noneShare(tie)).toBe(1);
+      expect(noneShare(tie, true)).toBe(0);
       // the first CI-like case: a 40 ms PUT, a GET arriving 45 ms before its answer and taking
       // 25 ms. On the PUT's window alone either order is possible...
       const slow = pullAt(LANDED - 45, LANDED - 20, 40);
-      expect(
-        shares([entry('none', slow)])
-          .get('none')
-          ?.get(2),
-      ).toBe(1);
-      expect(
-        shares([entry('none', slow)], true)
-          .get('none')
-          ?.get(2),
-      ).toBe(0);
+      expect(noneShare(slow)).toBe(1);
+      expect(noneShare(slow, true)).toBe(0);
       // ...but the tag's link file was written 3 ms before the PUT answered: certain
       const written = { ...slow, tagWrittenMs: LANDED - 2.6 };
       expect(labClockWindows(written).write).toEqual([LANDED - 3, LANDED]);
-      expect(
-        shares([entry('none', written)], true)
-          .get('none')
-          ?.get(2),
-      ).toBe(1);
+      expect(noneShare(written, true)).toBe(1);
       // an mtime outside the PUT (not the lab's clock) is ignored
       expect(labClockWindows({ ...slow, tagWrittenMs: LANDED + 5000 }).write).toEqual([LANDED - 40, LANDED]);
       // a GET that reached the front before the landing but was handed to the registry after it: certain success
       const handed = pullAt(LANDED - 2, LANDED + 4, 10, 200, { forwardedMs: LANDED + 1 });
       expect(labClockWindows(handed).read).toEqual([LANDED + 1, LANDED + 4]);
-      expect(
-        shares([entry('none', handed)])
-          .get('none')
-          ?.get(2),
-      ).toBe(0);
-      expect(
-        shares([entry('none', { ...handed, forwardedMs: null })])
-          .get('none')
-          ?.get(2),
-      ).toBe(1);
+      expect(noneShare(handed)).toBe(0);
+      expect(noneShare({ ...handed, forwardedMs: null })).toBe(1);
       // answered before a 5 ms PUT began: certain at both ends
       const early = pullAt(LANDED - 9, LANDED - 6, 5);
-      expect(
-        shares([entry('none', early)])
-          .get('none')
-          ?.get(2),
-      ).toBe(1);
-      expect(
-        shares([entry('none', early)], true)
-          .get('none')
-          ?.get(2),
-      ).toBe(1);
+      expect(noneShare(early)).toBe(1);
+      expect(noneShare(early, true)).toBe(1);
     });
 
     it('runTwin: clock lab, rows exact (no 5 pp slack), the front answers beside them; unscheduled strategies stay on k6', () => {
