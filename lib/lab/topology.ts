@@ -68,6 +68,8 @@ export const globalHost = (reg: string, domain: string) => `${reg}.${domain}`;
 export const regionalHost = (reg: string, region: string, domain: string) => `${reg}.${region}.geo.${domain}`;
 export const dataHost = (reg: string, region: string, domain: string) => `${reg}.${region}.data.${domain}`;
 export const backendHost = (id: string, domain: string) => `${id}.blob.${domain}`;
+/** A region's b-th storage backend's id (its placement key, and its name in results). */
+export const backendId = (region: string, b: number) => `${region}-b${b}`;
 
 /**
  * The lab's IPv6 prefix: a unique local address range (RFC 4193, never routed) added inside
@@ -126,7 +128,7 @@ export function topology(cfg: LabConfig, opts: { netns: boolean; octet?: number 
         registryPort: 5000,
         notifyUrl: `http://127.${o}.9.2:9000/notifications/${name}`,
         backends: Array.from({ length: cfg.storage.backends }, (_, b) => {
-          const id = `${name}-b${b}`;
+          const id = backendId(name, b);
           return {
             region: name,
             index: b,

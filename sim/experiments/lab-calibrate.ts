@@ -21,6 +21,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { defaults } from '../../lib/config/schema';
 import { InputError } from '../../lib/errors';
 import { rendezvous } from '../../lib/lab/storage/placement';
+import { backendId } from '../../lib/lab/topology';
 import type { Envelope, Metrics, Point } from '../../lib/results/envelope';
 import { readSummary } from '../../lib/results/run-dir';
 import { type CopySweepParams, copySweepSchema } from '../models/copy-sweep/params';
@@ -138,7 +139,10 @@ function pointRanking(dir: string, i: number, lab: RecordedLab): LayerRanking | 
     return undefined;
   }
   if (!layers || layers.length !== lab.layers.length) return undefined;
-  const ids = Array.from({ length: lab.backends }, (_, b) => ({ id: `${lab.clientRegion}-b${b}`, b }));
+  const ids = Array.from({ length: lab.backends }, (_, b) => ({
+    id: backendId(lab.clientRegion as string, b),
+    b,
+  }));
   if (!layers.every((l) => typeof l.digest === 'string')) return undefined;
   return layers.map((l) => rendezvous(l.digest as string, ids, ids.length).map((x) => x.b));
 }

@@ -17,6 +17,7 @@ import { flagList, flagString } from '../../cli/command';
 import { InputError } from '../../errors';
 import { labClient, labSocketPath } from '../../lab/lab-client';
 import type { RuntimeStorage } from '../../lab/state';
+import { backendId } from '../../lab/topology';
 import type { Envelope, Point } from '../../results/envelope';
 import { outDirClaim, RAW, readSummary, writeSummary } from '../../results/run-dir';
 import { appendMarker, mergeMarkers } from '../markers';
@@ -109,7 +110,8 @@ export async function runCopySweep(run: SweepRun<CopySweepRunParams>): Promise<n
       const argv = ['cold-pull', '--out', dir, '--set', `vus=${spec.vus}`, ...common(p)];
       if (lab && physics) {
         const now = await lab.setStorage({ copies: spec.copies as number });
-        backendIds = Array.from({ length: now.backends }, (_, b) => `${physics?.clientRegion}-b${b}`);
+        const region = physics.clientRegion;
+        backendIds = Array.from({ length: now.backends }, (_, b) => backendId(region, b));
         argv.push(
           '--target',
           'lab',
