@@ -17,7 +17,7 @@ import { type OverlayBand, type OverlayRow, overlaySpec } from './sim-vs-measure
 interface Row {
   strategy: string;
   offsetS: number;
-  /** paired: the twin replaying each lab round with its own measured lag (failure share only). */
+  /** paired: the twin replaying each lab round with its own measured lag (its share, and its times where a replayed pull succeeds). */
   source: 'lab' | 'sim' | 'paired';
   failedShare: number;
   p50: number | null;
@@ -43,15 +43,17 @@ export function twinRows(run: ReportRun): Row[] {
         p90: t && isNum(t.p90) ? t.p90 : null,
       });
     }
-    if (isNum(r.pairedFailedShare))
+    if (isNum(r.pairedFailedShare)) {
+      const t = r.pairedToSuccessS as { p50?: unknown; p90?: unknown } | null | undefined;
       out.push({
         strategy: r.strategy,
         offsetS: r.offsetS,
         source: 'paired',
         failedShare: r.pairedFailedShare,
-        p50: null,
-        p90: null,
+        p50: t && isNum(t.p50) ? t.p50 : null,
+        p90: t && isNum(t.p90) ? t.p90 : null,
       });
+    }
   }
   return out;
 }

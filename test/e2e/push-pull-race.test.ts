@@ -171,7 +171,11 @@ describe.runIf(canRun)('push-pull-race on the lab', () => {
       expect(r.pairedOk, what).toBe(true);
       if (r.offsetS !== 2)
         expect(Math.abs(r.labFailedShare - r.simFailedShare), what).toBeLessThanOrEqual(0.05);
-      expect(r.timeOk, what).not.toBe(false);
+      // At L one pull's retry decides the distribution's P50 (the landing CI of a1734f9: a lab retry
+      // pull found the tag at once, 2.001 s, where the distribution said 2.25 s): there the time
+      // is checked by the paired replay, each pull timed by its own first GET's outcome.
+      if (r.offsetS === 2) expect(r.timeOk !== false || r.pairedTimeOk === true, what).toBe(true);
+      else expect(r.timeOk, what).not.toBe(false);
     }
   });
 

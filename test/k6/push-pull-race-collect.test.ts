@@ -575,6 +575,54 @@ describe('the simulated twin', () => {
       expect(onK6.rows[0]?.pairedClock).toBe('k6');
     });
 
+    it("the knife edge's time: one retry pull is timed by the outcome its first GET had (pairedTimeOk)", () => {
+      // CI of 2026-12-05: one lab retry pull at L found the tag at once (2.001 s) where the
+      // distribution, whose lags straddle L, put P50 on the back-off (2.25 s): timeOk false.
+      const lagsS = [2.0, 2.01, 2.02, 2.03, 2.05, 2.06, 2.08, 2.1, 2.12, 2.13, 1.99];
+      const q = (v: number) => ({ p50: v, p90: v, p99: v, max: v });
+      const retry = (sent: number, status: number, arrivedMs: number) =>
+        runTwin(
+          {
+            ...input,
+            params: at,
+            lagsS,
+            rounds: [entry('retry', pullAt(arrivedMs, arrivedMs + 2, 0, status))],
+          },
+          [
+            {
+              label: 'retry',
+              metrics: {
+                byOffset: [
+                  { offsetS: 2, pullers: 1, failedShare: 0, toSuccessS: q(sent + 0.015), sentS: q(sent) },
+                ],
+              },
+            },
+          ],
+        ).rows.find((r) => r.strategy === 'retry');
+      const first = retry(2.001, 200, LANDED + 1);
+      expect(first?.simToSuccessS?.p50).toBeGreaterThan(2.2);
+      expect(first).toMatchObject({ timeOk: false, pairedExact: true, pairedTimeOk: true });
+      expect(first?.pairedToSuccessS?.p50).toBe(2);
+      // the same pull, had its first GET missed (read and answered before the landing), is timed
+      // by the back-off
+      const backed = retry(2.001, 404, LANDED - 3);
+      expect(backed?.pairedToSuccessS?.p50).toBeGreaterThan(2.2);
+      expect(backed?.pairedTimeOk).toBe(false);
+      // a replay that disagrees with the lab's outcome times nothing
+      const wrong = runTwin(
+        { ...input, params: at, lagsS, rounds: [entry('none', pullAt(LANDED - 1, LANDED - 1))] },
+        [
+          {
+            label: 'none',
+            metrics: {
+              byOffset: [{ offsetS: 2, pullers: 1, failedShare: 0, toSuccessS: q(2.016), sentS: q(2.001) }],
+            },
+          },
+        ],
+      ).rows.find((r) => r.strategy === 'none');
+      expect(wrong).toMatchObject({ pairedExact: false, pairedTimeOk: null });
+    });
+
     it('firstGetDelayS: none and retry at the offset, fixed-sleep after its sleep, the others unscheduled', () => {
       expect(
         ['none', 'retry', 'fixed-sleep', 'wait-webhook', 'pin-home'].map((s) => firstGetDelayS(s, at)),

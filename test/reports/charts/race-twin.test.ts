@@ -41,6 +41,8 @@ const envelope = {
           simFailedShare: 0,
           labToSuccessS: q(3.76),
           simToSuccessS: q(3.75),
+          pairedFailedShare: 0,
+          pairedToSuccessS: q(3.5),
         },
       ],
     },
@@ -49,12 +51,14 @@ const envelope = {
 const run = { envelope, raw: [], label: 'r' };
 
 describe('race-twin chart', () => {
-  it('has a lab and a sim row per strategy and offset, P50/P90 where there was a success', () => {
+  it('has a lab and a sim row per strategy and offset (and the paired replay where there is one), P50/P90 where there was a success', () => {
     expect(twinRows(run)).toEqual([
       { strategy: 'none', offsetS: 0, source: 'lab', failedShare: 1, p50: null, p90: null },
       { strategy: 'none', offsetS: 0, source: 'sim', failedShare: 1, p50: null, p90: null },
       { strategy: 'retry', offsetS: 0, source: 'lab', failedShare: 0, p50: 3.76, p90: 3.86 },
       { strategy: 'retry', offsetS: 0, source: 'sim', failedShare: 0, p50: 3.75, p90: 3.85 },
+      // the paired replay's times: each lab pull timed by its own first GET's outcome
+      { strategy: 'retry', offsetS: 0, source: 'paired', failedShare: 0, p50: 3.5, p90: 3.6 },
     ]);
   });
 
