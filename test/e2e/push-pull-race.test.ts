@@ -167,6 +167,8 @@ describe.runIf(canRun)('push-pull-race on the lab', () => {
       // edge pulls (not yet explained; the replay was still exact and equal to the lab).
       if (['wait-webhook', 'pin-home'].includes(r.strategy)) expect(r.pairedClock, what).toBe('k6');
       else expect(['lab', 'mixed'], what).toContain(r.pairedClock);
+      if (r.pairedClock === 'mixed')
+        console.log(`${r.strategy} at ${r.offsetS} s on k6's clock: ${r.labMissing}`);
       expect(r.pairedExact, what).toBe(true);
       expect(r.pairedOk, what).toBe(true);
       if (r.offsetS !== 2)

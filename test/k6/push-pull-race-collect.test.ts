@@ -573,6 +573,17 @@ describe('the simulated twin', () => {
       const onK6 = runTwin({ ...input, params: at, rounds: k6 }, [lab('none', 25, 1)]);
       expect(onK6.clock).toBe('k6');
       expect(onK6.rows[0]?.pairedClock).toBe('k6');
+      // one pull without a front record: the row is mixed, and says what the fronts recorded
+      const mixed = runTwin(
+        {
+          ...input,
+          params: at,
+          rounds: [...rounds.slice(1), { ...(k6[0] as (typeof k6)[number]), labMissing: 'no record' }],
+        },
+        [lab('none', 25, 24 / 25)],
+      ).rows[0];
+      expect(mixed).toMatchObject({ pairedClock: 'mixed', labMissing: ['no record'] });
+      expect(none?.labMissing).toBeNull();
     });
 
     it("the knife edge's time: one retry pull is timed by the outcome its first GET had (pairedTimeOk)", () => {
@@ -690,6 +701,20 @@ describe('the simulated twin', () => {
       expect(pulls[1]?.lab?.arrivedMs).toBe(T0 + 2027);
       expect(pulls[2]?.lab).toMatchObject({ landedMs: T0 + 12_010, arrivedMs: T0 + 12_020, status: 200 });
       expect(pulls[3]?.lab).toBeUndefined();
+      // unmarked: nothing to look for. A marked pull with no readable first GET says what the
+      // fronts recorded for it instead, so a fall-back to k6's clock can be explained.
+      expect(pulls[3]?.labMissing).toBeUndefined();
+      const lost = pairedPulls(race, 'race', 'westus', [
+        tr('n/0/1.1', 'westus', T0 + 2028, 429),
+        tr('n/0/1.1', 'eastus', T0 + 2029, 404),
+        tr('n/0/2.1', 'westus', T0 + 2027, 404),
+      ]);
+      expect(lost.map((p) => p.labMissing)).toEqual([
+        'westus GET 429, eastus GET 404',
+        undefined,
+        'no record',
+        undefined,
+      ]);
       // without the lab's records every pull is on k6's clock; delete mode races no landing
       expect(pairedPulls(race, 'race', 'westus').every((p) => p.lab === undefined)).toBe(true);
       expect(pairedPulls(race, 'delete', 'westus', traces)).toEqual([]);

@@ -229,6 +229,12 @@ export interface PairedPull {
   sinceAckS: number;
   tagPutS: number;
   lab?: LabClockPull;
+  /**
+   * A marked pull with no front record of its first GET reading the tag in the pull region:
+   * what the fronts did record for that GET (`westus GET 401`, ...), or 'no record' (the
+   * pairing then falls back to k6's clock, and this says why).
+   */
+  labMissing?: string;
 }
 
 /** One first pull and its round's landing, all on the lab's clock (ms epoch). */
@@ -270,19 +276,25 @@ export function pairedPulls(
     race.lags.filter((l) => l.region === pullRegion && l.phase === phase).map((l) => [l.round, l]),
   );
   const firstGet = new Map<string, TracedRequest>();
-  for (const t of traces)
+  const seen = new Map<string, string[]>();
+  for (const t of traces) {
     if (t.region === pullRegion && t.method === 'GET' && READ_STATUS.has(t.status) && !firstGet.has(t.id))
       firstGet.set(t.id, t);
+    seen.set(t.id, [...(seen.get(t.id) ?? []), `${t.region} ${t.method} ${t.status}`]);
+  }
   const out: PairedPull[] = [];
   for (const p of race.pullers) {
     const l = landing.get(p.round);
     if (!l || !counted(p)) continue;
     const t = p.trace ? firstGet.get(`${p.trace}.1`) : undefined;
+    const missing =
+      p.trace && traces.length && !t ? (seen.get(`${p.trace}.1`) ?? ['no record']).join(', ') : '';
     out.push({
       offsetS: p.offsetS,
       strategy: p.strategy,
       sinceAckS: l.sinceAckS,
       tagPutS: l.tagPutS,
+      ...(missing ? { labMissing: missing } : {}),
       ...(t && Number.isFinite(l.landedMs)
         ? {
             lab: {

@@ -74,6 +74,8 @@ export interface TwinInput {
     /** This pull's strategy: it counts for that strategy alone (absent: a round, for every strategy). */
     strategy?: string;
     lab?: LabClockPull;
+    /** Why a marked pull has no `lab` record (PairedPull.labMissing). */
+    labMissing?: string;
   }>;
   seed?: number;
 }
@@ -194,6 +196,11 @@ export interface TwinRow {
    * (labClockWindows), the margins the row was decided by. Null when none was.
    */
   labGapsMs: Array<{ gapMs: number; writeMs: number; readMs: number }> | null;
+  /**
+   * Marked pulls of the row that fell back to k6's clock (pairedClock 'mixed'): what the
+   * fronts recorded for each one's first GET (PairedPull.labMissing). Null when none did.
+   */
+  labMissing: string[] | null;
   /**
    * The distribution's run at the far end of the same two windows (pulls one GET service time
    * later, tags readable from their PUT's start): its failure share and time to success.
@@ -454,6 +461,8 @@ interface Pairing {
   lab: number;
   k6: number;
   misses: number;
+  /** Marked pulls paired on k6's clock for want of a front record, and what the fronts recorded. */
+  labMissing: string[];
   gaps: NonNullable<TwinRow['labGapsMs']>;
 }
 
@@ -462,7 +471,8 @@ function pairingOf(i: TwinInput): Map<string, Pairing> {
   for (const r of i.rounds ?? []) {
     for (const strategy of r.strategy ? [r.strategy] : i.params.strategies) {
       const key = `${strategy}@${r.offsetS}`;
-      const acc = out.get(key) ?? { lab: 0, k6: 0, misses: 0, gaps: [] };
+      const acc = out.get(key) ?? { lab: 0, k6: 0, misses: 0, labMissing: [], gaps: [] };
+      if (r.labMissing) acc.labMissing.push(r.labMissing);
       if (onLabClock(r, i.params)) {
         acc.lab++;
         if (r.lab.status === 404) acc.misses++;
@@ -572,6 +582,7 @@ export function runTwin(i: TwinInput, labPoints: readonly LabOffsetPoint[]): Twi
         ...pr,
         pairedClock: pr.pairedFailedShare === null ? null : clock,
         firstGetMissShare: how?.lab ? how.misses / how.lab : null,
+        labMissing: how?.labMissing.length ? how.labMissing : null,
         labGapsMs: how?.lab ? how.gaps : null,
         simLate: late ? { failedShare: late.failedShare, toSuccessS: late.toSuccessS } : null,
         timeOk:
