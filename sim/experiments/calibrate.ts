@@ -60,14 +60,46 @@ export const FREE_PARAMS: FreeParam[] = [
   leaf('client.streamBps', 10 * MiB, 1000 * MiB),
   leaf('client.retryBaseS', 1, 900),
   leaf('client.retryCapS', 60, 1200),
-  leaf('client.retryJitter', 0.05, 1),
-  leaf('storage.ceilingBps', 0.5 * GiB, 500 * GiB),
-  leaf('storage.burstFactor', 1.01, 4),
   leaf('storage.shedFraction', 0.01, 1),
-  leaf('storage.shedExponent', 0.05, 3),
   leaf('storage.meterWindowS', 2, 300),
   leaf('storage.cacheBytes', 1 * GiB, 256 * GiB),
   leaf('storage.crowdingExponent', 0.25, 6),
+];
+
+/**
+ * Parameters that were fitted and are now set from a source (issue 13: at most 8 fitted, the
+ * rest fixed from a public figure). The calibrator never moves them: it keeps what its start
+ * has, the preset's values (test/sim/presets.test.ts) or a --set for another cluster's
+ * storage. Fixing all four at once
+ * from the 13-parameter fit, not refitted, left the published table as it was: 12 of 15
+ * medians over seeds 1-8 within 5 % (the same three misses), per seed 11, 12, 12, 12, 11, 11,
+ * 12, 13 against 12, 12, 12, 12, 11, 11, 11, 13 (sim/models/README.md, "Issue 13 targets").
+ */
+export const SOURCED_PARAMS: ReadonlyArray<{ path: string; value: number; source: string }> = [
+  {
+    path: 'storage.ceilingBps',
+    value: 25e9,
+    source:
+      'Azure Storage scalability targets for standard storage accounts: default maximum egress 200 Gbit/s (25e9 B/s); the fit had put it at 24.6e9 unprompted',
+  },
+  {
+    path: 'storage.shedExponent',
+    value: 0,
+    source:
+      'a step: the same page says an account past its target answers 503 Server Busy; the fit sat at its 0.05 bound',
+  },
+  {
+    path: 'client.retryJitter',
+    value: 0.5,
+    source:
+      'equal jitter, the common client back-off (the fit gave 0.54; within 1 point of the table either way)',
+  },
+  {
+    path: 'storage.burstFactor',
+    value: 2,
+    source:
+      'no public figure; the table is flat in it (x1.2 / /1.2 moves no figure more than 0.6 points), a round value in the flat range',
+  },
 ];
 
 /**

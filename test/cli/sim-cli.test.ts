@@ -196,7 +196,24 @@ describe('stampede sim calibrate', () => {
     expect(r.err).toMatch(/6 evaluations/);
     expect(r.out).toMatch(/^ladder: \d+(, \d+){4} copies \(screened: /m);
     expect(r.out).toMatch(/Very high\s+p99\s+50/);
-    expect(r.out).toMatch(/storage\.ceilingBps = /);
+    expect(r.out).toMatch(/^ {2}storage\.shedFraction = /m);
+    // the sourced parameters are printed apart, with their source
+    expect(r.out).toMatch(/^sourced \(not fitted\):\n {2}storage\.ceilingBps = 25000000000: Azure Storage/m);
+    // another cluster's storage: a --set wins over the source, and the output says so
+    const own = await cli(
+      'calibrate',
+      '--target',
+      target,
+      '--iterations',
+      '6',
+      ...small,
+      '--set',
+      'storage.ceilingBps=1e9',
+    );
+    expect(own.code).toBe(0);
+    expect(own.out).toMatch(
+      /^ {2}storage\.ceilingBps = 1000000000 \(set; the source's value is 25000000000\)$/m,
+    );
   });
 
   // A two-configuration sweep of a small storm: each evaluation is quick.

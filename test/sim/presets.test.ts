@@ -3,7 +3,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkedInJson, PRESET_DIR, type PresetFile, writePreset } from '../../sim/experiments/presets';
+import { FREE_PARAMS, SOURCED_PARAMS } from '../../sim/experiments/calibrate';
+import {
+  checkedInJson,
+  loadPreset,
+  PRESET_DIR,
+  type PresetFile,
+  writePreset,
+} from '../../sim/experiments/presets';
 
 const biome = join(process.cwd(), 'node_modules', '.bin', 'biome');
 
@@ -42,5 +49,23 @@ describe('presets as written by --write-preset', () => {
   it('the checked-in acr-copies-2026 is byte for byte what the command writes', () => {
     const text = readFileSync(join(PRESET_DIR, 'copy-sweep', 'acr-copies-2026.json'), 'utf8');
     expect(`${checkedInJson(JSON.parse(text))}\n`).toBe(text);
+  });
+});
+
+describe('acr-copies-2026: fitted and sourced parameters', () => {
+  it('holds every sourced parameter at its source value, and none of them is free in the fit', () => {
+    const params = loadPreset('acr-copies-2026', 'copy-sweep').params as Record<
+      string,
+      Record<string, number>
+    >;
+    expect(SOURCED_PARAMS.length).toBe(4);
+    for (const s of SOURCED_PARAMS) {
+      const [group, key] = s.path.split('.') as [string, string];
+      expect(params[group]?.[key], s.path).toBe(s.value);
+      expect(FREE_PARAMS.map((p) => p.path)).not.toContain(s.path);
+      expect(s.source.length, s.path).toBeGreaterThan(20);
+    }
+    // 9 fitted (issue 13 asks for at most 8: missed by one, see sim/models/README.md)
+    expect(FREE_PARAMS.length).toBe(9);
   });
 });

@@ -15,6 +15,7 @@ import {
   FINDINGS,
   FREE_PARAMS,
   LADDERS,
+  SOURCED_PARAMS,
 } from '../../../sim/experiments/calibrate';
 import { crossValidate, cvEnvelope, cvTable } from '../../../sim/experiments/cv';
 import { isRunDir } from '../../../sim/experiments/lab-calibrate';
@@ -225,6 +226,7 @@ run. With --preset <that preset> and another sweep of the same lab as --target, 
 fitted: every point is predicted and its error printed.
 
 Free parameters: ${FREE_PARAMS.map((p) => p.path).join(', ')}
+Set from a source, never fitted: ${SOURCED_PARAMS.map((p) => `${p.path} = ${p.value}`).join(', ')}
 Target format: {"source": "...", "points": [{"label": "Baseline", "podStartupS": {"p50": s, "p90": s, "p99": s}}, ...]}
 Default target: ${PUBLISHED_TABLE}
 ${presetsHelp(copySweepModel, '')}
@@ -339,6 +341,15 @@ ${presetsHelp(copySweepModel, '')}
       lines.push(`penalty: ${k} (+${v.toFixed(3)})`);
     lines.push('fitted:');
     for (const [k, v] of Object.entries(result.fitted)) lines.push(`  ${k} = ${v}`);
+    lines.push(
+      'sourced (not fitted):',
+      ...SOURCED_PARAMS.map((p) => {
+        const [group, key] = p.path.split('.') as [string, string];
+        const used = (result.params as unknown as Record<string, Record<string, number>>)[group]?.[key];
+        // a --set for another cluster's storage wins over the source: say so
+        return `  ${p.path} = ${used}${used === p.value ? `: ${p.source}` : ` (set; the source's value is ${p.value})`}`;
+      }),
+    );
     ctx.io.out(lines.join('\n'));
     if (presetName !== undefined) {
       const setFlags = flagList(ctx, 'set')
