@@ -82,7 +82,7 @@ try {
       const e = (x: number | null | undefined) =>
         typeof x === 'number' ? `${(x * 100).toFixed(1)}%` : 'n/a';
       console.log(
-        `  twin: serving fitted on wave 2: ${(s.requestS * 1000).toFixed(3)} ms/request, ${(s.bps / 1e6).toFixed(0)} MB/s, ${s.servers} servers, ${s.pollers} pollers (wave 2 measured ${f(s.measured)}, fitted ${f(s.fitted)}); cold wave measured ${f(twin.measured.pullS)}, predicted ${f(twin.predicted.pullS)}: held-out error p50 ${e(twin.heldOutError?.p50)} p90 ${e(twin.heldOutError?.p90)}; requests ${twin.predicted.manifestGets} + ${twin.predicted.blobRequests} predicted, within ${JSON.stringify(twin.within)}; ablations: protocol only ${f(twin.ablations?.protocolOnly ?? null)}, no gate polls ${f(twin.ablations?.noGatePolls ?? null)}, no spool (old byte path) ${f(twin.ablations?.noSpool ?? null)}`,
+        `  twin: serving fitted on wave 2: supervisor ${(s.requestS * 1000).toFixed(3)} ms/request, registry ${(s.registryS * 1000).toFixed(3)} ms/request on ${s.servers} cores, ${s.bps > 0 ? `${(s.bps / 1e6).toFixed(0)} MB/s` : 'bytes free'}, ${s.pollers} pollers (wave 2 measured ${f(s.measured)}, fitted ${f(s.fitted)}); cold wave measured ${f(twin.measured.pullS)}, predicted ${f(twin.predicted.pullS)}: held-out error p50 ${e(twin.heldOutError?.p50)} p90 ${e(twin.heldOutError?.p90)}; requests ${twin.predicted.manifestGets} + ${twin.predicted.blobRequests} predicted, within ${JSON.stringify(twin.within)}; ablations: protocol only ${f(twin.ablations?.protocolOnly ?? null)}, no gate polls ${f(twin.ablations?.noGatePolls ?? null)}, no spool (old byte path) ${f(twin.ablations?.noSpool ?? null)}`,
       );
     }
     if (twin && !('skipped' in twin) && !('skipped' in twin.serving)) {
