@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolve } from '../../../lib/config/schema';
+import { InputError } from '../../../lib/errors';
 import { nelderMead } from '../../experiments/nelder-mead';
 import { simulatePhases } from './model';
 import { type StampsParams, stampsSchema } from './params';
@@ -41,13 +42,30 @@ export const FREE = [
   { path: 'traffic.stormImageShare', unit: 'fraction', lo: 0.02, hi: 1 },
 ] as const;
 
+export type FreeParam = (typeof FREE)[number];
+
+/**
+ * The free parameters named by `paths` (a refit of some of them, every other value held
+ * at the preset's), in FREE's order; an unknown path is refused.
+ */
+export function freeSubset(paths: readonly string[]): FreeParam[] {
+  for (const path of paths)
+    if (!FREE.some((f) => f.path === path))
+      throw new InputError('--free', `free parameters among ${FREE.map((f) => f.path).join(', ')}`, path);
+  return FREE.filter((f) => paths.includes(f.path));
+}
+
 export function getPath(p: StampsParams, path: string): number {
   return path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], p) as number;
 }
 
-export function withValues(p: StampsParams, x: readonly number[]): StampsParams {
+export function withValues(
+  p: StampsParams,
+  x: readonly number[],
+  free: readonly FreeParam[] = FREE,
+): StampsParams {
   const q = structuredClone(p);
-  FREE.forEach((f, i) => {
+  free.forEach((f, i) => {
     const keys = f.path.split('.');
     const last = keys.pop() as string;
     const parent = keys.reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], q) as Record<
@@ -112,7 +130,7 @@ export function score(perSeed: ReadonlyArray<Parameters<typeof residuals>[0]>): 
   return scoreRows(perSeed.map(misfit));
 }
 
-function scoreRows(rows: number[][]): number {
+export function scoreRows(rows: number[][]): number {
   let f = 0;
   for (let i = 0; i < (rows[0]?.length ?? 0); i++) f += median(rows.map((r) => r[i] as number)) ** 2;
   return f;
@@ -148,6 +166,7 @@ export function fitStamps(
   evaluations: number,
   log?: (line: string) => void,
   parallel = false,
+  free: readonly FreeParam[] = FREE,
 ) {
   const base = resolve(stampsSchema, [{ source: 'preset', tree: presetParams }]);
   // Search in log space: every free parameter is a positive scale. One starting within a
@@ -155,13 +174,13 @@ export function fitStamps(
   // first simplex steps it down instead of clamping that vertex back onto the start.
   // A start outside the bounds (stormScaleExp 0, the schema's default) starts at the bound.
   const step = 0.2;
-  const start = FREE.map((f) => Math.log(Math.min(f.hi, Math.max(f.lo, getPath(base, f.path)))));
-  const dir = FREE.map((f, i) => ((start[i] as number) + step > Math.log(f.hi) ? -1 : 1));
+  const start = free.map((f) => Math.log(Math.min(f.hi, Math.max(f.lo, getPath(base, f.path)))));
+  const dir = free.map((f, i) => ((start[i] as number) + step > Math.log(f.hi) ? -1 : 1));
   const x0 = start.map((v, i) => (dir[i] as number) * v);
   const toValues = (u: readonly number[]) => u.map((v, i) => Math.exp((dir[i] as number) * v));
   const evalAt = (u: number[]) => {
     const x = toValues(u);
-    const q = withValues(base, x);
+    const q = withValues(base, x, free);
     const f = parallel ? scoreRows(parallelRows(q, seeds)) : score(seeds.map((seed) => oneShot(q, seed)));
     log?.(`  ${x.map((v) => v.toPrecision(4)).join(' ')}: ${f.toFixed(3)}`);
     return f;
@@ -171,6 +190,6 @@ export function fitStamps(
     maxEvaluations: evaluations,
     onStep: (f, n) => log?.(`evaluation ${n}: score ${f.toFixed(3)}`),
   });
-  const values = toValues(best.x).map((v, i) => Math.min(FREE[i]?.hi ?? v, Math.max(FREE[i]?.lo ?? v, v)));
-  return { values, score: best.f, evaluations: best.evaluations, params: withValues(base, values) };
+  const values = toValues(best.x).map((v, i) => Math.min(free[i]?.hi ?? v, Math.max(free[i]?.lo ?? v, v)));
+  return { values, score: best.f, evaluations: best.evaluations, params: withValues(base, values, free) };
 }

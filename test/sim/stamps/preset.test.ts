@@ -20,7 +20,7 @@ const params = (sets: string[] = []) =>
   resolve(stampsModel.schema, [{ source: 'preset acr-stamps-2026', tree: preset.params }], sets);
 
 describe('acr-stamps-2026', () => {
-  it('the phased move cools the hot node of every shared pool the customer left (in band at seed 1: B registry Max, see MET_MAX)', () => {
+  it('the phased move cools the hot node of every shared pool the customer left (in band at seed 1: B registry P95 and Max, see MET_P95)', () => {
     const p = params();
     stampsModel.validate?.(p, { layers: [], sets: [] });
     const result = stampsModel.run(p, 1, recordingIo().io);
@@ -68,12 +68,13 @@ describe('acr-stamps-2026', () => {
 
 /**
  * What the phased preset reproduces at seed 1 (sim/models/stamps/README.md, "Reproduced
- * table"): with layer copies and the second refit's values, one figure is within its band
- * at this seed, B registry's Max (-0.5 points against -3, residual +2.5; the run is
- * deterministic per seed). No P95 row is (A dataproxy -11.8 % against -34 %, B dataproxy
- * -23.1 % against -44 %); the test keeps the direction (every pool the customer left is
- * cooler at the hot node) and the phases. The medians over seeds are in
- * preset-seeds.test.ts.
+ * table"): with layer copies, the second refit's values and Stamp B's others refit (3
+ * registry, 7 dataproxy cores), B registry is within its bands at this seed, P95 and Max
+ * (-31.0 % against -33, residual +2.0; -2.4 points against -3, residual +0.6; the run is
+ * deterministic per seed). No other row is (A dataproxy -11.8 % against -34 %, B
+ * dataproxy -22.9 % against -44 %: seed 1 is B dataproxy's worst seed in the one-shot run
+ * too, -24.6 %); the test keeps the direction (every pool the customer left is cooler at
+ * the hot node) and the phases. The medians over seeds are in preset-seeds.test.ts.
  */
-const MET_P95: string[] = [];
+const MET_P95 = ['B registry'];
 const MET_MAX = ['B registry'];
