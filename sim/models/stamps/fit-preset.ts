@@ -12,8 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FREE, fitStamps, freeSubset, getPath, oneShot } from './fit';
-import { residuals } from './published';
+import { FREE, fitStamps, freeSubset, getPath, perSeedRows } from './fit';
 
 const file = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -48,14 +47,7 @@ free.forEach((f, i) => {
   // A list entry ("tenants.registryCores.0") is set in the preset's own list.
   o[last] = Number((out.values[i] as number).toPrecision(4));
 });
-const perSeed = (list: number[]) =>
-  list.map((seed) => ({
-    seed,
-    rows: residuals(oneShot(out.params, seed)).map(
-      (r) =>
-        `${r.stamp} ${r.pool}: P95 ${r.hotNodeP95ChangePct}% (${r.p95Residual}), Max ${r.maxChangePts} (${r.maxResidual})`,
-    ),
-  }));
+const perSeed = (list: number[]) => perSeedRows(out.params, list);
 const held = FREE.filter((f) => !free.includes(f));
 const previous = preset.fit as { command?: string; held?: { command: string } } | undefined;
 preset.fit = {

@@ -193,3 +193,17 @@ export function fitStamps(
   const values = toValues(best.x).map((v, i) => Math.min(free[i]?.hi ?? v, Math.max(free[i]?.lo ?? v, v)));
   return { values, score: best.f, evaluations: best.evaluations, params: withValues(base, values, free) };
 }
+
+/** Each seed's one-shot residuals as printable rows, the record a preset's fit keeps per seed. */
+export function perSeedRows(
+  p: StampsParams,
+  seeds: readonly number[],
+): Array<{ seed: number; rows: string[] }> {
+  return seeds.map((seed) => ({
+    seed,
+    rows: residuals(oneShot(p, seed)).map(
+      (r) =>
+        `${r.stamp} ${r.pool}: P95 ${r.hotNodeP95ChangePct}% (${r.p95Residual}), Max ${r.maxChangePts} (${r.maxResidual})`,
+    ),
+  }));
+}

@@ -16,9 +16,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { freeSubset, misfit, oneShot, scoreRows } from './fit';
+import { freeSubset, misfit, oneShot, perSeedRows, scoreRows } from './fit';
 import type { StampsParams } from './params';
-import { residuals } from './published';
 import { FIGURES, presetFromArgs } from './seeds-table';
 
 const median = (xs: number[]) => {
@@ -103,14 +102,7 @@ if (write && best) {
     parent[last] = Number(v);
     for (const f of preset.fit?.free ?? []) if (f.path === path) f.value = Number(v);
   }
-  const perSeed = (list: number[]) =>
-    list.map((seed) => ({
-      seed,
-      rows: residuals(oneShot(chosen.params, seed)).map(
-        (r) =>
-          `${r.stamp} ${r.pool}: P95 ${r.hotNodeP95ChangePct}% (${r.p95Residual}), Max ${r.maxChangePts} (${r.maxResidual})`,
-      ),
-    }));
+  const perSeed = (list: number[]) => perSeedRows(chosen.params, list);
   preset.fit.refit = {
     command: `npx tsx sim/models/stamps/scan.ts ${seeds.join(',')} ${grids.map(([k, v]) => `--grid ${k}=${v.join(k === 'customer.topHomes' ? '/' : ',')}`).join(' ')} --write`,
     seeds,
