@@ -47,7 +47,7 @@ export const cacheStampedeTwinChart: ChartEntry<ReportRun> = {
     if ('skipped' in s)
       return `The twin's pull times are the protocol's alone (${s.skipped}); ${target}, not expected without a serving fit.`;
     const he = t.heldOutError;
-    return `Solid: the lab's cold wave; dashed: the simulator's prediction of it, with the lab machine's serving (the front ${(s.requestS * 1000).toFixed(2)} ms per request, a storage hop ${(s.storageS * 1000).toFixed(2)} ms, the registry ${(s.registryS * 1000).toFixed(2)} ms per request on ${s.servers} cores, ${s.bps > 0 ? `${(s.bps / 1e6).toFixed(0)} MB/s` : 'bytes free'}, ${s.pollers} gate pollers) fitted on the hydrated wave only (fit error P50 ${pct(s.fitError.p50)}, P90 ${pct(s.fitError.p90)}). The cold wave is held out: error P50 ${pct(he?.p50)}, P90 ${pct(he?.p90)}. ${target}: ${t.within.p50 && t.within.p90 ? 'met' : 'missed'}.`;
+    return `Solid: the lab's cold wave; dashed: the simulator's prediction of it, with the lab machine's serving (${(s.requestS * 1000).toFixed(2)} ms per request, ${(s.bps / 1e6).toFixed(0)} MB/s, ${s.servers} servers, ${s.pollers} gate pollers) fitted on the hydrated wave only (fit error P50 ${pct(s.fitError.p50)}, P90 ${pct(s.fitError.p90)}). The cold wave is held out: error P50 ${pct(he?.p50)}, P90 ${pct(he?.p90)}. ${target}: ${t.within.p50 && t.within.p90 ? 'met' : 'missed'}.`;
   },
   build: (run) => cacheTwinSpec(run),
 };

@@ -10,13 +10,9 @@
  * lab machine's own serving (k6 with N VUs, the front, registry, storage and upstream on two
  * cores). The twin gets that from an observable that is not the figure it predicts: with
  * waves=2, the hydrated wave (pulls by digest, no upstream) fits the simulator's lab serving
- * (sim/models/cache-stampede/lab-serving.ts: each request queued at the lab process that
- * serves it: on the supervisor's one event loop lab.requestS per front request and
- * lab.storageS per storage hop, lab.registryS per request of the registry on lab.servers =
- * the machine's cores, and bytes / lab.bps of k6's receiving when the payloads resolve it;
- * the costs told apart by the wave's per-step times, steps.ts: the token flow is the front's
- * alone, the 307 waits for the registry, the config blob's hop is storage's), and the twin
- * then PREDICTS the cold wave's P50/P90 with
+ * (sim/models/cache-stampede/lab-serving.ts: lab.requestS per request and lab.bps for bytes,
+ * queued for lab.servers = the machine's cores; request and byte cost told apart by the
+ * wave's per-step times, steps.ts), and the twin then PREDICTS the cold wave's P50/P90 with
  * those, through the upstream, coalescing, the front's spool and the import's writes, breaker
  * and 429s, the waiting wave's gate polls included. The cold wave's error is held out: nothing was fitted on it. With
  * waves=1 there is nothing to fit on, and the pull times are the protocol's (ratio only).
@@ -41,13 +37,10 @@ const K6_RETRY = { baseS: 0.25, capS: 8, jitter: 0.5 };
 /** The lab hydrator (lib/lab/cache/hydrator.ts): 3 attempts, 1 s x 2^n apart. */
 const HYDRATOR = { attempts: 3, retryS: 1 };
 
-/** The serving fit's bounds (sim params.ts lab.requestS, lab.registryS, lab.bps). */
+/** The serving fit's bounds (sim params.ts lab.requestS, lab.bps). */
 const REQUEST_S = { min: 1e-6, max: 1 };
 const BPS = { min: 1e6, max: 1e11 };
-const FIT_EVALUATIONS = 300;
-/** Rounds of scaling each cost by its own step's ratio before Nelder-Mead (fitServing). */
-const SCALE_ROUNDS = 8;
-const SCALE_DAMPING = 0.7;
+const FIT_EVALUATIONS = 80;
 
 export interface Quantiles2 {
   p50: number;
@@ -71,14 +64,8 @@ export interface FitTerm {
 /** The lab serving fitted on the hydrated wave (never on the cold wave it predicts). */
 export interface ServingFit {
   on: 'wave 2 (hydrated, by digest)';
-  /**
-   * Fitted: the supervisor's time per front request and per storage hop (s), the registry's
-   * work per request (s), and k6's bytes per second receiving (B/s; 0 = bytes free, when the
-   * payloads do not resolve a per-byte cost).
-   */
+  /** Fitted: machine time per HTTP request (s), bytes per second of one server (B/s). */
   requestS: number;
-  storageS: number;
-  registryS: number;
   bps: number;
   /** Recorded: the machine's cores; the waiting wave's VUs polling the gate during wave 1. */
   servers: number;
@@ -88,9 +75,8 @@ export interface ServingFit {
   fitted: Quantiles2 | null;
   fitError: { p50: number | null; p90: number | null };
   /**
-   * Every figure the fit matched: pull P50/P90, the token's, the 307's and the config hop's
-   * median times (the front's, the registry's and storage's costs), and the payloads' seconds per MB when resolved
-   * (the per-byte cost is identified by the steps, not by the pulls: every VU pulls the same bytes).
+   * Every figure the fit matched: pull P50/P90 and the payloads' seconds per MB (the per-byte
+   * cost is identified by the steps, not by the pulls: every VU pulls the same bytes).
    */
   terms: FitTerm[];
   /** Each step's median time, lab and fitted (by step; payloads by size): shown, not fitted. */
@@ -262,56 +248,21 @@ const payloadSPerMB = (g: StepGroup[] | undefined): { s: number; se: number } | 
 /** The measured slope is fitted only this many standard errors above 0; below, bytes are free. */
 const SLOPE_SE = 2;
 
-/** Whether the lab's payloads resolve a per-byte cost: their slope SLOPE_SE standard errors above 0. */
-const slopeResolved = (g: StepGroup[] | undefined): boolean => {
-  const slope = payloadSPerMB(g);
-  return slope !== null && slope.s > SLOPE_SE * slope.se;
-};
-
-/**
- * The steps that tell the servers apart (lab-serving.ts): the token, which only the front
- * serves, the blob's 307, which waits for two registry requests, and the smallest payload
- * (the config blob's hop, tens of bytes), a storage hop whose bytes cost nothing.
- */
-const SPLIT_STEPS = ['token', 'blob', 'payload'] as const;
-const stepOf = (g: StepGroup[] | undefined, what: string): StepGroup | undefined =>
-  what === 'payload'
-    ? g?.filter((x) => x.what === 'payload').sort((a, b) => a.bytes - b.bytes)[0]
-    : g?.find((x) => x.what === what && x.bytes === 0);
-
 /**
  * The figures the serving fit matches, lab against simulator: pull P50 and P90, which every
- * request and byte adds to; the token's and the 307's median times, which the supervisor's
- * and the registry's costs each drive; and the payloads' seconds per MB (their median times'
- * slope over their sizes, from a few hundred bytes to megabytes in the same pulls), which
- * only bytes do, when the lab's slope is resolved (bytes cost nothing the steps can see otherwise).
+ * request and byte adds to, and the payloads' seconds per MB (their median times' slope over
+ * their sizes, from a few hundred bytes to megabytes in the same pulls), which only bytes
+ * do. Without a positive measured slope (bytes cost nothing the steps can see) the pulls alone.
  */
 function fitTerms(lab: WaveTimes, sim: { pullS: Quantiles2 | null; steps: StepGroup[] }): FitTerm[] {
   const terms = [
     term('pull p50', 's', lab.p50, sim.pullS?.p50 ?? null),
     term('pull p90', 's', lab.p90, sim.pullS?.p90 ?? null),
   ];
-  for (const what of SPLIT_STEPS) {
-    const g = stepOf(lab.steps, what);
-    if (!g || !(g.medianS > 0)) continue;
-    const s = sim.steps.find((x) => x.what === g.what && x.bytes === g.bytes);
-    terms.push(term(`${groupKey(g)} median`, 's', g.medianS, s?.medianS ?? null));
-  }
-  if (slopeResolved(lab.steps))
-    terms.push(
-      term('payload per MB', 's/MB', payloadSPerMB(lab.steps)?.s ?? 0, payloadSPerMB(sim.steps)?.s ?? null),
-    );
+  const slope = payloadSPerMB(lab.steps);
+  if (slope !== null && slope.s > SLOPE_SE * slope.se)
+    terms.push(term('payload per MB', 's/MB', slope.s, payloadSPerMB(sim.steps)?.s ?? null));
   return terms;
-}
-
-/** The fit's objective: the mean squared log ratio of its terms (1e6 if one is missing). */
-function score(terms: FitTerm[]): number {
-  let f = 0;
-  for (const t of terms) {
-    if (t.fitted === null || t.fitted <= 0) return 1e6;
-    f += Math.log(t.fitted / t.measured) ** 2;
-  }
-  return f / terms.length;
 }
 
 /** The lab's step groups beside the simulator's of the same kind (and size). */
@@ -335,12 +286,11 @@ export function hydratedWaveParams(
 }
 
 /**
- * Fits lab.requestS, lab.registryS and (when the payloads resolve it) lab.bps to the
- * hydrated wave: its pull P50 and P90, its token's and 307's medians and its payloads'
- * seconds per MB (fitTerms; least squares of the log ratios, Nelder-Mead in log space,
- * within the schema's bounds); lab.servers is recorded. The pulls alone cannot tell the
- * supervisor's cost from the registry's, nor a request's from a byte's (every VU makes the
- * same requests and pulls the same bytes); the steps can.
+ * Fits lab.requestS and lab.bps to the hydrated wave: its pull P50 and P90 and its payloads'
+ * seconds per MB when that is resolved (fitTerms; least squares of the log ratios,
+ * Nelder-Mead in log space, within the schema's bounds); lab.servers is recorded. The pulls
+ * alone cannot tell a request's cost from a byte's (every VU pulls the same bytes); payloads
+ * of a few hundred bytes and of megabytes in the same pulls can.
  */
 export function fitServing(
   p: CacheStampedeParams,
@@ -349,67 +299,39 @@ export function fitServing(
   servers: number,
   seed = 1,
 ): ServingFit {
-  const withBytes = slopeResolved(hydrated.steps);
   const lab = (x: number[]): SimParams['lab'] => ({
     enabled: true,
     requestS: clamp(Math.exp(x[0] as number), REQUEST_S),
-    registryS: clamp(Math.exp(x[1] as number), REQUEST_S),
-    storageS: clamp(Math.exp(x[2] as number), REQUEST_S),
-    bps: withBytes ? clamp(Math.exp(x[3] as number), BPS) : 0,
+    bps: clamp(Math.exp(x[1] as number), BPS),
     servers,
     pollers: 0,
     spool: true,
     pollS: GATE_LONG_POLL_S,
   });
   const run = (x: number[]) => simulatedPulls(hydratedWaveParams(p, seeded, lab(x)), seed);
-  const objective = (x: number[]) => score(fitTerms(hydrated, run(x)));
-  // Start where the front, the registry, storage and (fitted) bytes each take a quarter of
-  // a saturated burst's P50: N x (requests x cost) / servers for each.
-  const blobs = 1 + p.image.layers.length;
-  const quarter = hydrated.p50 / (4 * p.vus);
-  const bytes = seeded.manifestBytes + seeded.configBytes + p.image.layers.reduce((a, b) => a + b, 0);
-  const x0 = [
-    Math.log(clamp(quarter / (3 + blobs), REQUEST_S)),
-    Math.log(clamp((quarter * servers) / (2 + 2 * blobs), REQUEST_S)),
-    Math.log(clamp(quarter / blobs, REQUEST_S)),
-    ...(withBytes ? [Math.log(clamp((bytes * servers) / quarter, BPS))] : []),
-  ];
-  // Each cost has a step of its own (SPLIT_STEPS, and the payloads' slope for bytes): a few
-  // rounds scaling each by its step's lab / sim ratio bring the start near the answer, which
-  // Nelder-Mead then settles on every term (pulls included) together.
-  const own: Array<[number, (t: FitTerm[]) => FitTerm | undefined]> = [
-    [0, (t) => t.find((x) => x.what === 'token median')],
-    [1, (t) => t.find((x) => x.what === 'blob median')],
-    [2, (t) => t.find((x) => x.what.startsWith('payload') && x.unit === 's')],
-  ];
-  if (withBytes) own.push([3, (t) => t.find((x) => x.unit === 's/MB')]);
-  let start = { x: [...x0], f: Number.POSITIVE_INFINITY };
-  for (let round = 0; round < SCALE_ROUNDS; round++) {
-    const terms = fitTerms(hydrated, run(x0));
-    const f = score(terms);
-    if (f < start.f) start = { x: [...x0], f };
-    for (const [i, pick] of own) {
-      const t = pick(terms);
-      if (!t || t.fitted === null || !(t.fitted > 0)) continue;
-      // More bytes per second make the slope smaller: its ratio goes the other way. Damped:
-      // the costs also move each other's steps.
-      const r = SCALE_DAMPING * Math.log(t.measured / t.fitted);
-      x0[i] = (x0[i] as number) + (i === 3 ? -r : r);
+  const objective = (x: number[]) => {
+    const terms = fitTerms(hydrated, run(x));
+    let f = 0;
+    for (const t of terms) {
+      if (t.fitted === null || t.fitted <= 0) return 1e6;
+      f += Math.log(t.fitted / t.measured) ** 2;
     }
-  }
-  const best = nelderMead(objective, start.x, {
-    step: 0.5,
-    maxEvaluations: FIT_EVALUATIONS,
-    tolerance: 1e-4,
-  });
+    return f / terms.length;
+  };
+  // Start where requests and bytes each take half of a saturated burst's P50:
+  // N x (requests x requestS + bytes / bps) / servers.
+  const blobs = 1 + p.image.layers.length;
+  const requests = 3 + 2 * blobs;
+  const bytes = seeded.manifestBytes + seeded.configBytes + p.image.layers.reduce((a, b) => a + b, 0);
+  const half = (hydrated.p50 * servers) / (2 * p.vus);
+  const x0 = [Math.log(clamp(half / requests, REQUEST_S)), Math.log(clamp(bytes / half, BPS))];
+  const best = nelderMead(objective, x0, { step: 1, maxEvaluations: FIT_EVALUATIONS, tolerance: 1e-4 });
   const l = lab(best.x);
   const fit = run(best.x);
   const fitted = fit.pullS;
   return {
     on: 'wave 2 (hydrated, by digest)',
     requestS: l.requestS,
-    storageS: l.storageS,
-    registryS: l.registryS,
     bps: l.bps,
     servers,
     pollers: p.waves === 2 ? p.vus : 0,
@@ -442,8 +364,6 @@ export function cacheTwin(
     sp.lab = {
       enabled: true,
       requestS: serving.requestS,
-      storageS: serving.storageS,
-      registryS: serving.registryS,
       bps: serving.bps,
       servers: serving.servers,
       pollers: serving.pollers,
@@ -503,8 +423,6 @@ export function cacheTwin(
         ? [
             'lab.enabled=true',
             `lab.requestS=${sp.lab.requestS}`,
-            `lab.storageS=${sp.lab.storageS}`,
-            `lab.registryS=${sp.lab.registryS}`,
             `lab.bps=${sp.lab.bps}`,
             `lab.servers=${sp.lab.servers}`,
             `lab.pollers=${sp.lab.pollers}`,

@@ -354,7 +354,7 @@ function twinLine(model: CacheTwin | { skipped: string } | undefined): string {
   const fit =
     'skipped' in s
       ? ' (protocol only: no hydrated wave to fit the lab serving on)'
-      : ` (lab serving fitted on wave 2: front ${(s.requestS * 1000).toFixed(2)} ms/request, storage hop ${(s.storageS * 1000).toFixed(2)} ms, registry ${(s.registryS * 1000).toFixed(2)} ms/request on ${s.servers} cores, ${s.bps > 0 ? `${(s.bps / 1e6).toFixed(0)} MB/s` : 'bytes free'}; wave 1 held out)`;
+      : ` (lab serving fitted on wave 2: ${(s.requestS * 1000).toFixed(2)} ms/request, ${(s.bps / 1e6).toFixed(0)} MB/s, ${s.servers} servers; wave 1 held out)`;
   return `; sim twin (cold): ${t.manifestGets} manifest GETs, ${t.blobRequests} blob GETs (lab ${pct(model.ratio.requests)})${t.pullS ? `, pull p50 ${t.pullS.p50.toFixed(3)}s p90 ${t.pullS.p90.toFixed(3)}s (lab ${pct(model.ratio.p50)} / ${pct(model.ratio.p90)})${fit}` : ''}`;
 }
 

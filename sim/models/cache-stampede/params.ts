@@ -202,41 +202,27 @@ export const cacheStampedeSchema = {
   lab: {
     enabled: bool({
       default: false,
-      doc: "sim only: the lab machine's own serving (lab-serving.ts): every HTTP request of the run queues at the lab process that serves it: the supervisor (front, storage, the upstream's front: one event loop, lab.requestS) or a registry (lab.registryS on lab.servers cores), and k6 receives each payload (bytes / lab.bps on lab.servers cores) (off: the protocol's time alone, as before)",
+      doc: "sim only: the lab machine's own serving (lab-serving.ts): every HTTP request of the run queues for one of lab.servers, costing lab.requestS + bytes / lab.bps (off: the protocol's time alone, as before)",
     }),
     requestS: num({
       default: 0,
       min: 0,
       max: 1,
       unit: 's',
-      doc: "fitted on a hydrated wave: the supervisor's time for one HTTP request (the front's handling, a storage hop, the upstream's front: one Node event loop, k6's share of the machine included; range 0-1 s)",
-    }),
-    storageS: num({
-      default: 0,
-      min: 0,
-      max: 1,
-      unit: 's',
-      doc: "fitted on a hydrated wave: the supervisor's time for one storage hop (a storage backend in the supervisor answering the 307's URL; k6's share of the machine included; range 0-1 s)",
-    }),
-    registryS: num({
-      default: 0,
-      min: 0,
-      max: 1,
-      unit: 's',
-      doc: "fitted on a hydrated wave: a registry process's work for one request (docker-registry answering the front's HEAD or GET, or the hydrator's write; k6's share of the machine included; range 0-1 s)",
+      doc: 'fitted on a hydrated wave: machine time of one HTTP request (k6 sending and parsing it, the front, registry, storage or upstream process handling it; range 0-1 s)',
     }),
     bps: num({
       default: 0,
       min: 0,
       max: 1e11,
       unit: 'B/s',
-      doc: 'fitted on a hydrated wave when its payloads resolve it: bytes k6 reads and sha256-hashes per second on one core (each payload, processor-shared with the other VUs receiving; 0 = bytes cost nothing; range 1 MB/s-100 GB/s)',
+      doc: 'fitted on a hydrated wave: bytes one server moves per second (serving, loopback, k6 reading and hashing them; 0 = bytes cost nothing; range 1 MB/s-100 GB/s)',
     }),
     servers: int({
       default: 2,
       min: 1,
       max: 1024,
-      doc: "recorded, not fitted: the lab machine's cores, which each registry process's requests share",
+      doc: "recorded, not fitted: requests served at once (the lab machine's cores)",
     }),
     pollers: int({
       default: 0,
@@ -246,7 +232,7 @@ export const cacheStampedeSchema = {
     }),
     spool: bool({
       default: true,
-      doc: "sim only, with lab.enabled: the lab's byte path. A coalescing front serves a blob it fetched from its spool (one 200 with the bytes) until the import has written it into the registry (per blob HEAD, HEAD, POST, PUT with the bytes, then the manifest PUT: registry requests, one blob after another); then by a 307 and a hop to storage. false: the ablation, blobs by 307 as soon as fetched and the import's writes free",
+      doc: "sim only, with lab.enabled: the lab's byte path. A coalescing front serves a blob it fetched from its spool (one 200 with the bytes) until the import has written it into the registry (per blob HEAD, HEAD, POST, PUT with the bytes, then the manifest PUT: lab requests); then by a 307 and a hop to storage. false: the ablation, blobs by 307 as soon as fetched and the import's writes free",
     }),
     pollS: num({
       default: 5,

@@ -291,7 +291,7 @@ class CacheStampede {
   private *gatePolls(lab: LabServing): ProcessGenerator {
     const { pollers, pollS } = this.p.lab;
     while (this.r.pulls.length < this.p.nodes) {
-      for (let k = 0; k < pollers; k++) lab.gate();
+      for (let k = 0; k < pollers; k++) lab.serve(0);
       yield this.env.timeout(pollS);
     }
   }
@@ -310,10 +310,10 @@ class CacheStampede {
     const st: PullState = { failures: 0, code: null };
     if (this.lab) {
       // The token flow before the manifest: GET /v2/ (the 401 challenge), then the token.
-      yield this.lab.serve();
+      yield this.lab.serve(0);
       this.step('ping', 0, env.now - startS);
       const t = env.now;
-      yield this.lab.serve();
+      yield this.lab.serve(0);
       this.step('token', 0, env.now - t);
     }
     if (yield* this.get(front, 0, st)) {
@@ -343,14 +343,34 @@ class CacheStampede {
       failedRequests: st.failures,
     });
     // With the lab's wave gate, a node that ends POSTs /done (after its pull time is taken).
-    if (this.lab && this.p.lab.pollers > 0) this.lab.gate();
+    if (this.lab && this.p.lab.pollers > 0) this.lab.serve(0);
   }
 
   /** One object for a node, retried after the back-off; false once the node gives up. */
   private *get(front: number, obj: number, st: PullState): Generator<SimEvent<unknown>, boolean, unknown> {
     const c = this.p.client;
     for (;;) {
-      const o = (yield* this.getOnce(front, obj)) as Outcome;
+      // Downstream, a blob is a 307 to storage and a second request there for the bytes (in
+      // the lab's registry once the import has written it; until then the front's spool).
+      const local = obj > 0 && (this.writes ? this.written[obj] : this.present[obj]) === true;
+      const t0 = this.env.now;
+      const o = (yield this.request(front, obj)) as Outcome;
+      if (this.lab) {
+        const bytes = o.ok ? (this.sizes[obj] as number) : 0;
+        const t1 = this.env.now;
+        if (local && o.ok) {
+          // The 307 is the front's alone; the protocol's time (the cache's latency and
+          // stream) goes with the hop that carries the bytes.
+          yield this.lab.serve(0);
+          const t2 = this.env.now;
+          this.step('blob', 0, t2 - t1);
+          yield this.lab.serve(bytes);
+          this.step('blob-data', bytes, t1 - t0 + (this.env.now - t2));
+        } else {
+          yield this.lab.serve(bytes);
+          if (o.ok) this.step(obj === 0 ? 'manifest' : 'blob', bytes, this.env.now - t0);
+        }
+      }
       if (o.ok) return true;
       const code = o.code ?? 'UNKNOWN';
       this.r.errorsByCode[code] = (this.r.errorsByCode[code] ?? 0) + 1;
@@ -363,41 +383,6 @@ class CacheStampede {
       if (c.honorRetryAfter && o.retryAfterS !== undefined) wait = Math.max(wait, o.retryAfterS);
       yield this.env.timeout(wait);
     }
-  }
-
-  /**
-   * One attempt at one object. With lab serving, the lab's processes in the order the lab's
-   * front uses them (lab-serving.ts): the front takes the request and asks its registry
-   * whether the object is here; a blob that is (in the registry once the import has written
-   * it; until then the front's spool) is HEADed there again and answered with a 307, then
-   * its bytes come from storage in a second request; a manifest that is here is proxied
-   * from the registry; anything else the front answers itself, with its bytes.
-   */
-  private *getOnce(front: number, obj: number): Generator<SimEvent<unknown>, Outcome, unknown> {
-    const lab = this.lab;
-    if (!lab) return (yield this.request(front, obj)) as Outcome;
-    const t0 = this.env.now;
-    yield lab.serve();
-    yield lab.registry();
-    const here = (obj > 0 && this.writes ? this.written[obj] : this.present[obj]) === true;
-    const size = this.sizes[obj] as number;
-    if (here && obj > 0) {
-      yield lab.registry();
-      const t1 = this.env.now;
-      this.step('blob', 0, t1 - t0);
-      // The hop: the protocol's time (the cache's latency and stream), the storage backend's
-      // (in the supervisor) and k6 receiving the bytes.
-      const o = (yield this.request(front, obj)) as Outcome;
-      yield lab.storage();
-      if (o.ok) yield lab.receive(size);
-      if (o.ok) this.step('blob-data', size, this.env.now - t1);
-      return o;
-    }
-    const o = (yield this.request(front, obj)) as Outcome;
-    if (o.ok && here) yield lab.registry();
-    if (o.ok && size > 0) yield lab.receive(size);
-    if (o.ok) this.step(obj === 0 ? 'manifest' : 'blob', size, this.env.now - t0);
-    return o;
   }
 
   // --- the front ---------------------------------------------------------------------
@@ -570,13 +555,11 @@ class CacheStampede {
       .filter((i) => (this.writes ? i > 0 && !this.written[i] : this.needs(i)));
     if (todo.length > 0) {
       this.r.imports.run++;
-      // The lab's hydrator takes the blobs one after another (lib/lab/cache/hydrator.ts).
-      if (this.writes) for (const obj of todo) yield* this.importObject(front, obj);
-      else yield env.allOf(todo.map((obj) => env.process(this.importObject(front, obj))));
+      yield env.allOf(todo.map((obj) => env.process(this.importObject(front, obj))));
     }
     if (this.writes && !this.manifestWritten && this.written.every((w, i) => i === 0 || w)) {
-      // The manifest last (a registry refuses one whose blobs it lacks): its PUT.
-      yield this.writes.registry(false);
+      // The manifest last (a registry refuses one whose blobs it lacks).
+      yield this.writes.serve(this.sizes[0] as number);
       this.manifestWritten = true;
       this.checkHydrated();
     }
@@ -586,8 +569,6 @@ class CacheStampede {
 
   private *importObject(front: number, obj: number): ProcessGenerator {
     const c = this.p.cache;
-    // The hydrator's HEAD: is the blob in the registry already?
-    if (this.writes && !this.written[obj]) yield this.writes.registry(false);
     for (let a = 0; a < c.importMaxAttempts; a++) {
       if (!this.needs(obj)) break;
       // The lab's import awaits a fetch in flight whole (its coalescer), no tee.
@@ -599,8 +580,9 @@ class CacheStampede {
     }
     if (this.writes && this.present[obj] && !this.written[obj]) {
       // lib/oci/push.ts pushBlob after the hydrator's HEAD: HEAD, POST the upload, PUT the
-      // bytes, one after another, on the hydrator's own connections.
-      for (let k = 0; k < 3; k++) yield this.writes.registry(false);
+      // bytes, one after another on the lab machine.
+      for (let k = 0; k < 3; k++) yield this.writes.serve(0);
+      yield this.writes.serve(this.sizes[obj] as number);
       this.written[obj] = true;
     }
   }
@@ -664,18 +646,13 @@ class CacheStampede {
       counted[path]++;
     }
 
-    const finish = (o: Outcome) => {
+    const finish = (o: Outcome, bytes = 0) => {
       const done = () => {
         br?.b.record(env.now, how, o.ok);
         ev.succeed(o);
       };
-      // The upstream's registry answers it, then the upstream's front (in the supervisor)
-      // sends it on with its bytes.
-      const lab = this.lab;
-      if (lab)
-        lab.upstreamRegistry().addCallback(() => {
-          lab.serve().addCallback(done);
-        });
+      // The upstream process handles the request on the same lab machine.
+      if (this.lab) this.lab.serve(bytes).addCallback(done);
       else done();
     };
     const fault = this.faultNow();
@@ -716,7 +693,7 @@ class CacheStampede {
         bytes,
         () => {
           up.bytes += bytes;
-          finish({ ok: true });
+          finish({ ok: true }, bytes);
         },
         cap,
       );

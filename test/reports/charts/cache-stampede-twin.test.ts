@@ -19,9 +19,7 @@ const model = {
   heldOutError: { p50: 0.1, p90: -0.1333 },
   serving: {
     on: 'wave 2 (hydrated, by digest)',
-    requestS: 0.0004,
-    storageS: 0.003,
-    registryS: 0.004,
+    requestS: 0.004,
     bps: 2e8,
     servers: 2,
     pollers: 40,

@@ -1,15 +1,12 @@
 /**
  * The lab machine's serving in sim cache-stampede (lab-serving.ts), against its closed forms:
  * with zero service time the protocol-only simulation is recovered exactly; one node alone
- * pulls in the protocol's time plus the sum of its requests' service times, each at the lab
- * process that serves it; a saturated hydrated burst keeps its bottleneck busy, so its last
- * pull ends at N x (that process's requests per pull x cost) / its servers. The structure:
- * the token flow queues at the front only, not behind the registry's work; the hydrator's
- * writes wait for no front pool; the wave gate's polls queue at the run's own process.
+ * pulls in the protocol's time plus the sum of its requests' service times; a saturated
+ * hydrated burst keeps every server busy, so its last pull ends at N x requests x requestS /
+ * servers; the waiting wave's gate polls only ever slow the cold wave.
  */
 import { describe, expect, it } from 'vitest';
 import { resolve } from '../../../lib/config/schema';
-import { REGISTRY_POOL } from '../../../sim/models/cache-stampede/lab-serving';
 import { type CacheStampedeParams, cacheStampedeSchema } from '../../../sim/models/cache-stampede/params';
 import { type RunResult, simulateCacheStampede } from '../../../sim/models/cache-stampede/simulate';
 
@@ -61,15 +58,7 @@ describe('zero service time recovers the protocol-only simulation', () => {
     it(name, () => {
       const base = [...LAB_LIKE, 'cache.dispatchS=0.001', ...sets];
       const off = sim(base);
-      const zero = sim([
-        ...base,
-        'lab.enabled=true',
-        'lab.requestS=0',
-        'lab.storageS=0',
-        'lab.registryS=0',
-        'lab.bps=0',
-        'lab.pollers=7',
-      ]);
+      const zero = sim([...base, 'lab.enabled=true', 'lab.requestS=0', 'lab.bps=0', 'lab.pollers=7']);
       expect(off.lab).toBeNull();
       expect(zero.lab?.requests).toBeGreaterThan(0);
       expect(zero.lab?.busyS).toBe(0);
@@ -88,27 +77,16 @@ describe('zero service time recovers the protocol-only simulation', () => {
     });
 });
 
-// One node's image and known costs: LAB_LIKE's blobs and manifest; the front 1 ms a request,
-// a storage hop 3 ms, the registry 4 ms, k6 receiving 50 MB/s.
+// One node's image and a known serving cost: LAB_LIKE's blobs and manifest, 4 ms a request, 50 MB/s.
 const blobs = [600, 1048576, 2097152];
-const b = blobs.length;
 const manifest = 900;
-const bytes = manifest + blobs.reduce((a, x) => a + x, 0);
-const f = 0.001;
-const st = 0.003;
-const g = 0.004;
+const bytes = manifest + blobs.reduce((a, b) => a + b, 0);
+const r = 0.004;
 const bps = 50e6;
-const lab = [
-  'lab.enabled=true',
-  `lab.requestS=${f}`,
-  `lab.storageS=${st}`,
-  `lab.registryS=${g}`,
-  `lab.bps=${bps}`,
-  'lab.servers=2',
-];
+const lab = ['lab.enabled=true', `lab.requestS=${r}`, `lab.bps=${bps}`, 'lab.servers=1'];
 
-describe('one node alone: the protocol time plus the sum of its requests, each at its own process', () => {
-  it('hydrated, by digest: the front 3 + b, storage b, the registry 2 + 2b (a HEAD before each answer, a GET or a HEAD more)', () => {
+describe('one node alone: the protocol time plus the sum of its requests', () => {
+  it('hydrated, by digest, one layer at a time: ping, token, manifest, then a 307 and a data hop per blob', () => {
     const base = [
       ...LAB_LIKE,
       'nodes=1',
@@ -118,27 +96,19 @@ describe('one node alone: the protocol time plus the sum of its requests, each a
     ];
     const protocol = sim(base).pulls[0]?.pullS as number;
     const served = sim([...base, ...lab]);
-    expect(served.lab?.supervisor.requests).toBe(3 + 2 * b);
-    expect(served.lab?.registry.requests).toBe(2 + 2 * b);
-    expect(served.lab?.upstreamRegistry.requests).toBe(0);
-    // Alone, a registry request has a core to itself and k6 one for its bytes.
-    expect(served.pulls[0]?.pullS as number).toBeCloseTo(
-      protocol + (3 + b) * f + b * st + (2 + 2 * b) * g + bytes / bps,
-      9,
-    );
+    const requests = 3 + 2 * blobs.length;
+    expect(served.lab?.requests).toBe(requests);
+    expect(served.pulls[0]?.pullS as number).toBeCloseTo(protocol + requests * r + bytes / bps, 9);
   });
 
-  it('cold, per-front, no import yet: the front answers each object itself after one registry HEAD; each upstream request costs the upstream registry and front', () => {
+  it('cold, per-front: each blob through the front once, and the upstream serving each object once more', () => {
+    // Alone, with the import dispatched long after, every fetch is the node's own: 3 + blobs
+    // client requests and 1 + blobs upstream requests, each with its bytes, in sequence.
     const base = [...LAB_LIKE, 'nodes=1', 'client.parallelLayers=1', 'cache.dispatchS=1000'];
     const protocol = sim(base).pulls[0]?.pullS as number;
     const served = sim([...base, ...lab]);
-    // The node's HEAD per object, and the import's 4 per blob + 1 long after (at 1,000 s).
-    expect(served.lab?.registry.requests).toBe(1 + b + (4 * b + 1));
-    expect(served.lab?.upstreamRegistry.requests).toBe(1 + b);
-    expect(served.pulls[0]?.pullS as number).toBeCloseTo(
-      protocol + (3 + b) * f + (1 + b) * g + (1 + b) * (g + f) + bytes / bps,
-      9,
-    );
+    const onPath = 3 + blobs.length + (1 + blobs.length);
+    expect(served.pulls[0]?.pullS as number).toBeCloseTo(protocol + onPath * r + (2 * bytes) / bps, 9);
   });
 });
 
@@ -152,19 +122,25 @@ describe("the cold wave's bytes: the front's spool until the import has written 
     expect(res.hydratedAtS as number).toBeGreaterThan(1000);
   });
 
-  it("the import's writes are registry requests: per blob HEAD, HEAD, POST, PUT, then the manifest PUT", () => {
-    // One node and its import: the node's registry requests (a HEAD per object, one more per
-    // blob it got by 307) and the import's 4 per blob + 1; the upstream registry each object once.
+  it("the import's writes are lab requests: per blob HEAD, HEAD, POST, PUT with its bytes, then the manifest PUT", () => {
+    // One node and its import, everything once: the node's 3 + blobs requests, the upstream's
+    // 1 + blobs, the import's 4 per blob + 1; every byte three times (front, upstream, write).
     const res = sim([...LAB_LIKE, 'nodes=1', 'client.parallelLayers=1', 'cache.dispatchS=0.001', ...lab]);
-    const by307 = (res.steps ?? []).filter((s) => s.step === 'blob-data').length;
-    expect(res.lab?.registry.requests).toBe(1 + b + by307 + (4 * b + 1));
-    expect(res.lab?.upstreamRegistry.requests).toBe(1 + b);
-    expect(res.lab?.k6.busyS as number).toBeCloseTo(bytes / bps, 9);
+    const requests = 3 + blobs.length + (1 + blobs.length) + (4 * blobs.length + 1);
+    expect(res.lab?.requests).toBe(requests);
+    expect(res.lab?.busyS as number).toBeCloseTo(requests * r + (3 * bytes) / bps, 9);
     expect(res.hydratedAtS as number).toBeGreaterThan(0);
   });
 
   it('nodes arriving before the import has written the image take it from the spool, later ones from storage', () => {
-    const res = sim([...LAB_LIKE, 'nodes=300', 'arrivalSpreadS=60', 'cache.dispatchS=0.001', ...lab]);
+    const res = sim([
+      ...LAB_LIKE,
+      'nodes=300',
+      'arrivalSpreadS=60',
+      'cache.dispatchS=0.001',
+      ...lab.slice(0, 3),
+      'lab.servers=2',
+    ]);
     const steps = res.steps ?? [];
     const spool = steps.filter((s) => s.step === 'blob' && s.bytes > 0).length;
     const hops = steps.filter((s) => s.step === 'blob-data').length;
@@ -178,97 +154,44 @@ describe("the cold wave's bytes: the front's spool until the import has written 
   });
 });
 
-const HYDRATED_BURST = [
-  ...LAB_LIKE,
-  'image.hydrated=true',
-  'image.reference=digest',
-  'cache.latencyMs=0',
-  'cache.streamBps=0',
-  'lab.enabled=true',
-  'lab.bps=0',
-];
-
-describe('a saturated hydrated burst keeps its bottleneck busy', () => {
-  for (const n of [50, 200, 500])
-    it(`${n} nodes, the front alone costing: the last pull ends at N x (3 + 2b) x requestS on its one event loop`, () => {
-      const r = 0.002;
-      const res = sim([
-        ...HYDRATED_BURST,
-        `nodes=${n}`,
-        `lab.requestS=${r}`,
-        `lab.storageS=${r}`,
-        'lab.registryS=0',
-      ]);
-      const last = Math.max(...(times(res) as number[]));
-      expect(last).toBeCloseTo(n * (3 + 2 * b) * r, 6);
-      // FIFO: the pulls end spread over the last round, not all together.
-      expect(Math.min(...(times(res) as number[]))).toBeLessThan(last);
-    });
+describe('a saturated hydrated burst keeps every server busy', () => {
   for (const [n, servers] of [
+    [50, 1],
     [200, 2],
     [500, 2],
-    [500, 4],
   ] as const)
-    it(`${n} nodes, the registry alone costing, ${servers} cores: the last pull ends at N x (2 + 2b) x registryS / cores`, () => {
+    it(`${n} nodes on ${servers} server(s): the last pull ends at N x requests x requestS / servers`, () => {
+      const r = 0.002;
       const res = sim([
-        ...HYDRATED_BURST,
+        ...LAB_LIKE,
         `nodes=${n}`,
-        'lab.requestS=0',
-        'lab.registryS=0.004',
+        'image.hydrated=true',
+        'image.reference=digest',
+        'cache.latencyMs=0',
+        'cache.streamBps=0',
+        'lab.enabled=true',
+        `lab.requestS=${r}`,
+        'lab.bps=0',
         `lab.servers=${servers}`,
       ]);
+      const requests = 3 + 2 * 3;
       const last = Math.max(...(times(res) as number[]));
-      // Shared by every request in it, the registry is busy on all its cores until its last
-      // requests, which have a core each: within one request's time of the closed form.
-      const closed = (n * (2 + 2 * b) * 0.004) / servers;
-      expect(last).toBeGreaterThanOrEqual(closed - 1e-9);
-      expect(last).toBeLessThanOrEqual(closed + 0.004 + 1e-9);
+      expect(last).toBeCloseTo((n * requests * r) / servers, 6);
+      // FIFO: the pulls end spread over the last round, not all together.
+      const first = Math.min(...(times(res) as number[]));
+      expect(first).toBeLessThan(last);
     });
 });
 
-describe("the lab's processes, apart", () => {
-  it('the token flow queues at the front only: a slow registry does not slow it', () => {
-    // 500 VUs, the front 0.2 ms a request, the registry 4 ms: the token waits for at most the
-    // burst's pings and tokens at the front; the 307 for the registry's queue.
-    const res = sim([...HYDRATED_BURST, 'nodes=500', 'lab.requestS=0.0002', 'lab.registryS=0.004']);
-    const med = (step: string) => {
-      const s = (res.steps ?? [])
-        .filter((x) => x.step === step)
-        .map((x) => x.s)
-        .sort((a, c) => a - c);
-      return s[Math.ceil(s.length / 2) - 1] as number;
+describe('the waiting wave', () => {
+  it('gate polls only ever slow the cold wave, and more pollers slow it more', () => {
+    const base = [...LAB_LIKE, 'nodes=100', 'lab.enabled=true', 'lab.requestS=0.003', 'lab.bps=2e8'];
+    const p50 = (pollers: number) => {
+      const t = (times(sim([...base, `lab.pollers=${pollers}`])) as number[]).sort((a, b) => a - b);
+      return t[Math.ceil(0.5 * t.length) - 1] as number;
     };
-    expect(med('token')).toBeLessThanOrEqual(2 * 500 * 0.0002);
-    expect(med('blob')).toBeGreaterThan(20 * med('token'));
-  });
-
-  it("the hydrator's writes wait for no front pool: a cold burst is hydrated long before the front's registry queue drains", () => {
-    // 2,000 VUs put (1 + b) HEADs each on the registry through the front's pool (FIFO beyond
-    // REGISTRY_POOL); the import's 4b + 1 writes share the registry with at most that pool.
-    // The front costs nothing here, so the registry is the only queue.
-    const n = 2000;
-    const res = sim([
-      ...LAB_LIKE,
-      `nodes=${n}`,
-      'cache.dispatchS=0',
-      ...lab,
-      'lab.requestS=0',
-      'lab.storageS=0',
-    ]);
-    // Each of the import's requests (and the HEAD and fetch before its manifest) shares the
-    // 2 cores with at most the pool's: (4b + 3) x (REGISTRY_POOL + 1) x g / 2 (7.7 s), where a
-    // hydrator behind the pool's FIFO would wait for most of the drain (16 s) per request.
-    const drain = (n * (1 + b) * g) / 2;
-    const bound = ((4 * b + 3) * (REGISTRY_POOL + 1) * g) / 2;
-    expect(bound).toBeLessThan(drain / 2);
-    expect(res.hydratedAtS as number).toBeLessThan(bound);
-  });
-
-  it("the wave gate's polls queue at the run's process, not the lab's: pull times are the same with 0 or 400 pollers", () => {
-    const base = [...LAB_LIKE, 'nodes=100', ...lab];
-    const a = sim([...base, 'lab.pollers=0']);
-    const c = sim([...base, 'lab.pollers=400']);
-    expect(times(c)).toEqual(times(a));
-    expect(c.lab?.gate.requests).toBeGreaterThan(400);
+    const [a, b, c] = [p50(0), p50(100), p50(400)];
+    expect(b).toBeGreaterThan(a);
+    expect(c).toBeGreaterThan(b);
   });
 });
