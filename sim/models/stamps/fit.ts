@@ -40,6 +40,10 @@ export const FREE = [
   // which the registry pool's token and manifest calls do not see: 1 is all of it (a storm's
   // registry-pool load as at beta 0), towards 0 calls follow bytes (0 is outside log space).
   { path: 'traffic.stormImageShare', unit: 'fraction', lo: 0.02, hi: 1 },
+  // The cap on a storm's bytes in multiples of its registry's peak bytes (traffic.stormCapX):
+  // at 1 no storm outgrows its registry's steady peak, at 1,000 only the smallest tenants'
+  // (0.002 cores) are capped; 0 (no cap) is outside log space.
+  { path: 'traffic.stormCapX', unit: 'x peak dataproxy demand', lo: 1, hi: 1000 },
 ] as const;
 
 export type FreeParam = (typeof FREE)[number];

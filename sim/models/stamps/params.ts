@@ -195,6 +195,13 @@ export const stampsSchema = {
       unit: 'fraction',
       doc: "psi: the share of a storm's growth with its registry (L_dataproxy^beta, stormScaleExp) that is bytes per pulling node (larger images) rather than more nodes pulling. The registry pool (auth, manifests, tags) serves a pulling node's calls whatever the image's size, so a storm's registry-pool calls are its registry's API-to-bytes ratio x its size / L_dataproxy^(psi beta); 0: calls follow bytes, 1: a storm's registry-pool load is its size at beta 0 (stormCores x Pareto x the ratio), however big its registry. No effect at beta 0",
     }),
+    stormCapX: num({
+      default: 0,
+      min: 0,
+      max: 1000,
+      unit: 'x peak dataproxy demand',
+      doc: "cap on one storm's bytes (its dataproxy load), in multiples of its registry's own peak dataproxy demand; 0: no cap. A storm is a registry's clients pulling one image at once, and a registry's images are what its steady bytes are made of: a tenant of 0.05 cores of bytes cannot burst the 1.5 cores the big customer's fleet does (the stamps post: the customer was 'the largest source of variability' on its shared stamps; the copies post: 'a 1,000-node burst happens at deploy time'). The storm's registry-pool calls (one set per pulling node) keep the drawn size. The Pareto draw is kept, so the random streams do not change: a capped storm is smaller, not rarer",
+    }),
     stormTail: num({
       default: 2.5,
       gt: 1,

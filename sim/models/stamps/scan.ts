@@ -10,7 +10,8 @@
  * `--write`: the point with the lowest objective is written into the preset (every grid
  * path must be one of fit.ts FREE), as a refit of those parameters in its `fit` record
  * (`fit.refit`: this command, the grid, the objective), and the record's per-seed residual
- * rows are recomputed at the new values.
+ * rows are recomputed at the new values. `--in-band`: the point written is the one with the most
+ * figures in band, the objective deciding among those.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -40,8 +41,10 @@ const args = process.argv.slice(2);
 const grids: Array<[string, string[]]> = [];
 const rest: string[] = [];
 let write = false;
+let byInBand = false;
 for (let i = 0; i < args.length; i++)
   if (args[i] === '--write') write = true;
+  else if (args[i] === '--in-band') byInBand = true;
   else if (args[i] === '--grid') {
     const [path, values] = (args[++i] as string).split('=') as [string, string];
     grids.push([path, values.split(values.includes('/') ? '/' : ',')]);
@@ -56,7 +59,7 @@ for (const [path, values] of grids)
 // Refused before any run: only a fitted parameter's value may be written by a fit.
 const written = write ? freeSubset(grids.map(([path]) => path)) : [];
 
-let best: { pt: Array<[string, string]>; score: number; params: StampsParams } | undefined;
+let best: { pt: Array<[string, string]>; score: number; inBand: number; params: StampsParams } | undefined;
 console.log(['point', ...FIGURES.map((f) => `${f.name} (${f.published})`), 'in band', 'score'].join('\t'));
 for (const pt of points) {
   const p = pt.reduce((q, [path, v]) => setPath(q, path, v), base);
@@ -67,7 +70,6 @@ for (const pt of points) {
     return FIGURES.map((f) => f.value(s));
   });
   const score = scoreRows(misfits);
-  if (!best || score < best.score) best = { pt, score, params: p };
   let inBand = 0;
   const med = FIGURES.map((f, i) => {
     const m = median(rows.map((r) => r[i] as number));
@@ -75,6 +77,10 @@ for (const pt of points) {
     if (ok) inBand++;
     return `${m.toFixed(1)}${ok ? '' : '*'}`;
   });
+  // --in-band: the most figures in band first, the objective among those (the brief's rule
+  // for adopting a refit); otherwise the objective alone.
+  const better = !best || (byInBand && inBand !== best.inBand ? inBand > best.inBand : score < best.score);
+  if (better) best = { pt, score, inBand, params: p };
   console.log(
     [
       pt.map(([k, v]) => `${k.split('.').slice(-2).join('.')}=${v}`).join(' '),
@@ -103,8 +109,10 @@ if (write && best) {
     for (const f of preset.fit?.free ?? []) if (f.path === path) f.value = Number(v);
   }
   const perSeed = (list: number[]) => perSeedRows(chosen.params, list);
+  // An earlier refit's record is kept (the last one first), not overwritten.
+  if (preset.fit.refit) preset.fit.earlierRefits = [preset.fit.refit, ...(preset.fit.earlierRefits ?? [])];
   preset.fit.refit = {
-    command: `npx tsx sim/models/stamps/scan.ts ${seeds.join(',')} ${grids.map(([k, v]) => `--grid ${k}=${v.join(k === 'customer.topHomes' ? '/' : ',')}`).join(' ')} --write`,
+    command: `npx tsx sim/models/stamps/scan.ts ${seeds.join(',')} ${grids.map(([k, v]) => `--grid ${k}=${v.join(k === 'customer.topHomes' ? '/' : ',')}`).join(' ')}${byInBand ? ' --in-band' : ''} --write`,
     seeds,
     points: points.length,
     score: Number(chosen.score.toFixed(4)),

@@ -91,6 +91,8 @@ interface Reg {
   pin: Rng;
   stormAt: Int32Array;
   stormExtra: Float64Array;
+  /** The same storms before stormCapX: the registry pool's calls per pulling node, which the cap on bytes does not bound. */
+  stormCalls: Float64Array;
   stormPtr: number;
   /** L_dataproxy^(stormImageShare x beta): how much of a storm's size is bytes per pulling node, which the registry pool does not see. */
   stormImage: number;
@@ -332,6 +334,7 @@ export function simulate(
     // a cluster pulling one image, in cores, whoever owns the registry.
     const at: number[] = [];
     const extra: number[] = [];
+    const calls: number[] = [];
     // stormScaleExp (beta) moves a registry's storm load between count and size: rate
     // L^(1 - beta), size L_dataproxy^beta (L in cores), the same load at any beta.
     const beta = p.traffic.stormScaleExp;
@@ -342,15 +345,22 @@ export function simulate(
     // pool serves a pulling node's token and manifest calls whatever the image's size, so
     // its share of a storm is divided by L^(psi beta). psi 0 (the default): calls follow bytes.
     const stormImage = spec.peak[1] ** (p.traffic.stormImageShare * beta);
+    // stormCapX caps a storm's bytes at a multiple of its registry's own peak bytes: a small
+    // tenant's images are small, so its clients pulling one at once cannot stream what the big
+    // customer's fleet does. Its calls (tokens, manifests, tags: one set per pulling node) are
+    // not bytes and keep the drawn size. 0: no cap.
+    const cap = p.traffic.stormCapX * spec.peak[1];
     if (rate > 0 && scale > 0) {
       let t = stormRng.exponential(1 / rate);
       while (t < horizon) {
         const m = Math.floor(t);
         const keep = stormRng.next() < (shape[m] as number);
-        const size = scale * (1 - stormRng.next()) ** (-1 / p.traffic.stormTail);
+        const drawn = scale * (1 - stormRng.next()) ** (-1 / p.traffic.stormTail);
+        const size = cap > 0 ? Math.min(drawn, cap) : drawn;
         if (keep) {
           at.push(m);
           extra.push(size);
+          calls.push(drawn);
         }
         t += stormRng.exponential(1 / rate);
       }
@@ -369,6 +379,7 @@ export function simulate(
       pin,
       stormAt: Int32Array.from(at),
       stormExtra: Float64Array.from(extra),
+      stormCalls: Float64Array.from(calls),
       stormPtr: 0,
       stormImage,
       landedAt: -1,
@@ -611,7 +622,9 @@ export function simulate(
       const cold = r.landedAt >= 0 ? 1 + coldExtra * Math.exp(-(t - r.landedAt) / coldTau) : 1;
       // A storm's calls are in the registry's own mix of API calls to bytes, per pulling
       // node: the bytes-per-node part of its size (stormImage, 1 at psi 0) brings no calls.
-      const regStorm = peak[1] > 0 ? (storm * peak[0]) / peak[1] / r.stormImage : 0;
+      // Its calls are counted on the drawn size: stormCapX bounds bytes, not pulling nodes.
+      const stormCalls = storm > 0 ? (r.stormCalls[r.stormPtr] as number) : 0;
+      const regStorm = peak[1] > 0 ? (stormCalls * peak[0]) / peak[1] / r.stormImage : 0;
       const regLoad = peak[0] * m + regStorm;
       if (probe) regStormFrac = regLoad > 0 ? regStorm / regLoad : 0;
       const dpLoad = peak[1] * m * cold;

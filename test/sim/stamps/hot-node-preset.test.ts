@@ -1,12 +1,13 @@
 /**
  * What makes Stamp A dataproxy's hot node on the acr-stamps-2026 preset (hot-node.ts, the
- * one-shot run; sim/models/stamps/README.md, "What makes Stamp A dataproxy's hot node"):
- * at the bins around its P95 the other tenants' deploy storms, not the customer; after the
- * customer leaves, nearly every such bin is another tenant's storm, so the signal falls by
- * little. Ablation: with storms sized by their own registry (traffic.stormScaleExp = 1)
- * the other tenants' storms no longer make those bins and the move relieves A more. Seeds
- * 1-3, deterministic per seed; the figures measured are in the comments, the bounds have
- * room for a change in the draws.
+ * one-shot run; sim/models/stamps/README.md, "Round 2: Stamp A dataproxy"): with one copy
+ * per layer (copyCores 2 cores: no layer of the preset reaches two) the customer's largest
+ * layer is one node's, and at the bins around P95 its steady load is the largest part of
+ * that node; a storm's bytes are capped at stormCapX (70) x its registry's own peak bytes,
+ * so the small tenants' storms stop setting the P95 bins once the customer has left.
+ * Ablation: without the cap (stormCapX 0) the others' storms make more of the bins after the
+ * move, bigger, and the hot node stays hotter. Seeds 1-3, deterministic per seed; the
+ * figures measured are in the comments, the bounds have room for a change in the draws.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -25,40 +26,37 @@ const params = (sets: string[] = []) =>
   resolve(stampsSchema, [{ source: 'preset acr-stamps-2026', tree: preset.params }], sets);
 const SEEDS = [1, 2, 3];
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] as number;
-const change = (r: ReturnType<typeof hotNodeParts>) =>
-  (100 * (r.after.hotNodeP95 - r.before.hotNodeP95)) / r.before.hotNodeP95;
 
 describe("acr-stamps-2026: Stamp A dataproxy's hot node", () => {
   let preset0: Array<ReturnType<typeof hotNodeParts>> = [];
-  let scaled: Array<ReturnType<typeof hotNodeParts>> = [];
+  let uncapped: Array<ReturnType<typeof hotNodeParts>> = [];
   beforeAll(() => {
     preset0 = SEEDS.map((seed) => hotNodeParts(params(), seed));
-    scaled = SEEDS.map((seed) => hotNodeParts(params(['traffic.stormScaleExp=1']), seed));
+    uncapped = SEEDS.map((seed) => hotNodeParts(params(['traffic.stormCapX=0']), seed));
   }, 600_000);
 
-  it("before the move the other tenants' storms outweigh the customer at P95; the customer's own storms barely count", () => {
+  it("before the move the customer's steady load is the largest part of A's hot node at P95, mostly one node", () => {
     for (const [i, r] of preset0.entries()) {
       const b = r.before.atP95;
-      // Seeds 1-3: others' storms 0.91, 1.00, 1.36 cores; customer steady 0.64, 0.49, 0.70; its storms 0.04, 0.09, 0.11.
-      expect(b.othersStorm, `seed ${SEEDS[i]}`).toBeGreaterThan(b.customerSteady);
-      expect(b.customerStorm, `seed ${SEEDS[i]}`).toBeLessThan(0.25);
-      // The customer's ~6.2 cores on A spread to 0.3 per node; its most loaded node carries 0.7-1.1.
-      expect(r.before.customerTopNodeCores).toBeLessThan(0.5 * r.before.customerCores);
+      // Seeds 1-3: customer steady 1.92, 1.76, 2.76 cores against the others' 1.71, 1.60, 2.24
+      // (steady and storms); the same node in 61 %, 69 %, 97 % of the 36 bins.
+      expect(b.customerSteady, `seed ${SEEDS[i]}`).toBeGreaterThan(b.othersSteady + b.othersStorm);
+      expect(r.before.modeShareAtP95, `seed ${SEEDS[i]}`).toBeGreaterThan(0.5);
+      // Its most loaded node carries 1.55-2.10 of its ~6.2 cores on A.
+      expect(r.before.customerTopNodeCores).toBeGreaterThan(0.2 * r.before.customerCores);
     }
   });
 
-  it("after the move nearly every bin around P95 is another tenant's storm", () => {
-    // Seeds 1-3: 92 %, 100 %, 100 % of the 36 bins; storms 1.64-1.72 cores on a 0.9-1.1-core node.
-    for (const [i, r] of preset0.entries())
-      expect(r.after.atP95.withStorm, `seed ${SEEDS[i]}`).toBeGreaterThan(0.75);
-  });
-
-  it('ablation: storms sized by their registry no longer make the P95 bins, and the move relieves A more', () => {
-    // Seeds 1-3 with stormScaleExp 1: 14 %, 17 %, 28 % storm bins after the move; the change
-    // -22.7, -20.3, -36.2 % against -17.2, -0.6, -20.5 % as the preset is.
-    for (const [i, r] of scaled.entries())
-      expect(r.after.atP95.withStorm, `seed ${SEEDS[i]}`).toBeLessThan(0.5);
-    expect(median(scaled.map(change))).toBeLessThan(median(preset0.map(change)) - 3);
+  it("ablation: without the cap on storm bytes the others' storms make more of the P95 bins after the move, bigger, and A stays hotter", () => {
+    for (const [i, r] of preset0.entries()) {
+      const u = uncapped[i] as ReturnType<typeof hotNodeParts>;
+      // Seeds 1-3 after the move, capped against uncapped: storm bins 42/78/56 % against
+      // 69/92/86 %; the others' storms at P95 0.74/1.39/1.01 cores against 1.36/1.76/1.69;
+      // hot-node P95 34.3/35.9/35.5 against 36.3/38.0/39.1.
+      expect(r.after.atP95.withStorm, `seed ${SEEDS[i]}`).toBeLessThan(u.after.atP95.withStorm);
+      expect(r.after.atP95.othersStorm, `seed ${SEEDS[i]}`).toBeLessThan(u.after.atP95.othersStorm - 0.2);
+      expect(r.after.hotNodeP95, `seed ${SEEDS[i]}`).toBeLessThan(u.after.hotNodeP95 - 1);
+    }
   });
 });
 
@@ -99,14 +97,17 @@ describe("acr-stamps-2026: Stamp B dataproxy's hot node", () => {
   });
 
   it("contrast: with B's others as heavy as the second refit had them the move relieves B less", () => {
-    // Seeds 1-3 with 12.93 dataproxy cores: the others' 1.56, 1.61, 1.71 cores on the hot
-    // node at P95 against the customer's steady 0.51, 0.56, 0.48.
-    for (const [i, r] of heavy.entries()) {
-      const x = r.before.atP95;
-      expect(x.othersSteady + x.othersStorm, `seed ${SEEDS[i]}`).toBeGreaterThan(x.customerSteady);
-    }
-    // The one-shot run over seeds 1-8 (three seeds are too few: seed 1 is B's worst), median
-    // P95 change: B dataproxy -44.2 % against -28.4 %, B registry -31.9 % against -25.8 %.
+    // Seeds 1-3 with 12.93 dataproxy cores: round 1 (layer copies at 0.55 cores) had the
+    // others' 1.56, 1.61, 1.71 cores on the hot node at P95 against the customer's steady
+    // 0.51, 0.56, 0.48. With one copy per layer (round 2) the customer's largest layer is one
+    // node's and its steady load there is 1.32, 1.47, 0.92 against the others' 1.40, 1.33,
+    // 1.45: about even, so the per-seed comparison round 1 made here no longer holds at seed
+    // 2 and is not checked; the contrast is the medians below.
+    expect(heavy).toHaveLength(3);
+    // The one-shot run over seeds 1-8 (three seeds are too few: seed 1 is B's worst), upper
+    // median of the P95 change: B dataproxy -40.6 % against -33.6 %, B registry -30.2 %
+    // against -24.9 % (round 2's preset: 9 dataproxy cores for B's others, one copy per layer,
+    // storm bytes capped; round 1's preset had -44.2 against -28.4, and this margin was 8).
     const eight = [1, 2, 3, 4, 5, 6, 7, 8];
     const rowChange = (sets: string[], pool: string) =>
       median(
@@ -117,7 +118,7 @@ describe("acr-stamps-2026: Stamp B dataproxy's hot node", () => {
           );
         }),
       );
-    expect(rowChange([], 'dataproxy')).toBeLessThan(rowChange(HEAVY, 'dataproxy') - 8);
+    expect(rowChange([], 'dataproxy')).toBeLessThan(rowChange(HEAVY, 'dataproxy') - 5);
     expect(rowChange([], 'registry')).toBeLessThan(rowChange(HEAVY, 'registry') - 3);
   }, 600_000);
 });
