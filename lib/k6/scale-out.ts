@@ -10,6 +10,7 @@ import { InputError } from '../errors';
 import type { Envelope } from '../results/envelope';
 import { writeJsonAtomic } from '../results/run-dir';
 import {
+  DASHBOARD_PERIOD_MS,
   dashboardEnv,
   dashboardName,
   type K6Out,
@@ -160,7 +161,7 @@ export function finishScaleOut(
       lines.push(
         existsSync(f)
           ? `k6 dashboard: ${f}`
-          : `k6 dashboard not written for shard ${i} (k6 exports it after its first 1 s period)`,
+          : `k6 dashboard not written for shard ${i} (k6 exports it only after two of its ${DASHBOARD_PERIOD_MS} ms periods)`,
       );
     }
   const failed = thresholds.some((t) => !t.ok);

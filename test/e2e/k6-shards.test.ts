@@ -37,7 +37,8 @@ let killedPid = 0;
 /**
  * Cold pulls of the default image (1, 2 and 4 MiB layers) by 20 VUs, 4 each unless set: long
  * enough (seconds, even on an idle machine) for k6's dashboard, which exports nothing for a
- * run that is over within a couple of its 1 s periods.
+ * run over within two of its periods (DASHBOARD_PERIOD_MS, 200 ms; at 1 s an 80-pull run of
+ * 2.0 s wrote none in the CI of 2026-12-06 00:06).
  */
 function run(out: string, extra: string[], ...sets: string[]): Promise<number> {
   return runCommand(

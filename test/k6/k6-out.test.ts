@@ -94,6 +94,8 @@ describe('per-shard files and arguments', () => {
       K6_WEB_DASHBOARD: 'true',
       K6_WEB_DASHBOARD_HOST: '127.0.0.1',
       K6_WEB_DASHBOARD_EXPORT: join(dir, 'k6-dashboard.html'),
+      // two periods must pass before k6 exports: short enough for a run of a second or two
+      K6_WEB_DASHBOARD_PERIOD: '200ms',
     });
     const port = Number(env.K6_WEB_DASHBOARD_PORT);
     expect(port).toBeGreaterThan(0);
