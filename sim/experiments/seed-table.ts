@@ -13,6 +13,7 @@
  * needs about 10 nodes that lost that much).
  */
 import { pathToFileURL } from 'node:url';
+import { median } from 'simple-statistics';
 import { resolve } from '../../lib/config/schema';
 import { type CopySweepParams, copySweepSchema } from '../models/copy-sweep/params';
 import { runCopySweep } from '../models/copy-sweep/sweep';
@@ -45,12 +46,6 @@ export interface Refusals {
   /** P99 pod startup of the row. */
   p99S: number;
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 export function seedTable(params: CopySweepParams, seeds: readonly number[]): SeedTable {
   const table = readTargetTable();

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from 'simple-statistics';
 import { resolve } from '../../../lib/config/schema';
 import { InputError } from '../../../lib/errors';
 import { nelderMead } from '../../experiments/nelder-mead';
@@ -105,12 +106,6 @@ export function oneShot(p: StampsParams, seed: number) {
     readStamps: TABLE_STAMPS,
   }).signals;
 }
-
-const median = (xs: number[]): number => {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
-};
 
 /** One seed's misfit in units of the tolerances: per row the P95 change and the Max residuals, and Stamp A dataproxy's absolute P95 before. */
 export function misfit(signals: Parameters<typeof residuals>[0]): number[] {

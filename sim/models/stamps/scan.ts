@@ -16,16 +16,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
+import { median } from 'simple-statistics';
 import { freeSubset, misfit, oneShot, perSeedRows, scoreRows } from './fit';
 import type { StampsParams } from './params';
 import { FIGURES, presetFromArgs } from './seeds-table';
-
-const median = (xs: number[]) => {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
-};
 
 function setPath(p: StampsParams, path: string, value: string): StampsParams {
   const q = structuredClone(p) as unknown as Record<string, unknown>;

@@ -6,6 +6,7 @@
  * acr-stamps-2026 preset). One process, seeds in turn.
  */
 import { fileURLToPath } from 'node:url';
+import { median } from 'simple-statistics';
 import { resolve } from '../../../lib/config/schema';
 import { loadPreset } from '../../experiments/presets';
 import { oneShot } from './fit';
@@ -79,12 +80,6 @@ export const FIGURES: Figure[] = [
         ],
   ),
 ];
-
-const median = (xs: number[]) => {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? (v[m] as number) : ((v[m - 1] as number) + (v[m] as number)) / 2;
-};
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { params: p, positional: pos } = presetFromArgs(process.argv.slice(2));
